@@ -1,0 +1,43 @@
+#pragma once
+// The distributions of SCENARIO.md. Parameters are in the quantity's base unit (nanoseconds for
+// durations, bytes for sizes); samples are rounded to whole units and never negative.
+#include <cstdint>
+#include <string>
+
+#include "random_stream.hpp"
+
+namespace qlab {
+
+class Distribution {
+ public:
+  enum class Kind { constant, exponential, uniform, lognormal, pareto, erlang };
+
+  Distribution() = default;  // constant 0
+  static Distribution constant(double value);
+  static Distribution exponential(double mean);
+  static Distribution uniform(double min, double max);
+  static Distribution lognormal(double mean, double cv);
+  static Distribution pareto(double mean, double shape);  // shape > 1
+  static Distribution erlang(std::uint32_t k, double mean);
+
+  std::int64_t sample(RandomStream& rng) const;
+  double mean() const;
+  // Squared coefficient of variation (variance / mean^2), as queueing formulas use it.
+  double scv() const;
+  Kind kind() const { return kind_; }
+  bool is_constant() const { return kind_ == Kind::constant; }
+  // The parameters, named as in SCENARIO.md (min/max for uniform, cv for lognormal, ...).
+  double a() const { return a_; }
+  double b() const { return b_; }
+  // Same distribution with every value multiplied by `factor` (used by time scaling and `slow`).
+  Distribution scaled(double factor) const;
+  static const char* kind_name(Kind kind);
+
+ private:
+  Distribution(Kind kind, double a, double b) : kind_(kind), a_(a), b_(b) {}
+  Kind kind_ = Kind::constant;
+  double a_ = 0;  // constant: value; exponential/lognormal/pareto/erlang: mean; uniform: min
+  double b_ = 0;  // uniform: max; lognormal: cv; pareto: shape; erlang: k
+};
+
+}  // namespace qlab

@@ -1,0 +1,83 @@
+#include "histogram.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "check.hpp"
+
+namespace qlab {
+namespace {
+constexpr int kMantissaBits = 7;  // 128 sub-buckets per power of two
+constexpr std::int64_t kSubBuckets = 1 << kMantissaBits;
+constexpr std::size_t kBucketCount = static_cast<std::size_t>(kSubBuckets) * (64 - kMantissaBits);
+}  // namespace
+
+Histogram::Histogram() : buckets_(kBucketCount, 0) {}
+
+std::size_t Histogram::bucket_of(std::int64_t value) {
+  const auto v = static_cast<std::uint64_t>(value);
+  const int msb = 63 - std::countl_zero(v | 1);
+  const int shift = std::max(0, msb - kMantissaBits);
+  return static_cast<std::size_t>(shift) * kSubBuckets + (v >> shift);
+}
+
+std::int64_t Histogram::bucket_lower(std::size_t index) {
+  const auto i = static_cast<std::int64_t>(index);
+  if (i < 2 * kSubBuckets) return i;
+  const std::int64_t shift = i / kSubBuckets - 1;
+  const std::int64_t mantissa = i - shift * kSubBuckets;
+  return mantissa << shift;
+}
+
+std::int64_t Histogram::bucket_upper(std::size_t index) {
+  const auto i = static_cast<std::int64_t>(index);
+  if (i < 2 * kSubBuckets) return i + 1;
+  const std::int64_t shift = i / kSubBuckets - 1;
+  return bucket_lower(index) + (std::int64_t{1} << shift);
+}
+
+void Histogram::record_n(std::int64_t value, std::uint64_t n) {
+  QLAB_CHECK(value >= 0, "histogram values are non-negative");
+  if (n == 0) return;
+  buckets_[bucket_of(value)] += n;
+  if (count_ == 0 || value < min_) min_ = value;
+  if (count_ == 0 || value > max_) max_ = value;
+  count_ += n;
+  sum_ += static_cast<long double>(value) * static_cast<long double>(n);
+}
+
+void Histogram::merge(const Histogram& other) {
+  if (other.count_ == 0) return;
+  for (std::size_t i = 0; i < kBucketCount; ++i) buckets_[i] += other.buckets_[i];
+  if (count_ == 0 || other.min_ < min_) min_ = other.min_;
+  if (count_ == 0 || other.max_ > max_) max_ = other.max_;
+  count_ += other.count_;
+  sum_ += other.sum_;
+}
+
+double Histogram::mean() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_ / count_); }
+
+std::int64_t Histogram::percentile(double q) const {
+  if (count_ == 0) return 0;
+  const auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_))));
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < kBucketCount; ++i) {
+    seen += buckets_[i];
+    if (seen >= rank) {
+      const std::int64_t lower = bucket_lower(i);
+      const std::int64_t mid = lower + (bucket_upper(i) - lower - 1) / 2;
+      return std::clamp(mid, min_, max_);
+    }
+  }
+  return max_;
+}
+
+void Histogram::for_each_bucket(
+    const std::function<void(std::int64_t, std::int64_t, std::uint64_t)>& visit) const {
+  for (std::size_t i = 0; i < kBucketCount; ++i) {
+    if (buckets_[i] != 0) visit(bucket_lower(i), bucket_upper(i), buckets_[i]);
+  }
+}
+
+}  // namespace qlab

@@ -1,0 +1,41 @@
+#pragma once
+// A log-linear histogram of non-negative integers (nanoseconds, bytes): values below 256 are exact and
+// every other bucket is at most 1/128 of its value wide, so any reported percentile is within 0.4% of the
+// true sample value at any scale. Fixed memory (about 58 KiB); histograms merge by adding counts.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace qlab {
+
+class Histogram {
+ public:
+  Histogram();
+
+  void record(std::int64_t value) { record_n(value, 1); }
+  void record_n(std::int64_t value, std::uint64_t n);
+  void merge(const Histogram& other);
+
+  std::uint64_t count() const { return count_; }
+  std::int64_t min() const { return count_ == 0 ? 0 : min_; }
+  std::int64_t max() const { return count_ == 0 ? 0 : max_; }
+  double mean() const;
+  // Nearest-rank percentile, q in [0, 1]; the bucket's midpoint clamped to [min, max]. 0 when empty.
+  std::int64_t percentile(double q) const;
+
+  // Visits the non-empty buckets in increasing order as [lower, upper) with their counts.
+  void for_each_bucket(const std::function<void(std::int64_t lower, std::int64_t upper, std::uint64_t count)>& visit) const;
+
+  static std::size_t bucket_of(std::int64_t value);
+  static std::int64_t bucket_lower(std::size_t index);
+  static std::int64_t bucket_upper(std::size_t index);
+
+ private:
+  std::vector<std::uint64_t> buckets_;
+  std::uint64_t count_ = 0;
+  std::int64_t min_ = 0;
+  std::int64_t max_ = 0;
+  long double sum_ = 0;
+};
+
+}  // namespace qlab

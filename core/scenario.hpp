@@ -1,0 +1,90 @@
+#pragma once
+// The scenario of SCENARIO.md as plain data, after validation and defaults. The YAML loader
+// (workloads/) builds it; the simulator (sim/) and live mode (live/) run it.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "distribution.hpp"
+#include "time.hpp"
+
+namespace qlab {
+
+// A design parameter's value: durations and counts as integers (ns for durations), flags, enum names.
+using ParamValue = std::variant<std::int64_t, bool, std::string>;
+using DesignParams = std::map<std::string, ParamValue>;
+
+struct QueueSpec {
+  std::string design = "pull";
+  DesignParams params;  // every parameter of the design, defaults filled in
+};
+
+enum class Arrival { poisson, constant, batch };
+
+struct ProducerGroup {
+  std::string name = "producers";
+  std::uint32_t count = 1;
+  Arrival arrival = Arrival::poisson;
+  double rate = 0;                 // messages per second per producer (poisson, constant)
+  std::optional<std::uint64_t> messages;  // per producer; unbounded when absent (then `duration` ends it)
+  Time at = 0;                     // batch: when the whole batch is published
+  Distribution size = Distribution::constant(100);  // bytes
+};
+
+struct ConsumerGroup {
+  std::string name = "consumers";
+  std::uint32_t count = 1;
+  Distribution service;            // nanoseconds per message
+  std::uint32_t prefetch = 1;
+};
+
+struct NetworkSpec {
+  Distribution latency;            // one-way delay of every hop, nanoseconds
+};
+
+// A fault target: a whole group, one member, a range of members, one consumer chosen at random, or the broker.
+struct FaultTarget {
+  enum class Kind { group, member, range, any_consumer, broker };
+  Kind kind = Kind::group;
+  std::size_t group = 0;           // index into Scenario::consumers
+  std::uint32_t first = 0;         // member / range start
+  std::uint32_t last = 0;          // range end, inclusive
+  std::string text;                // as written, for messages and plots
+};
+
+enum class FaultAction { crash, stall };
+
+struct FaultSpec {
+  FaultAction action = FaultAction::crash;
+  FaultTarget target;
+  std::optional<Time> at;                  // one-shot
+  std::optional<Distribution> every;       // recurring: gaps between occurrences
+  std::optional<Time> until;               // recurring faults stop being injected after this time
+  std::optional<Time> restart_after;       // crash: the consumer comes back empty-handed after this
+  Time duration = 0;                       // stall: how long the consumer is frozen
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::uint32_t repetitions = 1;
+  std::optional<Time> duration;            // producers stop publishing at this time
+  Time warmup = 0;
+  bool drain = true;
+  Time drain_timeout = 24 * 3600 * kSecond;
+  std::optional<Time> metrics_interval;    // absent: chosen to give about 200 points
+  QueueSpec queue;
+  std::vector<ProducerGroup> producers;
+  std::vector<ConsumerGroup> consumers;
+  NetworkSpec network;
+  std::vector<FaultSpec> faults;
+};
+
+const char* arrival_name(Arrival arrival);
+const char* fault_action_name(FaultAction action);
+
+}  // namespace qlab

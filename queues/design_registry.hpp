@@ -1,0 +1,42 @@
+#pragma once
+// Queue designs by name: what each is, which parameters it takes (with types, defaults and ranges), and
+// a factory. The scenario loader validates `queue:` keys against this; `qlab designs` prints it.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/random_stream.hpp"
+#include "core/scenario.hpp"
+#include "queue_design.hpp"
+
+namespace qlab {
+
+struct ParamSpec {
+  enum class Type { duration, count, flag, choice };
+  std::string name;
+  Type type = Type::count;
+  ParamValue default_value;
+  std::vector<std::string> choices;  // Type::choice only
+  std::int64_t min = 0;              // duration / count: smallest accepted value
+  std::string doc;                   // one line
+};
+
+struct DesignInfo {
+  std::string name;
+  std::string summary;       // one line
+  // True when a delivery leaves the message in the design's custody until acked (at-least-once);
+  // false when delivery hands it over (at-most-once): a consumer that dies holding it loses it.
+  bool keeps_until_ack = false;
+  std::vector<ParamSpec> params;
+  // `params` holds every parameter of `params` above (defaults filled in, already validated).
+  std::function<std::unique_ptr<QueueDesign>(const DesignParams& params, RandomStream rng)> make;
+};
+
+// Every registered design, in a stable order.
+const std::vector<DesignInfo>& designs();
+// nullptr when no design has that name.
+const DesignInfo* find_design(const std::string& name);
+// `given` completed with the defaults of `info`'s parameters.
+DesignParams with_defaults(const DesignInfo& info, DesignParams given);
+
+}  // namespace qlab

@@ -1,0 +1,79 @@
+#pragma once
+// The contract every queue design implements. A design is a passive state machine (ngtcp2's timer
+// contract): it never reads a clock, starts a thread or opens a socket. Every input carries `now`;
+// every reaction is appended to a caller-owned ActionBuffer; next_deadline() says when the caller must
+// call on_timer() again. The same object runs under the simulator and inside the live broker.
+//
+// Inputs are in non-decreasing `now`. Consumers are small dense integers chosen by the caller.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace qlab {
+
+using MessageId = std::uint64_t;
+using ConsumerId = std::uint32_t;
+using Receipt = std::uint64_t;  // names one delivery of one message; 0 is never a valid receipt
+
+struct Message {
+  MessageId id = 0;
+  Time published_at = 0;   // carried for latency accounting; designs never interpret it
+  std::uint64_t key = 0;   // partitioning / hash-assignment key
+  std::uint32_t size = 0;  // bytes
+};
+
+enum class ActionKind : std::uint8_t {
+  deliver,       // hand `message` to `consumer` under `receipt`; `receive_count` counts this delivery
+  dead_letter,   // `message` moved to the dead-letter queue; it will never be delivered again
+  ack_rejected,  // an ack/extend/release with a receipt that is no longer current was refused (error to client)
+  ack_ignored,   // same, but accepted silently and dropped (SQS behaviour)
+};
+
+struct Action {
+  ActionKind kind = ActionKind::deliver;
+  ConsumerId consumer = 0;
+  Receipt receipt = 0;
+  std::uint32_t receive_count = 0;
+  Message message;
+};
+
+using ActionBuffer = std::vector<Action>;
+
+class QueueDesign {
+ public:
+  virtual ~QueueDesign() = default;
+
+  // A consumer becomes known to the design (before its first pull). Preassigned designs bind messages
+  // only to consumers that have joined. Joining again after on_consumer_lost is allowed (a restart).
+  virtual void on_consumer_joined(Time now, ConsumerId consumer, ActionBuffer& out) = 0;
+  // A producer's message reaches the queue. Accepted unconditionally.
+  virtual void on_publish(Time now, const Message& message, ActionBuffer& out) = 0;
+  // `consumer` has room for `count` more messages. The request stays open (long-poll): the design
+  // delivers as messages become available until `count` deliveries were made or the consumer is lost.
+  virtual void on_pull(Time now, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) = 0;
+  // Withdraws whatever is left of `consumer`'s open pull requests (a long-poll that timed out).
+  virtual void on_pull_cancelled(Time now, ConsumerId consumer, ActionBuffer& out) = 0;
+  // `consumer` finished the delivery named by `receipt` (delete). Designs without acks ignore it.
+  virtual void on_ack(Time now, ConsumerId consumer, Receipt receipt, ActionBuffer& out) = 0;
+  // `consumer` gives the delivery back unprocessed (nack): it becomes available again at once.
+  virtual void on_release(Time now, ConsumerId consumer, Receipt receipt, ActionBuffer& out) = 0;
+  // `consumer` needs more time: the delivery stays hidden until now + `timeout` (change visibility).
+  virtual void on_extend(Time now, ConsumerId consumer, Receipt receipt, Time timeout, ActionBuffer& out) = 0;
+  // The consumer's connection is gone (crash, disconnect). Its open pulls are withdrawn.
+  virtual void on_consumer_lost(Time now, ConsumerId consumer, ActionBuffer& out) = 0;
+  // Called at or after next_deadline().
+  virtual void on_timer(Time now, ActionBuffer& out) = 0;
+  // When on_timer must next be called; kNever when nothing is pending.
+  virtual Time next_deadline() const = 0;
+
+  // Messages waiting to be delivered (not counting deliveries awaiting an ack).
+  virtual std::size_t backlog() const = 0;
+  // Every message the design is responsible for: waiting ones and deliveries awaiting an ack.
+  virtual std::size_t held() const = 0;
+  // Visits every message counted by held(), in no particular order (end-of-run accounting).
+  virtual void for_each_held(const std::function<void(const Message&)>& visit) const = 0;
+};
+
+}  // namespace qlab
