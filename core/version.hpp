@@ -1,0 +1,6 @@
+#pragma once
+
+namespace qlab {
+// The project version from CMake's project() call.
+const char* version();
+}  // namespace qlab

@@ -1,0 +1,156 @@
+#include "results_writer.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/version.hpp"
+#include "statistics.hpp"
+
+namespace qlab {
+namespace {
+
+nlohmann::ordered_json summary_object(const Summary& s) {
+  return {{"mean", s.mean}, {"ci95", s.ci95}, {"min", s.min}, {"max", s.max}};
+}
+
+std::string timeseries_csv(const std::vector<RunResult>& runs) {
+  std::ostringstream out;
+  out.precision(12);
+  out << "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers\n";
+  for (const RunResult& run : runs) {
+    for (const TimeSeriesPoint& p : run.series) {
+      out << run.repetition << ',' << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ','
+          << p.published << ',' << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << '\n';
+    }
+  }
+  return out.str();
+}
+
+std::string consumers_csv(const std::vector<RunResult>& runs) {
+  std::ostringstream out;
+  out.precision(12);
+  out << "repetition,consumer,group,processed,busy_seconds,alive_seconds,utilization,idle_with_backlog\n";
+  for (const RunResult& run : runs) {
+    for (const ConsumerFigures& c : run.consumers) {
+      const double alive = to_seconds(c.alive);
+      out << run.repetition << ',' << c.name << ',' << c.group << ',' << c.processed << ','
+          << to_seconds(c.busy) << ',' << alive << ',' << (alive > 0 ? to_seconds(c.busy) / alive : 0) << ','
+          << (alive > 0 ? to_seconds(c.idle_with_backlog) / alive : 0) << '\n';
+    }
+  }
+  return out.str();
+}
+
+std::string faults_csv(const std::vector<RunResult>& runs) {
+  std::ostringstream out;
+  out.precision(12);
+  out << "repetition,action,target,start,end\n";
+  for (const RunResult& run : runs) {
+    for (const FaultWindow& f : run.faults) {
+      out << run.repetition << ',' << f.action << ',' << f.target << ',' << to_seconds(f.start) << ','
+          << to_seconds(f.end) << '\n';
+    }
+  }
+  return out.str();
+}
+
+std::string messages_csv(const std::vector<RunResult>& runs) {
+  std::ostringstream out;
+  out.precision(12);
+  out << "repetition,message,published,deliveries,completed,fate\n";
+  for (const RunResult& run : runs) {
+    for (const MessageTrace& m : run.trace) {
+      out << run.repetition << ',' << m.id << ',' << to_seconds(m.published) << ',';
+      for (std::size_t i = 0; i < m.deliveries.size(); ++i) {
+        out << (i ? ";" : "") << m.deliveries[i].first << '@' << to_seconds(m.deliveries[i].second);
+      }
+      out << ',';
+      if (m.completed >= 0) out << to_seconds(m.completed);
+      out << ',' << m.fate << '\n';
+    }
+  }
+  return out.str();
+}
+
+nlohmann::ordered_json histogram_json(const Histogram& h) {
+  nlohmann::ordered_json buckets = nlohmann::ordered_json::array();
+  h.for_each_bucket([&](std::int64_t lower, std::int64_t upper, std::uint64_t count) {
+    buckets.push_back({lower, upper, count});
+  });
+  return {{"unit", "ns"}, {"count", h.count()}, {"min", h.min()}, {"max", h.max()}, {"buckets", buckets}};
+}
+
+std::string histograms_json(const std::vector<RunResult>& runs) {
+  nlohmann::ordered_json doc;
+  doc["format"] = "qlab-histograms-1: buckets are [lower_ns, upper_ns, count], lower inclusive";
+  Histogram latency;
+  Histogram wait;
+  nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
+  for (const RunResult& run : runs) {
+    latency.merge(run.latency);
+    wait.merge(run.wait);
+    per_run.push_back({{"repetition", run.repetition},
+                       {"latency", histogram_json(run.latency)},
+                       {"wait", histogram_json(run.wait)}});
+  }
+  doc["merged"] = {{"latency", histogram_json(latency)}, {"wait", histogram_json(wait)}};
+  doc["runs"] = per_run;
+  return doc.dump(1) + "\n";
+}
+
+}  // namespace
+
+nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunResult>& runs) {
+  nlohmann::ordered_json doc;
+  doc["qlab_version"] = version();
+  doc["mode"] = info.mode;
+  doc["scenario"] = info.scenario;
+  doc["design"] = info.design;
+  doc["seed"] = info.seed;
+  doc["repetitions"] = runs.size();
+  doc["scenario_resolved"] = info.scenario_resolved;
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+  if (!runs.empty()) {
+    for (const Metric& m : runs.front().metrics) {
+      std::vector<double> values;
+      for (const RunResult& run : runs) values.push_back(run.metric(m.key).value_or(0));
+      metrics[m.key] = summary_object(summarize(values));
+    }
+  }
+  doc["metrics"] = metrics;
+  nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
+  for (const RunResult& run : runs) {
+    nlohmann::ordered_json values = nlohmann::ordered_json::object();
+    for (const Metric& m : run.metrics) values[m.key] = m.value;
+    per_run.push_back({{"repetition", run.repetition}, {"seed", run.seed}, {"metrics", values}});
+  }
+  doc["runs"] = per_run;
+  return doc;
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::path temporary = path;
+  temporary += ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error(path.string() + ": cannot write (" + temporary.string() + ")");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+void write_results(const std::filesystem::path& dir, const RunInfo& info, const std::vector<RunResult>& runs) {
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "timeseries.csv", timeseries_csv(runs));
+  write_file_atomically(dir / "consumers.csv", consumers_csv(runs));
+  write_file_atomically(dir / "faults.csv", faults_csv(runs));
+  write_file_atomically(dir / "histograms.json", histograms_json(runs));
+  const bool traced = !runs.empty() && !runs.front().trace.empty();
+  if (traced) write_file_atomically(dir / "messages.csv", messages_csv(runs));
+  // summary.json last: its presence says the folder is complete.
+  write_file_atomically(dir / "summary.json", summary_json(info, runs).dump(2) + "\n");
+}
+
+}  // namespace qlab

@@ -1,0 +1,69 @@
+#pragma once
+// What one repetition of a scenario produced, in simulation or live alike: the flat metrics of
+// RESULTS.md, the latency and wait histograms, the time series, per-consumer figures and fault windows.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/histogram.hpp"
+#include "core/time.hpp"
+
+namespace qlab {
+
+struct Metric {
+  std::string key;
+  double value = 0;
+};
+
+struct TimeSeriesPoint {
+  Time t = 0;
+  std::int64_t backlog = 0;
+  std::int64_t in_flight = 0;
+  std::int64_t published = 0;  // in the interval ending at t
+  std::int64_t processed = 0;  // in the interval ending at t
+  std::int64_t busy_consumers = 0;
+  std::int64_t alive_consumers = 0;
+};
+
+struct ConsumerFigures {
+  std::string name;  // group[index]
+  std::string group;
+  Time busy = 0;
+  Time alive = 0;
+  Time idle_with_backlog = 0;
+  std::uint64_t processed = 0;
+};
+
+struct FaultWindow {
+  std::string action;
+  std::string target;  // the concrete member, e.g. fast[3]
+  Time start = 0;
+  Time end = 0;        // the end of the run when the fault never healed
+};
+
+// One message's life, kept only with --trace.
+struct MessageTrace {
+  std::uint64_t id = 0;
+  Time published = -1;
+  std::vector<std::pair<std::uint32_t, Time>> deliveries;  // (consumer index, time)
+  Time completed = -1;                                     // first completed processing
+  std::string fate;                                        // processed | dead_lettered | lost:<cause> | remaining
+};
+
+struct RunResult {
+  std::uint32_t repetition = 0;
+  std::uint64_t seed = 0;
+  std::vector<Metric> metrics;  // in the order of RESULTS.md
+  Histogram latency;            // nanoseconds
+  Histogram wait;               // nanoseconds
+  std::vector<TimeSeriesPoint> series;
+  std::vector<ConsumerFigures> consumers;
+  std::vector<FaultWindow> faults;
+  std::vector<MessageTrace> trace;  // empty without --trace
+
+  // The value of `key`; nullopt when absent.
+  std::optional<double> metric(const std::string& key) const;
+};
+
+}  // namespace qlab
