@@ -2,6 +2,8 @@
 
 namespace qlab {
 namespace {
+__extension__ typedef unsigned __int128 UInt128;  // GCC/Clang built-in, for the 64x64->128 multiply
+
 constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 constexpr std::uint64_t fnv1a(std::string_view text) {
@@ -42,12 +44,12 @@ double RandomStream::next_open01() {
 
 std::uint64_t RandomStream::next_below(std::uint64_t bound) {
   // Lemire's nearly-divisionless method.
-  unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * bound;
+  UInt128 m = static_cast<UInt128>(next_u64()) * bound;
   auto low = static_cast<std::uint64_t>(m);
   if (low < bound) {
     const std::uint64_t threshold = -bound % bound;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(next_u64()) * bound;
+      m = static_cast<UInt128>(next_u64()) * bound;
       low = static_cast<std::uint64_t>(m);
     }
   }

@@ -8,6 +8,8 @@
 namespace qlab {
 namespace {
 
+__extension__ typedef __int128 Int128;  // GCC/Clang built-in: exact decimal scaling without overflow
+
 struct Unit {
   std::string_view name;
   std::int64_t scale;
@@ -54,23 +56,23 @@ std::int64_t scale_decimal(std::string_view number, std::int64_t scale, std::str
   const auto dot = number.find('.');
   const std::string_view whole = number.substr(0, dot);
   const std::string_view fraction = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
-  __int128 value = 0;
+  Int128 value = 0;
   for (char c : whole) {
     value = value * 10 + (c - '0');
-    if (value > (static_cast<__int128>(1) << 62)) throw UnitError(std::string(what) + " is too large");
+    if (value > (static_cast<Int128>(1) << 62)) throw UnitError(std::string(what) + " is too large");
   }
   value *= scale;
-  __int128 divisor = 1;
-  __int128 frac = 0;
+  Int128 divisor = 1;
+  Int128 frac = 0;
   for (char c : fraction) {
     frac = frac * 10 + (c - '0');
     divisor *= 10;
-    if (divisor > static_cast<__int128>(1e30)) throw UnitError(std::string(what) + " has too many decimals");
+    if (divisor > static_cast<Int128>(1e30)) throw UnitError(std::string(what) + " has too many decimals");
   }
-  const __int128 scaled = frac * scale;
+  const Int128 scaled = frac * scale;
   if (scaled % divisor != 0) throw UnitError(std::string(what) + " is finer than the smallest unit");
   value += scaled / divisor;
-  if (value > static_cast<__int128>(INT64_MAX / 2)) throw UnitError(std::string(what) + " is too large");
+  if (value > static_cast<Int128>(INT64_MAX / 2)) throw UnitError(std::string(what) + " is too large");
   return static_cast<std::int64_t>(value);
 }
 
@@ -147,8 +149,10 @@ std::string format_duration(Time t) {
   }
   for (const Unit& unit : {kDurationUnits[2], kDurationUnits[3], kDurationUnits[4]}) {
     if (t >= unit.scale) {
-      std::string digits = std::to_string(t % unit.scale);
-      digits.insert(0, std::to_string(unit.scale).size() - 1 - digits.size(), '0');
+      char buffer[24];
+      const int width = static_cast<int>(std::to_string(unit.scale).size()) - 1;
+      std::snprintf(buffer, sizeof buffer, "%0*lld", width, static_cast<long long>(t % unit.scale));
+      std::string digits = buffer;
       while (!digits.empty() && digits.back() == '0') digits.pop_back();
       return std::to_string(t / unit.scale) + "." + digits + std::string(unit.name);
     }

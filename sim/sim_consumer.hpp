@@ -1,0 +1,46 @@
+#pragma once
+// A simulated consumer: what it holds, what it is doing, and the time it spent in each phase.
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "core/random_stream.hpp"
+#include "queues/queue_design.hpp"
+
+namespace qlab::sim {
+
+struct Delivery {
+  Message message;
+  Receipt receipt = 0;
+};
+
+enum class ConsumerPhase : std::uint8_t { down, idle, busy, stalled };
+
+struct SimConsumer {
+  std::string name;   // group[index]
+  std::size_t group = 0;
+  std::uint32_t prefetch = 1;
+  RandomStream service_rng;
+  RandomStream to_broker_rng;    // network latency of its acks and pulls
+  RandomStream from_broker_rng;  // network latency of its deliveries
+
+  ConsumerPhase phase = ConsumerPhase::idle;
+  std::uint32_t epoch = 0;        // bumps on crash and restart: in-flight events for an old life are void
+  std::uint32_t work_token = 0;   // bumps when a scheduled service completion becomes void (stall)
+  std::uint32_t stall_token = 0;
+  std::deque<Delivery> buffer;    // received, not started
+  bool has_current = false;
+  Delivery current;
+  Time done_at = 0;
+  Time remaining_service = 0;     // while stalled in the middle of a message
+
+  // Phase accounting: the phase started at `phase_since`; W(phase_since) for idle-with-backlog.
+  Time phase_since = 0;
+  Time waiting_clock_at_phase_start = 0;
+  Time busy = 0;
+  Time alive = 0;
+  Time idle_with_backlog = 0;
+  std::uint64_t processed = 0;
+};
+
+}  // namespace qlab::sim
