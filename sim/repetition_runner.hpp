@@ -14,7 +14,8 @@ struct RepetitionOptions {
   unsigned threads = 0;  // 0: all cores
   bool trace = false;
   // Called from the calling thread about every 250 ms while repetitions run.
-  std::function<void(std::uint32_t finished, std::uint32_t total, std::uint64_t events)> on_progress;
+  using ProgressCallback = std::function<void(std::uint32_t finished, std::uint32_t total, std::uint64_t events)>;
+  ProgressCallback on_progress;
 };
 
 // The results in repetition order.

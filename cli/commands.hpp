@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands. Each registers itself on the app with its options and a callback that does the work.
+#include <CLI/CLI.hpp>
+
+namespace qlab::cli {
+
+// Thrown by a command that has already reported its outcome and wants a given exit code.
+struct ExitCode {
+  int code;
+};
+
+void add_run_command(CLI::App& app);
+void add_validate_command(CLI::App& app);
+void add_designs_command(CLI::App& app);
+
+}  // namespace qlab::cli

@@ -1,0 +1,14 @@
+#pragma once
+// The compact human-readable table `qlab run` prints: the main metrics, mean ± 95% CI over repetitions.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace qlab::cli {
+
+// `metrics` is summary.json's "metrics" object.
+std::string format_metrics_table(const nlohmann::ordered_json& metrics);
+// A value of metric `key` with its unit: "1.23 ms", "16000", "42.0 %", "7.19 /s".
+std::string format_metric_value(const std::string& key, double value);
+
+}  // namespace qlab::cli

@@ -1,0 +1,87 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "metrics/results_writer.hpp"
+#include "metrics_table.hpp"
+#include "sim/repetition_runner.hpp"
+#include "workloads/scenario_loader.hpp"
+#include "workloads/scenario_override.hpp"
+#include "workloads/scenario_writer.hpp"
+
+namespace qlab::cli {
+namespace {
+
+struct RunArguments {
+  std::string scenario;
+  std::string out;
+  std::vector<std::string> sets;
+  std::optional<std::uint32_t> reps;
+  std::optional<std::uint64_t> seed;
+  unsigned threads = 0;
+  bool trace = false;
+};
+
+// Reports progress on one rewritten stderr line, only on a terminal and only once a run passes a second.
+sim::RepetitionOptions::ProgressCallback progress_line(std::chrono::steady_clock::time_point start) {
+  if (!isatty(STDERR_FILENO)) return nullptr;
+  return [start](std::uint32_t finished, std::uint32_t total, std::uint64_t events) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed < 1.0) return;
+    std::fprintf(stderr, "\r\033[Kqlab: %u/%u repetitions done, %.1fM events, %.1fs", finished, total,
+                 static_cast<double>(events) / 1e6, elapsed);
+    if (finished == total) std::fprintf(stderr, "\n");
+  };
+}
+
+void run(const RunArguments& args) {
+  std::vector<workloads::Override> overrides;
+  for (const std::string& set : args.sets) overrides.push_back(workloads::parse_override(set));
+  if (args.reps) overrides.push_back({"repetitions", std::to_string(*args.reps)});
+  if (args.seed) overrides.push_back({"seed", std::to_string(*args.seed)});
+  const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
+
+  const auto start = std::chrono::steady_clock::now();
+  sim::RepetitionOptions options;
+  options.threads = args.threads;
+  options.trace = args.trace;
+  options.on_progress = progress_line(start);
+  const std::vector<RunResult> runs = sim::run_repetitions(scenario, options);
+
+  const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
+  const auto summary = summary_json(info, runs);
+  if (!args.out.empty()) write_results(args.out, info, runs);
+
+  std::printf("scenario %s, design %s, %u repetition%s, seed %llu\n", scenario.name.c_str(),
+              scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",
+              static_cast<unsigned long long>(scenario.seed));
+  std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  if (args.out.empty()) {
+    std::printf("(no files written: add --out DIR for summary.json, timeseries.csv and histograms)\n");
+  } else {
+    std::printf("results in %s\n", args.out.c_str());
+  }
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunArguments>();
+  auto* command = app.add_subcommand("run", "Simulate a scenario and report its metrics");
+  command->add_option("scenario", args->scenario, "Scenario YAML file")->required();
+  command->add_option("--out,-o", args->out, "Write summary.json, timeseries.csv, ... into this folder");
+  command->add_option("--reps", args->reps, "Number of repetitions (overrides the scenario's)")->check(CLI::Range(1u, 100000u));
+  command->add_option("--seed", args->seed, "Base seed (overrides the scenario's)");
+  command->add_option("--set", args->sets, "Override a scenario key: --set consumers[0].count=4 (repeatable)")
+      ->type_name("PATH=VALUE");
+  command->add_option("--threads,-j", args->threads, "Worker threads for repetitions (default: all cores)");
+  command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
+  command->callback([args] { run(*args); });
+}
+
+}  // namespace qlab::cli
