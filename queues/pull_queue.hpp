@@ -1,0 +1,31 @@
+#pragma once
+// Design "pull": one shared FIFO. Consumers ask for messages (on_pull opens credit) and each message goes
+// to the consumer that has waited longest. Delivery hands the message over (at-most-once): there is no
+// ack, no redelivery and no timer, so on_ack, on_release and on_extend do nothing and emit nothing.
+#include "at_most_once_design.hpp"
+#include "credit_queue.hpp"
+#include "ring_buffer.hpp"
+
+namespace qlab {
+
+class PullQueue final : public AtMostOnceDesign {
+ public:
+  void on_consumer_joined(Time now, ConsumerId consumer, ActionBuffer& out) override;
+  void on_publish(Time now, const Message& message, ActionBuffer& out) override;
+  void on_pull(Time now, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) override;
+  void on_pull_cancelled(Time now, ConsumerId consumer, ActionBuffer& out) override;
+  void on_consumer_lost(Time now, ConsumerId consumer, ActionBuffer& out) override;
+
+  std::size_t backlog() const override { return messages_.size(); }
+  void for_each_held(const std::function<void(const Message&)>& visit) const override;
+
+ private:
+  // Delivers while there are both messages and consumers with credit.
+  void dispatch(ActionBuffer& out);
+
+  RingBuffer<Message> messages_;
+  CreditQueue credits_;
+  Receipt next_receipt_ = 1;  // receipts only make deliveries distinguishable; nothing redeems them
+};
+
+}  // namespace qlab

@@ -1,0 +1,101 @@
+#pragma once
+// Design "visibility_timeout": SQS semantics (at-least-once). A receive hides the message for the
+// visibility timeout under a fresh receipt; an ack (delete) with the current receipt removes it; if the
+// timeout expires first, the message becomes visible again at the back of the FIFO and its receive count
+// grows on the next receive. A receipt stays current until its message is received again or deleted, so a
+// late ack still deletes a message that expired but has not been redelivered yet (as in SQS).
+// Release (nack) and extend (change visibility) act only on a message that is in flight under that receipt.
+//
+// Storage is a slab of entries with a free list; a message keeps its slot from publish to delete, and a
+// receipt is (slot generation << 32) | (slot + 1), so acks are O(1) and stale receipts are told apart by
+// generation. In-flight entries form an intrusive list ordered by deadline (new deadlines are usually the
+// latest, so insertion walks back from the tail); the head is next_deadline().
+#include <cstdint>
+#include <vector>
+
+#include "credit_queue.hpp"
+#include "queue_design.hpp"
+#include "ring_buffer.hpp"
+
+namespace qlab {
+
+class VisibilityTimeoutQueue final : public QueueDesign {
+ public:
+  enum class StaleAck {
+    reject,  // emit ack_rejected (an error to the client, as ElasticMQ does)
+    ignore,  // emit ack_ignored (accepted and dropped, as SQS does)
+  };
+  struct Options {
+    Time visibility_timeout = 30 * kSecond;  // > 0
+    std::uint32_t max_receives = 0;           // 0 = unlimited; else dead-letter instead of receive number max+1
+    StaleAck stale_ack = StaleAck::reject;
+    bool release_on_disconnect = false;       // true: a lost consumer's in-flight messages are visible at once
+  };
+
+  explicit VisibilityTimeoutQueue(Options options);
+
+  void on_consumer_joined(Time now, ConsumerId consumer, ActionBuffer& out) override;
+  void on_publish(Time now, const Message& message, ActionBuffer& out) override;
+  void on_pull(Time now, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) override;
+  void on_pull_cancelled(Time now, ConsumerId consumer, ActionBuffer& out) override;
+  void on_ack(Time now, ConsumerId consumer, Receipt receipt, ActionBuffer& out) override;
+  void on_release(Time now, ConsumerId consumer, Receipt receipt, ActionBuffer& out) override;
+  void on_extend(Time now, ConsumerId consumer, Receipt receipt, Time timeout, ActionBuffer& out) override;
+  void on_consumer_lost(Time now, ConsumerId consumer, ActionBuffer& out) override;
+  void on_timer(Time now, ActionBuffer& out) override;
+  Time next_deadline() const override;
+
+  std::size_t backlog() const override { return backlog_; }
+  std::size_t held() const override { return backlog_ + in_flight_; }
+  void for_each_held(const std::function<void(const Message&)>& visit) const override;
+
+ private:
+  using Slot = std::uint32_t;
+  static constexpr Slot kNil = UINT32_MAX;
+
+  enum class State : std::uint8_t {
+    free,       // on the free list
+    visible,    // waiting in visible_
+    in_flight,  // received, hidden until `deadline`, linked in the in-flight list
+    deleted,    // acked while visible: still in visible_, reclaimed when it reaches the front
+  };
+  struct Entry {
+    Message message;
+    Time deadline = 0;                  // in_flight only
+    std::uint32_t generation = 0;       // of the latest receipt; bumped by every receive and by a delete
+    std::uint32_t base_generation = 0;  // generation when this message took the slot: receipts are above it
+    std::uint32_t receive_count = 0;
+    Slot prev = kNil;  // in-flight list
+    Slot next = kNil;  // in-flight list, or free list
+    ConsumerId consumer = 0;  // in_flight: who holds it
+    State state = State::free;
+  };
+  // What a receipt names: the slot when it is this slot's latest receipt and the message is not deleted.
+  struct Lookup {
+    Slot slot = kNil;     // kNil when the receipt names no message the design still knows
+    bool current = false;
+  };
+
+  Lookup find(Receipt receipt) const;
+  // Emits ack_rejected or ack_ignored for a receipt that is not (or no longer) acceptable.
+  void refuse(ConsumerId consumer, Receipt receipt, const Lookup& found, ActionBuffer& out) const;
+  Slot allocate();
+  void free_slot(Slot slot);
+  void make_visible(Slot slot);
+  void link_by_deadline(Slot slot);
+  void unlink(Slot slot);
+  // Receives visible messages into consumers with credit (dead-lettering those past max_receives).
+  void dispatch(Time now, ActionBuffer& out);
+
+  Options options_;
+  std::vector<Entry> entries_;
+  Slot free_head_ = kNil;
+  RingBuffer<Slot> visible_;
+  Slot flight_head_ = kNil;  // earliest deadline
+  Slot flight_tail_ = kNil;  // latest deadline
+  CreditQueue credits_;
+  std::size_t backlog_ = 0;    // visible entries
+  std::size_t in_flight_ = 0;  // in_flight entries
+};
+
+}  // namespace qlab
