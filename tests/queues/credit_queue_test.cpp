@@ -1,0 +1,55 @@
+#include "queues/credit_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace qlab {
+namespace {
+
+std::vector<ConsumerId> take_all(CreditQueue& credits) {
+  std::vector<ConsumerId> order;
+  while (!credits.empty()) order.push_back(credits.take());
+  return order;
+}
+
+TEST(CreditQueue, serves_the_longest_waiting_consumer_first_and_takes_turns) {
+  CreditQueue credits;
+  credits.grant(3, 2);
+  credits.grant(1, 1);
+  credits.grant(2, 3);
+  EXPECT_EQ(credits.credit(2), 3u);
+  EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{3, 1, 2, 3, 2, 2}));
+}
+
+TEST(CreditQueue, more_credit_keeps_the_place_in_line) {
+  CreditQueue credits;
+  credits.grant(0, 1);
+  credits.grant(1, 1);
+  credits.grant(0, 1);
+  EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{0, 1, 0}));
+}
+
+TEST(CreditQueue, withdraw_drops_the_credit_and_the_place_in_line) {
+  CreditQueue credits;
+  credits.grant(0, 5);
+  credits.grant(1, 1);
+  credits.withdraw(0);
+  EXPECT_EQ(credits.credit(0), 0u);
+  credits.grant(0, 1);
+  EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{1, 0}));
+}
+
+TEST(CreditQueue, repeated_withdrawals_do_not_disturb_the_order) {
+  CreditQueue credits;
+  credits.grant(9, 1);
+  for (int i = 0; i < 10'000; ++i) {
+    credits.grant(static_cast<ConsumerId>(i % 5), 1);
+    credits.withdraw(static_cast<ConsumerId>(i % 5));
+  }
+  credits.grant(4, 1);
+  EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{9, 4}));
+}
+
+}  // namespace
+}  // namespace qlab
