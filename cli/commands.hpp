@@ -12,5 +12,8 @@ struct ExitCode {
 void add_run_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
 void add_designs_command(CLI::App& app);
+void add_suite_command(CLI::App& app);    // suite_command.cpp
+void add_plot_command(CLI::App& app);     // plot_command.cpp
+void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, live, compare
 
 }  // namespace qlab::cli

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   qlab::cli::add_run_command(app);
   qlab::cli::add_validate_command(app);
   qlab::cli::add_designs_command(app);
+  qlab::cli::add_suite_command(app);
+  qlab::cli::add_plot_command(app);
+  qlab::cli::add_live_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,6 +1,7 @@
 #pragma once
 // Queue designs by name: what each is, which parameters it takes (with types, defaults and ranges), and
 // a factory. The scenario loader validates `queue:` keys against this; `qlab designs` prints it.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>

@@ -1,0 +1,8 @@
+#include "commands.hpp"
+
+namespace qlab::cli {
+
+// Placeholder until this command lands; registers nothing.
+void add_suite_command(CLI::App&) {}
+
+}  // namespace qlab::cli
