@@ -74,6 +74,7 @@ struct Scenario {
   std::uint32_t repetitions = 1;
   std::optional<Time> duration;            // producers stop publishing at this time
   Time warmup = 0;
+  bool warmup_auto = false;                // `warmup: auto`: chosen per repetition by MSER-5
   bool drain = true;
   Time drain_timeout = 24 * 3600 * kSecond;
   std::optional<Time> metrics_interval;    // absent: chosen to give about 200 points
