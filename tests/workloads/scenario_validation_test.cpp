@@ -1,0 +1,249 @@
+// One test per class of bad input: each checks the exact place (file:line:column or --set), the key path
+// and what the message says was wrong and expected.
+#include <gtest/gtest.h>
+
+#include "load_helpers.hpp"
+
+namespace qlab::workloads {
+namespace {
+
+using testing::error_of;
+using testing::kMinimal;
+
+TEST(ScenarioValidation, UnknownKeyIsPlacedOnTheKeyWithAHint) {
+  EXPECT_EQ(error_of(kMinimal + "  - servce: 1s\n"),
+            "s.yaml:7:5: consumers[1].servce: unknown key in a consumer group (did you mean 'service'? expected one of "
+            "name, count, service, prefetch)");
+  EXPECT_EQ(error_of(kMinimal + "colour: red\n"),
+            "s.yaml:7:1: colour: unknown key in the scenario (expected one of name, description, seed, repetitions, "
+            "duration, warmup, drain, drain_timeout, metrics, queue, producers, consumers, network, faults)");
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  visibility: 5s\n  design: visibility_timeout\n"),
+            "s.yaml:8:3: queue.visibility: unknown key in queue (design visibility_timeout) (did you mean "
+            "'visibility_timeout'? expected one of design, visibility_timeout, max_receives, stale_ack, "
+            "release_on_disconnect)");
+}
+
+TEST(ScenarioValidation, WrongTypesSayWhatWasExpected) {
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - count: four\n    service: 1s\n"),
+            "s.yaml:6:12: consumers[0].count: 'four' is not a whole number (expected a whole number from 1 to 4294967295)");
+  EXPECT_EQ(error_of("name: {a: 1}\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:1:7: name: got a map (expected letters, digits, '-' and '_', e.g. hetero-pull)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers: {rate: 1/s}\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:3:12: producers: got a map (expected a list of producer groups)");
+  EXPECT_EQ(error_of(kMinimal + "drain: maybe\n"), "s.yaml:7:8: drain: 'maybe' is not true or false (expected true or false)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: stall\n    target: consumers\n    duration: [1s]\n"),
+            "s.yaml:11:15: faults[0].duration: got a list (expected a duration such as 250ms, 1.5s or 2m)");
+}
+
+TEST(ScenarioValidation, ABareNumberSaysWhichUnitIsMissing) {
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 5\n"),
+            "s.yaml:6:14: consumers[0].service: '5' has no unit (expected one of ns, us, ms, s, m, h, e.g. 5s)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 7.2\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:4:11: producers[0].rate: '7.2' is not a rate (expected messages per unit of time, e.g. 7.2/s)");
+}
+
+TEST(ScenarioValidation, BadUnitsNameTheAcceptedOnes) {
+  EXPECT_EQ(error_of("name: t\nduration: 10 days\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:2:11: duration: unknown duration unit 'days' (expected one of ns, us, ms, s, m, h)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\n    size: 4kb\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:5:11: producers[0].size: unknown size unit 'kb' (expected one of B, KB, KiB, MB, MiB, GB, GiB)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 3/day\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:4:11: producers[0].rate: unknown rate unit '/day' (expected /s, /m or /h)");
+}
+
+TEST(ScenarioValidation, OutOfRangeValuesAreRejected) {
+  const std::string head = "name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n";
+  EXPECT_EQ(error_of(head + "  - count: 0\n    service: 1s\n"),
+            "s.yaml:6:12: consumers[0].count: '0' is out of range (expected a whole number from 1 to 4294967295)");
+  EXPECT_EQ(error_of(head + "  - count: -2\n    service: 1s\n"),
+            "s.yaml:6:12: consumers[0].count: '-2' is out of range (expected a whole number from 1 to 4294967295)");
+  EXPECT_EQ(error_of(head + "  - prefetch: 0\n    service: 1s\n"),
+            "s.yaml:6:15: consumers[0].prefetch: '0' is out of range (expected a whole number from 1 to 4294967295)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 0/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:4:11: producers[0].rate: '0/s' is out of range (expected a rate > 0, e.g. 10/s)");
+  EXPECT_EQ(error_of(kMinimal + "repetitions: 0\n"),
+            "s.yaml:7:14: repetitions: '0' is out of range (expected a whole number from 1 to 4294967295)");
+  EXPECT_EQ(error_of(head + "  - service: -1s\n"),
+            "s.yaml:6:14: consumers[0].service: expected a duration such as 250ms, 1.5s or 2m, got '-1s'");
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  design: visibility_timeout\n  visibility_timeout: 0s\n"),
+            "s.yaml:9:23: queue.visibility_timeout: '0s' is out of range (expected a duration > 0)");
+}
+
+TEST(ScenarioValidation, DistributionParametersAreChecked) {
+  const std::string head = "name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: ";
+  EXPECT_EQ(error_of(head + "{dist: pareto, mean: 1s, shape: 1}\n"),
+            "s.yaml:6:46: consumers[0].service.shape: '1' is out of range (expected shape > 1: the mean is infinite "
+            "otherwise)");
+  EXPECT_EQ(error_of(head + "{dist: uniform, min: 2s, max: 1s}\n"),
+            "s.yaml:6:44: consumers[0].service.max: max '1s' is below min '2s' (expected min <= max)");
+  EXPECT_EQ(error_of(head + "{dist: lognormal, mean: 1s, cv: -0.5}\n"),
+            "s.yaml:6:46: consumers[0].service.cv: '-0.5' is out of range (expected cv >= 0: the standard deviation / "
+            "mean)");
+  EXPECT_EQ(error_of(head + "{dist: erlang, k: 2.5, mean: 1s}\n"),
+            "s.yaml:6:32: consumers[0].service.k: '2.5' is not a whole number (expected a whole number from 1 to 10000)");
+  EXPECT_EQ(error_of(head + "{dist: erlang, k: 0, mean: 1s}\n"),
+            "s.yaml:6:32: consumers[0].service.k: '0' is out of range (expected a whole number from 1 to 10000)");
+  EXPECT_EQ(error_of(head + "{dist: exponential, mean: 0s}\n"),
+            "s.yaml:6:40: consumers[0].service.mean: '0s' is out of range (expected mean > 0)");
+  EXPECT_EQ(error_of(head + "{dist: exponential, mean: 1s, shape: 2}\n"),
+            "s.yaml:6:44: consumers[0].service.shape: unknown key in a exponential distribution (expected one of dist, "
+            "mean)");
+  EXPECT_EQ(error_of(head + "{dist: expo, mean: 1s}\n"),
+            "s.yaml:6:21: consumers[0].service.dist: unknown distribution 'expo' (did you mean 'exponential'? expected "
+            "one of constant, exponential, uniform, lognormal, pareto, erlang)");
+  EXPECT_EQ(error_of(head + "{mean: 1s}\n"),
+            "s.yaml:6:14: consumers[0].service.dist: missing required key (expected dist: one of constant, exponential, "
+            "uniform, lognormal, pareto, erlang)");
+}
+
+TEST(ScenarioValidation, DesignSpecificKeysBelongToTheirDesign) {
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pull\n  visibility_timeout: 5s\n"),
+            "s.yaml:9:3: queue.visibility_timeout: visibility_timeout is a parameter of design visibility_timeout, not "
+            "of pull (expected queue.design: visibility_timeout, or no visibility_timeout)");
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  assignment: random\n"),
+            "s.yaml:8:3: queue.assignment: assignment is a parameter of design preassigned, not of pull (expected "
+            "queue.design: preassigned, or no assignment)");
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  design: preassigned\n  assignment: sticky\n"),
+            "s.yaml:9:15: queue.assignment: unknown assignment 'sticky' (expected one of round_robin, random, hash)");
+}
+
+TEST(ScenarioValidation, UnknownDesignListsTheRegisteredOnes) {
+  EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pul\n"),
+            "s.yaml:8:11: queue.design: unknown design 'pul' (did you mean 'pull'? expected one of pull, preassigned, "
+            "visibility_timeout)");
+}
+
+TEST(ScenarioValidation, GroupNamesAreUniqueAcrossProducersAndConsumers) {
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - name: web\n    rate: 1/s\nconsumers:\n  - name: web\n"
+                     "    service: 1s\n"),
+            "s.yaml:7:11: consumers[0].name: name 'web' is already used by producers[0] (expected names unique across "
+            "producers and consumers)");
+  EXPECT_EQ(error_of(kMinimal + "  - service: 2s\n  - name: consumers2\n    service: 3s\n"),
+            "s.yaml:8:11: consumers[2].name: name 'consumers2' is already used by consumers[1] (expected names unique "
+            "across producers and consumers)");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - name: producers\n    service: 1s\n"),
+            "s.yaml:6:11: consumers[0].name: name 'producers' is already used by producers[0] (expected names unique "
+            "across producers and consumers)");
+  EXPECT_EQ(error_of(kMinimal + "  - name: fast worker\n    service: 1s\n"),
+            "s.yaml:7:11: consumers[1].name: 'fast worker' is not a valid name (expected letters, digits, '-' and '_', "
+            "e.g. hetero-pull)");
+}
+
+TEST(ScenarioValidation, ScenarioNameMustBeAPlainName) {
+  EXPECT_EQ(error_of("name: hello world\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:1:7: name: 'hello world' is not a valid name (expected letters, digits, '-' and '_', e.g. "
+            "hetero-pull)");
+  EXPECT_EQ(error_of("duration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:1:1: name: missing required key (expected name: letters, digits, '-' and '_')");
+}
+
+TEST(ScenarioValidation, AScenarioMustBeAbleToEnd) {
+  EXPECT_EQ(error_of("name: t\nproducers:\n  - name: a\n    rate: 1/s\n    messages: 10\n  - name: web\n"
+                     "    rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:6:5: producers[1]: this scenario cannot end: group 'web' publishes without end and there is no "
+            "duration (expected messages on every producer group, or a top-level duration)");
+  EXPECT_EQ(error_of("name: t\nproducers:\n  - rate: 1/s\n    messages: 10\nconsumers:\n  - service: 1s\n"), "(accepted)");
+}
+
+TEST(ScenarioValidation, ArrivalKindsNeedTheirKeys) {
+  EXPECT_EQ(error_of("name: t\nproducers:\n  - arrival: batch\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:3:5: producers[0].messages: batch arrival needs messages (expected messages: how many each producer "
+            "publishes at once)");
+  EXPECT_EQ(error_of("name: t\nduration: 1s\nproducers:\n  - arrival: constant\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:4:5: producers[0].rate: constant arrival needs a rate (expected rate: per producer, e.g. 10/s)");
+  EXPECT_EQ(error_of("name: t\nduration: 1s\nproducers:\n  - count: 2\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:4:5: producers[0].rate: poisson arrival needs a rate (expected rate: per producer, e.g. 10/s)");
+  EXPECT_EQ(error_of("name: t\nproducers:\n  - arrival: batch\n    messages: 5\n    rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:5:11: producers[0].rate: rate does not apply to batch arrival (expected messages, and at for when "
+            "they are published)");
+  EXPECT_EQ(error_of("name: t\nduration: 1s\nproducers:\n  - rate: 1/s\n    at: 5s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:5:9: producers[0].at: at applies only to batch arrival (expected arrival: batch, or no at)");
+}
+
+TEST(ScenarioValidation, FaultTargetsMustNameConsumers) {
+  const std::string head = "name: t\nduration: 100s\nproducers:\n  - name: web\n    rate: 1/s\nconsumers:\n"
+                           "  - name: fast\n    count: 4\n    service: 1s\nfaults:\n  - at: 10s\n    action: crash\n";
+  EXPECT_EQ(error_of(head + "    target: fats\n"),
+            "s.yaml:13:13: faults[0].target: unknown consumer group 'fats' (did you mean 'fast'? expected a consumer group: one "
+            "of fast)");
+  EXPECT_EQ(error_of(head + "    target: web\n"),
+            "s.yaml:13:13: faults[0].target: 'web' is a producer group; crash and stall target consumers (expected a "
+            "consumer group: one of fast)");
+  EXPECT_EQ(error_of(head + "    target: fast[4]\n"),
+            "s.yaml:13:13: faults[0].target: 'fast[4]' is out of range: fast has 4 members (expected member indexes "
+            "from 0 to 3)");
+  EXPECT_EQ(error_of(head + "    target: fast[3..1]\n"),
+            "s.yaml:13:13: faults[0].target: 'fast[3..1]' is an empty range (expected GROUP[first..last] with first <= "
+            "last)");
+  EXPECT_EQ(error_of(head + "    target: broker\n"),
+            "s.yaml:13:13: faults[0].target: broker as a target of crash/stall arrives with the fault model (expected a "
+            "consumer group, GROUP[i], GROUP[i..j] or any consumer)");
+  EXPECT_EQ(error_of(head + "    target: fast[x]\n"),
+            "s.yaml:13:13: faults[0].target: 'fast[x]' is not a target (expected GROUP, GROUP[i], GROUP[i..j] or any "
+            "consumer)");
+}
+
+TEST(ScenarioValidation, UnknownFaultActionNamesTheKnownOnes) {
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: explode\n    target: consumers\n"),
+            "s.yaml:9:13: faults[0].action: unknown action 'explode' (expected one of crash, stall)");
+}
+
+TEST(ScenarioValidation, FaultTimingIsAtOrEvery) {
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    every: 10s\n    action: crash\n    target: consumers\n"),
+            "s.yaml:8:5: faults[0]: both at and every given (expected exactly one: at for a one-shot fault, every for a "
+            "recurring one)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - action: crash\n    target: consumers\n"),
+            "s.yaml:8:5: faults[0].at: neither at nor every given (expected at: a time, or every: a distribution of "
+            "gaps)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    until: 5s\n    action: crash\n    target: consumers\n"),
+            "s.yaml:9:12: faults[0].until: until applies only to recurring faults (expected every: ..., or no until)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - every: 0s\n    action: crash\n    target: consumers\n"),
+            "s.yaml:8:12: faults[0].every: '0s' is out of range (expected a value > 0)");
+}
+
+TEST(ScenarioValidation, FaultActionsTakeTheirOwnKeys) {
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: stall\n    target: consumers\n"),
+            "s.yaml:8:5: faults[0].duration: missing required key (expected duration: how long the consumer is frozen)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: stall\n    target: consumers\n    duration: 1s\n"
+                                "    restart_after: 1s\n"),
+            "s.yaml:12:20: faults[0].restart_after: restart_after applies only to crash (expected duration for a stall)");
+  EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: crash\n    target: consumers\n    duration: 1s\n"),
+            "s.yaml:11:15: faults[0].duration: duration applies only to stall (expected restart_after for a crash)");
+}
+
+TEST(ScenarioValidation, DuplicateKeysPointAtTheSecond) {
+  EXPECT_EQ(error_of(kMinimal + "duration: 5s\n"),
+            "s.yaml:7:1: duration: duplicate key, first given at 2:1 (expected each key once)");
+}
+
+TEST(ScenarioValidation, WarmupMustEndBeforeDuration) {
+  EXPECT_EQ(error_of(kMinimal + "warmup: 100s\n"),
+            "s.yaml:7:9: warmup: warmup 100s is not shorter than duration 100s (expected warmup < duration)");
+}
+
+TEST(ScenarioValidation, SyntaxErrorsAndMissingFilesAreScenarioErrors) {
+  EXPECT_EQ(error_of("name: t\nproducers: [1, 2\n"),
+            "s.yaml:3:1: invalid YAML: end of sequence flow not found (expected a YAML map)");
+  EXPECT_EQ(error_of(""), "s.yaml:1:1: the scenario is empty (expected a map with name, queue, producers and consumers)");
+  try {
+    load_scenario_file("/nonexistent/x.yaml");
+    FAIL() << "a missing file was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/x.yaml: cannot open (No such file or directory)");
+  }
+}
+
+TEST(ScenarioValidation, ValuesFromOverridesArePlacedOnTheOverride) {
+  EXPECT_EQ(error_of(kMinimal, {"consumers[0].count=abc"}),
+            "--set consumers[0].count=abc: consumers[0].count: 'abc' is not a whole number (expected a whole number from "
+            "1 to 4294967295)");
+  EXPECT_EQ(error_of(kMinimal, {"consumers[0].service={dist: exponential}"}),
+            "--set consumers[0].service={dist: exponential}: consumers[0].service.mean: missing required key (expected "
+            "mean: a value > 0, e.g. 1s)");
+  EXPECT_EQ(error_of(kMinimal, {"queue.visibilty_timeout=5s"}),
+            "--set queue.visibilty_timeout=5s: queue.visibilty_timeout: unknown key in queue (design pull) (expected one "
+            "of design)");
+}
+
+}  // namespace
+}  // namespace qlab::workloads

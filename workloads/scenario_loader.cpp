@@ -1,0 +1,338 @@
+#include "workloads/scenario_loader.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <sstream>
+
+#include "queues/design_registry.hpp"
+#include "workloads/did_you_mean.hpp"
+#include "workloads/node_reader.hpp"
+#include "workloads/scenario_error.hpp"
+
+namespace qlab::workloads {
+namespace {
+
+constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
+
+std::vector<std::string> design_names() {
+  std::vector<std::string> names;
+  for (const DesignInfo& info : designs()) names.push_back(info.name);
+  return names;
+}
+
+// Designs other than `current` that take a parameter called `key`.
+std::vector<std::string> designs_with_param(const std::string& key, const std::string& current) {
+  std::vector<std::string> owners;
+  for (const DesignInfo& info : designs()) {
+    if (info.name == current) continue;
+    for (const ParamSpec& spec : info.params) {
+      if (spec.name == key) owners.push_back(info.name);
+    }
+  }
+  return owners;
+}
+
+// Unnamed groups are called after their list and position: producers, producers2, producers3, ...
+std::string default_group_name(const std::string& list, std::size_t index) {
+  return index == 0 ? list : list + std::to_string(index + 1);
+}
+
+class ScenarioBuilder {
+ public:
+  explicit ScenarioBuilder(const Source& source) : source_(source), read_(source) {}
+
+  Scenario build(const YAML::Node& root) {
+    const Field top{root, "", root.Mark(), root.Mark()};
+    if (!root.IsMap()) read_.fail(top, "the scenario is not a map", "a map with name, queue, producers and consumers");
+    const MapView m = read_.map(top, "a scenario map");
+    m.check_known({"name", "description", "seed", "repetitions", "duration", "warmup", "drain", "drain_timeout", "metrics",
+                   "queue", "producers", "consumers", "network", "faults"},
+                  "the scenario");
+    Scenario s;
+    s.name = read_.name(m.require("name", "name: letters, digits, '-' and '_'"));
+    if (auto f = m.get("description")) s.description = read_.string(*f, "free text");
+    if (auto f = m.get("seed")) s.seed = read_.unsigned_integer(*f);
+    if (auto f = m.get("repetitions")) s.repetitions = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    if (auto f = m.get("duration")) s.duration = read_.duration(*f, 1);
+    if (auto f = m.get("warmup"); f && f->node.IsScalar() && f->node.Scalar() == "auto") {
+      s.warmup_auto = true;  // chosen per repetition from the data (MSER-5)
+    } else if (f) {
+      s.warmup = read_.duration(*f);
+      if (s.duration && s.warmup >= *s.duration) {
+        read_.fail(*f, "warmup " + f->node.Scalar() + " is not shorter than duration " + m.get("duration")->node.Scalar(),
+                   "warmup < duration");
+      }
+    }
+    if (auto f = m.get("drain")) s.drain = read_.flag(*f);
+    if (auto f = m.get("drain_timeout")) s.drain_timeout = read_.duration(*f);
+    if (auto f = m.get("metrics")) {
+      const MapView metrics = read_.map(*f, "a map with interval");
+      metrics.check_known({"interval"}, "metrics");
+      if (auto interval = metrics.get("interval")) s.metrics_interval = read_.duration(*interval, 1);
+    }
+    s.queue = read_queue(m);
+    s.producers = read_groups<ProducerGroup>(m, "producers", "a list of producer groups", &ScenarioBuilder::read_producer);
+    s.consumers = read_groups<ConsumerGroup>(m, "consumers", "a list of consumer groups", &ScenarioBuilder::read_consumer);
+    if (auto f = m.get("network")) {
+      const MapView network = read_.map(*f, "a map with latency");
+      network.check_known({"latency"}, "network");
+      if (auto latency = network.get("latency")) s.network.latency = read_.distribution(*latency, Quantity::duration);
+    }
+    if (auto f = m.get("faults")) {
+      for (const Field& item : read_.list(*f, "a list of faults")) s.faults.push_back(read_fault(item, s));
+    }
+    check_can_end(s);
+    return s;
+  }
+
+ private:
+  QueueSpec read_queue(const MapView& top) {
+    QueueSpec queue;
+    const auto field = top.get("queue");
+    if (!field) {
+      queue.params = with_defaults(*find_design(queue.design), {});
+      return queue;
+    }
+    const MapView m = read_.map(*field, "a map with design and its parameters");
+    const auto design_field = m.get("design");
+    if (design_field) queue.design = read_.choice(*design_field, design_names(), "design");
+    const DesignInfo* info = find_design(queue.design);
+    if (info == nullptr) read_.fail(*field, "design '" + queue.design + "' is not registered", "one of " + join(design_names()));
+    // A design chosen by --set may meet parameters the file wrote for another design; those are skipped so
+    // one file can be compared across designs (`--set queue.design=pull`).
+    const bool design_overridden = design_field && source_.from_override(design_field->path);
+    std::vector<std::string> known{"design"};
+    for (const ParamSpec& spec : info->params) known.push_back(spec.name);
+    DesignParams given;
+    for (const auto& [key, value] : m.entries()) {
+      if (key == "design") continue;
+      const auto spec = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& p) { return p.name == key; });
+      if (spec != info->params.end()) {
+        given[key] = read_param(*spec, value);
+        continue;
+      }
+      const std::vector<std::string> owners = designs_with_param(key, queue.design);
+      if (owners.empty()) m.fail_unknown(value, known, "queue (design " + queue.design + ")");
+      if (design_overridden && !source_.from_override(value.path)) continue;
+      source_.fail(value.key_mark, value.path,
+                   key + " is a parameter of design " + join(owners, " and ") + ", not of " + queue.design +
+                       " (expected queue.design: " + owners.front() + ", or no " + key + ")");
+    }
+    queue.params = with_defaults(*info, std::move(given));
+    return queue;
+  }
+
+  ParamValue read_param(const ParamSpec& spec, const Field& f) const {
+    switch (spec.type) {
+      case ParamSpec::Type::duration: return read_.duration(f, spec.min);
+      case ParamSpec::Type::count: return read_.integer(f, spec.min, kMaxInt);
+      case ParamSpec::Type::flag: return read_.flag(f);
+      case ParamSpec::Type::choice: return read_.choice(f, spec.choices, spec.name);
+    }
+    return ParamValue{};
+  }
+
+  template <typename Group>
+  std::vector<Group> read_groups(const MapView& top, const std::string& key, const std::string& expected,
+                                 Group (ScenarioBuilder::*read_one)(const Field&, const MapView&, std::size_t)) {
+    const Field list_field = top.require(key, key + ": " + expected);
+    const std::vector<Field> items = read_.list(list_field, expected);
+    if (items.empty()) read_.fail(list_field, "the list is empty", "at least one group");
+    std::vector<Group> groups;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const MapView m = read_.map(items[i], "a group map");
+      Group group = (this->*read_one)(items[i], m, i);
+      const auto name_field = m.get("name");
+      if (name_field) {
+        group.name = read_.name(*name_field);
+      } else {
+        group.name = default_group_name(key, i);
+      }
+      claim_name(group.name, name_field ? *name_field : Field{items[i].node, m.child_path("name"), items[i].mark, items[i].mark},
+                 !name_field);
+      groups.push_back(std::move(group));
+    }
+    return groups;
+  }
+
+  // Names are unique across producer and consumer groups; `broker` is reserved for fault targets.
+  void claim_name(const std::string& name, const Field& f, bool defaulted) {
+    const std::string which = defaulted ? "the default name '" + name + "' of this group" : "name '" + name + "'";
+    if (name == "broker") read_.fail(f, which + " is reserved for fault targets", "another name");
+    for (const auto& [taken, path] : names_) {
+      if (taken == name) {
+        const std::string owner = path.substr(0, path.size() - std::string(".name").size());
+        read_.fail(f, which + " is already used by " + owner,
+                   defaulted ? "a name for this group, unique across producers and consumers"
+                             : "names unique across producers and consumers");
+      }
+    }
+    names_.emplace_back(name, f.path);
+  }
+
+  ProducerGroup read_producer(const Field& item, const MapView& m, std::size_t) {
+    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size"}, "a producer group");
+    ProducerGroup g;
+    if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    if (auto f = m.get("arrival")) {
+      const std::string arrival = read_.choice(*f, {"poisson", "constant", "batch"}, "arrival");
+      g.arrival = arrival == "poisson" ? Arrival::poisson : arrival == "constant" ? Arrival::constant : Arrival::batch;
+    }
+    const std::string arrival = arrival_name(g.arrival);
+    const auto rate = m.get("rate");
+    if (g.arrival == Arrival::batch) {
+      if (rate) read_.fail(*rate, "rate does not apply to batch arrival", "messages, and at for when they are published");
+      if (!m.get("messages")) {
+        m.fail_missing("messages", "batch arrival needs messages", "messages: how many each producer publishes at once");
+      }
+    } else {
+      if (!rate) m.fail_missing("rate", arrival + " arrival needs a rate", "rate: per producer, e.g. 10/s");
+      g.rate = read_.rate(*rate);
+      if (auto at = m.get("at")) read_.fail(*at, "at applies only to batch arrival", "arrival: batch, or no at");
+    }
+    if (auto f = m.get("messages")) g.messages = static_cast<std::uint64_t>(read_.integer(*f, 1, kMaxInt));
+    if (auto f = m.get("at")) g.at = read_.duration(*f);
+    if (auto f = m.get("size")) g.size = read_.distribution(*f, Quantity::size);
+    producer_fields_.push_back(item);
+    return g;
+  }
+
+  ConsumerGroup read_consumer(const Field&, const MapView& m, std::size_t) {
+    m.check_known({"name", "count", "service", "prefetch"}, "a consumer group");
+    ConsumerGroup g;
+    if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    g.service = read_.distribution(m.require("service", "service: a duration or a distribution, e.g. 1s"), Quantity::duration);
+    if (auto f = m.get("prefetch")) g.prefetch = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    return g;
+  }
+
+  FaultSpec read_fault(const Field& item, const Scenario& s) {
+    const MapView m = read_.map(item, "a fault map with at or every, action and target");
+    m.check_known({"at", "every", "until", "action", "target", "restart_after", "duration"}, "a fault");
+    FaultSpec fault;
+    const std::string action = read_.choice(m.require("action", "action: crash or stall"), {"crash", "stall"}, "action");
+    fault.action = action == "crash" ? FaultAction::crash : FaultAction::stall;
+    const auto at = m.get("at");
+    const auto every = m.get("every");
+    if (at && every) {
+      read_.fail(item, "both at and every given", "exactly one: at for a one-shot fault, every for a recurring one");
+    }
+    if (!at && !every) m.fail_missing("at", "neither at nor every given", "at: a time, or every: a distribution of gaps");
+    if (at) fault.at = read_.duration(*at);
+    if (every) fault.every = read_.distribution(*every, Quantity::duration, true);
+    if (auto until = m.get("until")) {
+      if (!every) read_.fail(*until, "until applies only to recurring faults", "every: ..., or no until");
+      fault.until = read_.duration(*until, 1);
+    }
+    fault.target = read_target(m.require("target", "target: a consumer group, GROUP[i], GROUP[i..j] or any consumer"), s);
+    const auto restart_after = m.get("restart_after");
+    const auto duration = m.get("duration");
+    if (fault.action == FaultAction::crash) {
+      if (duration) read_.fail(*duration, "duration applies only to stall", "restart_after for a crash");
+      if (restart_after) fault.restart_after = read_.duration(*restart_after);
+    } else {
+      if (restart_after) read_.fail(*restart_after, "restart_after applies only to crash", "duration for a stall");
+      fault.duration = read_.duration(m.require("duration", "duration: how long the consumer is frozen"), 1);
+    }
+    return fault;
+  }
+
+  FaultTarget read_target(const Field& f, const Scenario& s) const {
+    FaultTarget target;
+    target.text = read_.string(f, "a consumer group, GROUP[i], GROUP[i..j] or any consumer");
+    if (target.text == "any consumer") {
+      target.kind = FaultTarget::Kind::any_consumer;
+      return target;
+    }
+    if (target.text == "broker") {
+      read_.fail(f, "broker as a target of crash/stall arrives with the fault model",
+                 "a consumer group, GROUP[i], GROUP[i..j] or any consumer");
+    }
+    static const std::regex pattern(R"(([A-Za-z0-9_-]+)(?:\[(\d{1,9})(?:\.\.(\d{1,9}))?\])?)");
+    std::smatch match;
+    if (!std::regex_match(target.text, match, pattern)) {
+      read_.fail(f, "'" + target.text + "' is not a target", "GROUP, GROUP[i], GROUP[i..j] or any consumer");
+    }
+    const std::string group = match[1];
+    std::vector<std::string> consumer_names;
+    for (const ConsumerGroup& g : s.consumers) consumer_names.push_back(g.name);
+    const auto it = std::find(consumer_names.begin(), consumer_names.end(), group);
+    if (it == consumer_names.end()) {
+      const bool producer = std::any_of(s.producers.begin(), s.producers.end(), [&](const ProducerGroup& g) { return g.name == group; });
+      const std::string hint = closest_match(group, consumer_names);
+      const std::string what = producer ? "'" + group + "' is a producer group; crash and stall target consumers"
+                                        : "unknown consumer group '" + group + "'";
+      source_.fail(f.mark, f.path, what + " (" + (hint.empty() ? "" : "did you mean '" + hint + "'? ") +
+                                       "expected a consumer group: one of " + join(consumer_names) + ")");
+    }
+    target.group = static_cast<std::size_t>(it - consumer_names.begin());
+    const std::uint32_t count = s.consumers[target.group].count;
+    if (!match[2].matched) {
+      target.kind = FaultTarget::Kind::group;
+      target.last = count - 1;
+      return target;
+    }
+    target.first = static_cast<std::uint32_t>(std::stoul(match[2]));
+    target.last = match[3].matched ? static_cast<std::uint32_t>(std::stoul(match[3])) : target.first;
+    target.kind = match[3].matched ? FaultTarget::Kind::range : FaultTarget::Kind::member;
+    if (target.first > target.last) {
+      read_.fail(f, "'" + target.text + "' is an empty range", "GROUP[first..last] with first <= last");
+    }
+    if (target.last >= count) {
+      read_.fail(f, "'" + target.text + "' is out of range: " + group + " has " + std::to_string(count) + " members",
+                 "member indexes from 0 to " + std::to_string(count - 1));
+    }
+    return target;
+  }
+
+  void check_can_end(const Scenario& s) const {
+    if (s.duration) return;
+    for (std::size_t i = 0; i < s.producers.size(); ++i) {
+      if (s.producers[i].messages) continue;
+      const Field group = producer_fields_.at(i);
+      read_.fail(group, "this scenario cannot end: group '" + s.producers[i].name + "' publishes without end and there is no duration",
+                 "messages on every producer group, or a top-level duration");
+    }
+  }
+
+  const Source& source_;
+  NodeReader read_;
+  std::vector<std::pair<std::string, std::string>> names_;  // name, path of its name key
+  std::vector<Field> producer_fields_;
+};
+
+}  // namespace
+
+qlab::Scenario load_scenario_node(YAML::Node root, const std::string& source_name, const std::vector<Override>& overrides) {
+  const Source source(source_name, overrides);
+  if (!root.IsDefined() || root.IsNull()) {
+    source.fail(root.Mark(), "", "the scenario is empty (expected a map with name, queue, producers and consumers)");
+  }
+  return ScenarioBuilder(source).build(apply_overrides(std::move(root), overrides));
+}
+
+qlab::Scenario load_scenario_text(const std::string& yaml, const std::string& source_name, const std::vector<Override>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw ScenarioError(source_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                        ": invalid YAML: " + e.msg + " (expected a YAML map)");
+  }
+  return load_scenario_node(root, source_name, overrides);
+}
+
+qlab::Scenario load_scenario_file(const std::string& file, const std::vector<Override>& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
+  return load_scenario_text(text.str(), file, overrides);
+}
+
+}  // namespace qlab::workloads

@@ -1,0 +1,25 @@
+#pragma once
+// Reads a scenario (docs: workloads/README.md, contract: SCENARIO.md) into qlab::Scenario with every default
+// filled in. Overrides are applied to the YAML tree first; then everything is validated. Any problem throws
+// ScenarioError with `FILE:LINE:COLUMN: KEY.PATH: what is wrong (what was expected)`.
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/scenario.hpp"
+#include "workloads/scenario_override.hpp"
+
+namespace qlab::workloads {
+
+// A missing or unreadable file: `FILE: cannot open (reason)`.
+qlab::Scenario load_scenario_file(const std::string& file, const std::vector<Override>& overrides = {});
+// `source_name` stands for the file name in messages.
+qlab::Scenario load_scenario_text(const std::string& yaml, const std::string& source_name,
+                                  const std::vector<Override>& overrides = {});
+// For callers that hold a parsed tree: applies `overrides` to `root` in place (the caller's tree changes; a
+// copy would lose the line numbers), then validates. To reuse a base file, keep its text instead.
+qlab::Scenario load_scenario_node(YAML::Node root, const std::string& source_name,
+                                  const std::vector<Override>& overrides = {});
+
+}  // namespace qlab::workloads

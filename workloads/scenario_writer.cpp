@@ -1,0 +1,121 @@
+#include "workloads/scenario_writer.hpp"
+
+#include <cmath>
+
+#include "core/units.hpp"
+#include "queues/design_registry.hpp"
+
+namespace qlab::workloads {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string format_quantity(double value, Quantity unit) {
+  const auto whole = static_cast<std::int64_t>(std::llround(value));
+  return unit == Quantity::duration ? format_duration(whole) : format_size(whole);
+}
+
+Json param_to_json(const ParamValue& value, const ParamSpec* spec) {
+  if (const auto* number = std::get_if<std::int64_t>(&value)) {
+    if (spec != nullptr && spec->type == ParamSpec::Type::duration) return format_duration(*number);
+    return *number;
+  }
+  if (const auto* flag = std::get_if<bool>(&value)) return *flag;
+  return std::get<std::string>(value);
+}
+
+Json queue_to_json(const QueueSpec& queue) {
+  Json out{{"design", queue.design}};
+  const DesignInfo* info = find_design(queue.design);
+  // In the design's parameter order; anything the registry does not list comes after, by name.
+  if (info != nullptr) {
+    for (const ParamSpec& spec : info->params) {
+      if (auto it = queue.params.find(spec.name); it != queue.params.end()) out[spec.name] = param_to_json(it->second, &spec);
+    }
+  }
+  for (const auto& [name, value] : queue.params) {
+    if (!out.contains(name)) out[name] = param_to_json(value, nullptr);
+  }
+  return out;
+}
+
+Json producer_to_json(const ProducerGroup& g) {
+  Json out{{"name", g.name}, {"count", g.count}, {"arrival", arrival_name(g.arrival)}};
+  if (g.arrival != Arrival::batch) out["rate"] = format_rate(g.rate);
+  if (g.messages) out["messages"] = *g.messages;
+  if (g.arrival == Arrival::batch) out["at"] = format_duration(g.at);
+  out["size"] = distribution_to_json(g.size, Quantity::size);
+  return out;
+}
+
+Json consumer_to_json(const ConsumerGroup& g) {
+  return Json{{"name", g.name},
+              {"count", g.count},
+              {"service", distribution_to_json(g.service, Quantity::duration)},
+              {"prefetch", g.prefetch}};
+}
+
+Json fault_to_json(const FaultSpec& f) {
+  Json out = Json::object();
+  if (f.at) out["at"] = format_duration(*f.at);
+  if (f.every) out["every"] = distribution_to_json(*f.every, Quantity::duration);
+  if (f.until) out["until"] = format_duration(*f.until);
+  out["action"] = fault_action_name(f.action);
+  out["target"] = f.target.text;
+  if (f.restart_after) out["restart_after"] = format_duration(*f.restart_after);
+  if (f.action == FaultAction::stall) out["duration"] = format_duration(f.duration);
+  return out;
+}
+
+}  // namespace
+
+Json distribution_to_json(const Distribution& d, Quantity unit) {
+  using Kind = Distribution::Kind;
+  if (d.kind() == Kind::constant) return format_quantity(d.a(), unit);
+  Json out{{"dist", Distribution::kind_name(d.kind())}};
+  switch (d.kind()) {
+    case Kind::constant:
+      break;
+    case Kind::exponential:
+      out["mean"] = format_quantity(d.a(), unit);
+      break;
+    case Kind::uniform:
+      out["min"] = format_quantity(d.a(), unit);
+      out["max"] = format_quantity(d.b(), unit);
+      break;
+    case Kind::lognormal:
+      out["mean"] = format_quantity(d.a(), unit);
+      out["cv"] = d.b();
+      break;
+    case Kind::pareto:
+      out["mean"] = format_quantity(d.a(), unit);
+      out["shape"] = d.b();
+      break;
+    case Kind::erlang:
+      out["k"] = static_cast<std::int64_t>(d.b());
+      out["mean"] = format_quantity(d.a(), unit);
+      break;
+  }
+  return out;
+}
+
+Json scenario_to_json(const Scenario& s) {
+  Json out{{"name", s.name}, {"description", s.description}, {"seed", s.seed}, {"repetitions", s.repetitions}};
+  if (s.duration) out["duration"] = format_duration(*s.duration);
+  out["warmup"] = s.warmup_auto ? std::string("auto") : format_duration(s.warmup);
+  out["drain"] = s.drain;
+  out["drain_timeout"] = format_duration(s.drain_timeout);
+  out["metrics"] = Json::object();
+  if (s.metrics_interval) out["metrics"]["interval"] = format_duration(*s.metrics_interval);
+  out["queue"] = queue_to_json(s.queue);
+  out["producers"] = Json::array();
+  for (const ProducerGroup& g : s.producers) out["producers"].push_back(producer_to_json(g));
+  out["consumers"] = Json::array();
+  for (const ConsumerGroup& g : s.consumers) out["consumers"].push_back(consumer_to_json(g));
+  out["network"] = Json{{"latency", distribution_to_json(s.network.latency, Quantity::duration)}};
+  out["faults"] = Json::array();
+  for (const FaultSpec& f : s.faults) out["faults"].push_back(fault_to_json(f));
+  return out;
+}
+
+}  // namespace qlab::workloads
