@@ -143,19 +143,21 @@ std::int64_t parse_size(std::string_view text) {
 
 std::string format_duration(Time t) {
   if (t < 0) return "-" + format_duration(-t);
-  // Whole multiples use the largest exact unit; fractions of a unit use the largest unit >= 1.
-  for (const Unit& unit : kDurationUnits) {
-    if (t >= unit.scale && t % unit.scale == 0) return std::to_string(t / unit.scale) + std::string(unit.name);
+  if (t == 0) return "0s";
+  // Hours and minutes only when exact; otherwise the largest decimal unit (s, ms, us, ns) not above t,
+  // with as many decimals as needed: 1500000 -> "1.5ms", 90s -> "90s", 120s -> "2m".
+  for (const Unit& unit : {kDurationUnits[0], kDurationUnits[1]}) {
+    if (t % unit.scale == 0) return std::to_string(t / unit.scale) + std::string(unit.name);
   }
   for (const Unit& unit : {kDurationUnits[2], kDurationUnits[3], kDurationUnits[4]}) {
-    if (t >= unit.scale) {
-      char buffer[24];
-      const int width = static_cast<int>(std::to_string(unit.scale).size()) - 1;
-      std::snprintf(buffer, sizeof buffer, "%0*lld", width, static_cast<long long>(t % unit.scale));
-      std::string digits = buffer;
-      while (!digits.empty() && digits.back() == '0') digits.pop_back();
-      return std::to_string(t / unit.scale) + "." + digits + std::string(unit.name);
-    }
+    if (t < unit.scale) continue;
+    if (t % unit.scale == 0) return std::to_string(t / unit.scale) + std::string(unit.name);
+    char buffer[24];
+    const int width = static_cast<int>(std::to_string(unit.scale).size()) - 1;
+    std::snprintf(buffer, sizeof buffer, "%0*lld", width, static_cast<long long>(t % unit.scale));
+    std::string digits = buffer;
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    return std::to_string(t / unit.scale) + "." + digits + std::string(unit.name);
   }
   return std::to_string(t) + "ns";
 }
