@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace qlab {
 namespace {
@@ -119,7 +121,9 @@ double parse_rate(std::string_view text) {
   }
   const std::string_view unit = trim(text.substr(slash + 1));
   for (const Unit& u : kDurationUnits) {
-    if (u.name == unit) return value * static_cast<double>(kSecond) / static_cast<double>(u.scale);
+    // One exact-as-possible operation, so "7.2/s" is 7.2 and format_rate() round-trips.
+    if (u.name == unit) return u.scale >= kSecond ? value / static_cast<double>(u.scale / kSecond)
+                                                  : value * static_cast<double>(kSecond / u.scale);
   }
   throw UnitError("unknown rate unit '/" + std::string(unit) + "' (expected /s, /m or /h)");
 }
@@ -163,15 +167,19 @@ std::string format_duration(Time t) {
 }
 
 std::string format_rate(double per_second) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.17g/s", per_second);
-  // Prefer the shortest text that reads back as the same double.
+  // The shortest plain decimal that reads back as the same double ("40/s", "7.2/s", "0.01/s").
+  char candidate[64];
   for (int precision = 1; precision <= 17; ++precision) {
-    char candidate[64];
     std::snprintf(candidate, sizeof candidate, "%.*g", precision, per_second);
-    if (std::strtod(candidate, nullptr) == per_second) return std::string(candidate) + "/s";
+    if (std::strchr(candidate, 'e') == nullptr && std::strtod(candidate, nullptr) == per_second) {
+      return std::string(candidate) + "/s";
+    }
   }
-  return buffer;
+  std::snprintf(candidate, sizeof candidate, "%.17f", per_second);
+  std::string text = candidate;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + "/s";
 }
 
 std::string format_size(std::int64_t bytes) { return format_scaled(bytes, kSizeUnits); }

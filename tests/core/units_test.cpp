@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/random_stream.hpp"
+
 namespace qlab {
 namespace {
 
@@ -48,7 +50,14 @@ TEST(Units, RatesAreMessagesPerSecond) {
   EXPECT_DOUBLE_EQ(parse_rate("36/h"), 0.01);
   EXPECT_THROW(parse_rate("7.2"), UnitError);
   EXPECT_THROW(parse_rate("7.2/fortnight"), UnitError);
-  EXPECT_DOUBLE_EQ(parse_rate(format_rate(7.2)), 7.2);
+  EXPECT_EQ(format_rate(40), "40/s");
+  EXPECT_EQ(format_rate(7.2), "7.2/s");
+  RandomStream rng(4);
+  for (int i = 0; i < 10000; ++i) {
+    const double rate = rng.next_open01() * 1000;
+    EXPECT_EQ(parse_rate(format_rate(rate)), rate) << format_rate(rate);
+  }
+  EXPECT_EQ(parse_rate("13.235/h"), 13.235 / 3600);
 }
 
 TEST(Units, SizesUseDecimalAndBinaryPrefixes) {
