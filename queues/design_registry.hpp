@@ -28,6 +28,9 @@ struct DesignInfo {
   // True when a delivery leaves the message in the design's custody until acked (at-least-once);
   // false when delivery hands it over (at-most-once): a consumer that dies holding it loses it.
   bool keeps_until_ack = false;
+  // True when the design emits ActionKind::confirm for publishes (replication decides when); otherwise
+  // a publish is confirmed the moment the design accepts it.
+  bool confirms_publishes = false;
   std::vector<ParamSpec> params;
   // `params` holds every parameter of `params` above (defaults filled in, already validated).
   std::function<std::unique_ptr<QueueDesign>(const DesignParams& params, RandomStream rng)> make;

@@ -29,6 +29,10 @@ enum class ActionKind : std::uint8_t {
   dead_letter,   // `message` moved to the dead-letter queue; it will never be delivered again
   ack_rejected,  // an ack/extend/release with a receipt that is no longer current was refused (error to client)
   ack_ignored,   // same, but accepted silently and dropped (SQS behaviour)
+  confirm,       // `message`'s publish is confirmed to its producer (designs with DesignInfo::confirms_publishes)
+  refuse,        // `message`'s publish is refused (no leader, too few in-sync replicas); it was not accepted
+  lose,          // the design lost `message` for good (it lived only on crashed or unelected nodes); `node` names
+                 // the node whose loss caused it
 };
 
 struct Action {
@@ -36,6 +40,7 @@ struct Action {
   ConsumerId consumer = 0;
   Receipt receipt = 0;
   std::uint32_t receive_count = 0;
+  std::uint32_t node = 0;  // lose: the broker node whose failure lost the message
   Message message;
 };
 
@@ -67,6 +72,16 @@ class QueueDesign {
   virtual void on_timer(Time now, ActionBuffer& out) = 0;
   // When on_timer must next be called; kNever when nothing is pending.
   virtual Time next_deadline() const = 0;
+
+  // Broker nodes. Single-node designs keep the defaults: the caller models their crash by discarding the
+  // design (everything it held is lost) and making a fresh one on restart.
+  virtual std::uint32_t node_count() const { return 1; }
+  // Node `node` stopped: its in-memory state is gone. Multi-node designs fail over as they define.
+  virtual void on_node_crashed(Time /*now*/, std::uint32_t /*node*/, ActionBuffer& /*out*/) {}
+  // Node `node` is back, empty; it catches up as the design defines.
+  virtual void on_node_restarted(Time /*now*/, std::uint32_t /*node*/, ActionBuffer& /*out*/) {}
+  // Whether publishes are accepted now (false while no leader is elected or too few replicas are in sync).
+  virtual bool available() const { return true; }
 
   // Messages waiting to be delivered (not counting deliveries awaiting an ack).
   virtual std::size_t backlog() const = 0;
