@@ -40,8 +40,8 @@ struct Action {
   ConsumerId consumer = 0;
   Receipt receipt = 0;
   std::uint32_t receive_count = 0;
-  std::uint32_t node = 0;  // lose: the broker node whose failure lost the message
   Message message;
+  std::uint32_t node = 0;  // lose: the broker node whose failure lost the message
 };
 
 using ActionBuffer = std::vector<Action>;
