@@ -80,6 +80,8 @@ class QueueDesign {
   virtual void on_node_crashed(Time /*now*/, std::uint32_t /*node*/, ActionBuffer& /*out*/) {}
   // Node `node` is back, empty; it catches up as the design defines.
   virtual void on_node_restarted(Time /*now*/, std::uint32_t /*node*/, ActionBuffer& /*out*/) {}
+  // The node that currently leads (the target of a `leader` fault).
+  virtual std::uint32_t leader() const { return 0; }
   // Whether publishes are accepted now (false while no leader is elected or too few replicas are in sync).
   virtual bool available() const { return true; }
 
