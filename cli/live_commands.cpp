@@ -1,8 +1,217 @@
+// Live mode subcommands: `qlab broker` (the Boost.Asio broker), and the C++ protocol tools
+// `qlab produce` / `qlab consume` (simple load and smoke-test clients of live/client.hpp).
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "core/units.hpp"
+#include "live/broker.hpp"
+#include "live/client.hpp"
 
 namespace qlab::cli {
+namespace {
 
-// Placeholder until this command lands; registers nothing.
-void add_live_commands(CLI::App&) {}
+using SteadyClock = std::chrono::steady_clock;
+
+[[noreturn]] void bad_input(const std::string& text) {
+  std::fprintf(stderr, "qlab: %s\n", text.c_str());
+  throw ExitCode{2};
+}
+
+std::uint64_t unix_now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+struct BrokerOptions {
+  std::string design = "visibility_timeout";
+  std::vector<std::string> settings;
+  std::string listen = "127.0.0.1:7700";
+  std::string token;
+  std::string max_write_queue = "8MiB";
+  std::uint64_t seed = 1;
+};
+
+void run_broker(const BrokerOptions& o) {
+  live::BrokerConfig config;
+  const DesignInfo* design = find_design(o.design);
+  if (design == nullptr) bad_input("--design " + o.design + ": unknown design (qlab designs lists them)");
+  config.design = o.design;
+  try {
+    for (const std::string& s : o.settings) live::apply_design_setting(*design, config.params, s);
+    std::tie(config.address, config.port) = live::split_host_port(o.listen);
+    config.max_write_queue = static_cast<std::size_t>(parse_size(o.max_write_queue));
+  } catch (const std::invalid_argument& e) {
+    bad_input(e.what());
+  } catch (const UnitError& e) {
+    bad_input("--max-write-queue " + o.max_write_queue + ": " + e.what());
+  }
+  config.token = o.token;
+  config.seed = o.seed;
+  config.handle_signals = true;
+  live::Broker broker(std::move(config));
+  std::printf("listening on %s:%u\n", o.listen.substr(0, o.listen.rfind(':')).c_str(), broker.port());
+  std::fflush(stdout);
+  broker.run();
+}
+
+struct ProduceOptions {
+  std::string connect = "127.0.0.1:7700";
+  std::string token;
+  std::string name = "qlab-produce";
+  std::uint64_t count = 1000;
+  std::string size = "100B";
+  std::uint32_t batch = 64;
+  std::uint32_t window = 8;  // batches awaiting confirmation
+};
+
+// Payload "NAME-SEQ" padded with '.' to the requested size (never truncated).
+std::string payload_for(const std::string& name, std::uint64_t seq, std::size_t size) {
+  std::string text = name + "-" + std::to_string(seq);
+  if (text.size() < size) text.resize(size, '.');
+  return text;
+}
+
+void run_produce(const ProduceOptions& o) {
+  std::size_t size = 0;
+  try {
+    size = static_cast<std::size_t>(parse_size(o.size));
+  } catch (const UnitError& e) {
+    bad_input("--size " + o.size + ": " + e.what());
+  }
+  const auto [host, port] = live::split_host_port(o.connect);
+  live::Client client(host, port, live::Hello{live::kProtocolVersion, live::Role::producer, o.name, o.token});
+  const auto start = SteadyClock::now();
+  std::uint64_t sent = 0;
+  std::uint64_t confirmed = 0;  // settled: accepted or refused
+  std::uint64_t refused = 0;
+  const std::uint64_t window = static_cast<std::uint64_t>(o.window) * o.batch;
+  while (confirmed < o.count) {
+    while (sent < o.count && sent - confirmed < window) {
+      live::Publish batch;
+      for (std::uint32_t i = 0; i < o.batch && sent < o.count; ++i, ++sent) {
+        batch.messages.push_back({sent, sent, unix_now_ns(), payload_for(o.name, sent, size)});
+      }
+      client.send_publish(batch);
+    }
+    std::optional<live::Frame> frame = client.read_frame(std::chrono::seconds(30));
+    if (!frame) throw std::runtime_error("timed out waiting for PUBLISH_OK");
+    if (frame->header.type == live::FrameType::publish_ok) {
+      for (const live::PublishConfirm& c : live::decode_publish_ok(frame->body).confirms) {
+        ++confirmed;
+        if (c.status == live::PublishStatus::refused) ++refused;
+      }
+    } else if (frame->header.type == live::FrameType::error) {
+      const live::Error error = live::decode_error(frame->body);
+      throw std::runtime_error("broker error " + std::string(live::error_code_name(error.code)) + ": " + error.text);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  std::fprintf(stderr, "qlab produce: %llu messages confirmed (%llu refused) in %.3f s (%.0f msg/s)\n",
+               static_cast<unsigned long long>(confirmed - refused), static_cast<unsigned long long>(refused), seconds,
+               static_cast<double>(confirmed) / seconds);
+  if (refused > 0) throw ExitCode{1};
+}
+
+struct ConsumeOptions {
+  std::string connect = "127.0.0.1:7700";
+  std::string token;
+  std::string name;
+  std::uint64_t count = 1000;
+  std::uint32_t prefetch = 64;
+  std::string idle_timeout = "10s";
+  bool no_ack = false;
+  bool print = false;
+};
+
+void run_consume(const ConsumeOptions& o) {
+  Time idle = 0;
+  try {
+    idle = parse_duration(o.idle_timeout);
+  } catch (const UnitError& e) {
+    bad_input("--idle-timeout " + o.idle_timeout + ": " + e.what());
+  }
+  const auto [host, port] = live::split_host_port(o.connect);
+  live::Client client(host, port, live::Hello{live::kProtocolVersion, live::Role::consumer, o.name, o.token});
+  const auto start = SteadyClock::now();
+  std::set<std::uint64_t> seen;
+  std::uint64_t deliveries = 0;
+  // Streaming credit: keep `prefetch` messages requested, topping up as acks free room.
+  client.send_pull(live::Pull{o.prefetch, live::kWaitForever, false});
+  std::vector<std::uint64_t> to_ack;
+  while (seen.size() < o.count) {
+    std::optional<live::Frame> frame =
+        client.read_frame(std::chrono::milliseconds(idle / kMillisecond));
+    if (!frame) {
+      std::fprintf(stderr, "qlab consume: no delivery for %s; stopping with %zu of %llu messages\n",
+                   o.idle_timeout.c_str(), seen.size(), static_cast<unsigned long long>(o.count));
+      throw ExitCode{1};
+    }
+    if (frame->header.type == live::FrameType::error) {
+      const live::Error error = live::decode_error(frame->body);
+      if (error.fatal) throw std::runtime_error("broker error " + std::string(live::error_code_name(error.code)) + ": " + error.text);
+      continue;
+    }
+    if (frame->header.type != live::FrameType::deliver) continue;
+    const live::Deliver d = live::decode_deliver(frame->body);
+    ++deliveries;
+    if (seen.insert(d.message_id).second && o.print) std::printf("%s\n", d.payload.c_str());
+    to_ack.push_back(d.receipt);
+    // Ack and top up in batches so a frame carries many receipts.
+    if (to_ack.size() >= std::max<std::uint32_t>(1, o.prefetch / 2) || seen.size() >= o.count) {
+      if (!o.no_ack) client.ack(to_ack);
+      client.send_pull(live::Pull{static_cast<std::uint32_t>(to_ack.size()), live::kWaitForever, false});
+      to_ack.clear();
+    }
+  }
+  std::fflush(stdout);
+  const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  std::fprintf(stderr, "qlab consume: %zu messages (%llu deliveries) in %.3f s (%.0f msg/s)\n", seen.size(),
+               static_cast<unsigned long long>(deliveries), seconds, static_cast<double>(seen.size()) / seconds);
+  // The last acks must reach the broker before the socket closes: a STATS round trip orders them.
+  client.stats();
+}
+
+}  // namespace
+
+void add_live_commands(CLI::App& app) {
+  auto broker_options = std::make_shared<BrokerOptions>();
+  auto* broker = app.add_subcommand("broker", "Run a live broker hosting one queue design (see docs/PROTOCOL.md)");
+  broker->add_option("--design", broker_options->design, "queue design (qlab designs lists them)")->capture_default_str();
+  broker->add_option("--set", broker_options->settings, "queue.KEY=VALUE: a design parameter (repeatable)");
+  broker->add_option("--listen", broker_options->listen, "ADDR:PORT to listen on (port 0: ephemeral)")->capture_default_str();
+  broker->add_option("--token", broker_options->token, "a secret every client's HELLO must carry");
+  broker->add_option("--max-write-queue", broker_options->max_write_queue,
+                     "unsent bytes after which a client that stopped reading is disconnected")->capture_default_str();
+  broker->add_option("--seed", broker_options->seed, "seed of the design's random choices")->capture_default_str();
+  broker->callback([broker_options] { run_broker(*broker_options); });
+
+  auto produce_options = std::make_shared<ProduceOptions>();
+  auto* produce = app.add_subcommand("produce", "Publish messages to a live broker (payload NAME-SEQ, padded)");
+  produce->add_option("--connect", produce_options->connect, "broker ADDR:PORT")->capture_default_str();
+  produce->add_option("--token", produce_options->token, "broker token");
+  produce->add_option("--name", produce_options->name, "client name (payload prefix)")->capture_default_str();
+  produce->add_option("--count", produce_options->count, "messages to publish")->capture_default_str();
+  produce->add_option("--size", produce_options->size, "payload size")->capture_default_str();
+  produce->add_option("--batch", produce_options->batch, "messages per PUBLISH frame")->capture_default_str()->check(CLI::Range(1, 10000));
+  produce->add_option("--window", produce_options->window, "PUBLISH frames awaiting confirmation")->capture_default_str()->check(CLI::Range(1, 1024));
+  produce->callback([produce_options] { run_produce(*produce_options); });
+
+  auto consume_options = std::make_shared<ConsumeOptions>();
+  auto* consume = app.add_subcommand("consume", "Consume (and ack) messages from a live broker");
+  consume->add_option("--connect", consume_options->connect, "broker ADDR:PORT")->capture_default_str();
+  consume->add_option("--token", consume_options->token, "broker token");
+  consume->add_option("--name", consume_options->name, "consumer name (identifies it across reconnects)");
+  consume->add_option("--count", consume_options->count, "distinct messages to consume before exiting")->capture_default_str();
+  consume->add_option("--prefetch", consume_options->prefetch, "most unacked messages held")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  consume->add_option("--idle-timeout", consume_options->idle_timeout, "give up (exit 1) after this long without a delivery")->capture_default_str();
+  consume->add_flag("--no-ack", consume_options->no_ack, "never ack (the messages are redelivered per the design)");
+  consume->add_flag("--print", consume_options->print, "print each distinct payload on stdout");
+  consume->callback([consume_options] { run_consume(*consume_options); });
+}
 
 }  // namespace qlab::cli

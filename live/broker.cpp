@@ -1,0 +1,422 @@
+#include "broker.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/units.hpp"
+
+namespace qlab::live {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+class Session;
+
+// What a Session needs from the server: the state, the clock, the timer, and its own removal.
+class Server {
+ public:
+  virtual ~Server() = default;
+  virtual BrokerState& state() = 0;
+  virtual Time now() const = 0;
+  virtual void rearm() = 0;
+  virtual void forget(Session* session) = 0;
+  virtual void log(const std::string& line) = 0;
+  virtual std::size_t max_write_queue() const = 0;
+};
+
+// One connection: a reader coroutine that cuts the byte stream into frames for the state, and a writer
+// coroutine that sleeps on a timer until deliver() queues bytes. No protocol logic beyond framing.
+class Session final : public Peer, public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server& server)
+      : socket_(std::move(socket)), wake_(socket_.get_executor()), server_(server) {
+    boost::system::error_code ec;
+    const tcp::endpoint remote = socket_.remote_endpoint(ec);
+    peer_name_ = ec ? std::string("unknown peer") : remote.address().to_string() + ":" + std::to_string(remote.port());
+    socket_.set_option(tcp::no_delay(true), ec);
+    wake_.expires_at(Clock::time_point::max());
+  }
+
+  void start() {
+    id_ = server_.state().open(*this, peer_name_);
+    auto self = shared_from_this();
+    asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+    asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+  }
+
+  void deliver(std::span<const std::uint8_t> frames) override {
+    if (dead_) return;
+    if (pending_.size() + writing_.size() + frames.size() > server_.max_write_queue()) {
+      server_.log(label() + ": write queue exceeded " + format_size(static_cast<std::int64_t>(server_.max_write_queue())) +
+                  " (" + std::to_string(pending_.size() + writing_.size()) +
+                  " bytes unsent): the client is not reading; disconnecting");
+      server_.state().note_slow_reader();
+      kill();
+      return;
+    }
+    pending_.insert(pending_.end(), frames.begin(), frames.end());
+    wake_.cancel();
+  }
+
+  // Broker shutdown: close without flushing.
+  void kill() {
+    if (dead_) return;
+    dead_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    wake_.cancel();
+  }
+
+ private:
+  std::string label() const { return peer_name_ + " (session " + std::to_string(id_) + ")"; }
+
+  asio::awaitable<void> read_loop() {
+    std::vector<std::uint8_t> in(64 * 1024);
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool ok = true;
+    while (ok && !dead_) {
+      // Parse every whole frame already buffered.
+      while (ok) {
+        const std::size_t have = end - begin;
+        if (have < kHeaderSize) break;
+        FrameHeader header;
+        try {
+          header = decode_header(std::span<const std::uint8_t, kHeaderSize>(in.data() + begin, kHeaderSize));
+        } catch (const ProtocolError& e) {
+          refuse_header(e);
+          ok = false;
+          break;
+        }
+        const std::size_t total = kHeaderSize + header.body_length;
+        if (have < total) {
+          if (in.size() < total) {  // grow to hold this frame (bounded by kMaxBodyLength)
+            std::vector<std::uint8_t> bigger(total);
+            std::copy(in.begin() + static_cast<std::ptrdiff_t>(begin), in.begin() + static_cast<std::ptrdiff_t>(end),
+                      bigger.begin());
+            in.swap(bigger);
+            end -= begin;
+            begin = 0;
+          }
+          break;
+        }
+        const auto verdict = server_.state().on_frame(
+            server_.now(), id_, header, std::span<const std::uint8_t>(in.data() + begin + kHeaderSize, header.body_length));
+        server_.rearm();
+        begin += total;
+        if (verdict == BrokerState::Verdict::close) {
+          ok = false;
+          closing_ = true;
+          wake_.cancel();
+        }
+      }
+      if (!ok || dead_) break;
+      if (begin == end) {
+        begin = end = 0;
+      } else if (in.size() - end < 4096 || begin > in.size() / 2) {
+        std::copy(in.begin() + static_cast<std::ptrdiff_t>(begin), in.begin() + static_cast<std::ptrdiff_t>(end),
+                  in.begin());
+        end -= begin;
+        begin = 0;
+      }
+      boost::system::error_code ec;
+      const std::size_t n = co_await socket_.async_read_some(asio::buffer(in.data() + end, in.size() - end),
+                                                             asio::redirect_error(asio::use_awaitable, ec));
+      end += n;
+      if (ec) {
+        if (dead_) break;
+        const std::size_t have = end - begin;
+        if (ec == asio::error::eof && have == 0) {
+          // an orderly close between frames
+        } else if (ec == asio::error::eof) {
+          server_.state().note_protocol_error();
+          server_.log(label() + ": connection closed mid-frame (" + std::to_string(have) + " bytes of an incomplete " +
+                      (have < kHeaderSize ? std::string("header") : std::string("frame")) + " discarded)");
+        } else {
+          server_.log(label() + ": read failed: " + ec.message());
+        }
+        break;
+      }
+    }
+    leave();
+  }
+
+  void refuse_header(const ProtocolError& e) {
+    server_.state().note_protocol_error();
+    server_.log(label() + ": " + std::string(error_code_name(e.code)) + ": " + e.what() + "; closing the connection");
+    std::vector<std::uint8_t> frame;
+    append_error(frame, Error{e.code, true, 0, e.what()});
+    deliver(frame);
+    closing_ = true;
+    wake_.cancel();
+  }
+
+  asio::awaitable<void> write_loop() {
+    while (!dead_) {
+      if (pending_.empty()) {
+        if (closing_) {
+          boost::system::error_code ec;
+          socket_.shutdown(tcp::socket::shutdown_send, ec);
+          // Linger for the client's close (bounded) so the ERROR frame is not lost to a reset.
+          wake_.expires_after(std::chrono::seconds(2));
+          co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          kill();
+          break;
+        }
+        boost::system::error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      writing_.swap(pending_);
+      boost::system::error_code ec;
+      co_await asio::async_write(socket_, asio::buffer(writing_), asio::redirect_error(asio::use_awaitable, ec));
+      writing_.clear();
+      if (ec) {
+        if (!dead_) server_.log(label() + ": write failed: " + ec.message());
+        kill();
+        break;
+      }
+    }
+  }
+
+  // The connection is over for the state: idempotent, and never called from inside the state.
+  void leave() {
+    if (left_) return;
+    left_ = true;
+    server_.state().close(server_.now(), id_);
+    server_.rearm();
+    if (!closing_) kill();
+    server_.forget(this);
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer wake_;
+  Server& server_;
+  std::string peer_name_;
+  std::uint32_t id_ = 0;
+  std::vector<std::uint8_t> pending_;
+  std::vector<std::uint8_t> writing_;
+  bool closing_ = false;  // flush what is queued, then close
+  bool dead_ = false;     // socket closed; deliver() drops
+  bool left_ = false;
+};
+
+}  // namespace
+
+struct Broker::Impl final : Server {
+  explicit Impl(BrokerConfig c)
+      : config(std::move(c)),
+        info(find_design_or_throw(config.design)),
+        start(Clock::now()),
+        core(*info, with_defaults(*info, config.params), config.token, config.seed,
+              [this](const std::string& line) { log(line); }),
+        acceptor(io),
+        timer(io),
+        signals(io) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(config.address, ec);
+    if (ec) throw std::runtime_error("bad listen address '" + config.address + "': " + ec.message());
+    const tcp::endpoint endpoint(address, config.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + config.address + ":" + std::to_string(config.port) + ": " + ec.message());
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  static const DesignInfo* find_design_or_throw(const std::string& name) {
+    const DesignInfo* found = find_design(name);
+    if (found == nullptr) throw std::invalid_argument("unknown design '" + name + "' (qlab designs lists them)");
+    return found;
+  }
+
+  BrokerState& state() override { return core; }
+  Time now() const override {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+  }
+  std::size_t max_write_queue() const override { return config.max_write_queue; }
+  void log(const std::string& line) override {
+    if (config.log) {
+      config.log(line);
+    } else {
+      std::fprintf(stderr, "qlab broker: %s\n", line.c_str());
+    }
+  }
+  void forget(Session* session) override {
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (it->get() == session) {
+        sessions.erase(it);
+        return;
+      }
+    }
+  }
+  void rearm() override {
+    const Time deadline = core.next_deadline();
+    if (deadline < armed) {
+      armed = deadline;
+      timer.expires_at(to_time_point(deadline));  // wakes timer_loop, which re-arms
+    }
+  }
+  Clock::time_point to_time_point(Time t) const {
+    return t == kNever ? Clock::time_point::max() : start + std::chrono::nanoseconds(t);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    while (!stopped) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped) break;
+      if (ec) {
+        log("accept failed: " + ec.message());
+        continue;
+      }
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      sessions.push_back(session);
+      session->start();
+    }
+  }
+
+  asio::awaitable<void> timer_loop() {
+    while (!stopped) {
+      armed = core.next_deadline();
+      timer.expires_at(to_time_point(armed));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopped) break;
+      const Time t = now();
+      if (core.next_deadline() <= t) core.on_timer(t);
+    }
+  }
+
+  void shutdown(const std::string& why) {
+    if (stopped) return;
+    stopped = true;
+    log("shutting down (" + why + "): " + core.stats(now()).dump());
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    timer.cancel();
+    signals.cancel(ec);
+    auto all = sessions;
+    for (auto& session : all) session->kill();
+    io.stop();
+  }
+
+  BrokerConfig config;
+  const DesignInfo* info;
+  Clock::time_point start;
+  asio::io_context io{1};
+  BrokerState core;
+  tcp::acceptor acceptor;
+  asio::steady_timer timer;
+  asio::signal_set signals;
+  Time armed = kNever;
+  bool stopped = false;
+  std::vector<std::shared_ptr<Session>> sessions;
+};
+
+Broker::Broker(BrokerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Broker::~Broker() = default;
+
+std::uint16_t Broker::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Broker::run() {
+  Impl& impl = *impl_;
+  if (impl.config.handle_signals) {
+    impl.signals.add(SIGINT);
+    impl.signals.add(SIGTERM);
+    impl.signals.async_wait([&impl](const boost::system::error_code& ec, int signal) {
+      if (!ec) impl.shutdown("signal " + std::to_string(signal));
+    });
+  }
+  asio::co_spawn(impl.io, [&impl] { return impl.accept_loop(); }, asio::detached);
+  asio::co_spawn(impl.io, [&impl] { return impl.timer_loop(); }, asio::detached);
+  impl.io.run();
+}
+
+void Broker::stop() {
+  Impl& impl = *impl_;
+  asio::post(impl.io, [&impl] { impl.shutdown("stop requested"); });
+}
+
+void apply_design_setting(const DesignInfo& design, DesignParams& params, const std::string& setting) {
+  const std::size_t eq = setting.find('=');
+  if (eq == std::string::npos) throw std::invalid_argument("--set " + setting + ": expected queue.KEY=VALUE");
+  std::string key = setting.substr(0, eq);
+  const std::string value = setting.substr(eq + 1);
+  if (key.rfind("queue.", 0) == 0) key = key.substr(6);
+  const ParamSpec* spec = nullptr;
+  for (const ParamSpec& p : design.params) {
+    if (p.name == key) spec = &p;
+  }
+  if (spec == nullptr) {
+    std::string known;
+    for (const ParamSpec& p : design.params) known += (known.empty() ? "" : ", ") + p.name;
+    throw std::invalid_argument("--set " + setting + ": design '" + design.name + "' has no parameter '" + key +
+                                "' (it has: " + (known.empty() ? "none" : known) + ")");
+  }
+  const std::string where = "--set " + setting + ": ";
+  switch (spec->type) {
+    case ParamSpec::Type::duration: {
+      Time t = 0;
+      try {
+        t = parse_duration(value);
+      } catch (const UnitError& e) {
+        throw std::invalid_argument(where + e.what());
+      }
+      if (t < spec->min) throw std::invalid_argument(where + "must be at least " + format_duration(spec->min));
+      params[key] = std::int64_t{t};
+      break;
+    }
+    case ParamSpec::Type::count: {
+      std::size_t used = 0;
+      long long n = 0;
+      try {
+        n = std::stoll(value, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != value.size() || value.empty()) throw std::invalid_argument(where + "expected a whole number");
+      if (n < spec->min) throw std::invalid_argument(where + "must be at least " + std::to_string(spec->min));
+      params[key] = std::int64_t{n};
+      break;
+    }
+    case ParamSpec::Type::flag:
+      if (value != "true" && value != "false") throw std::invalid_argument(where + "expected true or false");
+      params[key] = value == "true";
+      break;
+    case ParamSpec::Type::choice: {
+      bool known = false;
+      std::string choices;
+      for (const std::string& c : spec->choices) {
+        known = known || c == value;
+        choices += (choices.empty() ? "" : " | ") + c;
+      }
+      if (!known) throw std::invalid_argument(where + "expected one of " + choices);
+      params[key] = value;
+      break;
+    }
+  }
+}
+
+}  // namespace qlab::live

@@ -1,0 +1,51 @@
+#pragma once
+// The broker's I/O: a single-threaded Boost.Asio server that owns a BrokerState, accepts connections,
+// turns bytes into frames for it, writes its frames back, and keeps one steady_timer armed to the state's
+// next_deadline(). Time is the steady clock in ns since the broker started.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/scenario.hpp"
+#include "live/broker_state.hpp"
+
+namespace qlab::live {
+
+struct BrokerConfig {
+  std::string design = "visibility_timeout";
+  DesignParams params;                  // completed with the design's defaults by the broker
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 7700;            // 0: an ephemeral port (see Broker::port())
+  std::string token;                    // empty: no token required
+  std::uint64_t seed = 1;
+  // A connection whose unsent bytes exceed this is a client that stopped reading: it is disconnected.
+  std::size_t max_write_queue = 8u << 20;
+  bool handle_signals = false;          // SIGINT/SIGTERM stop run()
+  LogSink log;                          // default: "qlab broker: LINE" on stderr
+};
+
+class Broker {
+ public:
+  // Binds and listens at once (throws std::runtime_error when it cannot), so port() is known before run().
+  explicit Broker(BrokerConfig config);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  std::uint16_t port() const;
+  // Serves until stop() or a signal; returns the final counters' JSON.
+  void run();
+  // Thread-safe: closes the listener and every connection, and makes run() return.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses `--set queue.KEY=VALUE` style overrides ("KEY=VALUE", with or without the "queue." prefix)
+// against the design's ParamSpecs; throws std::invalid_argument naming the key and what was expected.
+void apply_design_setting(const DesignInfo& design, DesignParams& params, const std::string& setting);
+
+}  // namespace qlab::live

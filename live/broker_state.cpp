@@ -1,0 +1,398 @@
+#include "broker_state.hpp"
+
+#include <algorithm>
+
+#include "core/check.hpp"
+#include "core/random_stream.hpp"
+
+namespace qlab::live {
+
+BrokerState::BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
+                         LogSink log)
+    : info_(design),
+      design_(design.make(params, RandomStream::derive(seed, "broker/design"))),
+      token_(std::move(token)),
+      log_(std::move(log)) {}
+
+BrokerState::~BrokerState() = default;
+
+std::uint32_t BrokerState::open(Peer& peer, std::string peer_name) {
+  const std::uint32_t id = next_session_++;
+  Session& s = sessions_[id];
+  s.peer = &peer;
+  s.peer_name = std::move(peer_name);
+  ++counters_.sessions_opened;
+  return id;
+}
+
+void BrokerState::send(Session& s) {
+  s.peer->deliver(scratch_);
+  scratch_.clear();
+}
+
+BrokerState::Verdict BrokerState::refuse(Session& s, std::uint32_t id, ErrorCode code, const std::string& text) {
+  ++counters_.protocol_errors;
+  log_(s.peer_name + " (session " + std::to_string(id) + "): " + std::string(error_code_name(code)) + ": " + text +
+       "; closing the connection");
+  append_error(scratch_, Error{code, true, 0, text});
+  send(s);
+  return Verdict::close;
+}
+
+BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const FrameHeader& header,
+                                           std::span<const std::uint8_t> body) {
+  const auto it = sessions_.find(id);
+  QLAB_CHECK(it != sessions_.end(), "frame from a session that was closed");
+  Session& s = it->second;
+  try {
+    if (header.type == FrameType::hello) {
+      if (s.greeted) return refuse(s, id, ErrorCode::hello_required, "HELLO sent twice");
+      return on_hello(now, s, id, decode_hello(body));
+    }
+    if (!s.greeted) {
+      return refuse(s, id, ErrorCode::hello_required,
+                    std::string("first frame was ") + std::string(frame_type_name(header.type)) + ", not HELLO");
+    }
+    const auto require = [&](Role role) {
+      if (s.role != role) {
+        throw ProtocolError(ErrorCode::wrong_role, std::string(frame_type_name(header.type)) + " from a " +
+                                                       std::string(role_name(s.role)) + " (needs a " +
+                                                       std::string(role_name(role)) + ")");
+      }
+    };
+    switch (header.type) {
+      case FrameType::publish:
+        require(Role::producer);
+        on_publish(now, s, id, decode_publish(body));
+        break;
+      case FrameType::pull:
+        require(Role::consumer);
+        on_pull(now, s, id, decode_pull(header.flags, body));
+        break;
+      case FrameType::ack:
+        require(Role::consumer);
+        on_ack(now, s, decode_receipts(body));
+        break;
+      case FrameType::release:
+        require(Role::consumer);
+        for (std::uint64_t receipt : decode_receipts(body).receipts) {
+          design_->on_release(now, s.consumer, receipt, actions_);
+          ++counters_.released;
+        }
+        apply(now);
+        break;
+      case FrameType::extend: {
+        require(Role::consumer);
+        const Extend extend = decode_extend(body);
+        design_->on_extend(now, s.consumer, extend.receipt, static_cast<Time>(extend.timeout_ms) * kMillisecond,
+                           actions_);
+        ++counters_.extended;
+        apply(now);
+        break;
+      }
+      case FrameType::stats:
+        if (!body.empty()) throw ProtocolError(ErrorCode::malformed, "STATS body must be empty");
+        append_stats_ok(scratch_, StatsOk{stats(now).dump()});
+        send(s);
+        break;
+      default:
+        throw ProtocolError(ErrorCode::wrong_role,
+                            std::string(frame_type_name(header.type)) + " is sent by the broker, not to it");
+    }
+  } catch (const ProtocolError& e) {
+    return refuse(s, id, e.code, e.what());
+  }
+  return Verdict::keep;
+}
+
+BrokerState::Verdict BrokerState::on_hello(Time now, Session& s, std::uint32_t id, const Hello& hello) {
+  if (hello.protocol_version != kProtocolVersion) {
+    return refuse(s, id, ErrorCode::unsupported_version,
+                  "protocol version " + std::to_string(hello.protocol_version) + " (this broker speaks " +
+                      std::to_string(kProtocolVersion) + ")");
+  }
+  if (hello.token != token_) {
+    return refuse(s, id, ErrorCode::auth_failed, hello.token.empty() ? "a token is required" : "wrong token");
+  }
+  HelloOk ok;
+  ok.session_id = id;
+  ok.design = info_.name;
+  if (hello.role == Role::consumer) {
+    ConsumerId consumer = 0;
+    const auto named = hello.name.empty() ? consumer_names_.end() : consumer_names_.find(hello.name);
+    if (named != consumer_names_.end()) {
+      consumer = named->second;
+      if (consumer_sessions_[consumer] != 0) {
+        return refuse(s, id, ErrorCode::name_in_use, "a consumer named '" + hello.name + "' is connected");
+      }
+    } else {
+      consumer = static_cast<ConsumerId>(consumer_sessions_.size());
+      consumer_sessions_.push_back(0);
+      if (!hello.name.empty()) consumer_names_.emplace(hello.name, consumer);
+    }
+    consumer_sessions_[consumer] = id;
+    s.consumer = consumer;
+    ok.consumer_id = consumer;
+    design_->on_consumer_joined(now, consumer, actions_);
+  }
+  s.greeted = true;
+  s.role = hello.role;
+  s.client_name = hello.name;
+  append_hello_ok(scratch_, ok);
+  send(s);
+  apply(now);
+  return Verdict::keep;
+}
+
+void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, const Publish& publish) {
+  PublishOk ok;
+  ok.confirms.reserve(publish.messages.size());
+  for (const PublishItem& item : publish.messages) {
+    const MessageId id = next_message_++;
+    Stored& stored = store_[id];
+    stored.payload = item.payload;
+    stored.producer_time = item.producer_time;
+    stored.key = item.key;
+    stored.published_at = now;
+    if (info_.confirms_publishes) {
+      unconfirmed_[id] = {session_id, item.client_seq};
+    } else {
+      ++counters_.published;
+      ok.confirms.push_back({item.client_seq, id, PublishStatus::accepted});
+    }
+    design_->on_publish(now, Message{id, now, item.key, static_cast<std::uint32_t>(item.payload.size())}, actions_);
+    apply(now);
+  }
+  if (!ok.confirms.empty()) {
+    append_publish_ok(scratch_, ok);
+    send(s);
+  }
+}
+
+void BrokerState::settle_publish(const Action& action, PublishStatus status) {
+  const auto it = unconfirmed_.find(action.message.id);
+  if (it == unconfirmed_.end()) return;
+  const Unconfirmed waiting = it->second;
+  unconfirmed_.erase(it);
+  if (status == PublishStatus::accepted) {
+    ++counters_.published;
+  } else {
+    ++counters_.refused;
+    store_.erase(action.message.id);
+  }
+  const auto session = sessions_.find(waiting.session);
+  if (session == sessions_.end()) return;  // the producer is gone; the outcome stands
+  append_publish_ok(scratch_, PublishOk{{{waiting.client_seq,
+                                          status == PublishStatus::accepted ? action.message.id : 0, status}}});
+  send(session->second);
+}
+
+void BrokerState::forget_message(MessageId id) {
+  if (const auto found = store_.find(id); found != store_.end()) {
+    receipts_.erase(found->second.receipt);
+    store_.erase(found);
+  }
+}
+
+void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pull) {
+  if (pull.max_count == 0) {
+    append_error(scratch_, Error{ErrorCode::bad_request, false, 0, "PULL of 0 messages"});
+    send(s);
+    return;
+  }
+  s.credit = pull.max_count > UINT32_MAX - s.credit ? UINT32_MAX : s.credit + pull.max_count;
+  s.return_early = pull.return_early;
+  s.delivered_in_pull = 0;
+  set_pull_deadline(s, id, pull.wait_ms == kWaitForever ? kNever : now + static_cast<Time>(pull.wait_ms) * kMillisecond);
+  design_->on_pull(now, s.consumer, pull.max_count, actions_);
+  apply(now);
+  expire_pulls(now);  // wait_ms 0: whatever was not available at once is withdrawn now
+}
+
+void BrokerState::on_ack(Time now, Session& s, const Receipts& receipts) {
+  for (std::uint64_t receipt : receipts.receipts) {
+    const std::size_t before = actions_.size();
+    design_->on_ack(now, s.consumer, receipt, actions_);
+    const bool refused = std::any_of(actions_.begin() + static_cast<std::ptrdiff_t>(before), actions_.end(),
+                                     [&](const Action& a) {
+                                       return a.receipt == receipt && (a.kind == ActionKind::ack_rejected ||
+                                                                       a.kind == ActionKind::ack_ignored);
+                                     });
+    if (refused) continue;
+    ++counters_.acked;
+    if (const auto found = receipts_.find(receipt); found != receipts_.end()) {
+      store_.erase(found->second);
+      receipts_.erase(found);
+    }
+  }
+  apply(now);
+}
+
+void BrokerState::apply(Time now) {
+  while (!actions_.empty()) {
+    ActionBuffer batch;
+    batch.swap(actions_);
+    for (const Action& action : batch) {
+      switch (action.kind) {
+        case ActionKind::deliver:
+          deliver(now, action);
+          break;
+        case ActionKind::dead_letter:
+          ++counters_.dead_lettered;
+          forget_message(action.message.id);
+          break;
+        case ActionKind::lose:
+          ++counters_.lost;
+          forget_message(action.message.id);
+          break;
+        case ActionKind::confirm:
+          settle_publish(action, PublishStatus::accepted);
+          break;
+        case ActionKind::refuse:
+          settle_publish(action, PublishStatus::refused);
+          break;
+        case ActionKind::ack_rejected:
+        case ActionKind::ack_ignored: {
+          ++counters_.stale_refused;
+          if (action.kind == ActionKind::ack_ignored) break;
+          const std::uint32_t id = action.consumer < consumer_sessions_.size() ? consumer_sessions_[action.consumer] : 0;
+          if (const auto it = sessions_.find(id); id != 0 && it != sessions_.end()) {
+            append_error(scratch_, Error{ErrorCode::stale_receipt, false, action.receipt,
+                                         "receipt " + std::to_string(action.receipt) + " is no longer current"});
+            send(it->second);
+          }
+          break;
+        }
+      }
+    }
+    // Pulls that return early end once a dispatch round delivered something and nothing more came at once.
+    std::vector<std::uint32_t> touched;
+    touched.swap(touched_);
+    for (std::uint32_t id : touched) {
+      const auto it = sessions_.find(id);
+      if (it == sessions_.end()) continue;
+      Session& s = it->second;
+      if (s.return_early && s.delivered_in_pull > 0 && s.credit > 0) end_pull(now, s, id);
+    }
+  }
+}
+
+void BrokerState::deliver(Time, const Action& action) {
+  QLAB_CHECK(action.consumer < consumer_sessions_.size() && consumer_sessions_[action.consumer] != 0,
+             "the design delivered to a consumer without an open pull");
+  const std::uint32_t id = consumer_sessions_[action.consumer];
+  Session& s = sessions_.at(id);
+  QLAB_CHECK(s.credit > 0, "the design delivered beyond the consumer's credit");
+  const auto found = store_.find(action.message.id);
+  QLAB_CHECK(found != store_.end(), "the design delivered a message the broker does not hold");
+  Stored& stored = found->second;
+  append_deliver(scratch_, action.message.id, action.receipt, action.receive_count,
+                 static_cast<std::uint64_t>(stored.published_at), stored.producer_time, stored.key, stored.payload);
+  send(s);
+  --s.credit;
+  ++s.delivered_in_pull;
+  if (s.return_early && (touched_.empty() || touched_.back() != id)) touched_.push_back(id);
+  ++counters_.deliveries;
+  if (action.receive_count > 1) ++counters_.redeliveries;
+  if (s.credit == 0) set_pull_deadline(s, id, kNever);
+  if (info_.keeps_until_ack) {
+    if (stored.receipt != 0) receipts_.erase(stored.receipt);
+    stored.receipt = action.receipt;
+    receipts_[action.receipt] = action.message.id;
+  } else {
+    ++counters_.handed_over;
+    store_.erase(found);
+  }
+}
+
+void BrokerState::end_pull(Time now, Session& s, std::uint32_t id) {
+  design_->on_pull_cancelled(now, s.consumer, actions_);
+  const std::uint32_t withdrawn = s.credit;
+  s.credit = 0;
+  s.delivered_in_pull = 0;
+  set_pull_deadline(s, id, kNever);
+  append_pull_end(scratch_, PullEnd{withdrawn});
+  send(s);
+}
+
+void BrokerState::set_pull_deadline(Session& s, std::uint32_t id, Time deadline) {
+  if (s.pull_deadline != kNever) pull_deadlines_.erase({s.pull_deadline, id});
+  s.pull_deadline = deadline;
+  if (deadline != kNever) pull_deadlines_.insert({deadline, id});
+}
+
+void BrokerState::expire_pulls(Time now) {
+  while (!pull_deadlines_.empty() && pull_deadlines_.begin()->first <= now) {
+    const std::uint32_t id = pull_deadlines_.begin()->second;
+    Session& s = sessions_.at(id);
+    if (s.credit > 0) {
+      end_pull(now, s, id);
+    } else {
+      set_pull_deadline(s, id, kNever);
+    }
+    apply(now);
+  }
+}
+
+void BrokerState::close(Time now, std::uint32_t id) {
+  const auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  Session& s = it->second;
+  set_pull_deadline(s, id, kNever);
+  if (s.greeted && s.role == Role::consumer) {
+    s.credit = 0;
+    design_->on_consumer_lost(now, s.consumer, actions_);
+    consumer_sessions_[s.consumer] = 0;
+  }
+  sessions_.erase(it);
+  apply(now);
+}
+
+void BrokerState::on_timer(Time now) {
+  if (design_->next_deadline() <= now) {
+    design_->on_timer(now, actions_);
+    apply(now);
+  }
+  expire_pulls(now);
+}
+
+Time BrokerState::next_deadline() const {
+  const Time pulls = pull_deadlines_.empty() ? kNever : pull_deadlines_.begin()->first;
+  return std::min(design_->next_deadline(), pulls);
+}
+
+nlohmann::ordered_json BrokerState::stats(Time now) const {
+  std::size_t consumers = 0;
+  std::size_t producers = 0;
+  for (const auto& [id, s] : sessions_) {
+    if (!s.greeted) continue;
+    if (s.role == Role::consumer) ++consumers;
+    if (s.role == Role::producer) ++producers;
+  }
+  nlohmann::ordered_json j;
+  j["design"] = info_.name;
+  j["uptime"] = to_seconds(now);
+  j["published"] = counters_.published;
+  j["deliveries"] = counters_.deliveries;
+  j["redeliveries"] = counters_.redeliveries;
+  j["acked"] = counters_.acked;
+  j["released"] = counters_.released;
+  j["extended"] = counters_.extended;
+  j["stale_refused"] = counters_.stale_refused;
+  j["dead_lettered"] = counters_.dead_lettered;
+  j["refused"] = counters_.refused;
+  j["lost"] = counters_.lost;
+  j["handed_over"] = counters_.handed_over;
+  j["backlog"] = design_->backlog();
+  j["held"] = design_->held();
+  j["stored"] = store_.size();
+  j["sessions"] = sessions_.size();
+  j["producers"] = producers;
+  j["consumers"] = consumers;
+  j["sessions_opened"] = counters_.sessions_opened;
+  j["protocol_errors"] = counters_.protocol_errors;
+  j["slow_reader_disconnects"] = counters_.slow_reader_disconnects;
+  return j;
+}
+
+}  // namespace qlab::live

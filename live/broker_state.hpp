@@ -1,0 +1,142 @@
+#pragma once
+// The broker's in-memory state, apart from any socket (Asio's chat "room"): one queue design from the
+// registry, the stored payloads, and each connection's role, credit and long-poll deadline. Connections
+// reach it as whole decoded frames; it answers through the one-method Peer interface. Every call takes
+// `now` (ns since broker start) and the caller re-arms one timer to next_deadline(). Single-threaded.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time.hpp"
+#include "live/protocol.hpp"
+#include "queues/design_registry.hpp"
+#include "queues/queue_design.hpp"
+
+namespace qlab::live {
+
+// A connection as the state sees it. deliver() queues whole frames and must not call back into the state.
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  virtual void deliver(std::span<const std::uint8_t> frames) = 0;
+};
+
+using LogSink = std::function<void(const std::string& line)>;
+
+struct BrokerCounters {
+  std::uint64_t published = 0;
+  std::uint64_t deliveries = 0;
+  std::uint64_t redeliveries = 0;
+  std::uint64_t acked = 0;          // acks that deleted a message (at-least-once designs) or were accepted
+  std::uint64_t released = 0;
+  std::uint64_t extended = 0;
+  std::uint64_t stale_refused = 0;  // ack_rejected + ack_ignored
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t refused = 0;        // publishes the design refused (not accepted)
+  std::uint64_t lost = 0;           // messages the design lost for good
+  std::uint64_t handed_over = 0;    // at-most-once designs: deliveries that removed the message
+  std::uint64_t sessions_opened = 0;
+  std::uint64_t protocol_errors = 0;
+  std::uint64_t slow_reader_disconnects = 0;
+};
+
+class BrokerState {
+ public:
+  enum class Verdict { keep, close };  // close: the frame was fatal; an ERROR frame has been queued
+
+  // `params` must be complete (with_defaults) and valid for `design`.
+  BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
+              LogSink log);
+  ~BrokerState();
+  BrokerState(const BrokerState&) = delete;
+  BrokerState& operator=(const BrokerState&) = delete;
+
+  // A new connection from `peer_name` (for log lines). Returns its session id (> 0).
+  std::uint32_t open(Peer& peer, std::string peer_name);
+  // One whole frame whose header decode_header() accepted.
+  Verdict on_frame(Time now, std::uint32_t session, const FrameHeader& header, std::span<const std::uint8_t> body);
+  // The connection is gone (closed, reset, or dropped as a slow reader): a consumer's deliveries are
+  // handled as the design's on_consumer_lost says. Idempotent.
+  void close(Time now, std::uint32_t session);
+  void note_slow_reader() { ++counters_.slow_reader_disconnects; }
+  void note_protocol_error() { ++counters_.protocol_errors; }
+
+  void on_timer(Time now);
+  // Earliest of the design's deadline and every long-poll deadline; kNever when none.
+  Time next_deadline() const;
+
+  const BrokerCounters& counters() const { return counters_; }
+  const DesignInfo& design_info() const { return info_; }
+  std::size_t stored_messages() const { return store_.size(); }
+  nlohmann::ordered_json stats(Time now) const;
+
+ private:
+  struct Session {
+    Peer* peer = nullptr;
+    std::string peer_name;
+    bool greeted = false;
+    Role role = Role::producer;
+    std::string client_name;
+    ConsumerId consumer = 0;
+    std::uint32_t credit = 0;           // open pull credit not yet used by deliveries
+    Time pull_deadline = kNever;
+    bool return_early = false;
+    std::uint32_t delivered_in_pull = 0;
+  };
+  struct Stored {
+    std::string payload;
+    std::uint64_t producer_time = 0;
+    std::uint64_t key = 0;
+    Time published_at = 0;
+    Receipt receipt = 0;  // the latest delivery's receipt (at-least-once designs)
+  };
+
+  Verdict refuse(Session& s, std::uint32_t id, ErrorCode code, const std::string& text);
+  Verdict on_hello(Time now, Session& s, std::uint32_t id, const Hello& hello);
+  void on_publish(Time now, Session& s, std::uint32_t session_id, const Publish& publish);
+  void on_pull(Time now, Session& s, std::uint32_t id, const Pull& pull);
+  void on_ack(Time now, Session& s, const Receipts& receipts);
+  // Applies every action in actions_, then ends the pulls that asked to return early.
+  void apply(Time now);
+  void deliver(Time now, const Action& action);
+  // Sends a one-entry PUBLISH_OK for a design's confirm/refuse action.
+  void settle_publish(const Action& action, PublishStatus status);
+  void forget_message(MessageId id);
+  void end_pull(Time now, Session& s, std::uint32_t id);
+  void expire_pulls(Time now);
+  void set_pull_deadline(Session& s, std::uint32_t id, Time deadline);
+  void send(Session& s);  // hands scratch_ to the peer
+
+  const DesignInfo& info_;
+  std::unique_ptr<QueueDesign> design_;
+  std::string token_;
+  LogSink log_;
+  std::unordered_map<std::uint32_t, Session> sessions_;
+  std::uint32_t next_session_ = 1;
+  std::vector<std::uint32_t> consumer_sessions_;  // by ConsumerId: the session holding it, 0 = none
+  std::unordered_map<std::string, ConsumerId> consumer_names_;
+  std::set<std::pair<Time, std::uint32_t>> pull_deadlines_;
+  std::unordered_map<MessageId, Stored> store_;
+  std::unordered_map<Receipt, MessageId> receipts_;  // at-least-once designs: current receipts
+  // Designs that confirm publishes themselves: who waits for each message's confirmation.
+  struct Unconfirmed {
+    std::uint32_t session = 0;
+    std::uint64_t client_seq = 0;
+  };
+  std::unordered_map<MessageId, Unconfirmed> unconfirmed_;
+  MessageId next_message_ = 1;
+  ActionBuffer actions_;
+  std::vector<std::uint32_t> touched_;  // sessions that got deliveries during apply()
+  std::vector<std::uint8_t> scratch_;
+  BrokerCounters counters_;
+};
+
+}  // namespace qlab::live
