@@ -72,7 +72,7 @@ TEST(VisibilityTimeoutQueue, an_expired_message_returns_to_the_back_of_the_visib
   EXPECT_EQ(d.design().backlog(), 2u);
   const ActionBuffer actions = d.pull(0, 2);
   ASSERT_EQ(actions.size(), 2u);
-  EXPECT_EQ(actions.message.id, 2u);
+  EXPECT_EQ(actions[0].message.id, 2u);
   EXPECT_EQ(actions[1].message.id, 1u);
 }
 
