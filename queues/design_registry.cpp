@@ -5,6 +5,7 @@
 #include "core/check.hpp"
 #include "preassigned_queue.hpp"
 #include "pull_queue.hpp"
+#include "replicated_queue.hpp"
 #include "visibility_timeout_queue.hpp"
 
 namespace qlab {
@@ -53,7 +54,7 @@ DesignInfo preassigned_design() {
   };
 }
 
-std::unique_ptr<QueueDesign> make_visibility_timeout(const DesignParams& params, RandomStream) {
+VisibilityTimeoutQueue::Options visibility_options(const DesignParams& params) {
   VisibilityTimeoutQueue::Options options;
   options.visibility_timeout = param<std::int64_t>(params, "visibility_timeout");
   const std::int64_t max_receives = param<std::int64_t>(params, "max_receives");
@@ -62,34 +63,91 @@ std::unique_ptr<QueueDesign> make_visibility_timeout(const DesignParams& params,
   options.stale_ack = param<std::string>(params, "stale_ack") == "ignore" ? VisibilityTimeoutQueue::StaleAck::ignore
                                                                           : VisibilityTimeoutQueue::StaleAck::reject;
   options.release_on_disconnect = param<bool>(params, "release_on_disconnect");
-  return std::make_unique<VisibilityTimeoutQueue>(options);
+  return options;
+}
+
+// The parameters of visibility_timeout's semantics, shared by every design that serves them.
+std::vector<ParamSpec> visibility_params() {
+  using Type = ParamSpec::Type;
+  return {
+      {"visibility_timeout", Type::duration, std::int64_t{30 * kSecond}, {}, 1,
+       "how long a received message stays hidden before it is redelivered"},
+      {"max_receives", Type::count, std::int64_t{0}, {}, 0,
+       "0 = unlimited; else a message received this many times goes to the dead-letter queue"},
+      {"stale_ack", Type::choice, std::string("reject"), {"reject", "ignore"}, 0,
+       "an ack with a receipt that is no longer current: reject (ElasticMQ) or ignore (SQS)"},
+      {"release_on_disconnect", Type::flag, false, {}, 0,
+       "true: a lost consumer's messages are visible at once; false: they wait for the timeout"},
+  };
 }
 
 DesignInfo visibility_timeout_design() {
-  using Type = ParamSpec::Type;
   return {
       .name = "visibility_timeout",
       .summary = "SQS semantics: a receive hides the message for a while; ack deletes it, expiry redelivers it",
       .keeps_until_ack = true,
-      .params =
-          {
-              {"visibility_timeout", Type::duration, std::int64_t{30 * kSecond}, {}, 1,
-               "how long a received message stays hidden before it is redelivered"},
-              {"max_receives", Type::count, std::int64_t{0}, {}, 0,
-               "0 = unlimited; else a message received this many times goes to the dead-letter queue"},
-              {"stale_ack", Type::choice, std::string("reject"), {"reject", "ignore"}, 0,
-               "an ack with a receipt that is no longer current: reject (ElasticMQ) or ignore (SQS)"},
-              {"release_on_disconnect", Type::flag, false, {}, 0,
-               "true: a lost consumer's messages are visible at once; false: they wait for the timeout"},
-          },
-      .make = make_visibility_timeout,
+      .params = visibility_params(),
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<VisibilityTimeoutQueue>(visibility_options(params));
+      },
+  };
+}
+
+std::uint32_t count_param(const DesignParams& params, const std::string& name) {
+  const std::int64_t value = param<std::int64_t>(params, name);
+  QLAB_CHECK(value >= 1 && value <= UINT32_MAX, "count parameter out of range (the loader checks the minimum)");
+  return static_cast<std::uint32_t>(value);
+}
+
+std::unique_ptr<QueueDesign> make_replicated(const DesignParams& params, RandomStream) {
+  ReplicatedQueue::Options options;
+  options.delivery = visibility_options(params);
+  options.replicas = count_param(params, "replicas");
+  options.acks = param<std::string>(params, "acks") == "leader" ? ReplicatedQueue::Acks::leader
+                                                                : ReplicatedQueue::Acks::all;
+  options.min_insync = count_param(params, "min_insync");
+  options.replica_lag_max = param<std::int64_t>(params, "replica_lag_max");
+  options.failure_detection = param<std::int64_t>(params, "failure_detection");
+  options.unclean_election = param<bool>(params, "unclean_election");
+  options.replication_latency = param<std::int64_t>(params, "replication_latency");
+  return std::make_unique<ReplicatedQueue>(options);
+}
+
+DesignInfo replicated_design() {
+  using Type = ParamSpec::Type;
+  std::vector<ParamSpec> params = visibility_params();
+  params.insert(
+      params.end(),
+      {
+          {"replicas", Type::count, std::int64_t{3}, {}, 1, "broker nodes holding a copy; node 0 leads first"},
+          {"acks", Type::choice, std::string("all"), {"leader", "all"}, 0,
+           "when a publish is confirmed: once the leader has it, or once every in-sync replica has it"},
+          {"min_insync", Type::count, std::int64_t{1}, {}, 1,
+           "publishes are refused while fewer replicas than this (leader included) are in sync"},
+          {"replica_lag_max", Type::duration, std::int64_t{10 * kSecond}, {}, 0,
+           "a follower whose oldest unapplied operation is older than this leaves the in-sync set"},
+          {"failure_detection", Type::duration, std::int64_t{kSecond}, {}, 0,
+           "time from a leader crash to the election of a new leader (unavailable meanwhile)"},
+          {"unclean_election", Type::flag, false, {}, 0,
+           "true: with no live in-sync replica, elect the most advanced live one, losing what it lacks"},
+          {"replication_latency", Type::duration, std::int64_t{kMillisecond}, {}, 0,
+           "one-way leader-to-follower delay; acks: all confirms one round trip after the publish"},
+      });
+  return {
+      .name = "replicated",
+      .summary = "visibility_timeout on a leader whose publishes and deletes are replicated to followers (Kafka ISR)",
+      .keeps_until_ack = true,
+      .confirms_publishes = true,
+      .params = std::move(params),
+      .make = make_replicated,
   };
 }
 
 }  // namespace
 
 const std::vector<DesignInfo>& designs() {
-  static const std::vector<DesignInfo> all = {pull_design(), preassigned_design(), visibility_timeout_design()};
+  static const std::vector<DesignInfo> all = {pull_design(), preassigned_design(), visibility_timeout_design(),
+                                                replicated_design()};
   return all;
 }
 
