@@ -1,0 +1,162 @@
+"""Backlog, in-flight messages and throughput over time (repetition 0), one line per design, with the fault
+windows of faults.csv shaded.
+
+    python3 analysis/plot_timeseries.py RUN_DIR [RUN_DIR...]   # writes into the first RUN_DIR/plots/
+"""
+
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from matplotlib.patches import Patch  # noqa: E402
+
+import plot_style as ps  # noqa: E402
+
+MAX_TABLE_ROWS = 120
+RATE_BINS = 100  # throughput is drawn over about this many windows, so short sampling intervals do not
+                 # turn it into noise
+
+
+def binned_rate(t, counts, width):
+    """(edges, rates): the counts of consecutive sampling intervals (each ending at its t) summed over
+    windows of about the given width, each window a whole number of intervals so that none holds more
+    samples than its neighbours, divided by the window's length."""
+    if len(t) < 2:
+        return [], []
+    step = (t[-1] - t[0]) / (len(t) - 1)
+    k = max(1, int(round(width / step))) if step > 0 else 1
+    edges, rates = [t[0]], []
+    for i in range(1, len(t), k):
+        j = min(i + k, len(t))
+        length = t[j - 1] - edges[-1]
+        rates.append(sum(counts[i:j]) / length if length > 0 else 0.0)
+        edges.append(t[j - 1])
+    return edges, rates
+
+
+def _time_axis(series):
+    """(factor, unit) for the time axis: minutes or hours for long runs."""
+    top = max((s["t"][-1] for _, s in series if s.get("t")), default=0)
+    if top >= 3 * 3600:
+        return 1 / 3600, "h"
+    if top >= 600:
+        return 1 / 60, "min"
+    if top >= 1 or top == 0:
+        return 1.0, "s"
+    return 1e3, "ms"
+
+
+def _shade_faults(axes, windows, factor, span):
+    """Shades each fault window on every axis; instantaneous faults become thin lines."""
+    kinds = []
+    for action, _target, start, end in windows:
+        colour = ps.FAULT_COLOURS.get(action, "#9467bd")
+        width = max(end - start, span * 0.002)
+        for ax in axes:
+            ax.axvspan(start * factor, (start + width) * factor, color=colour, alpha=0.12, linewidth=0)
+        if action not in kinds:
+            kinds.append(action)
+    return [Patch(color=ps.FAULT_COLOURS.get(k, "#9467bd"), alpha=0.25, label="%s window" % k) for k in kinds]
+
+
+def timeseries_figure(series_runs, out_dir, name, context):
+    """Three stacked panels sharing the time axis; None when no run has a time series."""
+    series = [(label, run.series(0), run) for label, run in series_runs]
+    series = [(label, s, run) for label, s, run in series if s.get("t")]
+    if not series:
+        return None
+    factor, unit = _time_axis([(l, s) for l, s, _ in series])
+    fig, axes = ps.new_figure(8.0, 7.0, nrows=3, sharex=True)
+    panels = [
+        (axes[0], "backlog", "backlog (messages waiting)"),
+        (axes[1], "in_flight", "in flight (messages)"),
+        (axes[2], "processed_rate", "throughput (processed/s)"),
+    ]
+    span = max(s["t"][-1] for _, s, _ in series)
+    width = span / RATE_BINS
+    for ax, column, ylabel in panels:
+        for label, s, _run in series:
+            if column == "processed_rate":
+                edges, rates = binned_rate(s["t"], s["processed"], width)
+                s["processed_binned"] = rates
+                ax.stairs(rates, [e * factor for e in edges], color=ps.design_colour(label), label=label,
+                          linewidth=1.3, baseline=None)
+            else:
+                ax.plot([t * factor for t in s["t"]], s[column], color=ps.design_colour(label), label=label,
+                        linewidth=1.3)
+        ax.set_ylabel(ylabel)
+        ps.style_axes(ax)
+    # The published rate is the same for every design under common random numbers: one grey line.
+    s0 = series[0][1]
+    edges, published = binned_rate(s0["t"], s0["published"], width)
+    axes[2].stairs(published, [e * factor for e in edges], color="#999999", linewidth=1.0, linestyle=(0, (3, 2)),
+                   baseline=None, label="published (%s)" % series[0][0] if len(series) > 1 else "published")
+    # A batch publish is one huge spike in the published rate: keep the processed rate readable instead.
+    processed_top = max((r for _, s, _ in series for r in s["processed_binned"]), default=0)
+    published_top = max(published, default=0)
+    if published_top > 3 * processed_top > 0:
+        axes[2].set_ylim(0, processed_top * 1.2)
+        peak = max(range(len(published)), key=lambda i: published[i])
+        axes[2].annotate("published off scale: %d messages in %.3g\u2013%.3g %s" % (
+            round(published[peak] * (edges[peak + 1] - edges[peak])), edges[peak] * factor,
+            edges[peak + 1] * factor, unit), xy=(edges[peak + 1] * factor, processed_top * 1.15),
+            xytext=(6, 0), textcoords="offset points", fontsize=8, color="#666666", va="top")
+    else:
+        axes[2].set_ylim(0, max(processed_top, published_top) * 1.1 or 1)
+    for ax in axes[:2]:
+        ax.set_ylim(bottom=0)
+    axes[2].set_xlabel("simulated time (%s)" % unit)
+    windows = series[0][2].fault_windows(0)
+    fault_handles = _shade_faults(axes, windows, factor, span) if windows else []
+    handles, labels = axes[2].get_legend_handles_labels()
+    fig.legend(handles + fault_handles, labels + [h.get_label() for h in fault_handles], loc="lower center",
+               ncol=min(5, len(handles) + len(fault_handles)), frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(ps.headline("Backlog, in flight and throughput over time", context), fontsize=11)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    ps.save(fig, out_dir, name)
+
+    caption = ("Repetition 0 of each design: messages waiting in the queue, messages delivered but not yet "
+               "finished, and messages processed per second over windows of about %.3g s (dashed grey: published "
+               "per second)." % width)
+    if windows:
+        caption += " Shaded: fault windows of %s (%d fault%s)." % (
+            series[0][0], len(windows), "" if len(windows) == 1 else "s")
+    return ps.Figure(name, "Backlog and throughput over time", caption, _tables(series, windows))
+
+
+def _tables(series, windows):
+    tables = []
+    headers = ["design", "peak backlog", "at (s)", "peak in flight", "mean throughput (msg/s)", "last sample (s)"]
+    rows = []
+    for label, s, _run in series:
+        backlog = s["backlog"]
+        peak = max(range(len(backlog)), key=lambda i: backlog[i])
+        rates = [r for r in s["processed_rate"] if not math.isnan(r)]
+        total = sum(s["processed"])
+        rows.append([label, "%d" % backlog[peak], "%.4g" % s["t"][peak], "%d" % max(s["in_flight"]),
+                     "%.4g" % (total / s["t"][-1] if s["t"][-1] > 0 else (rates[0] if rates else 0)),
+                     "%.4g" % s["t"][-1]])
+    tables.append(ps.Table(headers, rows, "per design (repetition 0)"))
+    if windows:
+        tables.append(ps.Table(["action", "target", "start (s)", "end (s)"],
+                               [[a, t, "%.4g" % s, "%.4g" % e] for a, t, s, e in windows],
+                               "fault windows (repetition 0 of %s)" % series[0][0]))
+    label, s, _run = series[0]
+    step = max(1, len(s["t"]) // MAX_TABLE_ROWS)
+    rows = []
+    for i in range(0, len(s["t"]), step):
+        rows.append(["%.4g" % s["t"][i], "%d" % s["backlog"][i], "%d" % s["in_flight"][i],
+                     "%d" % s["processed"][i], "%.4g" % s["processed_rate"][i]
+                     if not math.isnan(s["processed_rate"][i]) else "\u2013"])
+    tables.append(ps.Table(["t (s)", "backlog", "in flight", "processed in interval", "processed/s"], rows,
+                           "time series of %s%s" % (label, ", every %d-th sample" % step if step > 1 else ""),
+                           collapsed=True))
+    return tables
+
+
+if __name__ == "__main__":
+    ps.standalone_main(lambda series, out, context: timeseries_figure(series, out, "timeseries", context),
+                       sys.argv[1:])
