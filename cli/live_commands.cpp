@@ -1,7 +1,12 @@
-// Live mode subcommands: `qlab broker` (the Boost.Asio broker), and the C++ protocol tools
-// `qlab produce` / `qlab consume` (simple load and smoke-test clients of live/client.hpp).
+// Live mode subcommands: `qlab broker` (the Boost.Asio broker); the C++ protocol tools `qlab produce` /
+// `qlab consume` (load and smoke-test clients of live/client.hpp); `qlab live` (a scenario run live on this
+// machine) and its internal `qlab live-worker` processes.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -11,6 +16,14 @@
 #include "core/units.hpp"
 #include "live/broker.hpp"
 #include "live/client.hpp"
+#include "live/live_run.hpp"
+#include "live/live_worker.hpp"
+#include "live/scenario_scaling.hpp"
+#include "metrics/results_writer.hpp"
+#include "metrics_table.hpp"
+#include "workloads/scenario_loader.hpp"
+#include "workloads/scenario_override.hpp"
+#include "workloads/scenario_writer.hpp"
 
 namespace qlab::cli {
 namespace {
@@ -176,6 +189,85 @@ void run_consume(const ConsumeOptions& o) {
   client.stats();
 }
 
+struct LiveArguments {
+  std::string scenario;
+  std::string out;
+  std::vector<std::string> sets;
+  std::optional<std::uint32_t> reps;
+  std::optional<std::uint64_t> seed;
+  double time_scale = 1;
+  std::string work_dir;
+};
+
+std::vector<workloads::Override> overrides_of(const std::vector<std::string>& sets) {
+  std::vector<workloads::Override> overrides;
+  for (const std::string& set : sets) overrides.push_back(workloads::parse_override(set));
+  return overrides;
+}
+
+void run_live_command(const LiveArguments& args) {
+  std::vector<std::string> sets = args.sets;
+  if (args.reps) sets.push_back("repetitions=" + std::to_string(*args.reps));
+  if (args.seed) sets.push_back("seed=" + std::to_string(*args.seed));
+  const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(sets));
+  try {
+    live::check_live_support(scenario);
+  } catch (const std::invalid_argument& e) {
+    bad_input(args.scenario + ": " + e.what());
+  }
+  live::LiveOptions options;
+  options.scenario_file = std::filesystem::absolute(args.scenario).string();
+  options.sets = sets;
+  options.time_scale = args.time_scale;
+  options.qlab_binary = live::current_executable();
+  options.work_dir = !args.work_dir.empty() ? std::filesystem::path(args.work_dir)
+                     : !args.out.empty()    ? std::filesystem::path(args.out) / "live-work"
+                                            : std::filesystem::temp_directory_path() / ("qlab-live-" + std::to_string(::getpid()));
+  options.log = [](const std::string& line) { std::fprintf(stderr, "qlab live: %s\n", line.c_str()); };
+  const std::vector<RunResult> runs = live::run_live(scenario, options);
+
+  nlohmann::ordered_json resolved = workloads::scenario_to_json(scenario);
+  resolved["live"] = {{"time_scale", args.time_scale}, {"hosts", "local"}};
+  const RunInfo info{"live", scenario.name, scenario.queue.design, scenario.seed, resolved};
+  const auto summary = summary_json(info, runs);
+  if (!args.out.empty()) write_results(args.out, info, runs);
+  std::printf("scenario %s, design %s, live (local), %u repetition%s, seed %llu, time scale %g\n",
+              scenario.name.c_str(), scenario.queue.design.c_str(), scenario.repetitions,
+              scenario.repetitions == 1 ? "" : "s", static_cast<unsigned long long>(scenario.seed), args.time_scale);
+  std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  if (!args.out.empty()) std::printf("results in %s\n", args.out.c_str());
+}
+
+struct WorkerArguments {
+  std::string role;
+  std::string scenario;
+  std::vector<std::string> sets;
+  double time_scale = 1;
+  std::uint64_t seed = 1;
+  std::string connect;
+  std::string token;
+  std::size_t group = 0;
+  std::uint32_t index = 0;
+  std::uint32_t incarnation = 0;
+  std::int64_t start = 0;
+  std::string records;
+};
+
+void run_worker(const WorkerArguments& args) {
+  const Scenario scenario =
+      live::scale_scenario(workloads::load_scenario_file(args.scenario, overrides_of(args.sets)), args.time_scale);
+  const auto [host, port] = live::split_host_port(args.connect);
+  const live::WorkerTarget target{host, port, args.token};
+  int code = 0;
+  if (args.role == "producer") {
+    code = live::run_producer(scenario, live::ProducerTask{args.group, args.index, args.seed, args.start, target, args.records});
+  } else {
+    code = live::run_consumer(scenario,
+                              live::ConsumerTask{args.group, args.index, args.incarnation, args.seed, target, args.records});
+  }
+  if (code != 0) throw ExitCode{code};
+}
+
 }  // namespace
 
 void add_live_commands(CLI::App& app) {
@@ -212,6 +304,37 @@ void add_live_commands(CLI::App& app) {
   consume->add_flag("--no-ack", consume_options->no_ack, "never ack (the messages are redelivered per the design)");
   consume->add_flag("--print", consume_options->print, "print each distinct payload on stdout");
   consume->callback([consume_options] { run_consume(*consume_options); });
+
+  auto live_args = std::make_shared<LiveArguments>();
+  auto* live_command = app.add_subcommand(
+      "live", "Run a scenario live on this machine: a broker, producer and consumer processes, real faults");
+  live_command->add_option("scenario", live_args->scenario, "Scenario YAML file")->required();
+  live_command->add_option("--out,-o", live_args->out, "Write summary.json, timeseries.csv, ... (mode \"live\")");
+  live_command->add_option("--set", live_args->sets, "Override a scenario key (repeatable)")->type_name("PATH=VALUE");
+  live_command->add_option("--reps", live_args->reps, "Number of repetitions")->check(CLI::Range(1u, 1000u));
+  live_command->add_option("--seed", live_args->seed, "Base seed");
+  live_command->add_option("--time-scale", live_args->time_scale,
+                           "Multiply every scenario duration by this (0.01: 100x faster); results are scaled back")
+      ->capture_default_str();
+  live_command->add_option("--work-dir", live_args->work_dir, "Where the processes' records and logs go");
+  live_command->callback([live_args] { run_live_command(*live_args); });
+
+  auto worker_args = std::make_shared<WorkerArguments>();
+  auto* worker = app.add_subcommand("live-worker", "A producer or consumer process of `qlab live` (internal)");
+  worker->group("");  // hidden from --help
+  worker->add_option("role", worker_args->role)->required()->check(CLI::IsMember({"producer", "consumer"}));
+  worker->add_option("--scenario", worker_args->scenario)->required();
+  worker->add_option("--set", worker_args->sets);
+  worker->add_option("--time-scale", worker_args->time_scale);
+  worker->add_option("--seed", worker_args->seed);
+  worker->add_option("--connect", worker_args->connect)->required();
+  worker->add_option("--token", worker_args->token);
+  worker->add_option("--group", worker_args->group);
+  worker->add_option("--index", worker_args->index);
+  worker->add_option("--incarnation", worker_args->incarnation);
+  worker->add_option("--start", worker_args->start);
+  worker->add_option("--records", worker_args->records)->required();
+  worker->callback([worker_args] { run_worker(*worker_args); });
 }
 
 }  // namespace qlab::cli

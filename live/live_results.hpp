@@ -1,0 +1,73 @@
+#pragma once
+// Turns the records of a live run (live_worker.hpp's files) into the same RunResult the simulator produces,
+// so `write_results` writes the RESULTS.md files with mode "live". Times are converted to scenario time:
+// (steady-clock ns - start) / time_scale.
+//
+// Live-specific definitions: a message's publish time is its *intended* send time (open loop; coordinated
+// omission is not hidden); `deliveries` count deliveries a consumer read; `lost` is what conservation
+// leaves (published - unique_processed - dead_lettered - remaining). `idle_with_backlog` is not measured.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+#include "metrics/run_result.hpp"
+
+namespace qlab::live {
+
+struct LiveRecords {
+  struct Publish {
+    std::uint64_t seq = 0;
+    Time intended = 0;
+    Time sent = 0;
+    Time confirmed = -1;         // -1: never confirmed
+    std::uint64_t message_id = 0;
+    bool refused = false;
+  };
+  struct Delivery {
+    std::uint32_t consumer = 0;
+    std::uint64_t message_id = 0;
+    std::uint32_t receive_count = 0;
+    Time intended = 0;
+    Time delivered = 0;
+  };
+  struct Completion {
+    std::uint32_t consumer = 0;
+    std::uint64_t message_id = 0;
+    Time start = 0;
+    Time end = 0;
+  };
+  std::vector<Publish> publishes;
+  std::vector<Delivery> deliveries;
+  std::vector<Completion> completions;
+};
+
+// Appends the lines of one producer's / consumer's records file; a malformed line throws std::runtime_error
+// naming the file and line (a torn last line, from a kill mid-write, is ignored).
+void read_producer_records(const std::string& path, LiveRecords& records);
+void read_consumer_records(const std::string& path, LiveRecords& records);
+
+struct LiveRunFacts {
+  Time start = 0;         // steady clock of scenario time 0
+  Time end = 0;           // steady clock when the run stopped
+  double time_scale = 1;
+  Time warmup = 0;        // scaled (real) ns after start
+  std::optional<Time> metrics_interval;  // scaled (real) ns
+  struct Consumer {
+    std::string name;   // group[index]
+    std::string group;
+    std::vector<std::pair<Time, Time>> alive;  // steady-clock intervals its process lived
+  };
+  std::vector<Consumer> consumers;
+  std::vector<FaultWindow> faults;  // steady-clock times
+  std::uint64_t dead_lettered = 0;  // from the broker's final STATS
+  std::uint64_t remaining = 0;      // the broker's `held` at the end
+  std::uint64_t stale_acks = 0;
+  double wall_seconds = 0;
+};
+
+RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& facts, std::uint32_t repetition,
+                            std::uint64_t seed);
+
+}  // namespace qlab::live

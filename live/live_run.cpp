@@ -1,0 +1,476 @@
+#include "live_run.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "core/random_stream.hpp"
+#include "core/units.hpp"
+#include "live/client.hpp"
+#include "live/live_results.hpp"
+#include "live/live_worker.hpp"
+#include "live/scenario_scaling.hpp"
+#include "queues/design_registry.hpp"
+
+extern char** environ;
+
+namespace qlab::live {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+// One child process. Its stderr goes to a log file; stdout to a pipe when asked (the broker's port line).
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout) {
+    int out[2] = {-1, -1};
+    if (pipe_stdout && ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (pipe_stdout) {
+      posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    }
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (pipe_stdout) ::close(out[1]);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    stdout_ = out[0];
+    started_ = monotonic_now();
+  }
+  ~Child() {
+    if (running()) {
+      ::kill(pid_, SIGCONT);
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    if (stdout_ >= 0) ::close(stdout_);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  bool running() const { return !exited_; }
+  Time started() const { return started_; }
+  Time ended() const { return ended_; }
+  int exit_code() const { return exit_code_; }
+  void signal(int sig) const {
+    if (running()) ::kill(pid_, sig);
+  }
+  // Non-blocking: true once the process has exited (then exit_code() is set).
+  bool reap() {
+    if (exited_) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exited_ = true;
+    ended_ = monotonic_now();
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
+  }
+  bool wait_for_exit(Time timeout) {
+    const Time deadline = monotonic_now() + timeout;
+    while (!reap()) {
+      if (monotonic_now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+  // The first line the child printed on stdout, or "" after `timeout`.
+  std::string read_line(Time timeout) {
+    std::string line;
+    const Time deadline = monotonic_now() + timeout;
+    while (line.empty() || line.back() != '\n') {
+      const Time left = deadline - monotonic_now();
+      if (left <= 0) return "";
+      pollfd p{stdout_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left / kMillisecond) + 1) <= 0) continue;
+      char c = 0;
+      if (::read(stdout_, &c, 1) != 1) return "";
+      line.push_back(c);
+    }
+    return line;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_ = -1;
+  bool exited_ = false;
+  int exit_code_ = 0;
+  Time started_ = 0;
+  Time ended_ = 0;
+};
+
+struct ConsumerProcess {
+  std::size_t group = 0;
+  std::uint32_t index = 0;
+  std::string name;
+  std::uint32_t incarnation = 0;
+  std::unique_ptr<Child> process;
+  bool stopped = false;  // SIGSTOPped
+  std::vector<std::pair<Time, Time>> alive;
+};
+
+// A scheduled fault step, in steady-clock time.
+struct Step {
+  Time at = 0;
+  enum Kind { crash, restart, stall, resume, recur } kind = crash;
+  std::size_t consumer = 0;  // crash/restart/stall/resume
+  std::size_t fault = 0;     // index into scenario.faults (crash/stall origin, recur)
+  bool operator>(const Step& other) const { return at > other.at; }
+};
+
+std::vector<std::size_t> resolve_consumers(const Scenario& s, const FaultTarget& target, RandomStream& rng) {
+  std::vector<std::size_t> first_of_group;
+  std::size_t total = 0;
+  for (const ConsumerGroup& g : s.consumers) {
+    first_of_group.push_back(total);
+    total += g.count;
+  }
+  std::vector<std::size_t> out;
+  switch (target.kind) {
+    case FaultTarget::Kind::group:
+      for (std::uint32_t i = 0; i < s.consumers[target.group].count; ++i) out.push_back(first_of_group[target.group] + i);
+      break;
+    case FaultTarget::Kind::member:
+      out.push_back(first_of_group[target.group] + target.first);
+      break;
+    case FaultTarget::Kind::range:
+      for (std::uint32_t i = target.first; i <= target.last; ++i) out.push_back(first_of_group[target.group] + i);
+      break;
+    case FaultTarget::Kind::any_consumer:
+      out.push_back(static_cast<std::size_t>(rng.next_below(total)));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+std::string format_seconds(Time t) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3fs", to_seconds(t));
+  return text;
+}
+
+RunResult run_repetition(const Scenario& original, const Scenario& s, const LiveOptions& o, std::uint32_t repetition) {
+  const auto log = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+  const std::uint64_t seed = repetition_seed(original.seed, repetition);
+  const std::filesystem::path dir = o.work_dir / ("rep-" + std::to_string(repetition));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const Time wall_start = monotonic_now();
+
+  // The broker, with the scaled design parameters.
+  std::vector<std::string> broker_argv = {o.qlab_binary, "broker", "--design", s.queue.design, "--listen",
+                                          "127.0.0.1:0", "--seed", std::to_string(seed)};
+  const DesignInfo* design = find_design(s.queue.design);
+  for (const ParamSpec& spec : design->params) {
+    const auto it = s.queue.params.find(spec.name);
+    if (it == s.queue.params.end()) continue;
+    std::string value;
+    if (const auto* n = std::get_if<std::int64_t>(&it->second)) {
+      value = spec.type == ParamSpec::Type::duration ? format_duration(*n) : std::to_string(*n);
+    } else if (const auto* b = std::get_if<bool>(&it->second)) {
+      value = *b ? "true" : "false";
+    } else {
+      value = std::get<std::string>(it->second);
+    }
+    broker_argv.push_back("--set");
+    broker_argv.push_back("queue." + spec.name + "=" + value);
+  }
+  Child broker(broker_argv, dir / "broker.log", true);
+  const std::string line = broker.read_line(10 * kSecond);
+  if (line.rfind("listening on ", 0) != 0) {
+    throw std::runtime_error("the broker did not start (see " + (dir / "broker.log").string() + ")");
+  }
+  const auto [host, port] = split_host_port(line.substr(13, line.size() - 14));
+  Client admin(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
+
+  std::vector<std::string> common;
+  common.push_back("--scenario");
+  common.push_back(o.scenario_file);
+  for (const std::string& set : o.sets) {
+    common.push_back("--set");
+    common.push_back(set);
+  }
+  common.insert(common.end(), {"--time-scale", std::to_string(o.time_scale), "--seed", std::to_string(seed),
+                               "--connect", host + ":" + std::to_string(port)});
+
+  std::vector<ConsumerProcess> consumers;
+  for (std::size_t g = 0; g < s.consumers.size(); ++g) {
+    for (std::uint32_t i = 0; i < s.consumers[g].count; ++i) {
+      consumers.push_back({g, i, s.consumers[g].name + "[" + std::to_string(i) + "]", 0, nullptr, false, {}});
+    }
+  }
+  const auto start_consumer = [&](ConsumerProcess& c) {
+    std::vector<std::string> argv = {o.qlab_binary, "live-worker", "consumer"};
+    argv.insert(argv.end(), common.begin(), common.end());
+    argv.insert(argv.end(), {"--group", std::to_string(c.group), "--index", std::to_string(c.index), "--incarnation",
+                             std::to_string(c.incarnation), "--records", (dir / ("consumer-" + c.name + ".csv")).string()});
+    c.process = std::make_unique<Child>(argv, dir / ("consumer-" + c.name + ".log"), false);
+    c.stopped = false;
+  };
+  for (ConsumerProcess& c : consumers) start_consumer(c);
+  const Time ready_deadline = monotonic_now() + 30 * kSecond;
+  while (admin.stats()["consumers"].get<std::size_t>() < consumers.size()) {
+    if (monotonic_now() > ready_deadline) throw std::runtime_error("consumers did not connect within 30 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  const Time start = monotonic_now() + 50 * kMillisecond;
+  for (ConsumerProcess& c : consumers) c.alive.push_back({c.process->started(), kNever});
+  std::vector<std::unique_ptr<Child>> producers;
+  for (std::size_t g = 0; g < s.producers.size(); ++g) {
+    for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
+      const std::string name = s.producers[g].name + "[" + std::to_string(i) + "]";
+      std::vector<std::string> argv = {o.qlab_binary, "live-worker", "producer"};
+      argv.insert(argv.end(), common.begin(), common.end());
+      argv.insert(argv.end(), {"--group", std::to_string(g), "--index", std::to_string(i), "--start",
+                               std::to_string(start), "--records", (dir / ("producer-" + name + ".csv")).string()});
+      producers.push_back(std::make_unique<Child>(argv, dir / ("producer-" + name + ".log"), false));
+    }
+  }
+  log("repetition " + std::to_string(repetition) + ": broker on " + host + ":" + std::to_string(port) + ", " +
+      std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
+      " producer processes; records in " + dir.string());
+
+  // The fault schedule.
+  std::vector<Step> steps;
+  std::vector<RandomStream> fault_rngs;
+  std::vector<FaultWindow> windows;
+  std::map<std::size_t, std::size_t> open_window;  // consumer -> index in windows (crash/stall in progress)
+  for (std::size_t f = 0; f < s.faults.size(); ++f) {
+    fault_rngs.push_back(RandomStream::derive(seed, "live/faults/" + std::to_string(f)));
+    if (s.faults[f].at) {
+      steps.push_back({start + *s.faults[f].at, Step::recur, 0, f});
+    } else if (s.faults[f].every) {
+      steps.push_back({start + s.faults[f].every->sample(fault_rngs[f]), Step::recur, 0, f});
+    }
+  }
+  const auto schedule = [&](Step step) {
+    steps.push_back(step);
+    std::push_heap(steps.begin(), steps.end(), std::greater<>());
+  };
+  std::make_heap(steps.begin(), steps.end(), std::greater<>());
+  const Time stop_faults = s.duration ? start + *s.duration : kNever;
+
+  const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
+  bool producers_done = false;
+  bool timed_out = false;
+  while (true) {
+    if (g_interrupted.load()) throw std::runtime_error("interrupted");
+    const Time now = monotonic_now();
+    while (!steps.empty() && steps.front().at <= now) {
+      std::pop_heap(steps.begin(), steps.end(), std::greater<>());
+      const Step step = steps.back();
+      steps.pop_back();
+      const FaultSpec& fault = s.faults[step.fault];
+      switch (step.kind) {
+        case Step::recur: {
+          if (fault.until && step.at > start + *fault.until) break;
+          if (step.at > stop_faults && !fault.at) break;
+          for (std::size_t c : resolve_consumers(s, fault.target, fault_rngs[step.fault])) {
+            schedule({step.at, fault.action == FaultAction::crash ? Step::crash : Step::stall, c, step.fault});
+          }
+          if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
+          break;
+        }
+        case Step::crash: {
+          ConsumerProcess& c = consumers[step.consumer];
+          if (!c.process || !c.process->running()) break;  // already down
+          c.process->signal(SIGKILL);
+          c.process->wait_for_exit(5 * kSecond);
+          c.alive.back().second = now;
+          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
+            windows[w->second].end = now;  // a stall ends with the crash
+            open_window.erase(w);
+          }
+          windows.push_back({"crash", c.name, now, kNever});
+          open_window[step.consumer] = windows.size() - 1;
+          log("fault: crash " + c.name + " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+          if (fault.restart_after) schedule({now + *fault.restart_after, Step::restart, step.consumer, step.fault});
+          break;
+        }
+        case Step::restart: {
+          ConsumerProcess& c = consumers[step.consumer];
+          if (c.process && c.process->running()) break;
+          ++c.incarnation;
+          start_consumer(c);
+          c.alive.push_back({now, kNever});
+          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
+            windows[w->second].end = now;
+            open_window.erase(w);
+          }
+          break;
+        }
+        case Step::stall: {
+          ConsumerProcess& c = consumers[step.consumer];
+          if (!c.process || !c.process->running() || c.stopped) break;
+          c.process->signal(SIGSTOP);
+          c.stopped = true;
+          windows.push_back({"stall", c.name, now, kNever});
+          open_window[step.consumer] = windows.size() - 1;
+          log("fault: stall " + c.name + " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+          schedule({now + fault.duration, Step::resume, step.consumer, step.fault});
+          break;
+        }
+        case Step::resume: {
+          ConsumerProcess& c = consumers[step.consumer];
+          if (!c.stopped) break;
+          c.process->signal(SIGCONT);
+          c.stopped = false;
+          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
+            windows[w->second].end = now;
+            open_window.erase(w);
+          }
+          break;
+        }
+      }
+    }
+    if (!producers_done) {
+      producers_done = true;
+      for (auto& p : producers) {
+        if (!p->reap()) {
+          producers_done = false;
+        } else if (p->exit_code() != 0) {
+          throw std::runtime_error("a producer failed (exit " + std::to_string(p->exit_code()) + "; see " + dir.string() + ")");
+        }
+      }
+    }
+    for (ConsumerProcess& c : consumers) {
+      if (c.process && c.process->running() && c.process->reap() && c.alive.back().second == kNever) {
+        c.alive.back().second = c.process->ended();
+        log("consumer " + c.name + " exited on its own (code " + std::to_string(c.process->exit_code()) + ")");
+      }
+    }
+    if (producers_done) {
+      if (!s.drain) {
+        if (now >= start + s.duration.value_or(0)) break;
+      } else {
+        // Drained: the broker holds nothing, and no stalled consumer still sits on messages it was handed.
+        const bool stall_in_progress = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
+          return st.kind == Step::resume;
+        });
+        if (!stall_in_progress && admin.stats()["held"] == 0) break;
+      }
+    }
+    if (now > hard_end) {
+      timed_out = true;
+      log("drain timeout: stopping with messages still held");
+      break;
+    }
+    const Time next_step = steps.empty() ? now + 5 * kMillisecond : std::min(steps.front().at, now + 5 * kMillisecond);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<Time>(0, next_step - monotonic_now())));
+  }
+
+  // Stop: stalled consumers resume, every consumer finishes what it holds and exits, then the broker.
+  for (auto& p : producers) {
+    p->signal(SIGKILL);
+    p->wait_for_exit(5 * kSecond);
+  }
+  for (ConsumerProcess& c : consumers) {
+    if (c.stopped) c.process->signal(SIGCONT);
+    if (c.process) c.process->signal(SIGTERM);
+  }
+  for (ConsumerProcess& c : consumers) {
+    if (!c.process) continue;
+    if (!c.process->wait_for_exit(timed_out ? 5 * kSecond : 60 * kSecond)) {
+      c.process->signal(SIGKILL);
+      c.process->wait_for_exit(5 * kSecond);
+    }
+    if (c.alive.back().second == kNever) c.alive.back().second = c.process->ended();
+  }
+  const Time end = monotonic_now();
+  const nlohmann::json stats = admin.stats();
+  admin.close();
+  broker.signal(SIGTERM);
+  if (!broker.wait_for_exit(10 * kSecond)) broker.signal(SIGKILL);
+  for (FaultWindow& w : windows) w.end = std::min(w.end, end);
+
+  LiveRecords records;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string file = entry.path().filename().string();
+    if (file.ends_with(".csv") && file.starts_with("producer-")) read_producer_records(entry.path().string(), records);
+    if (file.ends_with(".csv") && file.starts_with("consumer-")) read_consumer_records(entry.path().string(), records);
+  }
+  LiveRunFacts facts;
+  facts.start = start;
+  facts.end = end;
+  facts.time_scale = o.time_scale;
+  facts.warmup = s.warmup;
+  facts.metrics_interval = s.metrics_interval;
+  for (const ConsumerProcess& c : consumers) facts.consumers.push_back({c.name, s.consumers[c.group].name, c.alive});
+  facts.faults = windows;
+  facts.dead_lettered = stats.value("dead_lettered", std::uint64_t{0});
+  facts.remaining = stats.value("held", std::uint64_t{0});
+  facts.stale_acks = stats.value("stale_refused", std::uint64_t{0});
+  facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
+  return build_live_result(records, facts, repetition, seed);
+}
+
+}  // namespace
+
+std::string current_executable() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
+
+void check_live_support(const Scenario& scenario) {
+  for (const FaultSpec& f : scenario.faults) {
+    if (f.action != FaultAction::crash && f.action != FaultAction::stall) {
+      throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
+                                  "' is not supported by live mode yet (crash and stall are)");
+    }
+    const auto kind = f.target.kind;
+    if (f.target.producers || kind == FaultTarget::Kind::broker || kind == FaultTarget::Kind::leader) {
+      throw std::invalid_argument("fault target '" + f.target.text + "': live mode faults target consumers only");
+    }
+  }
+  for (const ProducerGroup& p : scenario.producers) {
+    if (!p.messages && !scenario.duration) throw std::invalid_argument("producer group " + p.name + " never stops");
+  }
+}
+
+std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& options) {
+  check_live_support(scenario);
+  if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be > 0");
+  const Scenario scaled = scale_scenario(scenario, options.time_scale);
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  struct sigaction old_int {};
+  struct sigaction old_term {};
+  ::sigaction(SIGINT, &action, &old_int);
+  ::sigaction(SIGTERM, &action, &old_term);
+  std::vector<RunResult> runs;
+  try {
+    for (std::uint32_t r = 0; r < scenario.repetitions; ++r) runs.push_back(run_repetition(scenario, scaled, options, r));
+  } catch (...) {
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    throw;
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  return runs;
+}
+
+}  // namespace qlab::live

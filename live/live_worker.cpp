@@ -1,0 +1,234 @@
+#include "live_worker.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <stdexcept>
+#include <thread>
+
+#include "core/random_stream.hpp"
+#include "live/client.hpp"
+
+namespace qlab::live {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+// Appends whole lines with one write(2) each, so a SIGKILL never leaves a half line behind.
+class RecordFile {
+ public:
+  explicit RecordFile(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  }
+  ~RecordFile() { ::close(fd_); }
+  RecordFile(const RecordFile&) = delete;
+  RecordFile& operator=(const RecordFile&) = delete;
+
+  template <typename... Args>
+  void line(const char* format, Args... args) {
+    char text[256];
+    const int n = std::snprintf(text, sizeof text, format, args...);
+    if (n > 0 && ::write(fd_, text, static_cast<std::size_t>(n)) != n) {
+      throw std::runtime_error(std::string("cannot write a record: ") + std::strerror(errno));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+void sleep_until(Time deadline) {
+  timespec ts{static_cast<time_t>(deadline / kSecond), static_cast<long>(deadline % kSecond)};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+std::string member_name(const std::string& group, std::uint32_t index) {
+  return group + "[" + std::to_string(index) + "]";
+}
+
+unsigned long long u(std::int64_t v) { return static_cast<unsigned long long>(v); }
+unsigned long long u(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+
+}  // namespace
+
+Time monotonic_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<Time>(ts.tv_sec) * kSecond + ts.tv_nsec;
+}
+
+int run_producer(const Scenario& scenario, const ProducerTask& task) {
+  const ProducerGroup& group = scenario.producers.at(task.group);
+  const std::string name = member_name(group.name, task.index);
+  const std::string stream = "live/producer/" + std::to_string(task.group) + "/" + std::to_string(task.index);
+  RandomStream arrival_rng = RandomStream::derive(task.seed, stream + "/arrival");
+  RandomStream size_rng = RandomStream::derive(task.seed, stream + "/size");
+  RecordFile records(task.records);
+  Client client(task.broker.host, task.broker.port, Hello{kProtocolVersion, Role::producer, name, task.broker.token});
+
+  std::uint64_t left = group.messages.value_or(UINT64_MAX);
+  std::uint64_t sent = 0;
+  Time next = 0;  // scenario time of the next arrival
+  bool more = left > 0;
+  const auto plan_next = [&] {
+    if (left == 0) {
+      more = false;
+      return;
+    }
+    switch (group.arrival) {
+      case Arrival::batch:
+        next = std::max<Time>(0, group.at);
+        break;
+      case Arrival::poisson:
+        next += Distribution::exponential(static_cast<double>(kSecond) / group.rate).sample(arrival_rng);
+        break;
+      case Arrival::constant:
+        next = static_cast<Time>(static_cast<double>(sent + 1) * static_cast<double>(kSecond) / group.rate);
+        break;
+    }
+    if (scenario.duration && next >= *scenario.duration) more = false;
+  };
+  plan_next();
+
+  std::uint64_t outstanding = 0;
+  Time last_progress = monotonic_now();
+  while (more || outstanding > 0) {
+    const Time now = monotonic_now();
+    if (more && task.start + next <= now) {
+      // Everything due goes out in one PUBLISH; each message keeps its own intended time (open loop: a slow
+      // broker shows as latency from the intended time, never as a lower send rate).
+      Publish batch;
+      std::size_t bytes = 0;
+      while (more && task.start + next <= now && batch.messages.size() < 1000 && bytes < 512 * 1024) {
+        const auto size = static_cast<std::size_t>(std::max<std::int64_t>(0, group.size.sample(size_rng)));
+        std::string payload = name + "-" + std::to_string(sent);
+        payload.resize(std::max(size, payload.size()), '.');
+        bytes += payload.size();
+        const std::uint64_t key = mix64((static_cast<std::uint64_t>(task.group) << 48) ^
+                                        (static_cast<std::uint64_t>(task.index) << 32) ^ sent);
+        const Time intended = task.start + next;
+        batch.messages.push_back({sent, key, static_cast<std::uint64_t>(intended), std::move(payload)});
+        records.line("S,%llu,%llu,%llu\n", u(sent), u(intended), u(now));
+        ++sent;
+        if (left != UINT64_MAX) --left;
+        plan_next();
+      }
+      client.send_publish(batch);
+      outstanding += batch.messages.size();
+      continue;
+    }
+    const Time wait = more ? std::min<Time>(task.start + next - now, kSecond) : kSecond;
+    std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(std::max<Time>(0, wait / kMillisecond)));
+    if (!frame) {
+      if (!more && monotonic_now() - last_progress > 60 * kSecond) {
+        std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after 60 s\n", name.c_str(), u(outstanding));
+        return 1;
+      }
+      continue;
+    }
+    if (frame->header.type == FrameType::publish_ok) {
+      const Time confirmed = monotonic_now();
+      for (const PublishConfirm& c : decode_publish_ok(frame->body).confirms) {
+        records.line("A,%llu,%llu,%llu,%u\n", u(c.client_seq), u(c.message_id), u(confirmed),
+                     static_cast<unsigned>(c.status));
+        --outstanding;
+      }
+      last_progress = confirmed;
+    } else if (frame->header.type == FrameType::error) {
+      const Error error = decode_error(frame->body);
+      std::fprintf(stderr, "qlab live producer %s: broker error %s: %s\n", name.c_str(),
+                   std::string(error_code_name(error.code)).c_str(), error.text.c_str());
+      if (error.fatal) return 1;
+    }
+  }
+  return 0;
+}
+
+int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  const ConsumerGroup& group = scenario.consumers.at(task.group);
+  const std::string name = member_name(group.name, task.index);
+  RandomStream service_rng = RandomStream::derive(
+      task.seed, "live/consumer/" + std::to_string(task.group) + "/" + std::to_string(task.index) + "/" +
+                     std::to_string(task.incarnation) + "/service");
+  RecordFile records(task.records);
+  // The global consumer index (order of the scenario's groups), as results name consumers.
+  std::uint32_t consumer = task.index;
+  for (std::size_t g = 0; g < task.group; ++g) consumer += scenario.consumers[g].count;
+
+  // A restarted consumer may reconnect before the broker noticed its previous connection died.
+  std::optional<Client> connected;
+  const Time give_up = monotonic_now() + 10 * kSecond;
+  while (!connected) {
+    try {
+      connected.emplace(task.broker.host, task.broker.port,
+                        Hello{kProtocolVersion, Role::consumer, name, task.broker.token});
+    } catch (const ClientError& e) {
+      if (!e.error || e.error->code != ErrorCode::name_in_use || monotonic_now() > give_up) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  Client& client = *connected;
+  client.send_pull(Pull{group.prefetch, kWaitForever, false});
+
+  std::deque<Deliver> held;
+  const auto take = [&](const Frame& frame) {
+    if (frame.header.type == FrameType::deliver) {
+      Deliver d = decode_deliver(frame.body);
+      records.line("D,%u,%llu,%u,%llu,%llu\n", consumer, u(d.message_id), d.receive_count, u(d.producer_time),
+                   u(monotonic_now()));
+      held.push_back(std::move(d));
+    } else if (frame.header.type == FrameType::error) {
+      const Error error = decode_error(frame.body);
+      if (error.fatal) throw std::runtime_error("broker error " + std::string(error_code_name(error.code)) + ": " + error.text);
+    }
+  };
+  const auto process_front = [&] {
+    const Deliver d = std::move(held.front());
+    held.pop_front();
+    const Time start = monotonic_now();
+    sleep_until(start + std::max<std::int64_t>(0, group.service.sample(service_rng)));
+    const Time end = monotonic_now();
+    records.line("C,%u,%llu,%llu,%llu\n", consumer, u(d.message_id), u(start), u(end));
+    client.ack({d.receipt});
+    client.send_pull(Pull{1, kWaitForever, false});
+  };
+
+  while (!g_stop.load()) {
+    // Stamp every delivery that has arrived before starting the next piece of work.
+    while (std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(0))) take(*frame);
+    if (!held.empty()) {
+      process_front();
+      continue;
+    }
+    if (std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(50))) take(*frame);
+  }
+  // Stopping: a STATS round trip brings in every delivery the broker already sent; finish them all.
+  {
+    std::vector<std::uint8_t> stats;
+    append_stats(stats);
+    client.send_bytes(stats);
+    for (;;) {
+      std::optional<Frame> frame = client.read_frame(std::chrono::seconds(10));
+      if (!frame || frame->header.type == FrameType::stats_ok) break;
+      take(*frame);
+    }
+  }
+  while (!held.empty()) process_front();
+  client.stats();  // the last acks are in before the connection closes
+  return 0;
+}
+
+}  // namespace qlab::live

@@ -1,0 +1,52 @@
+#pragma once
+// The processes of a local live run, each its own OS process (so a crash is a real SIGKILL):
+// a producer publishing open-loop on the scenario's arrival process, and a consumer that pulls, "processes"
+// for a sampled service time (sleeping), then acks. Both append one line per event to a records file
+// (written with one write(2) per line, so a SIGKILL loses nothing already recorded). Times are the steady
+// clock (CLOCK_MONOTONIC, shared by every process of the host) in ns.
+//
+// Producer lines:  S,seq,intended,sent               (a PUBLISH left; intended = the arrival process's time)
+//                  A,seq,message_id,confirmed,status  (its PUBLISH_OK; status 0 accepted, 1 refused)
+// Consumer lines:  D,consumer,message_id,receive_count,intended,delivered
+//                  C,consumer,message_id,start,end    (processing of that delivery finished; acked after)
+#include <cstdint>
+#include <string>
+
+#include "core/scenario.hpp"
+#include "core/time.hpp"
+
+namespace qlab::live {
+
+// The steady clock in ns (the time base of every records file).
+Time monotonic_now();
+
+struct WorkerTarget {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string token;
+};
+
+struct ProducerTask {
+  std::size_t group = 0;
+  std::uint32_t index = 0;
+  std::uint64_t seed = 1;  // the repetition's seed
+  Time start = 0;          // monotonic_now() value of scenario time 0
+  WorkerTarget broker;
+  std::string records;
+};
+
+struct ConsumerTask {
+  std::size_t group = 0;
+  std::uint32_t index = 0;
+  std::uint32_t incarnation = 0;  // bumped by each restart: a fresh random stream
+  std::uint64_t seed = 1;
+  WorkerTarget broker;
+  std::string records;
+};
+
+// `scenario` is already time-scaled. Returns when every publish is confirmed (exit code).
+int run_producer(const Scenario& scenario, const ProducerTask& task);
+// Runs until SIGTERM; then processes whatever it holds and returns (exit code).
+int run_consumer(const Scenario& scenario, const ConsumerTask& task);
+
+}  // namespace qlab::live
