@@ -7,6 +7,7 @@ Usage: live_local_test.py QLAB_BINARY SOURCE_DIR   (CTest passes both)
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,6 +15,18 @@ import unittest
 
 QLAB = None
 SOURCE_DIR = None
+WORK_DIRS = []
+
+
+def work_dir(prefix):
+    path = tempfile.mkdtemp(prefix=prefix)
+    WORK_DIRS.append(path)
+    return path
+
+
+def tearDownModule():
+    for path in WORK_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
 
 CRASH_AND_STALL = """
 name: live-crash
@@ -43,7 +56,7 @@ faults:
 
 
 def run_live(scenario_text, *extra):
-    work = tempfile.mkdtemp(prefix="qlab-live-test-")
+    work = work_dir("qlab-live-test-")
     scenario = os.path.join(work, "scenario.yaml")
     with open(scenario, "w") as f:
         f.write(scenario_text)
@@ -106,6 +119,37 @@ consumers: [{name: c, count: 2, service: 1s}]
         self.assertAlmostEqual(m["makespan"], 100.0, delta=15.0)
         print("\n  scaled batch: live makespan %.1f s (ideal 100 s) in %.2f s of wall time"
               % (m["makespan"], m["wall_seconds"]))
+
+
+class SimVersusLive(unittest.TestCase):
+    """The heterogeneous-consumers example (8 fast, 8 slow consumers draining one batch), with service times
+    scaled to milliseconds: live makespans must be within 10% of the simulated ones."""
+
+    def compare(self, design):
+        example = os.path.join(SOURCE_DIR, "workloads", "examples", "hetero.yaml")
+        sets = ["--set", "queue.design=" + design, "--set", "producers[0].messages=4000"]
+        work = work_dir("qlab-compare-")
+        sim_dir, live_dir = os.path.join(work, "sim"), os.path.join(work, "live")
+        subprocess.run([QLAB, "run", example, "--out", sim_dir, "--reps", "5", *sets], check=True,
+                       capture_output=True, timeout=120)
+        subprocess.run([QLAB, "live", example, "--out", live_dir, "--reps", "1", "--time-scale", "0.05", *sets],
+                       check=True, capture_output=True, timeout=120)
+        table = os.path.join(work, "compare.json")
+        shown = subprocess.run([QLAB, "compare", sim_dir, live_dir, "--metrics", "makespan,latency_mean,lost",
+                                "--out", table], check=True, capture_output=True, text=True, timeout=60)
+        print("\n" + shown.stdout)
+        with open(table) as f:
+            rows = {row["metric"]: row for row in json.load(f)["metrics"]}
+        self.assertEqual(rows["lost"]["live"], 0)
+        self.assertLess(abs(rows["makespan"]["relative"]), 0.10,
+                        "%s: live makespan %.1f s vs simulated %.1f s" % (design, rows["makespan"]["live"],
+                                                                          rows["makespan"]["sim"]))
+
+    def test_pull(self):
+        self.compare("pull")
+
+    def test_preassigned(self):
+        self.compare("preassigned")
 
 
 if __name__ == "__main__":
