@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 
 import qlab_results as qr  # noqa: E402
 
-DESIGN_PATHS = ("queue.design", "queue.assignment")
+DESIGN_PATHS = ("queue", "queue.design", "queue.assignment")
 SUMMARY_METRICS = ["published", "unique_processed", "lost", "duplicates", "redeliveries", "latency_mean",
                    "latency_p99", "wait_mean", "throughput", "makespan", "utilization_mean", "idle_with_backlog"]
 

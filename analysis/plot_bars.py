@@ -67,7 +67,7 @@ def bars_figure(entries, out_dir, name, context, metrics=None, group_label=None)
                                 va="bottom", fontsize=8, color=ps.design_colour(label))
         ax.set_title(ps.metric_name(key), fontsize=10)
         ax.set_ylabel(ylabel, fontsize=9)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, 1) if not any(v * factor > 0 for v in values) else ax.set_ylim(bottom=0)
         if len(groups) > 1:
             ax.set_xticks(range(len(groups)))
             ax.set_xticklabels(groups, fontsize=8, rotation=30 if len(groups) > 4 else 0,

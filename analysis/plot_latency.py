@@ -69,11 +69,11 @@ def cdf_figure(series, out_dir, name, context, metric="latency"):
     # A log axis only for heavy tails (p99 far above the median); a linear one reads better otherwise.
     log_x = any(qr.histogram_quantile(h, 0.99) > 20 * max(qr.histogram_quantile(h, 0.5), 1e-9) for _, h in hists)
     factor, unit = ps.time_scale([hi]) if not log_x else (1.0, "s")
-    for label, h in hists:
+    for i, (label, h) in enumerate(hists):
         points = qr.histogram_cdf(h)
         xs = [max(x, lo) * factor for x, _ in points]
         ys = [y for _, y in points]
-        ax.step(xs, ys, where="post", color=ps.design_colour(label), label=label, linewidth=1.6)
+        ax.step(xs, ys, where="post", color=ps.design_colour(label), label=label, linewidth=ps.line_width(i))
     if log_x:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _time_tick(v)))
@@ -107,9 +107,9 @@ def quantile_figure(series, out_dir, name, context, metric="latency"):
     top_value = max(v for _, c in curves for _, v in c)
     factor, unit = ps.time_scale([top_value])
     fig, ax = ps.new_figure()
-    for label, curve in curves:
+    for i, (label, curve) in enumerate(curves):
         ax.plot([x for x, _ in curve], [v * factor for _, v in curve], color=ps.design_colour(label),
-                label=label, linewidth=1.6)
+                label=label, linewidth=ps.line_width(i))
     ax.set_xscale("log")
     top_x = max(c[-1][0] for _, c in curves)
     ticks = [1 / (1 - q) for q in NINES if 1 / (1 - q) <= top_x * 1.0001]

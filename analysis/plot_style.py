@@ -29,10 +29,18 @@ THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777"
 FAULT_COLOURS = {"crash": "#d62728", "stall": "#ff7f0e"}
 
 
-def design_colour(label):
-    """The design's colour; unknown designs get a spare colour chosen by a stable hash of the name.
-    A label with a suffix ('pull (run-a)') takes its design's colour."""
+def design_base(label):
+    """The colour-map name of a design label: 'pull (run-a)' -> 'pull', 'visibility_timeout/5s' ->
+    'visibility_timeout', 'preassigned/random' stays (it has a colour of its own)."""
     base = label.split(" (")[0]
+    if base in DESIGN_COLOURS:
+        return base
+    return base.split("/")[0]
+
+
+def design_colour(label):
+    """The design's colour; unknown designs get a spare colour chosen by a stable hash of the name."""
+    base = design_base(label)
     if base in DESIGN_COLOURS:
         return DESIGN_COLOURS[base]
     return _SPARE_COLOURS[zlib.crc32(base.encode()) % len(_SPARE_COLOURS)]
@@ -40,7 +48,7 @@ def design_colour(label):
 
 def design_rank(label):
     """Sort key putting designs in one fixed order (the colour map's), unknown ones after, by name."""
-    base = label.split(" (")[0]
+    base = design_base(label)
     names = list(DESIGN_COLOURS)
     return (names.index(base) if base in names else len(names), label)
 
@@ -182,6 +190,12 @@ def save(fig, out_dir, name):
     fig.savefig(os.path.join(out_dir, name + ".png"), dpi=DPI, bbox_inches="tight")
     fig.savefig(os.path.join(out_dir, name + ".svg"), bbox_inches="tight")
     plt.close(fig)
+
+
+def line_width(index):
+    """Line width of the index-th design: earlier ones wider, so a design whose line coincides with a later
+    one still shows as a border around it."""
+    return max(1.1, 2.6 - 0.6 * index)
 
 
 def headline(head, context):

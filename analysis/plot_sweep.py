@@ -104,7 +104,10 @@ def sweep_figure(run, out_dir, name, context):
         kind = k if kind in (None, k) else "text"
     if len({str(v) for v in xs.values()}) < 2:
         return None
-    others = [s for s in run.swept if s != x_path and not run.is_design_path(s)]
+    # Parameters that vary on their own split lines; zip partners of x (one value per x) do not.
+    others = [s for s in run.swept if s != x_path and not run.is_design_path(s)
+              and any(len({str(q.params.get(s)) for q in points if str(xs[id(q)]) == str(xs[id(p)])}) > 1
+                      for p in points)]
     if kind == "text":
         categories = list(dict.fromkeys(str(xs[id(p)]) for p in points))
         position = {c: i for i, c in enumerate(categories)}
@@ -137,13 +140,14 @@ def sweep_figure(run, out_dir, name, context):
         stats = {id(p): p.metric(key) for p in points}
         measured = [stats[i][0] + (stats[i][1] or 0) for i in stats if not math.isnan(stats[i][0])]
         factor, ylabel = ps.metric_scale(key, measured)
-        for line, members in lines.items():
+        for i, (line, members) in enumerate(lines.items()):
             members = sorted(members, key=lambda p: xs[id(p)])
             px = [xs[id(p)] * x_factor for p in members]
             mean = [stats[id(p)][0] * factor for p in members]
             ci = [(stats[id(p)][1] or 0) * factor for p in members]
             colour = ps.design_colour(line)
-            ax.plot(px, mean, color=colour, marker="o", markersize=4, linewidth=1.6, label=line)
+            ax.plot(px, mean, color=colour, marker="o", markersize=4 + 2 * max(0, 2 - i), linewidth=ps.line_width(i),
+                    label=line)
             ax.fill_between(px, [m - c for m, c in zip(mean, ci)], [m + c for m, c in zip(mean, ci)],
                             color=colour, alpha=0.18, linewidth=0)
             for p in members:
@@ -164,11 +168,13 @@ def sweep_figure(run, out_dir, name, context):
             ax.set_yscale("log")
             ax.set_ylim(min(positive) / 2, max(positive) * 3)
         else:
-            if measured:
-                top = max(measured) * factor
+            top = max(measured, default=0) * factor
+            if top <= 0:
+                ax.set_ylim(0, 1)  # all zero: a flat line on the axis, not a singular range
+            else:
                 if ax.get_ylim()[1] > top * 1.6:
                     ax.set_ylim(top=top * 1.35)
-            ax.set_ylim(bottom=0)
+                ax.set_ylim(bottom=0)
         ax.set_title(ps.metric_name(key), fontsize=10)
         ax.set_ylabel(ylabel, fontsize=9)
         ax.set_xlabel(x_label, fontsize=9)

@@ -48,16 +48,29 @@ def _time_axis(series):
     return 1e3, "ms"
 
 
+def merged_windows(windows, min_width):
+    """{action: [(start, end)]}: the union of each action's windows (faults of several consumers at once
+    shade one band, not a darker one), each at least min_width wide so instant faults stay visible."""
+    out = {}
+    for action, _target, start, end in sorted(windows, key=lambda w: (w[0], w[2])):
+        end = max(end, start + min_width)
+        spans = out.setdefault(action, [])
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return out
+
+
 def _shade_faults(axes, windows, factor, span):
-    """Shades each fault window on every axis; instantaneous faults become thin lines."""
+    """Shades the fault windows on every axis, one colour per action."""
     kinds = []
-    for action, _target, start, end in windows:
+    for action, spans in merged_windows(windows, span * 0.002).items():
         colour = ps.FAULT_COLOURS.get(action, "#9467bd")
-        width = max(end - start, span * 0.002)
-        for ax in axes:
-            ax.axvspan(start * factor, (start + width) * factor, color=colour, alpha=0.12, linewidth=0)
-        if action not in kinds:
-            kinds.append(action)
+        for start, end in spans:
+            for ax in axes:
+                ax.axvspan(start * factor, end * factor, color=colour, alpha=0.15, linewidth=0)
+        kinds.append(action)
     return [Patch(color=ps.FAULT_COLOURS.get(k, "#9467bd"), alpha=0.25, label="%s window" % k) for k in kinds]
 
 
@@ -77,15 +90,15 @@ def timeseries_figure(series_runs, out_dir, name, context):
     span = max(s["t"][-1] for _, s, _ in series)
     width = span / RATE_BINS
     for ax, column, ylabel in panels:
-        for label, s, _run in series:
+        for i, (label, s, _run) in enumerate(series):
             if column == "processed_rate":
                 edges, rates = binned_rate(s["t"], s["processed"], width)
                 s["processed_binned"] = rates
                 ax.stairs(rates, [e * factor for e in edges], color=ps.design_colour(label), label=label,
-                          linewidth=1.3, baseline=None)
+                          linewidth=ps.line_width(i), baseline=None)
             else:
                 ax.plot([t * factor for t in s["t"]], s[column], color=ps.design_colour(label), label=label,
-                        linewidth=1.3)
+                        linewidth=ps.line_width(i))
         ax.set_ylabel(ylabel)
         ps.style_axes(ax)
     # The published rate is the same for every design under common random numbers: one grey line.

@@ -517,17 +517,17 @@ class SuiteRun:
         if x:
             return x
         for path in self.swept:
-            if not path.startswith("queue."):
+            if path != "queue" and not path.startswith("queue."):
                 return path
         for path in self.swept:
-            if path not in ("queue.design", "queue.assignment"):
+            if path not in ("queue", "queue.design", "queue.assignment"):
                 return path
         return None
 
     def is_design_path(self, path):
-        """Whether a swept path belongs to the design variant (queue.design, queue.assignment,
-        queue.visibility_timeout, ...) rather than being a parameter of its own; the x path never is."""
-        return path.startswith("queue.") and path != self.x_path()
+        """Whether a swept path belongs to the design variant (queue: {design: ...}, queue.design,
+        queue.assignment, queue.visibility_timeout, ...) rather than being a parameter of its own; the x path never is."""
+        return (path == "queue" or path.startswith("queue.")) and path != self.x_path()
 
 
 class Suite:

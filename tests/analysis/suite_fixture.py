@@ -54,12 +54,13 @@ def make_suite(qlab, out_dir, name, runs, reps=2, description=""):
             qlab_run(qlab, os.path.join(EXAMPLES, run["scenario"]), params, os.path.join(out_dir, rel), reps)
             with open(os.path.join(out_dir, rel, "summary.json")) as f:
                 summary = json.load(f)
-            points.append({"run": run["name"], "point": number, "dir": rel,
+            # As qlab suite writes them: the point id as text and the folder relative to the suite.
+            points.append({"run": run["name"], "point": "%03d" % number, "folder": rel,
                            "params": {p: str(v) for p, v in params.items()}, "design": summary["design"]})
             for r in summary["runs"]:
                 if metric_keys is None:
                     metric_keys = list(r["metrics"])
-                row = {"run": run["name"], "point": number, "design": summary["design"]}
+                row = {"run": run["name"], "point": "%03d" % number, "design": summary["design"]}
                 row.update({p: params.get(p, "") for p in swept_columns})
                 row.update({"repetition": r["repetition"], "seed": r["seed"]})
                 row.update({k: r["metrics"].get(k, "") for k in metric_keys})
