@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "workloads/node_reader.hpp"
@@ -58,19 +60,21 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-// The design label: queue.design, followed by the other values of a swept `queue` map, so variants of one
-// design (preassigned round_robin and random) are told apart.
-std::string design_label(const qlab::Scenario& scenario, const std::vector<Param>& params) {
-  std::string label = scenario.queue.design;
-  for (const Param& p : params) {
-    if (p.path != "queue") continue;
-    const YAML::Node queue = YAML::Load(p.value);
+// Design labels: queue.design, except where a run sweeps whole `queue` maps naming one design more than once
+// (preassigned with round_robin and with random): those variants get their other values appended,
+// preassigned/round_robin and preassigned/random.
+void label_designs(std::vector<SuitePoint>& points) {
+  std::map<std::string, std::set<std::string>> variants;  // design -> distinct swept queue maps
+  for (const SuitePoint& point : points) variants[point.scenario.queue.design].insert(point.param("queue"));
+  for (SuitePoint& point : points) {
+    point.design = point.scenario.queue.design;
+    if (variants[point.design].size() < 2) continue;
+    const YAML::Node queue = YAML::Load(point.param("queue"));
     if (!queue.IsMap()) continue;
     for (const auto& entry : queue) {
-      if (entry.first.Scalar() != "design") label += "/" + yaml_text(entry.second);
+      if (entry.first.Scalar() != "design") point.design += "/" + yaml_text(entry.second);
     }
   }
-  return label;
 }
 
 struct RunSpec {
@@ -250,10 +254,10 @@ class SuiteBuilder {
       } catch (const ScenarioError& e) {
         fail_point(e, spec, blame, combinations[i]);
       }
-      point.design = design_label(point.scenario, point.params);
       point.scenario_hash = scenario_hash(point.scenario);
       run.points.push_back(std::move(point));
     }
+    label_designs(run.points);
     return run;
   }
 
@@ -280,6 +284,13 @@ class SuiteBuilder {
 }  // namespace
 
 std::string SuitePoint::folder() const { return "runs/" + run + "/" + id; }
+
+std::string SuitePoint::param(const std::string& path) const {
+  for (const Param& p : params) {
+    if (p.path == path) return p.value;
+  }
+  return "";
+}
 
 std::vector<std::string> Suite::param_columns() const {
   std::vector<std::string> columns;

@@ -21,10 +21,11 @@ struct SuitePoint {
   std::size_t index = 0;        // within the run, in expansion order
   std::string id;               // index as three or more digits: 000, 001, ...
   std::vector<Param> params;    // the run's `set`, then the sweep and zip values of this point
-  std::string design;           // queue.design; "preassigned/random" when a swept `queue` map names variants
+  std::string design;           // queue.design, or preassigned/random when the run sweeps variants of a design
   qlab::Scenario scenario;      // resolved: what runs
   std::uint64_t scenario_hash = 0;
   std::string folder() const;   // runs/<run>/<id>, relative to the output folder
+  std::string param(const std::string& path) const;  // the value given for `path`, or ""
 };
 
 struct SuiteRun {

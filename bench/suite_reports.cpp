@@ -41,13 +41,6 @@ std::string number_text(double value) {
   return std::string(text, end);
 }
 
-std::string param_value(const SuitePoint& point, const std::string& path) {
-  for (const Param& p : point.params) {
-    if (p.path == path) return p.value;
-  }
-  return "";
-}
-
 std::vector<const SuitePoint*> all_points(const Suite& suite) {
   std::vector<const SuitePoint*> points;
   for (const SuiteRun& run : suite.runs) {
@@ -88,7 +81,7 @@ void comparisons_for_run(const SuiteRun& run, const std::vector<std::string>& co
   std::vector<std::pair<std::vector<std::string>, std::vector<const SuitePoint*>>> groups;
   for (const SuitePoint& point : run.points) {
     std::vector<std::string> key;
-    for (const std::string& column : columns) key.push_back(param_value(point, column));
+    for (const std::string& column : columns) key.push_back(point.param(column));
     auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
     if (group == groups.end()) group = groups.insert(groups.end(), {key, {}});
     const bool seen = std::any_of(group->second.begin(), group->second.end(),
@@ -181,7 +174,7 @@ std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) 
     const SuitePoint& point = *points[i];
     std::string prefix;
     for (const std::string& field : {point.run, point.id, point.design}) add_field(prefix, field);
-    for (const std::string& column : columns) add_field(prefix, param_value(point, column));
+    for (const std::string& column : columns) add_field(prefix, point.param(column));
     for (const RepetitionRow& row : rows.at(i)) {
       std::string line = prefix;
       add_field(line, std::to_string(row.repetition));

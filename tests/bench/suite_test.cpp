@@ -64,9 +64,12 @@ TEST_F(SuiteLoading, RunRepetitionsOverrideTheSuiteDefault) {
 TEST_F(SuiteLoading, SweepingTheQueueMapNamesDesignVariants) {
   const Suite suite = load(
       "name: s\nruns:\n  - scenario: tiny.yaml\n    sweep:\n      queue:\n        - {design: pull}\n"
-      "        - {design: preassigned, assignment: random}\n");
+      "        - {design: preassigned, assignment: random}\n        - {design: preassigned, assignment: round_robin}\n"
+      "        - {design: visibility_timeout, visibility_timeout: 2s}\n");
   EXPECT_EQ(suite.runs[0].points[0].design, "pull");
   EXPECT_EQ(suite.runs[0].points[1].design, "preassigned/random");
+  EXPECT_EQ(suite.runs[0].points[2].design, "preassigned/round_robin");
+  EXPECT_EQ(suite.runs[0].points[3].design, "visibility_timeout");  // one variant only: the plain name
   EXPECT_EQ(suite.runs[0].points[1].params[0].value, "{design: preassigned, assignment: random}");
 }
 
