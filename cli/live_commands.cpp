@@ -226,6 +226,14 @@ void run_live_command(const LiveArguments& args) {
                      : !args.out.empty()    ? std::filesystem::path(args.out) / "live-work"
                                             : std::filesystem::temp_directory_path() / ("qlab-live-" + std::to_string(::getpid()));
   options.log = [](const std::string& line) { std::fprintf(stderr, "qlab live: %s\n", line.c_str()); };
+  // Without --out or --work-dir the records are scratch: removed however the run ends.
+  struct Scratch {
+    std::filesystem::path dir;
+    ~Scratch() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } scratch{args.out.empty() && args.work_dir.empty() ? options.work_dir : std::filesystem::path()};
   const std::vector<RunResult> runs = live::run_live(scenario, options);
 
   nlohmann::ordered_json resolved = workloads::scenario_to_json(scenario);
