@@ -49,6 +49,7 @@ struct BrokerOptions {
   std::string token;
   std::string max_write_queue = "8MiB";
   std::uint64_t seed = 1;
+  std::uint64_t first_message_id = 1;
 };
 
 void run_broker(const BrokerOptions& o) {
@@ -67,6 +68,7 @@ void run_broker(const BrokerOptions& o) {
   }
   config.token = o.token;
   config.seed = o.seed;
+  config.first_message_id = o.first_message_id;
   config.handle_signals = true;
   live::Broker broker(std::move(config));
   std::printf("listening on %s:%u\n", o.listen.substr(0, o.listen.rfind(':')).c_str(), broker.port());
@@ -343,6 +345,9 @@ void add_live_commands(CLI::App& app) {
   broker->add_option("--max-write-queue", broker_options->max_write_queue,
                      "unsent bytes after which a client that stopped reading is disconnected")->capture_default_str();
   broker->add_option("--seed", broker_options->seed, "seed of the design's random choices")->capture_default_str();
+  broker->add_option("--first-message-id", broker_options->first_message_id,
+                     "message ids start here (a restarted broker continues above its predecessor's)")
+      ->capture_default_str();
   broker->callback([broker_options] { run_broker(*broker_options); });
 
   auto produce_options = std::make_shared<ProduceOptions>();

@@ -229,7 +229,7 @@ struct Broker::Impl final : Server {
         info(find_design_or_throw(config.design)),
         start(Clock::now()),
         core(*info, with_defaults(*info, config.params), config.token, config.seed,
-              [this](const std::string& line) { log(line); }),
+              [this](const std::string& line) { log(line); }, config.first_message_id),
         acceptor(io),
         timer(io),
         signals(io) {

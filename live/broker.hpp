@@ -19,6 +19,7 @@ struct BrokerConfig {
   std::uint16_t port = 7700;            // 0: an ephemeral port (see Broker::port())
   std::string token;                    // empty: no token required
   std::uint64_t seed = 1;
+  std::uint64_t first_message_id = 1;   // ids a restarted broker hands out start above its predecessor's
   // A connection whose unsent bytes exceed this is a client that stopped reading: it is disconnected.
   std::size_t max_write_queue = 8u << 20;
   bool handle_signals = false;          // SIGINT/SIGTERM stop run()

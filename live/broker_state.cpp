@@ -8,11 +8,12 @@
 namespace qlab::live {
 
 BrokerState::BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
-                         LogSink log)
+                         LogSink log, MessageId first_message_id)
     : info_(design),
       design_(design.make(params, RandomStream::derive(seed, "broker/design"))),
       token_(std::move(token)),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      next_message_(std::max<MessageId>(1, first_message_id)) {}
 
 BrokerState::~BrokerState() = default;
 

@@ -53,8 +53,9 @@ class BrokerState {
   enum class Verdict { keep, close };  // close: the frame was fatal; an ERROR frame has been queued
 
   // `params` must be complete (with_defaults) and valid for `design`.
+  // Message ids start at `first_message_id` (a restarted broker starts above its predecessor's ids).
   BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
-              LogSink log);
+              LogSink log, MessageId first_message_id = 1);
   ~BrokerState();
   BrokerState(const BrokerState&) = delete;
   BrokerState& operator=(const BrokerState&) = delete;

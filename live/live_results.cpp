@@ -96,9 +96,13 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   Histogram publish_latency;
   std::uint64_t published = 0;
   std::uint64_t refused = 0;
+  std::uint64_t unconfirmed = 0;  // sent, but the connection died before the confirmation (broker crash)
   Time first_publish = kNever;
   for (const LiveRecords::Publish& p : records.publishes) {
-    if (p.confirmed < 0) continue;
+    if (p.confirmed < 0) {
+      ++unconfirmed;
+      continue;
+    }
     if (p.refused) {
       ++refused;
       continue;
@@ -192,6 +196,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   add("publish_latency_mean", publish_latency.mean() / kSecond);
   add("publish_latency_p99", sec(publish_latency.percentile(0.99)));
   add("refused_publishes", static_cast<double>(refused));
+  add("lost_unconfirmed_publish", static_cast<double>(unconfirmed));
   add("stale_acks", static_cast<double>(facts.stale_acks));
   add("faults", static_cast<double>(facts.faults.size()));
   add("warmup", sec(dur(facts.warmup)));

@@ -131,7 +131,7 @@ struct ConsumerProcess {
 // A scheduled fault step, in steady-clock time.
 struct Step {
   Time at = 0;
-  enum Kind { crash, restart, stall, resume, recur } kind = crash;
+  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart } kind = crash;
   std::size_t consumer = 0;  // crash/restart/stall/resume
   std::size_t fault = 0;     // index into scenario.faults (crash/stall origin, recur)
   bool operator>(const Step& other) const { return at > other.at; }
@@ -181,8 +181,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const Time wall_start = monotonic_now();
 
   // The broker, with the scaled design parameters.
-  std::vector<std::string> broker_argv = {o.qlab_binary, "broker", "--design", s.queue.design, "--listen",
-                                          "127.0.0.1:0", "--seed", std::to_string(seed)};
+  std::vector<std::string> broker_argv = {o.qlab_binary, "broker", "--design", s.queue.design, "--seed",
+                                          std::to_string(seed)};
   const DesignInfo* design = find_design(s.queue.design);
   for (const ParamSpec& spec : design->params) {
     const auto it = s.queue.params.find(spec.name);
@@ -198,13 +198,27 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     broker_argv.push_back("--set");
     broker_argv.push_back("queue." + spec.name + "=" + value);
   }
-  Child broker(broker_argv, dir / "broker.log", true);
-  const std::string line = broker.read_line(10 * kSecond);
-  if (line.rfind("listening on ", 0) != 0) {
-    throw std::runtime_error("the broker did not start (see " + (dir / "broker.log").string() + ")");
-  }
-  const auto [host, port] = split_host_port(line.substr(13, line.size() - 14));
-  Client admin(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
+  // A restarted broker listens on the same port and hands out message ids above its predecessors'.
+  std::unique_ptr<Child> broker;
+  std::optional<Client> admin;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::uint32_t broker_incarnation = 0;
+  const auto start_broker = [&] {
+    std::vector<std::string> argv = broker_argv;
+    argv.insert(argv.end(), {"--listen", host + ":" + std::to_string(port), "--first-message-id",
+                             std::to_string((std::uint64_t{broker_incarnation} << 40) + 1)});
+    broker = std::make_unique<Child>(argv, dir / "broker.log", true);
+    const std::string line = broker->read_line(10 * kSecond);
+    if (line.rfind("listening on ", 0) != 0) {
+      throw std::runtime_error("the broker did not start (see " + (dir / "broker.log").string() + ")");
+    }
+    port = split_host_port(line.substr(13, line.size() - 14)).second;
+    admin.emplace(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
+  };
+  start_broker();
+  std::uint64_t dead_lettered_before = 0;  // by brokers that crashed since
+  std::uint64_t stale_before = 0;
 
   std::vector<std::string> common;
   common.push_back("--scenario");
@@ -232,7 +246,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   };
   for (ConsumerProcess& c : consumers) start_consumer(c);
   const Time ready_deadline = monotonic_now() + 30 * kSecond;
-  while (admin.stats()["consumers"].get<std::size_t>() < consumers.size()) {
+  while (admin->stats()["consumers"].get<std::size_t>() < consumers.size()) {
     if (monotonic_now() > ready_deadline) throw std::runtime_error("consumers did not connect within 30 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -289,6 +303,11 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         case Step::recur: {
           if (fault.until && step.at > start + *fault.until) break;
           if (step.at > stop_faults && !fault.at) break;
+          if (fault.action == FaultAction::broker_crash) {
+            schedule({step.at, Step::broker_crash, 0, step.fault});
+            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
+            break;
+          }
           for (std::size_t c : resolve_consumers(s, fault.target, fault_rngs[step.fault])) {
             schedule({step.at, fault.action == FaultAction::crash ? Step::crash : Step::stall, c, step.fault});
           }
@@ -334,6 +353,32 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           schedule({now + fault.duration, Step::resume, step.consumer, step.fault});
           break;
         }
+        case Step::broker_crash: {
+          if (!broker->running()) break;
+          try {
+            const nlohmann::json last = admin->stats();  // what the dying broker counted
+            dead_lettered_before += last.value("dead_lettered", std::uint64_t{0});
+            stale_before += last.value("stale_refused", std::uint64_t{0});
+          } catch (const ClientError&) {
+          }
+          admin.reset();
+          broker->signal(SIGKILL);
+          broker->wait_for_exit(5 * kSecond);
+          windows.push_back({"broker_crash", "broker", now, kNever});
+          open_window[SIZE_MAX] = windows.size() - 1;
+          log("fault: broker_crash at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+          schedule({now + fault.restart_after.value_or(0), Step::broker_restart, 0, step.fault});
+          break;
+        }
+        case Step::broker_restart: {
+          ++broker_incarnation;
+          start_broker();
+          if (auto w = open_window.find(SIZE_MAX); w != open_window.end()) {
+            windows[w->second].end = monotonic_now();
+            open_window.erase(w);
+          }
+          break;
+        }
         case Step::resume: {
           ConsumerProcess& c = consumers[step.consumer];
           if (!c.stopped) break;
@@ -368,10 +413,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         if (now >= start + s.duration.value_or(0)) break;
       } else {
         // Drained: the broker holds nothing, and no stalled consumer still sits on messages it was handed.
-        const bool stall_in_progress = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
-          return st.kind == Step::resume;
+        const bool waiting = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
+          return st.kind == Step::resume || st.kind == Step::broker_restart;
         });
-        if (!stall_in_progress && admin.stats()["held"] == 0) break;
+        if (!waiting && admin->stats()["held"] == 0) break;
       }
     }
     if (now > hard_end) {
@@ -401,10 +446,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     if (c.alive.back().second == kNever) c.alive.back().second = c.process->ended();
   }
   const Time end = monotonic_now();
-  const nlohmann::json stats = admin.stats();
-  admin.close();
-  broker.signal(SIGTERM);
-  if (!broker.wait_for_exit(10 * kSecond)) broker.signal(SIGKILL);
+  nlohmann::json stats = nlohmann::json::object();
+  if (broker->running() && admin) {
+    stats = admin->stats();
+    admin.reset();
+  }
+  broker->signal(SIGTERM);
+  if (!broker->wait_for_exit(10 * kSecond)) broker->signal(SIGKILL);
   for (FaultWindow& w : windows) w.end = std::min(w.end, end);
 
   LiveRecords records;
@@ -421,9 +469,9 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   facts.metrics_interval = s.metrics_interval;
   for (const ConsumerProcess& c : consumers) facts.consumers.push_back({c.name, s.consumers[c.group].name, c.alive});
   facts.faults = windows;
-  facts.dead_lettered = stats.value("dead_lettered", std::uint64_t{0});
+  facts.dead_lettered = dead_lettered_before + stats.value("dead_lettered", std::uint64_t{0});
   facts.remaining = stats.value("held", std::uint64_t{0});
-  facts.stale_acks = stats.value("stale_refused", std::uint64_t{0});
+  facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
   return build_live_result(records, facts, repetition, seed);
 }
@@ -436,9 +484,15 @@ std::string current_executable() {
 
 void check_live_support(const Scenario& scenario) {
   for (const FaultSpec& f : scenario.faults) {
+    if (f.action == FaultAction::broker_crash) {
+      if (!f.restart_after) {
+        throw std::invalid_argument("a live broker_crash needs restart_after (the run could never drain)");
+      }
+      continue;
+    }
     if (f.action != FaultAction::crash && f.action != FaultAction::stall) {
       throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
-                                  "' is not supported by live mode yet (crash and stall are)");
+                                  "' is not supported by live mode yet (crash, stall and broker_crash are)");
     }
     const auto kind = f.target.kind;
     if (f.target.producers || kind == FaultTarget::Kind::broker || kind == FaultTarget::Kind::leader) {

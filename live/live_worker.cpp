@@ -57,6 +57,22 @@ std::string member_name(const std::string& group, std::uint32_t index) {
   return group + "[" + std::to_string(index) + "]";
 }
 
+// Connects, retrying while the broker is unreachable (it is restarting) or still holds this client's previous
+// session (a consumer restarted faster than the broker noticed its death), until `give_up`.
+Client connect_retrying(const WorkerTarget& target, const Hello& hello, Time give_up) {
+  for (;;) {
+    try {
+      return Client(target.host, target.port, hello, std::chrono::seconds(5));
+    } catch (const ClientError& e) {
+      const bool transient = !e.error || e.error->code == ErrorCode::name_in_use;
+      if (!transient || monotonic_now() > give_up || g_stop.load()) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+constexpr Time kReconnectPatience = 120 * kSecond;
+
 unsigned long long u(std::int64_t v) { return static_cast<unsigned long long>(v); }
 unsigned long long u(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 
@@ -75,7 +91,15 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   RandomStream arrival_rng = RandomStream::derive(task.seed, stream + "/arrival");
   RandomStream size_rng = RandomStream::derive(task.seed, stream + "/size");
   RecordFile records(task.records);
-  Client client(task.broker.host, task.broker.port, Hello{kProtocolVersion, Role::producer, name, task.broker.token});
+  const Hello hello{kProtocolVersion, Role::producer, name, task.broker.token};
+  std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
+  // A lost connection (the broker crashed): what was unconfirmed stays unconfirmed (an S line without an A
+  // line); the producer reconnects and keeps to its schedule, so the outage shows as latency.
+  const auto reconnect = [&](const ClientError& e) {
+    std::fprintf(stderr, "qlab live producer %s: %s; reconnecting\n", name.c_str(), e.what());
+    client.reset();
+    client.emplace(connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience));
+  };
 
   std::uint64_t left = group.messages.value_or(UINT64_MAX);
   std::uint64_t sent = 0;
@@ -124,12 +148,24 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
         if (left != UINT64_MAX) --left;
         plan_next();
       }
-      client.send_publish(batch);
-      outstanding += batch.messages.size();
+      try {
+        client->send_publish(batch);
+        outstanding += batch.messages.size();
+      } catch (const ClientError& e) {
+        outstanding = 0;
+        reconnect(e);
+      }
       continue;
     }
     const Time wait = more ? std::min<Time>(task.start + next - now, kSecond) : kSecond;
-    std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(std::max<Time>(0, wait / kMillisecond)));
+    std::optional<Frame> frame;
+    try {
+      frame = client->read_frame(std::chrono::milliseconds(std::max<Time>(0, wait / kMillisecond)));
+    } catch (const ClientError& e) {
+      outstanding = 0;
+      reconnect(e);
+      continue;
+    }
     if (!frame) {
       if (!more && monotonic_now() - last_progress > 60 * kSecond) {
         std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after 60 s\n", name.c_str(), u(outstanding));
@@ -168,20 +204,15 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
   std::uint32_t consumer = task.index;
   for (std::size_t g = 0; g < task.group; ++g) consumer += scenario.consumers[g].count;
 
-  // A restarted consumer may reconnect before the broker noticed its previous connection died.
-  std::optional<Client> connected;
-  const Time give_up = monotonic_now() + 10 * kSecond;
-  while (!connected) {
-    try {
-      connected.emplace(task.broker.host, task.broker.port,
-                        Hello{kProtocolVersion, Role::consumer, name, task.broker.token});
-    } catch (const ClientError& e) {
-      if (!e.error || e.error->code != ErrorCode::name_in_use || monotonic_now() > give_up) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  Client& client = *connected;
-  client.send_pull(Pull{group.prefetch, kWaitForever, false});
+  const Hello hello{kProtocolVersion, Role::consumer, name, task.broker.token};
+  std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
+  client->send_pull(Pull{group.prefetch, kWaitForever, false});
+  // After a lost connection (the broker crashed) the consumer finishes what it holds, then reconnects.
+  bool connection_lost = false;
+  const auto lose_connection = [&](const ClientError& e) {
+    if (!connection_lost) std::fprintf(stderr, "qlab live consumer %s: %s\n", name.c_str(), e.what());
+    connection_lost = true;
+  };
 
   std::deque<Deliver> held;
   const auto take = [&](const Frame& frame) {
@@ -202,32 +233,63 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
     sleep_until(start + std::max<std::int64_t>(0, group.service.sample(service_rng)));
     const Time end = monotonic_now();
     records.line("C,%u,%llu,%llu,%llu\n", consumer, u(d.message_id), u(start), u(end));
-    client.ack({d.receipt});
-    client.send_pull(Pull{1, kWaitForever, false});
+    if (connection_lost) return;
+    try {
+      client->ack({d.receipt});
+      client->send_pull(Pull{1, kWaitForever, false});
+    } catch (const ClientError& e) {
+      lose_connection(e);
+    }
   };
 
   while (!g_stop.load()) {
-    // Stamp every delivery that has arrived before starting the next piece of work.
-    while (std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(0))) take(*frame);
-    if (!held.empty()) {
-      process_front();
-      continue;
+    try {
+      // Stamp every delivery that has arrived before starting the next piece of work.
+      while (!connection_lost) {
+        std::optional<Frame> frame = client->read_frame(std::chrono::milliseconds(0));
+        if (!frame) break;
+        take(*frame);
+      }
+      if (!held.empty()) {
+        process_front();
+        continue;
+      }
+      if (connection_lost) {
+        client.reset();
+        client.emplace(connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience));
+        connection_lost = false;
+        client->send_pull(Pull{group.prefetch, kWaitForever, false});
+        continue;
+      }
+      if (std::optional<Frame> frame = client->read_frame(std::chrono::milliseconds(50))) take(*frame);
+    } catch (const ClientError& e) {
+      if (e.error) throw;  // the broker refused something: a bug or a misconfiguration, not an outage
+      lose_connection(e);
     }
-    if (std::optional<Frame> frame = client.read_frame(std::chrono::milliseconds(50))) take(*frame);
   }
   // Stopping: a STATS round trip brings in every delivery the broker already sent; finish them all.
   {
-    std::vector<std::uint8_t> stats;
-    append_stats(stats);
-    client.send_bytes(stats);
-    for (;;) {
-      std::optional<Frame> frame = client.read_frame(std::chrono::seconds(10));
-      if (!frame || frame->header.type == FrameType::stats_ok) break;
-      take(*frame);
+    try {
+      if (!connection_lost) {
+        std::vector<std::uint8_t> stats;
+        append_stats(stats);
+        client->send_bytes(stats);
+        for (;;) {
+          std::optional<Frame> frame = client->read_frame(std::chrono::seconds(10));
+          if (!frame || frame->header.type == FrameType::stats_ok) break;
+          take(*frame);
+        }
+      }
+    } catch (const ClientError& e) {
+      lose_connection(e);
     }
   }
   while (!held.empty()) process_front();
-  client.stats();  // the last acks are in before the connection closes
+  try {
+    if (!connection_lost) client->stats();  // the last acks are in before the connection closes
+  } catch (const ClientError& e) {
+    lose_connection(e);
+  }
   return 0;
 }
 

@@ -105,6 +105,25 @@ class LiveLocal(unittest.TestCase):
         self.assertEqual(m["remaining"], 0)
         self.assertEqual(m["duplicates"], 0)  # at-most-once: nothing is delivered twice
 
+    def test_a_broker_crash_is_survived_by_reconnecting_clients(self):
+        scenario = CRASH_AND_STALL.format(design="visibility_timeout", queue_extra="  visibility_timeout: 200ms")
+        scenario = scenario.split("faults:")[0] + """faults:
+  - at: 1s
+    action: broker_crash
+    target: broker
+    restart_after: 300ms
+"""
+        summary, out, done = run_live(scenario)
+        m = metrics(summary)
+        self.assert_conservation(m)
+        self.assertGreater(m["published"], 600)  # publishing went on after the restart
+        self.assertEqual(m["remaining"], 0)
+        self.assertIn("fault: broker_crash", done.stderr)
+        with open(os.path.join(out, "faults.csv")) as f:
+            [window] = list(csv.DictReader(f))
+        self.assertEqual(window["action"], "broker_crash")
+        self.assertAlmostEqual(float(window["end"]) - float(window["start"]), 0.3, delta=0.2)
+
     def test_time_scale_reports_in_scenario_time(self):
         # 200 messages at once to 2 consumers of constant 1 s service, run 200x faster: makespan ~100 s.
         scenario = """
