@@ -15,6 +15,21 @@ const char* fault_action_name(FaultAction action) {
   switch (action) {
     case FaultAction::crash: return "crash";
     case FaultAction::stall: return "stall";
+    case FaultAction::slow: return "slow";
+    case FaultAction::broker_crash: return "broker_crash";
+    case FaultAction::partition: return "partition";
+    case FaultAction::drop: return "drop";
+    case FaultAction::delay: return "delay";
+    case FaultAction::producer_crash: return "producer_crash";
+  }
+  return "?";
+}
+
+const char* hop_name(Hop hop) {
+  switch (hop) {
+    case Hop::producer_to_broker: return "producer->broker";
+    case Hop::broker_to_consumer: return "broker->consumer";
+    case Hop::consumer_to_broker: return "consumer->broker";
   }
   return "?";
 }

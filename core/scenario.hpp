@@ -45,26 +45,36 @@ struct NetworkSpec {
   Distribution latency;            // one-way delay of every hop, nanoseconds
 };
 
-// A fault target: a whole group, one member, a range of members, one consumer chosen at random, or the broker.
+// A fault target: a whole group, one member, a range of members (of the consumer groups, or of the producer
+// groups when `producers`), one consumer chosen at random, a broker node, or whichever node leads.
 struct FaultTarget {
-  enum class Kind { group, member, range, any_consumer, broker };
+  enum class Kind { group, member, range, any_consumer, broker, leader };
   Kind kind = Kind::group;
-  std::size_t group = 0;           // index into Scenario::consumers
-  std::uint32_t first = 0;         // member / range start
+  bool producers = false;          // group/member/range name a producer group
+  std::size_t group = 0;           // index into Scenario::consumers (or ::producers)
+  std::uint32_t first = 0;         // member / range start; broker: the node
   std::uint32_t last = 0;          // range end, inclusive
   std::string text;                // as written, for messages and plots
 };
 
-enum class FaultAction { crash, stall };
+enum class FaultAction { crash, stall, slow, broker_crash, partition, drop, delay, producer_crash };
+
+// The network hops a drop or delay fault acts on.
+enum class Hop { producer_to_broker, broker_to_consumer, consumer_to_broker };
 
 struct FaultSpec {
   FaultAction action = FaultAction::crash;
-  FaultTarget target;
+  FaultTarget target;                      // partition/drop/delay: the clients cut off or affected
+  bool all_clients = false;                // drop/delay without a target: every client on the hop
   std::optional<Time> at;                  // one-shot
   std::optional<Distribution> every;       // recurring: gaps between occurrences
   std::optional<Time> until;               // recurring faults stop being injected after this time
-  std::optional<Time> restart_after;       // crash: the consumer comes back empty-handed after this
-  Time duration = 0;                       // stall: how long the consumer is frozen
+  std::optional<Time> restart_after;       // crash, broker_crash, producer_crash: back (empty-handed) after this
+  Time duration = 0;                       // stall, slow, partition, drop, delay: how long it lasts
+  double factor = 1;                       // slow: service times multiplied by this
+  Hop hop = Hop::producer_to_broker;       // drop, delay
+  double probability = 0;                  // drop: chance each message on the hop is dropped
+  Distribution extra;                      // delay: added one-way latency, nanoseconds
 };
 
 struct Scenario {
@@ -87,5 +97,6 @@ struct Scenario {
 
 const char* arrival_name(Arrival arrival);
 const char* fault_action_name(FaultAction action);
+const char* hop_name(Hop hop);
 
 }  // namespace qlab

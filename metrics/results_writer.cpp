@@ -58,7 +58,7 @@ std::string faults_csv(const std::vector<RunResult>& runs) {
 std::string messages_csv(const std::vector<RunResult>& runs) {
   std::ostringstream out;
   out.precision(12);
-  out << "repetition,message,published,deliveries,completed,fate\n";
+  out << "repetition,message,published,deliveries,completed,fate,history\n";
   for (const RunResult& run : runs) {
     for (const MessageTrace& m : run.trace) {
       out << run.repetition << ',' << m.id << ',' << to_seconds(m.published) << ',';
@@ -67,7 +67,11 @@ std::string messages_csv(const std::vector<RunResult>& runs) {
       }
       out << ',';
       if (m.completed >= 0) out << to_seconds(m.completed);
-      out << ',' << m.fate << '\n';
+      out << ',' << m.fate << ',';
+      for (std::size_t i = 0; i < m.history.size(); ++i) {
+        out << (i ? ";" : "") << m.history[i].second << '@' << to_seconds(m.history[i].first);
+      }
+      out << '\n';
     }
   }
   return out.str();

@@ -48,7 +48,8 @@ struct MessageTrace {
   Time published = -1;
   std::vector<std::pair<std::uint32_t, Time>> deliveries;  // (consumer index, time)
   Time completed = -1;                                     // first completed processing
-  std::string fate;                                        // processed | dead_lettered | lost:<cause> | remaining
+  std::string fate;  // processed | dead_lettered | lost:<cause> | remaining | never_accepted
+  std::vector<std::pair<Time, std::string>> history;       // what happened to it, in order
 };
 
 struct RunResult {

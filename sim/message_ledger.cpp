@@ -4,19 +4,58 @@
 
 namespace qlab::sim {
 
+const char* loss_cause_name(LossCause cause) {
+  switch (cause) {
+    case LossCause::consumer_crash: return "consumer_crash";
+    case LossCause::broker_crash: return "broker_crash";
+    case LossCause::network: return "network";
+  }
+  return "?";
+}
+
 MessageLedger::MessageLedger(Time warmup, bool trace) : warmup_(warmup), tracing_(trace) {}
 
 MessageId MessageLedger::on_created(Time now) {
   const MessageId id = flags_.size();
   flags_.push_back(0);
   if (first_publish_ < 0) first_publish_ = now;
-  if (tracing_) trace_.push_back(MessageTrace{id, now, {}, -1, ""});
+  if (tracing_) {
+    trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
+    note(id, now, "published");
+  }
   return id;
 }
 
-void MessageLedger::on_accepted(const Message& message) {
+void MessageLedger::note(MessageId id, Time now, const std::string& what) {
+  if (tracing(id)) trace_[id].history.push_back({now, what});
+}
+
+void MessageLedger::on_accepted(const Message& message, Time now) {
   flags_[message.id] |= kAccepted;
   ++published_;
+  note(message.id, now, "accepted");
+}
+
+void MessageLedger::on_refused(const Message& message, Time now) {
+  std::uint8_t& flags = flags_[message.id];
+  QLAB_CHECK((flags & kAccepted) && !(flags & kDelivered), "a refused publish was already delivered");
+  flags &= static_cast<std::uint8_t>(~kAccepted);
+  --published_;
+  ++refused_;
+  note(message.id, now, "refused");
+}
+
+void MessageLedger::on_publish_lost(const Message& message, Time now, bool producer_crashed) {
+  ++(producer_crashed ? lost_unconfirmed_publish_ : lost_network_publish_);
+  note(message.id, now, producer_crashed ? "lost:unconfirmed_publish" : "lost:network(publish)");
+}
+
+void MessageLedger::on_confirmed(const Message& message, Time now) {
+  std::uint8_t& flags = flags_[message.id];
+  if (flags & kConfirmed) return;
+  flags |= kConfirmed;
+  if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
+  note(message.id, now, "confirmed");
 }
 
 void MessageLedger::on_delivered(const Message& message, ConsumerId consumer, Time now) {
@@ -28,13 +67,16 @@ void MessageLedger::on_delivered(const Message& message, ConsumerId consumer, Ti
     flags |= kDelivered;
     if (message.published_at >= warmup_) wait_.record(now - message.published_at);
   }
-  if (tracing_) trace_[message.id].deliveries.emplace_back(consumer, now);
+  if (tracing(message.id)) trace_[message.id].deliveries.emplace_back(consumer, now);
 }
 
 bool MessageLedger::on_processed(const Message& message, Time now) {
   std::uint8_t& flags = flags_[message.id];
   ++processed_;
   last_completion_ = now;
+  if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end() && --it->second == 0) {
+    orphan_copies_.erase(it);
+  }
   if (flags & kProcessed) return false;
   QLAB_CHECK(!(flags & kLost), "a lost message was processed");
   if (flags & kDeadLettered) {
@@ -47,27 +89,49 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
     latency_.record(now - message.published_at);
     ++processed_in_window_;
   }
-  if (tracing_) trace_[message.id].completed = now;
+  if (tracing(message.id)) trace_[message.id].completed = now;
   return true;
 }
 
-void MessageLedger::on_dead_lettered(const Message& message) {
+void MessageLedger::on_dead_lettered(const Message& message, Time now) {
   std::uint8_t& flags = flags_[message.id];
   QLAB_CHECK(!(flags & kDeadLettered), "a message was dead-lettered twice");
+  note(message.id, now, "dead_lettered");
   if (flags & kProcessed) return;
   flags |= kDeadLettered;
   ++dead_lettered_;
 }
 
-void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause) {
+void MessageLedger::lose(const Message& message, LossCause cause, Time now) {
   std::uint8_t& flags = flags_[message.id];
-  if (design_keeps_it || (flags & (kProcessed | kDeadLettered | kLost))) return;
   flags |= kLost;
   ++lost_;
-  switch (cause) {
-    case LossCause::consumer_crash:
-      ++lost_consumer_crash_;
-      break;
+  ++lost_by_cause_[static_cast<int>(cause)];
+  if (flags & kConfirmed) ++lost_confirmed_;
+  note(message.id, now, std::string("lost:") + loss_cause_name(cause));
+}
+
+void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause, Time now) {
+  const std::uint8_t flags = flags_[message.id];
+  note(message.id, now, std::string("copy dropped:") + loss_cause_name(cause));
+  if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end()) {
+    if (--it->second > 0) return;  // another copy is still out there
+    orphan_copies_.erase(it);
+  } else if (design_keeps_it) {
+    return;
+  }
+  if (flags & (kProcessed | kDeadLettered | kLost)) return;
+  lose(message, cause, now);
+}
+
+void MessageLedger::on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now,
+                                const std::string& where) {
+  note(message.id, now, "released by the queue: " + where);
+  if (flags_[message.id] & (kProcessed | kDeadLettered | kLost)) return;
+  if (copies > 0) {
+    orphan_copies_[message.id] = copies;
+  } else {
+    lose(message, cause, now);
   }
 }
 
@@ -89,6 +153,7 @@ std::uint64_t MessageLedger::audit() const {
   }
   QLAB_CHECK(accepted == published_ && processed == unique_processed_ && dead == dead_lettered_ && lost == lost_,
              "message counters disagree with the per-message fates");
+  QLAB_CHECK(lost_ == lost_by_cause_[0] + lost_by_cause_[1] + lost_by_cause_[2], "losses disagree with their causes");
   QLAB_CHECK(published_ == unique_processed_ + dead_lettered_ + lost_ + remaining, "conservation violated");
   return remaining;
 }
@@ -114,14 +179,37 @@ void MessageLedger::append_metrics(std::vector<Metric>& out, std::uint64_t remai
   add("wait_p99", to_seconds(wait_.percentile(0.99)));
 }
 
+void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
+  const auto add = [&out](const char* key, double value) { out.push_back({key, value}); };
+  add("lost_consumer_crash", static_cast<double>(lost_by_cause_[0]));
+  add("lost_broker_crash", static_cast<double>(lost_by_cause_[1]));
+  add("lost_network", static_cast<double>(lost_by_cause_[2]));
+  add("lost_confirmed", static_cast<double>(lost_confirmed_));
+  add("refused_publishes", static_cast<double>(refused_));
+  add("lost_unconfirmed_publish", static_cast<double>(lost_unconfirmed_publish_));
+  add("lost_network_publish", static_cast<double>(lost_network_publish_));
+  add("publish_latency_mean", publish_latency_.mean() / kSecond);
+  add("publish_latency_p99", to_seconds(publish_latency_.percentile(0.99)));
+  add("stale_acks", static_cast<double>(stale_acks_));
+}
+
 std::vector<MessageTrace> MessageLedger::take_trace() {
   for (MessageTrace& m : trace_) {
     const std::uint8_t flags = flags_[m.id];
-    if (!(flags & kAccepted)) m.fate = "unpublished";
-    else if (flags & kProcessed) m.fate = "processed";
-    else if (flags & kDeadLettered) m.fate = "dead_lettered";
-    else if (flags & kLost) m.fate = "lost:consumer_crash";
-    else m.fate = "remaining";
+    if (!(flags & kAccepted)) {
+      m.fate = "never_accepted";
+    } else if (flags & kProcessed) {
+      m.fate = "processed";
+    } else if (flags & kDeadLettered) {
+      m.fate = "dead_lettered";
+    } else if (flags & kLost) {
+      m.fate = "lost";
+      for (const auto& [t, what] : m.history) {
+        if (what.starts_with("lost:")) m.fate = what;
+      }
+    } else {
+      m.fate = "remaining";
+    }
   }
   return std::move(trace_);
 }

@@ -1,9 +1,16 @@
 #pragma once
 // Every message's fate, at one byte per message (no per-message record unless tracing): accepted,
-// delivered at least once, processed, dead-lettered, lost. Fates form a partition checked at the end:
-// published == unique_processed + dead_lettered + lost + remaining. A message that completes processing
-// counts as processed even if it is later (or was earlier) dead-lettered: processing is what users wait for.
+// delivered at least once, processed, dead-lettered, lost, confirmed. Fates form a partition checked at
+// the end: published == unique_processed + dead_lettered + lost + remaining. A message that completes
+// processing counts as processed even if it was also dead-lettered: processing is what users wait for.
+//
+// Custody: a message is lost when its last copy vanishes unprocessed. While the design holds a message
+// (keeps_until_ack designs) a consumer's copy vanishing loses nothing. When the design lets go of a message
+// other than by delivery (a broker crash), copies still at consumers are counted, and the message is lost
+// only when the last of them vanishes unprocessed.
 #include <cstdint>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/histogram.hpp"
@@ -12,7 +19,7 @@
 
 namespace qlab::sim {
 
-enum class LossCause : std::uint8_t { consumer_crash };
+enum class LossCause : std::uint8_t { consumer_crash, broker_crash, network };
 
 class MessageLedger {
  public:
@@ -20,32 +27,43 @@ class MessageLedger {
 
   // A producer creates a message; returns its id (dense, from 0).
   MessageId on_created(Time now);
-  void on_accepted(const Message& message);
+  void on_accepted(const Message& message, Time now);
+  // The design refused a publish it had been offered: the message was never accepted.
+  void on_refused(const Message& message, Time now);
+  // A publish that never reached the queue: dropped on the network or lost with its producer.
+  void on_publish_lost(const Message& message, Time now, bool producer_crashed);
+  void on_confirmed(const Message& message, Time now);
   void on_delivered(const Message& message, ConsumerId consumer, Time now);
   // Returns true on the message's first completed processing.
   bool on_processed(const Message& message, Time now);
-  void on_dead_lettered(const Message& message);
-  // A delivered copy vanished (its consumer crashed). Lost unless the design still holds the message
-  // or it was already processed.
-  void on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause);
+  void on_dead_lettered(const Message& message, Time now);
+  // A delivered copy vanished unprocessed (its consumer crashed, the network dropped it). `design_keeps_it`:
+  // the design still holds the message and will deliver it again.
+  void on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause, Time now);
+  // The design let go of `message` for good (broker crash); `copies` of it are still at or on their way to
+  // consumers. Lost now when there are none.
+  void on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now, const std::string& where);
   void on_stale_ack() { ++stale_acks_; }
+  // Adds a line to a traced message's history (faults that touched it, acks).
+  void note(MessageId id, Time now, const std::string& what);
 
   bool finished(MessageId id) const { return (flags_[id] & (kProcessed | kDeadLettered | kLost)) != 0; }
   bool accepted(MessageId id) const { return (flags_[id] & kAccepted) != 0; }
+  bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }
   std::uint64_t created() const { return flags_.size(); }
   std::uint64_t published() const { return published_; }
+  std::uint64_t publish_side_losses() const { return refused_ + lost_unconfirmed_publish_ + lost_network_publish_; }
   std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_; }
   std::uint64_t unique_processed() const { return unique_processed_; }
 
   // Scans every message's flags, checks them against the running counters, and returns `remaining`.
   std::uint64_t audit() const;
   void append_metrics(std::vector<Metric>& out, std::uint64_t remaining) const;
+  void append_loss_metrics(std::vector<Metric>& out) const;
   const Histogram& latency() const { return latency_; }
   const Histogram& wait() const { return wait_; }
   Time first_publish() const { return first_publish_; }
   Time last_completion() const { return last_completion_; }
-  std::uint64_t lost_consumer_crash() const { return lost_consumer_crash_; }
-  std::uint64_t stale_acks() const { return stale_acks_; }
   std::uint64_t processed_in_window() const { return processed_in_window_; }
   std::vector<MessageTrace> take_trace();
 
@@ -55,13 +73,19 @@ class MessageLedger {
   static constexpr std::uint8_t kProcessed = 4;
   static constexpr std::uint8_t kDeadLettered = 8;
   static constexpr std::uint8_t kLost = 16;
+  static constexpr std::uint8_t kConfirmed = 32;
+
+  void lose(const Message& message, LossCause cause, Time now);
+  bool tracing(MessageId id) const { return tracing_ && id < trace_.size(); }
 
   Time warmup_;
   bool tracing_;
   std::vector<std::uint8_t> flags_;
+  std::unordered_map<MessageId, std::uint32_t> orphan_copies_;  // released by the design, copies still out
   std::vector<MessageTrace> trace_;
   Histogram latency_;
   Histogram wait_;
+  Histogram publish_latency_;
   std::uint64_t published_ = 0;
   std::uint64_t deliveries_ = 0;
   std::uint64_t redeliveries_ = 0;
@@ -70,10 +94,16 @@ class MessageLedger {
   std::uint64_t processed_in_window_ = 0;
   std::uint64_t dead_lettered_ = 0;
   std::uint64_t lost_ = 0;
-  std::uint64_t lost_consumer_crash_ = 0;
+  std::uint64_t lost_by_cause_[3] = {0, 0, 0};
+  std::uint64_t lost_confirmed_ = 0;
+  std::uint64_t refused_ = 0;
+  std::uint64_t lost_unconfirmed_publish_ = 0;
+  std::uint64_t lost_network_publish_ = 0;
   std::uint64_t stale_acks_ = 0;
   Time first_publish_ = -1;
   Time last_completion_ = -1;
 };
+
+const char* loss_cause_name(LossCause cause);
 
 }  // namespace qlab::sim

@@ -33,6 +33,8 @@ struct SimConsumer {
   Delivery current;
   Time done_at = 0;
   Time remaining_service = 0;     // while stalled in the middle of a message
+  Time slow_until = 0;            // services starting before this take `slow_factor` times longer
+  double slow_factor = 1;
 
   // Phase accounting: the phase started at `phase_since`; W(phase_since) for idle-with-backlog.
   Time phase_since = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -210,12 +211,43 @@ class ScenarioBuilder {
     return g;
   }
 
+  // Which keys each fault action takes besides at/every/until/action.
+  static const std::vector<std::string>& fault_keys(FaultAction action) {
+    static const std::map<FaultAction, std::vector<std::string>> keys{
+        {FaultAction::crash, {"target", "restart_after"}},
+        {FaultAction::stall, {"target", "duration"}},
+        {FaultAction::slow, {"target", "factor", "duration"}},
+        {FaultAction::broker_crash, {"target", "restart_after"}},
+        {FaultAction::partition, {"between", "target", "duration"}},
+        {FaultAction::drop, {"hop", "p", "target", "duration"}},
+        {FaultAction::delay, {"hop", "extra", "target", "duration"}},
+        {FaultAction::producer_crash, {"target", "restart_after"}},
+    };
+    return keys.at(action);
+  }
+
   FaultSpec read_fault(const Field& item, const Scenario& s) {
     const MapView m = read_.map(item, "a fault map with at or every, action and target");
-    m.check_known({"at", "every", "until", "action", "target", "restart_after", "duration"}, "a fault");
+    static const std::vector<std::string> actions{"crash", "stall", "slow", "broker_crash", "partition", "drop", "delay",
+                                                  "producer_crash"};
     FaultSpec fault;
-    const std::string action = read_.choice(m.require("action", "action: crash or stall"), {"crash", "stall"}, "action");
-    fault.action = action == "crash" ? FaultAction::crash : FaultAction::stall;
+    const std::string action = read_.choice(m.require("action", "action: one of " + join(actions)), actions, "action");
+    fault.action = static_cast<FaultAction>(std::find(actions.begin(), actions.end(), action) - actions.begin());
+    std::vector<std::string> known{"at", "every", "until", "action"};
+    for (const std::string& key : fault_keys(fault.action)) known.push_back(key);
+    for (const auto& [key, field] : m.entries()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::vector<std::string> owners;
+      for (std::size_t a = 0; a < actions.size(); ++a) {
+        const auto& keys = fault_keys(static_cast<FaultAction>(a));
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) owners.push_back(actions[a]);
+      }
+      if (!owners.empty()) {
+        read_.fail(field, key + " applies only to " + join(owners), "one of " + join(fault_keys(fault.action)) + " for a " + action);
+      }
+    }
+    m.check_known(known, "a " + action + " fault");
+
     const auto at = m.get("at");
     const auto every = m.get("every");
     if (at && every) {
@@ -228,57 +260,174 @@ class ScenarioBuilder {
       if (!every) read_.fail(*until, "until applies only to recurring faults", "every: ..., or no until");
       fault.until = read_.duration(*until, 1);
     }
-    fault.target = read_target(m.require("target", "target: a consumer group, GROUP[i], GROUP[i..j] or any consumer"), s);
-    const auto restart_after = m.get("restart_after");
-    const auto duration = m.get("duration");
-    if (fault.action == FaultAction::crash) {
-      if (duration) read_.fail(*duration, "duration applies only to stall", "restart_after for a crash");
-      if (restart_after) fault.restart_after = read_.duration(*restart_after);
-    } else {
-      if (restart_after) read_.fail(*restart_after, "restart_after applies only to crash", "duration for a stall");
-      fault.duration = read_.duration(m.require("duration", "duration: how long the consumer is frozen"), 1);
+    if (auto restart_after = m.get("restart_after")) fault.restart_after = read_.duration(*restart_after);
+    if (auto duration = m.get("duration")) fault.duration = read_.duration(*duration, 1);
+
+    switch (fault.action) {
+      case FaultAction::crash:
+        fault.target = read_target(m.require("target", kConsumerTarget), s, TargetRole::consumer);
+        break;
+      case FaultAction::stall:
+      case FaultAction::slow:
+        fault.target = read_target(m.require("target", kConsumerTarget), s, TargetRole::consumer);
+        m.require("duration", "duration: how long the " + action + " lasts");
+        if (fault.action == FaultAction::slow) {
+          const Field f = m.require("factor", "factor: how many times longer each service takes, e.g. 4");
+          fault.factor = read_.number(f);
+          if (!(fault.factor > 0)) read_.fail(f, "factor must be positive", "a number > 0, e.g. 4");
+        }
+        break;
+      case FaultAction::broker_crash:
+        if (auto t = m.get("target")) {
+          fault.target = read_target(*t, s, TargetRole::broker);
+        } else {
+          fault.target.kind = FaultTarget::Kind::broker;
+          fault.target.text = "broker";
+        }
+        break;
+      case FaultAction::producer_crash:
+        fault.target = read_target(m.require("target", "target: a producer group, GROUP[i] or GROUP[i..j]"), s,
+                                   TargetRole::producer);
+        break;
+      case FaultAction::partition: {
+        m.require("duration", "duration: how long the partition lasts");
+        const auto between = m.get("between");
+        const auto target = m.get("target");
+        if (between && target) read_.fail(*target, "both between and target given", "between: [CLIENTS, broker], or target: CLIENTS");
+        if (!between && !target) m.fail_missing("between", "neither between nor target given", "between: [CLIENTS, broker], or target: CLIENTS to isolate");
+        if (target) {
+          fault.target = read_target(*target, s, TargetRole::client);
+        } else {
+          const std::vector<Field> sides = read_.list(*between, "two sides, e.g. [consumers.fast, broker]");
+          if (sides.size() != 2) read_.fail(*between, "a partition has two sides", "[CLIENTS, broker]");
+          const bool broker_first = read_.string(sides[0], "a side") == "broker";
+          const Field& broker = broker_first ? sides[0] : sides[1];
+          if (read_.string(broker, "a side") != "broker") {
+            read_.fail(broker, "one side of a partition must be the broker (partitions between clients carry no traffic)",
+                       "[CLIENTS, broker]");
+          }
+          fault.target = read_target(broker_first ? sides[1] : sides[0], s, TargetRole::client);
+        }
+        break;
+      }
+      case FaultAction::drop:
+      case FaultAction::delay: {
+        static const std::vector<std::string> hops{"producer->broker", "broker->consumer", "consumer->broker"};
+        const std::string hop = read_.choice(m.require("hop", "hop: one of " + join(hops)), hops, "hop");
+        fault.hop = static_cast<Hop>(std::find(hops.begin(), hops.end(), hop) - hops.begin());
+        m.require("duration", "duration: how long the " + action + " lasts");
+        if (fault.action == FaultAction::drop) {
+          const Field f = m.require("p", "p: the probability that a message on the hop is dropped, e.g. 0.1");
+          fault.probability = read_.number(f);
+          if (!(fault.probability >= 0 && fault.probability <= 1)) read_.fail(f, "p is a probability", "a number from 0 to 1");
+        } else {
+          fault.extra = read_.distribution(m.require("extra", "extra: the added latency, a duration or a distribution"),
+                                           Quantity::duration);
+        }
+        if (auto t = m.get("target")) {
+          fault.target = read_target(*t, s, TargetRole::client);
+          const bool producer_hop = fault.hop == Hop::producer_to_broker;
+          if (fault.target.producers != producer_hop) {
+            read_.fail(*t, "'" + fault.target.text + "' is not on hop " + hop,
+                       producer_hop ? "a producer group or member" : "a consumer group or member");
+          }
+        } else {
+          fault.all_clients = true;
+          fault.target.text = hop;
+        }
+        break;
+      }
     }
     return fault;
   }
 
-  FaultTarget read_target(const Field& f, const Scenario& s) const {
+  enum class TargetRole { consumer, producer, client, broker };
+  static constexpr const char* kConsumerTarget = "target: a consumer group, GROUP[i], GROUP[i..j] or any consumer";
+
+  static std::string expected_targets(TargetRole role) {
+    switch (role) {
+      case TargetRole::consumer: return "a consumer group, GROUP[i], GROUP[i..j] or any consumer";
+      case TargetRole::producer: return "a producer group, GROUP[i] or GROUP[i..j]";
+      case TargetRole::client: return "a consumer or producer group, GROUP[i] or GROUP[i..j] (optionally consumers.GROUP)";
+      case TargetRole::broker: return "broker, broker[i] or leader";
+    }
+    return "";
+  }
+
+  FaultTarget read_target(const Field& f, const Scenario& s, TargetRole role) const {
     FaultTarget target;
-    target.text = read_.string(f, "a consumer group, GROUP[i], GROUP[i..j] or any consumer");
-    if (target.text == "any consumer") {
+    target.text = read_.string(f, expected_targets(role));
+    if (role == TargetRole::broker) {
+      static const std::regex broker_pattern(R"(broker(?:\[(\d{1,4})\])?)");
+      std::smatch match;
+      if (target.text == "leader") {
+        target.kind = FaultTarget::Kind::leader;
+      } else if (std::regex_match(target.text, match, broker_pattern)) {
+        target.kind = FaultTarget::Kind::broker;
+        target.first = match[1].matched ? static_cast<std::uint32_t>(std::stoul(match[1])) : 0;
+        const ParamValue* replicas = nullptr;
+        if (auto it = s.queue.params.find("replicas"); it != s.queue.params.end()) replicas = &it->second;
+        const std::int64_t nodes = replicas ? std::get<std::int64_t>(*replicas) : 1;
+        if (target.first >= nodes) {
+          read_.fail(f, "'" + target.text + "' is out of range: the " + s.queue.design + " design has " +
+                            std::to_string(nodes) + " broker node" + (nodes == 1 ? "" : "s"),
+                     "broker nodes from 0 to " + std::to_string(nodes - 1));
+        }
+      } else {
+        read_.fail(f, "'" + target.text + "' is not a broker node", expected_targets(role));
+      }
+      return target;
+    }
+    if (target.text == "any consumer" && role == TargetRole::consumer) {
       target.kind = FaultTarget::Kind::any_consumer;
       return target;
     }
-    if (target.text == "broker") {
-      read_.fail(f, "broker as a target of crash/stall arrives with the fault model",
-                 "a consumer group, GROUP[i], GROUP[i..j] or any consumer");
+    if (target.text == "broker" || target.text == "leader") {
+      read_.fail(f, "the broker is not a target of this action (broker_crash crashes it)", expected_targets(role));
     }
-    static const std::regex pattern(R"(([A-Za-z0-9_-]+)(?:\[(\d{1,9})(?:\.\.(\d{1,9}))?\])?)");
+    static const std::regex pattern(R"((?:(consumers|producers)\.)?([A-Za-z0-9_-]+)(?:\[(\d{1,9})(?:\.\.(\d{1,9}))?\])?)");
     std::smatch match;
     if (!std::regex_match(target.text, match, pattern)) {
-      read_.fail(f, "'" + target.text + "' is not a target", "GROUP, GROUP[i], GROUP[i..j] or any consumer");
+      read_.fail(f, "'" + target.text + "' is not a target", expected_targets(role));
     }
-    const std::string group = match[1];
+    const std::string group = match[2];
     std::vector<std::string> consumer_names;
     for (const ConsumerGroup& g : s.consumers) consumer_names.push_back(g.name);
-    const auto it = std::find(consumer_names.begin(), consumer_names.end(), group);
-    if (it == consumer_names.end()) {
-      const bool producer = std::any_of(s.producers.begin(), s.producers.end(), [&](const ProducerGroup& g) { return g.name == group; });
-      const std::string hint = closest_match(group, consumer_names);
-      const std::string what = producer ? "'" + group + "' is a producer group; crash and stall target consumers"
-                                        : "unknown consumer group '" + group + "'";
-      source_.fail(f.mark, f.path, what + " (" + (hint.empty() ? "" : "did you mean '" + hint + "'? ") +
-                                       "expected a consumer group: one of " + join(consumer_names) + ")");
+    std::vector<std::string> producer_names;
+    for (const ProducerGroup& g : s.producers) producer_names.push_back(g.name);
+    const auto consumer_it = std::find(consumer_names.begin(), consumer_names.end(), group);
+    const auto producer_it = std::find(producer_names.begin(), producer_names.end(), group);
+    const bool want_consumers = role == TargetRole::consumer || (role == TargetRole::client && match[1] != "producers");
+    const bool want_producers = role == TargetRole::producer || (role == TargetRole::client && match[1] != "consumers");
+    std::uint32_t count = 0;
+    if (want_consumers && consumer_it != consumer_names.end()) {
+      target.group = static_cast<std::size_t>(consumer_it - consumer_names.begin());
+      count = s.consumers[target.group].count;
+    } else if (want_producers && producer_it != producer_names.end()) {
+      target.producers = true;
+      target.group = static_cast<std::size_t>(producer_it - producer_names.begin());
+      count = s.producers[target.group].count;
+    } else {
+      std::vector<std::string> candidates;
+      if (want_consumers) candidates.insert(candidates.end(), consumer_names.begin(), consumer_names.end());
+      if (want_producers) candidates.insert(candidates.end(), producer_names.begin(), producer_names.end());
+      const std::string hint = closest_match(group, candidates);
+      const bool other_side = consumer_it != consumer_names.end() || producer_it != producer_names.end();
+      const bool is_producer = producer_it != producer_names.end();
+      const std::string what = other_side ? "'" + group + "' is a " + (is_producer ? "producer" : "consumer") +
+                                                " group, and this action targets " + (is_producer ? "consumers" : "producers")
+                                          : "unknown group '" + group + "'";
+      source_.fail(f.mark, f.path, what + " (" + (hint.empty() ? "" : "did you mean '" + hint + "'? ") + "expected " +
+                                       expected_targets(role) + ": one of " + join(candidates) + ")");
     }
-    target.group = static_cast<std::size_t>(it - consumer_names.begin());
-    const std::uint32_t count = s.consumers[target.group].count;
-    if (!match[2].matched) {
+    if (!match[3].matched) {
       target.kind = FaultTarget::Kind::group;
       target.last = count - 1;
       return target;
     }
-    target.first = static_cast<std::uint32_t>(std::stoul(match[2]));
-    target.last = match[3].matched ? static_cast<std::uint32_t>(std::stoul(match[3])) : target.first;
-    target.kind = match[3].matched ? FaultTarget::Kind::range : FaultTarget::Kind::member;
+    target.first = static_cast<std::uint32_t>(std::stoul(match[3]));
+    target.last = match[4].matched ? static_cast<std::uint32_t>(std::stoul(match[4])) : target.first;
+    target.kind = match[4].matched ? FaultTarget::Kind::range : FaultTarget::Kind::member;
     if (target.first > target.last) {
       read_.fail(f, "'" + target.text + "' is an empty range", "GROUP[first..last] with first <= last");
     }

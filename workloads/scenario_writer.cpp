@@ -61,9 +61,30 @@ Json fault_to_json(const FaultSpec& f) {
   if (f.every) out["every"] = distribution_to_json(*f.every, Quantity::duration);
   if (f.until) out["until"] = format_duration(*f.until);
   out["action"] = fault_action_name(f.action);
-  out["target"] = f.target.text;
+  if (f.action == FaultAction::drop || f.action == FaultAction::delay) out["hop"] = hop_name(f.hop);
+  if (!f.all_clients) out["target"] = f.target.text;
   if (f.restart_after) out["restart_after"] = format_duration(*f.restart_after);
-  if (f.action == FaultAction::stall) out["duration"] = format_duration(f.duration);
+  switch (f.action) {
+    case FaultAction::slow:
+      out["factor"] = f.factor;
+      [[fallthrough]];
+    case FaultAction::stall:
+    case FaultAction::partition:
+      out["duration"] = format_duration(f.duration);
+      break;
+    case FaultAction::drop:
+      out["p"] = f.probability;
+      out["duration"] = format_duration(f.duration);
+      break;
+    case FaultAction::delay:
+      out["extra"] = distribution_to_json(f.extra, Quantity::duration);
+      out["duration"] = format_duration(f.duration);
+      break;
+    case FaultAction::crash:
+    case FaultAction::broker_crash:
+    case FaultAction::producer_crash:
+      break;
+  }
   return out;
 }
 

@@ -98,8 +98,8 @@ TEST(ScenarioValidation, DistributionParametersAreChecked) {
 
 TEST(ScenarioValidation, DesignSpecificKeysBelongToTheirDesign) {
   EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pull\n  visibility_timeout: 5s\n"),
-            "s.yaml:9:3: queue.visibility_timeout: visibility_timeout is a parameter of design visibility_timeout, not "
-            "of pull (expected queue.design: visibility_timeout, or no visibility_timeout)");
+            "s.yaml:9:3: queue.visibility_timeout: visibility_timeout is a parameter of design visibility_timeout and "
+            "replicated, not of pull (expected queue.design: visibility_timeout, or no visibility_timeout)");
   EXPECT_EQ(error_of(kMinimal + "queue:\n  assignment: random\n"),
             "s.yaml:8:3: queue.assignment: assignment is a parameter of design preassigned, not of pull (expected "
             "queue.design: preassigned, or no assignment)");
@@ -110,7 +110,7 @@ TEST(ScenarioValidation, DesignSpecificKeysBelongToTheirDesign) {
 TEST(ScenarioValidation, UnknownDesignListsTheRegisteredOnes) {
   EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pul\n"),
             "s.yaml:8:11: queue.design: unknown design 'pul' (did you mean 'pull'? expected one of pull, preassigned, "
-            "visibility_timeout)");
+            "visibility_timeout, replicated)");
 }
 
 TEST(ScenarioValidation, GroupNamesAreUniqueAcrossProducersAndConsumers) {
@@ -164,11 +164,11 @@ TEST(ScenarioValidation, FaultTargetsMustNameConsumers) {
   const std::string head = "name: t\nduration: 100s\nproducers:\n  - name: web\n    rate: 1/s\nconsumers:\n"
                            "  - name: fast\n    count: 4\n    service: 1s\nfaults:\n  - at: 10s\n    action: crash\n";
   EXPECT_EQ(error_of(head + "    target: fats\n"),
-            "s.yaml:13:13: faults[0].target: unknown consumer group 'fats' (did you mean 'fast'? expected a consumer group: one "
-            "of fast)");
+            "s.yaml:13:13: faults[0].target: unknown group 'fats' (did you mean 'fast'? expected a consumer group, GROUP[i], "
+            "GROUP[i..j] or any consumer: one of fast)");
   EXPECT_EQ(error_of(head + "    target: web\n"),
-            "s.yaml:13:13: faults[0].target: 'web' is a producer group; crash and stall target consumers (expected a "
-            "consumer group: one of fast)");
+            "s.yaml:13:13: faults[0].target: 'web' is a producer group, and this action targets consumers (expected a "
+            "consumer group, GROUP[i], GROUP[i..j] or any consumer: one of fast)");
   EXPECT_EQ(error_of(head + "    target: fast[4]\n"),
             "s.yaml:13:13: faults[0].target: 'fast[4]' is out of range: fast has 4 members (expected member indexes "
             "from 0 to 3)");
@@ -176,16 +176,17 @@ TEST(ScenarioValidation, FaultTargetsMustNameConsumers) {
             "s.yaml:13:13: faults[0].target: 'fast[3..1]' is an empty range (expected GROUP[first..last] with first <= "
             "last)");
   EXPECT_EQ(error_of(head + "    target: broker\n"),
-            "s.yaml:13:13: faults[0].target: broker as a target of crash/stall arrives with the fault model (expected a "
-            "consumer group, GROUP[i], GROUP[i..j] or any consumer)");
+            "s.yaml:13:13: faults[0].target: the broker is not a target of this action (broker_crash crashes it) "
+            "(expected a consumer group, GROUP[i], GROUP[i..j] or any consumer)");
   EXPECT_EQ(error_of(head + "    target: fast[x]\n"),
-            "s.yaml:13:13: faults[0].target: 'fast[x]' is not a target (expected GROUP, GROUP[i], GROUP[i..j] or any "
-            "consumer)");
+            "s.yaml:13:13: faults[0].target: 'fast[x]' is not a target (expected a consumer group, GROUP[i], GROUP[i..j] "
+            "or any consumer)");
 }
 
 TEST(ScenarioValidation, UnknownFaultActionNamesTheKnownOnes) {
   EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: explode\n    target: consumers\n"),
-            "s.yaml:9:13: faults[0].action: unknown action 'explode' (expected one of crash, stall)");
+            "s.yaml:9:13: faults[0].action: unknown action 'explode' (expected one of crash, stall, slow, broker_crash, "
+            "partition, drop, delay, producer_crash)");
 }
 
 TEST(ScenarioValidation, FaultTimingIsAtOrEvery) {
@@ -203,12 +204,14 @@ TEST(ScenarioValidation, FaultTimingIsAtOrEvery) {
 
 TEST(ScenarioValidation, FaultActionsTakeTheirOwnKeys) {
   EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: stall\n    target: consumers\n"),
-            "s.yaml:8:5: faults[0].duration: missing required key (expected duration: how long the consumer is frozen)");
+            "s.yaml:8:5: faults[0].duration: missing required key (expected duration: how long the stall lasts)");
   EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: stall\n    target: consumers\n    duration: 1s\n"
                                 "    restart_after: 1s\n"),
-            "s.yaml:12:20: faults[0].restart_after: restart_after applies only to crash (expected duration for a stall)");
+            "s.yaml:12:20: faults[0].restart_after: restart_after applies only to crash, broker_crash, producer_crash "
+            "(expected one of target, duration for a stall)");
   EXPECT_EQ(error_of(kMinimal + "faults:\n  - at: 1s\n    action: crash\n    target: consumers\n    duration: 1s\n"),
-            "s.yaml:11:15: faults[0].duration: duration applies only to stall (expected restart_after for a crash)");
+            "s.yaml:11:15: faults[0].duration: duration applies only to stall, slow, partition, drop, delay (expected one "
+            "of target, restart_after for a crash)");
 }
 
 TEST(ScenarioValidation, DuplicateKeysPointAtTheSecond) {

@@ -1,0 +1,122 @@
+// The simulated broker: it feeds the design its inputs, applies the design's actions, keeps the design's
+// timer armed, and models broker-node crashes.
+#include "core/check.hpp"
+#include "simulation_engine.hpp"
+
+namespace qlab::sim {
+
+void SimulationEngine::apply_actions(Time now) {
+  for (const Action& action : actions_) {
+    switch (action.kind) {
+      case ActionKind::deliver: {
+        ledger_.on_delivered(action.message, action.consumer, now);
+        ++in_flight_;
+        SimConsumer& consumer = consumers_[action.consumer];
+        send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer.from_broker_rng,
+             Event{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt, action.message});
+        break;
+      }
+      case ActionKind::dead_letter:
+        ledger_.on_dead_lettered(action.message, now);
+        break;
+      case ActionKind::ack_rejected:
+      case ActionKind::ack_ignored:
+        ledger_.on_stale_ack();
+        break;
+      case ActionKind::confirm:
+        ledger_.on_confirmed(action.message, now);
+        break;
+      case ActionKind::refuse:
+        ledger_.on_refused(action.message, now);
+        break;
+      case ActionKind::lose:
+        ledger_.on_released(action.message, copies_outside(action.message.id), LossCause::broker_crash, now,
+                            "broker[" + std::to_string(action.node) + "] crashed");
+        break;
+    }
+  }
+}
+
+void SimulationEngine::rearm_timer() {
+  const Time deadline = design_->next_deadline();
+  if (deadline < timer_at_) {
+    timer_at_ = deadline;
+    events_.schedule(deadline, Event{EventType::design_timer, 0, ++timer_generation_, 0, 0, {}});
+  }
+}
+
+void SimulationEngine::on_design_timer(Time now, std::uint32_t generation) {
+  if (generation != timer_generation_ || !broker_up()) return;
+  timer_at_ = kNever;
+  if (design_->next_deadline() <= now) {
+    with_design(now, [&](ActionBuffer& out) { design_->on_timer(now, out); });
+  } else {
+    rearm_timer();  // the deadline moved later since this timer was set
+  }
+}
+
+std::uint32_t SimulationEngine::copies_outside(MessageId id) const {
+  std::uint32_t copies = 0;
+  for (const SimConsumer& c : consumers_) {
+    if (c.phase == ConsumerPhase::down) continue;
+    copies += c.has_current && c.current.message.id == id;
+    for (const Delivery& d : c.buffer) copies += d.message.id == id;
+  }
+  events_.for_each([&](const Event& e) {
+    copies += e.type == EventType::delivery_arrives && e.message.id == id && consumers_[e.entity].epoch == e.token;
+  });
+  return copies;
+}
+
+void SimulationEngine::crash_broker_node(Time now, std::uint32_t node, const FaultSpec& fault) {
+  if (!broker_up() || open_broker_record_[node] != SIZE_MAX) return;  // that node is already down
+  open_broker_record_[node] = record_fault(now, "broker_crash", "broker[" + std::to_string(node) + "]");
+  if (fault.restart_after) {
+    events_.schedule(now + *fault.restart_after, Event{EventType::broker_restarts, node, 0, 0, 0, {}});
+  }
+  if (design_->node_count() > 1) {
+    with_design(now, [&](ActionBuffer& out) { design_->on_node_crashed(now, node, out); });
+    return;
+  }
+  // A single-node broker keeps everything in memory: it is all gone, and so are its connections.
+  std::vector<Message> held;
+  design_->for_each_held([&](const Message& m) { held.push_back(m); });
+  design_.reset();
+  timer_at_ = kNever;
+  ++timer_generation_;
+  for (const Message& m : held) {
+    ledger_.on_released(m, copies_outside(m.id), LossCause::broker_crash, now, "broker[0] crashed");
+  }
+  update_waiting(now);
+  update_availability(now);
+}
+
+void SimulationEngine::on_broker_restarts(Time now, std::uint32_t node) {
+  close_fault_record(now, open_broker_record_[node]);
+  open_broker_record_[node] = SIZE_MAX;
+  if (design_) {
+    with_design(now, [&](ActionBuffer& out) { design_->on_node_restarted(now, node, out); });
+    return;
+  }
+  // A fresh, empty broker; every live consumer reconnects with the room it has.
+  ++design_incarnation_;
+  design_ = design_info_->make(with_defaults(*design_info_, scenario_.queue.params),
+                               RandomStream::derive(seed_, "queue/" + std::to_string(design_incarnation_)));
+  update_availability(now);
+  for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
+    if (consumers_[c].phase != ConsumerPhase::down) join(now, c);
+  }
+}
+
+void SimulationEngine::update_availability(Time now) {
+  const bool available = broker_up() && design_->available();
+  if (available == available_) return;
+  if (available) {
+    unavailable_total_ += now - unavailable_since_;
+  } else {
+    unavailable_since_ = now;
+  }
+  available_ = available;
+}
+
+}  // namespace qlab::sim

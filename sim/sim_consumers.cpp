@@ -1,0 +1,90 @@
+// Simulated consumers: receiving, processing (service times, slow windows), acking, and their time in
+// each phase (busy, idle, idle while work waits elsewhere, stalled, down).
+#include "simulation_engine.hpp"
+
+namespace qlab::sim {
+
+void SimulationEngine::join(Time now, std::uint32_t index) {
+  SimConsumer& consumer = consumers_[index];
+  const auto held = static_cast<std::uint32_t>(consumer.buffer.size() + (consumer.has_current ? 1 : 0));
+  const std::uint32_t room = consumer.prefetch > held ? consumer.prefetch - held : 0;
+  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
+       Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}});
+}
+
+void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause cause) {
+  --in_flight_;
+  const bool design_keeps = design_info_->keeps_until_ack && broker_up();
+  ledger_.on_copy_dropped(delivery.message, design_keeps, cause, now);
+}
+
+void SimulationEngine::on_delivery_arrives(Time now, const Event& event) {
+  SimConsumer& consumer = consumers_[event.entity];
+  if (consumer.phase == ConsumerPhase::down || consumer.epoch != event.token) {
+    drop_copy(now, Delivery{event.message, event.receipt}, LossCause::consumer_crash);  // sent to a life that ended
+    return;
+  }
+  consumer.buffer.push_back(Delivery{event.message, event.receipt});
+  ++buffered_;
+  if (consumer.phase == ConsumerPhase::idle) start_next(now, consumer);
+  update_waiting(now);
+}
+
+void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
+  if (consumer.buffer.empty()) return;
+  consumer.current = consumer.buffer.front();
+  consumer.buffer.pop_front();
+  --buffered_;
+  consumer.has_current = true;
+  Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
+  if (now < consumer.slow_until) service = static_cast<Time>(static_cast<double>(service) * consumer.slow_factor);
+  consumer.done_at = now + service;
+  set_phase(now, consumer, ConsumerPhase::busy);
+  const auto index = static_cast<std::uint32_t>(&consumer - consumers_.data());
+  events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, 0, {}});
+}
+
+void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
+  SimConsumer& consumer = consumers_[index];
+  const Delivery finished = consumer.current;
+  consumer.has_current = false;
+  --in_flight_;
+  ++consumer.processed;
+  series_.on_processed();
+  ledger_.on_processed(finished.message, now);
+  // Start the next buffered message before replying, so a delivery the reply triggers queues behind it.
+  set_phase(now, consumer, ConsumerPhase::idle);
+  start_next(now, consumer);
+  update_waiting(now);
+  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
+       Event{EventType::reply_arrives, index, 0, 1, finished.receipt, {}});
+}
+
+void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {
+  const Time spent = now - consumer.phase_since;
+  switch (consumer.phase) {
+    case ConsumerPhase::down:
+      break;
+    case ConsumerPhase::idle:
+      consumer.alive += spent;
+      consumer.idle_with_backlog += waiting_clock(now) - consumer.waiting_clock_at_phase_start;
+      break;
+    case ConsumerPhase::busy:
+      consumer.alive += spent;
+      consumer.busy += spent;
+      --busy_count_;
+      break;
+    case ConsumerPhase::stalled:
+      consumer.alive += spent;
+      break;
+  }
+  if (phase == ConsumerPhase::busy) ++busy_count_;
+  if ((consumer.phase == ConsumerPhase::down) != (phase == ConsumerPhase::down)) {
+    alive_count_ += phase == ConsumerPhase::down ? -1 : 1;
+  }
+  consumer.phase = phase;
+  consumer.phase_since = now;
+  consumer.waiting_clock_at_phase_start = waiting_clock(now);
+}
+
+}  // namespace qlab::sim

@@ -1,0 +1,311 @@
+#include "simulation_engine.hpp"
+
+#include <chrono>
+
+#include "core/check.hpp"
+
+namespace qlab::sim {
+
+SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repetition, const SimulationOptions& options)
+    : scenario_(scenario),
+      options_(options),
+      repetition_(repetition),
+      seed_(repetition_seed(scenario.seed, repetition)),
+      design_info_(find_design(scenario.queue.design)),
+      zero_latency_(scenario.network.latency.is_constant() && scenario.network.latency.mean() == 0),
+      ledger_(scenario.warmup, options.trace),
+      series_(scenario.metrics_interval) {
+  QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
+  design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
+  open_broker_record_.assign(design_->node_count(), SIZE_MAX);
+  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
+    const ProducerGroup& group = scenario.producers[g];
+    group_first_producer_.push_back(static_cast<std::uint32_t>(producers_.size()));
+    for (std::uint32_t i = 0; i < group.count; ++i) {
+      const std::string stream = "producer/" + group.name + "/" + std::to_string(i);
+      producers_.push_back(SimProducer{.name = group.name + "[" + std::to_string(i) + "]",
+                                       .group = g,
+                                       .index = i,
+                                       .arrival_rng = RandomStream::derive(seed_, stream + "/arrivals"),
+                                       .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
+                                       .network_rng = RandomStream::derive(seed_, stream + "/network"),
+                                       .left = group.messages.value_or(UINT64_MAX)});
+    }
+  }
+  for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
+    const ConsumerGroup& group = scenario.consumers[g];
+    group_first_consumer_.push_back(static_cast<std::uint32_t>(consumers_.size()));
+    for (std::uint32_t i = 0; i < group.count; ++i) {
+      const std::string stream = "consumer/" + group.name + "/" + std::to_string(i);
+      SimConsumer c;
+      c.name = group.name + "[" + std::to_string(i) + "]";
+      c.group = g;
+      c.prefetch = group.prefetch;
+      c.service_rng = RandomStream::derive(seed_, stream + "/service");
+      c.to_broker_rng = RandomStream::derive(seed_, stream + "/network-out");
+      c.from_broker_rng = RandomStream::derive(seed_, stream + "/network-in");
+      consumers_.push_back(std::move(c));
+    }
+  }
+  open_crash_record_.assign(consumers_.size(), SIZE_MAX);
+  open_producer_record_.assign(producers_.size(), SIZE_MAX);
+  for (std::size_t f = 0; f < scenario.faults.size(); ++f) {
+    fault_rngs_.push_back(RandomStream::derive(seed_, "fault/" + std::to_string(f)));
+  }
+}
+
+RunResult SimulationEngine::run() {
+  set_check_seed(seed_);
+  const auto wall_start = std::chrono::steady_clock::now();
+
+  // Consumers join and open their pulls at time 0; producers start; faults are armed.
+  alive_count_ = static_cast<std::int64_t>(consumers_.size());
+  for (std::uint32_t c = 0; c < consumers_.size(); ++c) join(0, c);
+  active_producers_ = producers_.size();
+  for (std::uint32_t p = 0; p < producers_.size(); ++p) schedule_next_publish(0, p);
+  if (active_producers_ == 0) publishing_end_ = 0;
+  for (std::uint32_t f = 0; f < scenario_.faults.size(); ++f) {
+    const FaultSpec& fault = scenario_.faults[f];
+    const Time first = fault.at ? *fault.at : fault.every->sample(fault_rngs_[f]);
+    if (!fault.until || first <= *fault.until) events_.schedule(first, Event{EventType::fault_fires, f, 0, 0, 0, {}});
+  }
+
+  Time now = 0;
+  Time end = 0;
+  while (true) {
+    if (events_.empty()) {
+      end = now;
+      break;
+    }
+    const Time next = events_.next_time();
+    if (!scenario_.drain && scenario_.duration && next > *scenario_.duration) {
+      end = *scenario_.duration;
+      break;
+    }
+    if (publishing_end_ != kNever && next > publishing_end_ + scenario_.drain_timeout) {
+      end = publishing_end_ + scenario_.drain_timeout;
+      break;
+    }
+    if (series_.due(next)) series_.sample_until(next, state());
+    const auto entry = events_.pop();
+    now = entry.time;
+    dispatch(now, entry.payload);
+    if (!recoveries_.empty()) check_recoveries(now);
+    if (publishing_end_ != kNever && (!scenario_.drain || everything_finished())) {
+      end = now;
+      break;
+    }
+    if (options_.events_done && dispatched_ - reported_ >= 0x10000) {
+      options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+      reported_ = dispatched_;
+    }
+  }
+  if (options_.events_done) options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return collect(end, wall);
+}
+
+void SimulationEngine::dispatch(Time now, const Event& event) {
+  ++dispatched_;
+  switch (event.type) {
+    case EventType::produce:
+      on_produce(now, event.entity, event.token);
+      break;
+    case EventType::producer_stops:
+      on_producer_stops(now, producers_[event.entity]);
+      break;
+    case EventType::producer_restarts:
+      on_producer_restarts(now, event.entity, event.token);
+      break;
+    case EventType::publish_arrives:
+      on_publish_arrives(now, event);
+      break;
+    case EventType::delivery_arrives:
+      on_delivery_arrives(now, event);
+      break;
+    case EventType::reply_arrives:
+      if (!broker_up()) break;  // the connection died with the broker; the consumer re-joins at restart
+      with_design(now, [&](ActionBuffer& out) {
+        if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
+        if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
+      });
+      break;
+    case EventType::join_arrives:
+      if (!broker_up() || consumers_[event.entity].epoch != event.token) break;
+      with_design(now, [&](ActionBuffer& out) {
+        design_->on_consumer_joined(now, event.entity, out);
+        if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
+      });
+      break;
+    case EventType::service_done:
+      if (consumers_[event.entity].work_token == event.token && consumers_[event.entity].phase == ConsumerPhase::busy) {
+        on_service_done(now, event.entity);
+      }
+      break;
+    case EventType::design_timer:
+      on_design_timer(now, event.token);
+      break;
+    case EventType::fault_fires:
+      on_fault(now, event.entity);
+      break;
+    case EventType::window_closes:
+      on_window_closes(now, event.entity);
+      break;
+    case EventType::stall_ends:
+      on_stall_ends(now, event.entity, event.token);
+      break;
+    case EventType::consumer_restarts:
+      on_consumer_restarts(now, event.entity, event.token);
+      break;
+    case EventType::broker_restarts:
+      on_broker_restarts(now, event.entity);
+      break;
+  }
+}
+
+void SimulationEngine::send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {
+  Time delay = zero_latency_ ? 0 : scenario_.network.latency.sample(rng);
+  for (std::size_t w : hop_windows_) {
+    const ActiveWindow& window = windows_[w];
+    if (!window.clients[client]) continue;
+    const FaultSpec& fault = scenario_.faults[window.fault];
+    switch (fault.action) {
+      case FaultAction::partition:
+        // TCP holds what it cannot send and delivers it once the partition heals.
+        delay = std::max(delay, fault_windows_[window.record].end - now + delay);
+        break;
+      case FaultAction::drop:
+        if (fault.hop != hop || fault_rngs_[window.fault].next_open01() >= fault.probability) break;
+        switch (event.type) {
+          case EventType::publish_arrives:
+            ledger_.on_publish_lost(event.message, now, false);
+            return;
+          case EventType::delivery_arrives:
+            drop_copy(now, Delivery{event.message, event.receipt}, LossCause::network);
+            return;
+          case EventType::reply_arrives:
+            event.receipt = 0;  // the ack is lost; the pull's credit rides along regardless
+            break;
+          default:
+            break;
+        }
+        break;
+      case FaultAction::delay:
+        if (fault.hop == hop) delay += fault.extra.sample(fault_rngs_[window.fault]);
+        break;
+      default:
+        break;
+    }
+  }
+  if (delay == 0) {
+    dispatch(now, event);
+  } else {
+    events_.schedule(now + delay, event);
+  }
+}
+
+// ---- accounting ------------------------------------------------------------------------------
+
+void SimulationEngine::update_waiting(Time now) {
+  const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
+  if (waiting == waiting_) return;
+  if (waiting) {
+    waiting_since_ = now;
+  } else {
+    waiting_total_ += now - waiting_since_;
+  }
+  waiting_ = waiting;
+}
+
+Time SimulationEngine::waiting_clock(Time now) const { return waiting_total_ + (waiting_ ? now - waiting_since_ : 0); }
+
+SystemState SimulationEngine::state() const {
+  return SystemState{design_ ? static_cast<std::int64_t>(design_->backlog()) : 0, in_flight_, busy_count_, alive_count_};
+}
+
+bool SimulationEngine::everything_finished() const {
+  return ledger_.published() + ledger_.publish_side_losses() == sent_ && ledger_.unfinished() == 0;
+}
+
+void SimulationEngine::check_recoveries(Time now) {
+  const std::uint64_t in_system = ledger_.unfinished();
+  std::erase_if(recoveries_, [&](const PendingRecovery& r) {
+    if (now < r.healed || in_system > r.level) return false;
+    recovery_times_.push_back(now - r.start);
+    return true;
+  });
+}
+
+void SimulationEngine::audit_custody(std::uint64_t remaining) const {
+  // Every unfinished message must be somewhere: held by the design, at a consumer, or on its way to one.
+  std::vector<bool> seen(ledger_.created(), false);
+  std::uint64_t found = 0;
+  const auto mark = [&](const Message& m) {
+    if (ledger_.accepted(m.id) && !ledger_.finished(m.id) && !seen[m.id]) {
+      seen[m.id] = true;
+      ++found;
+    }
+  };
+  if (design_) design_->for_each_held(mark);
+  for (const SimConsumer& c : consumers_) {
+    if (c.has_current) mark(c.current.message);
+    for (const Delivery& d : c.buffer) mark(d.message);
+  }
+  events_.for_each([&](const Event& e) {
+    if (e.type == EventType::delivery_arrives && consumers_[e.entity].epoch == e.token) mark(e.message);
+  });
+  QLAB_CHECK(found == remaining, "an unfinished message is nowhere in the system");
+}
+
+RunResult SimulationEngine::collect(Time end, double wall_seconds) {
+  for (SimConsumer& c : consumers_) set_phase(end, c, c.phase);  // close the open phase intervals
+  for (FaultWindow& w : fault_windows_) {
+    if (w.end < 0 || w.end > end) w.end = end;
+  }
+  update_availability(end);
+  if (!available_) unavailable_total_ += end - unavailable_since_;
+  for (const PendingRecovery& r : recoveries_) recovery_times_.push_back(end - r.start);  // never recovered
+  const std::uint64_t remaining = ledger_.audit();
+  audit_custody(remaining);
+
+  RunResult result;
+  result.repetition = repetition_;
+  result.seed = seed_;
+  ledger_.append_metrics(result.metrics, remaining);
+  const auto add = [&result](const char* key, double value) { result.metrics.push_back({key, value}); };
+  const Time window = end - scenario_.warmup;
+  add("throughput", window > 0 ? static_cast<double>(ledger_.processed_in_window()) / to_seconds(window) : 0);
+  add("makespan", ledger_.last_completion() >= 0 ? to_seconds(ledger_.last_completion() - ledger_.first_publish()) : 0);
+  Time busy = 0;
+  Time alive = 0;
+  Time idle_backlog = 0;
+  for (const SimConsumer& c : consumers_) {
+    busy += c.busy;
+    alive += c.alive;
+    idle_backlog += c.idle_with_backlog;
+    result.consumers.push_back(ConsumerFigures{c.name, scenario_.consumers[c.group].name, c.busy, c.alive,
+                                               c.idle_with_backlog, c.processed});
+  }
+  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
+  add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
+  ledger_.append_loss_metrics(result.metrics);
+  add("unavailable_seconds", to_seconds(unavailable_total_));
+  Time recovery_sum = 0;
+  for (Time t : recovery_times_) recovery_sum += t;
+  add("recovery_time", recovery_times_.empty() ? 0 : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
+  add("faults", static_cast<double>(fault_windows_.size()));
+  add("duration_simulated", to_seconds(end));
+  add("warmup", to_seconds(scenario_.warmup));
+  add("events", static_cast<double>(dispatched_));
+  add("wall_seconds", wall_seconds);
+  add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : 0);
+
+  result.latency = ledger_.latency();
+  result.wait = ledger_.wait();
+  result.series = series_.finish(end, state());
+  result.faults = std::move(fault_windows_);
+  result.trace = ledger_.take_trace();
+  return result;
+}
+
+}  // namespace qlab::sim

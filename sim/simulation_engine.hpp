@@ -1,0 +1,196 @@
+#pragma once
+// The simulator's internals: one object runs one repetition. Split by concern over
+// simulation_engine.cpp (loop, network, accounting), sim_producers.cpp, sim_broker.cpp, sim_consumers.cpp
+// and sim_faults.cpp. Not a public header: simulation.hpp is the interface.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/check.hpp"
+#include "core/scenario.hpp"
+#include "event_list.hpp"
+#include "message_ledger.hpp"
+#include "metrics/time_series_recorder.hpp"
+#include "queues/design_registry.hpp"
+#include "sim_consumer.hpp"
+#include "simulation.hpp"
+
+namespace qlab::sim {
+
+enum class EventType : std::uint8_t {
+  produce,          // a producer publishes its next message(s)
+  producer_stops,   // a producer reaches the scenario's duration
+  producer_restarts,
+  publish_arrives,  // a published message reaches the broker (entity: producer, token: its epoch)
+  delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
+  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker
+  join_arrives,     // a (re)started consumer's hello and first pull reach the broker
+  service_done,     // a consumer finishes processing its current message
+  design_timer,     // the design's next_deadline()
+  fault_fires,      // fault spec `entity` strikes
+  window_closes,    // the partition, drop or delay window `entity` ends
+  stall_ends,       // consumer `entity`'s stall number `token` ends
+  consumer_restarts,
+  broker_restarts,  // entity: the node
+};
+
+struct Event {
+  EventType type;
+  std::uint32_t entity = 0;  // producer, consumer, fault or window index
+  std::uint32_t token = 0;   // epoch / work token / timer generation, to void stale events
+  std::uint32_t count = 0;
+  Receipt receipt = 0;
+  Message message;
+};
+
+struct SimProducer {
+  std::string name;  // group[index]
+  std::size_t group = 0;
+  std::uint32_t index = 0;
+  RandomStream arrival_rng;
+  RandomStream size_rng;
+  RandomStream network_rng;
+  std::uint64_t left = 0;  // messages still to publish (UINT64_MAX: until the duration ends)
+  std::uint64_t sent = 0;
+  std::uint32_t epoch = 0; // bumps on crash: its publishes still on the wire are void
+  Time origin = 0;         // constant arrivals are spaced from here (reset on restart)
+  std::uint64_t sent_at_origin = 0;
+  bool active = true;      // has not stopped for good
+  bool down = false;
+};
+
+// A fault's effect in force over a time window: what plots shade and what hops consult.
+struct ActiveWindow {
+  std::size_t fault = 0;   // index into Scenario::faults
+  std::size_t record = 0;  // index into fault_windows_
+  std::vector<bool> clients;  // partition/drop/delay: affected producers (first) then consumers
+};
+
+// A fault whose recovery is pending: the number of messages in the system when it struck.
+struct PendingRecovery {
+  Time start = 0;
+  Time healed = kNever;
+  std::uint64_t level = 0;
+  std::size_t record = 0;
+};
+
+class SimulationEngine {
+ public:
+  SimulationEngine(const Scenario& scenario, std::uint32_t repetition, const SimulationOptions& options);
+  RunResult run();
+
+ private:
+  // Dispatch and the network (simulation_engine.cpp).
+  void dispatch(Time now, const Event& event);
+  // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
+  void send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
+  std::uint32_t consumer_client(std::uint32_t consumer) const { return static_cast<std::uint32_t>(producers_.size()) + consumer; }
+  // Producers (sim_producers.cpp).
+  void on_produce(Time now, std::uint32_t index, std::uint32_t epoch);
+  void publish_one(Time now, SimProducer& producer, std::uint32_t index);
+  void schedule_next_publish(Time now, std::uint32_t index);
+  void on_producer_stops(Time now, SimProducer& producer);
+  void on_publish_arrives(Time now, const Event& event);
+  // Broker (sim_broker.cpp).
+  // Runs one input of the design, then applies its actions; every broker input goes through here.
+  template <class Input>
+  void with_design(Time now, Input input) {
+    QLAB_CHECK(!in_design_, "the design was re-entered while its actions were applied");
+    in_design_ = true;
+    actions_.clear();
+    input(actions_);
+    apply_actions(now);
+    in_design_ = false;
+    rearm_timer();
+    update_waiting(now);
+    update_availability(now);
+  }
+  void apply_actions(Time now);
+  void rearm_timer();
+  void on_design_timer(Time now, std::uint32_t generation);
+  bool broker_up() const { return design_ != nullptr; }
+  void crash_broker_node(Time now, std::uint32_t node, const FaultSpec& fault);
+  void on_broker_restarts(Time now, std::uint32_t node);
+  std::uint32_t copies_outside(MessageId id) const;
+  void update_availability(Time now);
+  // Consumers (sim_consumers.cpp).
+  void on_delivery_arrives(Time now, const Event& event);
+  void start_next(Time now, SimConsumer& consumer);
+  void on_service_done(Time now, std::uint32_t index);
+  void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
+  void join(Time now, std::uint32_t index);
+  void drop_copy(Time now, const Delivery& delivery, LossCause cause);
+  // Faults (sim_faults.cpp).
+  void on_fault(Time now, std::uint32_t fault_index);
+  void strike(Time now, const FaultSpec& fault, std::size_t fault_index, std::uint32_t member);
+  void crash_consumer(Time now, std::uint32_t index, const FaultSpec& fault);
+  void stall_consumer(Time now, std::uint32_t index, const FaultSpec& fault);
+  void crash_producer(Time now, std::uint32_t index, const FaultSpec& fault);
+  void on_consumer_restarts(Time now, std::uint32_t index, std::uint32_t epoch);
+  void on_producer_restarts(Time now, std::uint32_t index, std::uint32_t epoch);
+  void open_window(Time now, std::size_t fault_index, const std::string& target, std::vector<bool> clients);
+  void on_window_closes(Time now, std::uint32_t window);
+  void on_stall_ends(Time now, std::uint32_t index, std::uint32_t token);
+  std::vector<std::uint32_t> resolve_members(const FaultTarget& target, RandomStream& rng) const;
+  std::vector<bool> resolve_clients(const FaultSpec& fault) const;
+  std::size_t record_fault(Time now, const std::string& action, const std::string& target);
+  void close_fault_record(Time now, std::size_t record);
+  // Accounting (simulation_engine.cpp).
+  void update_waiting(Time now);
+  Time waiting_clock(Time now) const;
+  SystemState state() const;
+  bool everything_finished() const;
+  void check_recoveries(Time now);
+  void audit_custody(std::uint64_t remaining) const;
+  RunResult collect(Time end, double wall_seconds);
+
+  const Scenario& scenario_;
+  const SimulationOptions& options_;
+  std::uint32_t repetition_;
+  std::uint64_t seed_;
+  const DesignInfo* design_info_;
+  std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
+  std::uint32_t design_incarnation_ = 0;
+  bool zero_latency_;
+
+  EventList<Event> events_;
+  std::vector<SimProducer> producers_;
+  std::vector<SimConsumer> consumers_;
+  std::vector<std::uint32_t> group_first_consumer_;
+  std::vector<std::uint32_t> group_first_producer_;
+  std::vector<RandomStream> fault_rngs_;
+  std::vector<FaultWindow> fault_windows_;
+  std::vector<std::size_t> open_crash_record_;     // per consumer: index into fault_windows_, or SIZE_MAX
+  std::vector<std::size_t> open_producer_record_;  // per producer
+  std::vector<std::size_t> open_broker_record_;    // per broker node
+  std::vector<ActiveWindow> windows_;               // slow, partition, drop and delay windows
+  std::vector<std::size_t> hop_windows_;            // indexes of open partition/drop/delay windows
+  std::vector<PendingRecovery> recoveries_;
+  std::vector<Time> recovery_times_;
+
+  ActionBuffer actions_;
+  bool in_design_ = false;
+  Time timer_at_ = kNever;
+  std::uint32_t timer_generation_ = 0;
+
+  MessageLedger ledger_;
+  TimeSeriesRecorder series_;
+  std::uint64_t dispatched_ = 0;
+  std::uint64_t reported_ = 0;  // part of dispatched_ already added to options_.events_done
+  std::uint64_t sent_ = 0;      // messages producers sent
+  std::int64_t in_flight_ = 0;
+  std::int64_t buffered_ = 0;
+  std::int64_t busy_count_ = 0;
+  std::int64_t alive_count_ = 0;
+  bool waiting_ = false;
+  Time waiting_since_ = 0;
+  Time waiting_total_ = 0;
+  bool available_ = true;
+  Time unavailable_since_ = 0;
+  Time unavailable_total_ = 0;
+  std::size_t active_producers_ = 0;
+  Time publishing_end_ = kNever;
+};
+
+}  // namespace qlab::sim
