@@ -180,9 +180,16 @@ void SimulationEngine::send(Time now, Hop hop, std::uint32_t client, RandomStrea
           case EventType::publish_arrives:
             ledger_.on_publish_lost(event.message, now, false);
             return;
-          case EventType::delivery_arrives:
+          case EventType::delivery_arrives: {
+            // The copy is gone; the consumer's long-poll comes back empty and it pulls again. The renewed
+            // pull is an event of its own: the design may be applying the very actions that sent this.
             drop_copy(now, Delivery{event.message, event.receipt}, LossCause::network);
+            SimConsumer& consumer = consumers_[event.entity];
+            if (consumer.phase != ConsumerPhase::down && consumer.epoch == event.token) {
+              events_.schedule(now + delay, Event{EventType::reply_arrives, event.entity, 0, 1, 0, {}});
+            }
             return;
+          }
           case EventType::reply_arrives:
             event.receipt = 0;  // the ack is lost; the pull's credit rides along regardless
             break;
