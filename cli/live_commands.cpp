@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "core/units.hpp"
 #include "live/broker.hpp"
+#include "live/agent.hpp"
 #include "live/client.hpp"
 #include "live/comparison.hpp"
 #include "live/live_run.hpp"
@@ -201,6 +202,7 @@ struct LiveArguments {
   std::optional<std::uint64_t> seed;
   double time_scale = 1;
   std::string work_dir;
+  std::string hosts;
 };
 
 std::vector<workloads::Override> overrides_of(const std::vector<std::string>& sets) {
@@ -224,6 +226,7 @@ void run_live_command(const LiveArguments& args) {
   options.sets = sets;
   options.time_scale = args.time_scale;
   options.qlab_binary = live::current_executable();
+  options.hosts_file = args.hosts;
   options.work_dir = !args.work_dir.empty() ? std::filesystem::path(args.work_dir)
                      : !args.out.empty()    ? std::filesystem::path(args.out) / "live-work"
                                             : std::filesystem::temp_directory_path() / ("qlab-live-" + std::to_string(::getpid()));
@@ -236,15 +239,27 @@ void run_live_command(const LiveArguments& args) {
       if (!dir.empty()) std::filesystem::remove_all(dir, ec);
     }
   } scratch{args.out.empty() && args.work_dir.empty() ? options.work_dir : std::filesystem::path()};
-  const std::vector<RunResult> runs = live::run_live(scenario, options);
+  std::vector<RunResult> runs;
+  try {
+    runs = live::run_live(scenario, options);
+  } catch (const std::invalid_argument& e) {
+    bad_input(e.what());
+  }
 
   nlohmann::ordered_json resolved = workloads::scenario_to_json(scenario);
-  resolved["live"] = {{"time_scale", args.time_scale}, {"hosts", "local"}};
+  nlohmann::ordered_json clocks = nlohmann::ordered_json::object();
+  for (const live::ClockReport& c : live::last_clock_report()) {
+    clocks[c.host] = {{"offset_seconds", to_seconds(c.offset)}, {"rtt_seconds", to_seconds(c.rtt)}};
+  }
+  resolved["live"] = {{"time_scale", args.time_scale},
+                      {"hosts", args.hosts.empty() ? std::string("local") : args.hosts},
+                      {"clock_offsets", clocks}};
   const RunInfo info{"live", scenario.name, scenario.queue.design, scenario.seed, resolved};
   const auto summary = summary_json(info, runs);
   if (!args.out.empty()) write_results(args.out, info, runs);
-  std::printf("scenario %s, design %s, live (local), %u repetition%s, seed %llu, time scale %g\n",
-              scenario.name.c_str(), scenario.queue.design.c_str(), scenario.repetitions,
+  std::printf("scenario %s, design %s, live (%s), %u repetition%s, seed %llu, time scale %g\n",
+              scenario.name.c_str(), scenario.queue.design.c_str(), args.hosts.empty() ? "local" : args.hosts.c_str(),
+              scenario.repetitions,
               scenario.repetitions == 1 ? "" : "s", static_cast<unsigned long long>(scenario.seed), args.time_scale);
   std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
   if (!args.out.empty()) std::printf("results in %s\n", args.out.c_str());
@@ -385,6 +400,32 @@ void add_live_commands(CLI::App& app) {
                            "Multiply every scenario duration by this (0.01: 100x faster); results are scaled back")
       ->capture_default_str();
   live_command->add_option("--work-dir", live_args->work_dir, "Where the processes' records and logs go");
+  live_command->add_option("--hosts", live_args->hosts,
+                           "HOSTS.yaml: which `qlab agent` runs the broker and each group (default: all local)");
+
+  auto agent_config = std::make_shared<live::AgentConfig>();
+  auto agent_listen = std::make_shared<std::string>("127.0.0.1:7800");
+  auto* agent = app.add_subcommand("agent", "Run processes of multi-host live runs on this host for a coordinator");
+  agent->add_option("--listen", *agent_listen, "ADDR:PORT to take orders on (port 0: ephemeral)")->capture_default_str();
+  agent->add_option("--work-dir", agent_config->work_dir, "where run folders go (default: a temporary folder)");
+  agent->callback([agent_config, agent_listen] {
+    live::AgentConfig config = *agent_config;
+    try {
+      std::tie(config.address, config.port) = live::split_host_port(*agent_listen);
+    } catch (const std::invalid_argument& e) {
+      bad_input(e.what());
+    }
+    if (config.work_dir.empty()) {
+      config.work_dir = (std::filesystem::temp_directory_path() / ("qlab-agent-" + std::to_string(::getpid()))).string();
+    }
+    config.binary = live::current_executable();
+    config.on_listening = [address = config.address](std::uint16_t port) {
+      std::printf("listening on %s:%u\n", address.c_str(), port);
+      std::fflush(stdout);
+    };
+    config.log = [](const std::string& line) { std::fprintf(stderr, "qlab agent: %s\n", line.c_str()); };
+    live::run_agent(config);
+  });
   live_command->callback([live_args] { run_live_command(*live_args); });
 
   auto compare_args = std::make_shared<CompareArguments>();

@@ -48,18 +48,18 @@ std::uint64_t unum(const std::vector<std::string>& fields, std::size_t i) {
 
 }  // namespace
 
-void read_producer_records(const std::string& path, LiveRecords& records) {
+void read_producer_records(const std::string& path, LiveRecords& records, Time offset) {
   std::unordered_map<std::uint64_t, std::size_t> by_seq;
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "S") {
       by_seq[unum(f, 1)] = records.publishes.size();
-      records.publishes.push_back({unum(f, 1), num(f, 2), num(f, 3), -1, 0, false});
+      records.publishes.push_back({unum(f, 1), num(f, 2) + offset, num(f, 3) + offset, -1, 0, false});
     } else if (f.at(0) == "A") {
       const auto it = by_seq.find(unum(f, 1));
       if (it == by_seq.end()) throw std::runtime_error("confirmation of an unknown seq");
       LiveRecords::Publish& p = records.publishes[it->second];
       p.message_id = unum(f, 2);
-      p.confirmed = num(f, 3);
+      p.confirmed = num(f, 3) + offset;
       p.refused = num(f, 4) != 0;
     } else {
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
@@ -67,13 +67,14 @@ void read_producer_records(const std::string& path, LiveRecords& records) {
   });
 }
 
-void read_consumer_records(const std::string& path, LiveRecords& records) {
+void read_consumer_records(const std::string& path, LiveRecords& records, Time offset) {
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "D") {
       records.deliveries.push_back({static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2),
-                                    static_cast<std::uint32_t>(unum(f, 3)), num(f, 4), num(f, 5)});
+                                    static_cast<std::uint32_t>(unum(f, 3)), num(f, 4), num(f, 5) + offset});  // intended: producer's clock
     } else if (f.at(0) == "C") {
-      records.completions.push_back({static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2), num(f, 3), num(f, 4)});
+      records.completions.push_back(
+          {static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2), num(f, 3) + offset, num(f, 4) + offset});
     } else {
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
     }

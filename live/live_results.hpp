@@ -45,8 +45,9 @@ struct LiveRecords {
 
 // Appends the lines of one producer's / consumer's records file; a malformed line throws std::runtime_error
 // naming the file and line (a torn last line, from a kill mid-write, is ignored).
-void read_producer_records(const std::string& path, LiveRecords& records);
-void read_consumer_records(const std::string& path, LiveRecords& records);
+// `offset` is added to every time (the writer host's clock -> the coordinator's).
+void read_producer_records(const std::string& path, LiveRecords& records, Time offset = 0);
+void read_consumer_records(const std::string& path, LiveRecords& records, Time offset = 0);
 
 struct LiveRunFacts {
   Time start = 0;         // steady clock of scenario time 0

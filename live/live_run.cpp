@@ -11,16 +11,21 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/random_stream.hpp"
 #include "core/units.hpp"
+#include "live/child_process.hpp"
 #include "live/client.hpp"
 #include "live/live_results.hpp"
 #include "live/live_worker.hpp"
+#include "live/process_host.hpp"
 #include "live/scenario_scaling.hpp"
 #include "queues/design_registry.hpp"
 
@@ -32,98 +37,12 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
-// One child process. Its stderr goes to a log file; stdout to a pipe when asked (the broker's port line).
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout) {
-    int out[2] = {-1, -1};
-    if (pipe_stdout && ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (pipe_stdout) {
-      posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    } else {
-      posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    }
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (pipe_stdout) ::close(out[1]);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-    stdout_ = out[0];
-    started_ = monotonic_now();
-  }
-  ~Child() {
-    if (running()) {
-      ::kill(pid_, SIGCONT);
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (stdout_ >= 0) ::close(stdout_);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool running() const { return !exited_; }
-  Time started() const { return started_; }
-  Time ended() const { return ended_; }
-  int exit_code() const { return exit_code_; }
-  void signal(int sig) const {
-    if (running()) ::kill(pid_, sig);
-  }
-  // Non-blocking: true once the process has exited (then exit_code() is set).
-  bool reap() {
-    if (exited_) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    exited_ = true;
-    ended_ = monotonic_now();
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return true;
-  }
-  bool wait_for_exit(Time timeout) {
-    const Time deadline = monotonic_now() + timeout;
-    while (!reap()) {
-      if (monotonic_now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-  }
-  // The first line the child printed on stdout, or "" after `timeout`.
-  std::string read_line(Time timeout) {
-    std::string line;
-    const Time deadline = monotonic_now() + timeout;
-    while (line.empty() || line.back() != '\n') {
-      const Time left = deadline - monotonic_now();
-      if (left <= 0) return "";
-      pollfd p{stdout_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left / kMillisecond) + 1) <= 0) continue;
-      char c = 0;
-      if (::read(stdout_, &c, 1) != 1) return "";
-      line.push_back(c);
-    }
-    return line;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  bool exited_ = false;
-  int exit_code_ = 0;
-  Time started_ = 0;
-  Time ended_ = 0;
-};
-
 struct ConsumerProcess {
   std::size_t group = 0;
   std::uint32_t index = 0;
   std::string name;
   std::uint32_t incarnation = 0;
-  std::unique_ptr<Child> process;
+  std::unique_ptr<Process> process;
   bool stopped = false;  // SIGSTOPped
   std::vector<std::pair<Time, Time>> alive;
 };
@@ -170,19 +89,32 @@ std::string format_seconds(Time t) {
   return text;
 }
 
-RunResult run_repetition(const Scenario& original, const Scenario& s, const LiveOptions& o, std::uint32_t repetition) {
+// Which host runs what: the broker, each producer group, each consumer group.
+struct Placement {
+  Host* broker = nullptr;
+  std::vector<Host*> producers;  // by group
+  std::vector<Host*> consumers;  // by group
+  std::vector<Host*> used;       // each host once
+};
+
+RunResult run_repetition(const Scenario& original, const Scenario& s, const LiveOptions& o, const Placement& placement,
+                         const std::string& scenario_text, std::uint32_t repetition) {
   const auto log = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
   const std::uint64_t seed = repetition_seed(original.seed, repetition);
-  const std::filesystem::path dir = o.work_dir / ("rep-" + std::to_string(repetition));
-  std::filesystem::remove_all(dir);
+  const std::string run = "rep-" + std::to_string(repetition);
+  std::map<Host*, std::string> scenario_path;
+  for (Host* h : placement.used) {
+    h->prepare(run);
+    scenario_path[h] = h->put(run, "scenario.yaml", scenario_text);
+  }
+  const std::filesystem::path dir = o.work_dir / run;  // where every host's records are gathered
   std::filesystem::create_directories(dir);
   const Time wall_start = monotonic_now();
 
   // The broker, with the scaled design parameters.
-  std::vector<std::string> broker_argv = {o.qlab_binary, "broker", "--design", s.queue.design, "--seed",
-                                          std::to_string(seed)};
+  std::vector<std::string> broker_argv = {"broker", "--design", s.queue.design, "--seed", std::to_string(seed)};
   const DesignInfo* design = find_design(s.queue.design);
   for (const ParamSpec& spec : design->params) {
     const auto it = s.queue.params.find(spec.name);
@@ -199,19 +131,20 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     broker_argv.push_back("queue." + spec.name + "=" + value);
   }
   // A restarted broker listens on the same port and hands out message ids above its predecessors'.
-  std::unique_ptr<Child> broker;
+  std::unique_ptr<Process> broker;
   std::optional<Client> admin;
-  std::string host = "127.0.0.1";
+  const std::string host = placement.broker->address();
   std::uint16_t port = 0;
   std::uint32_t broker_incarnation = 0;
   const auto start_broker = [&] {
     std::vector<std::string> argv = broker_argv;
     argv.insert(argv.end(), {"--listen", host + ":" + std::to_string(port), "--first-message-id",
                              std::to_string((std::uint64_t{broker_incarnation} << 40) + 1)});
-    broker = std::make_unique<Child>(argv, dir / "broker.log", true);
-    const std::string line = broker->read_line(10 * kSecond);
+    broker = placement.broker->spawn(run, argv, "broker.log", true);
+    const std::string& line = broker->first_line();
     if (line.rfind("listening on ", 0) != 0) {
-      throw std::runtime_error("the broker did not start (see " + (dir / "broker.log").string() + ")");
+      throw std::runtime_error("the broker did not start (see broker.log in " +
+                               placement.broker->path(run, "") + " on " + placement.broker->name() + ")");
     }
     port = split_host_port(line.substr(13, line.size() - 14)).second;
     admin.emplace(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
@@ -221,8 +154,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   std::uint64_t stale_before = 0;
 
   std::vector<std::string> common;
-  common.push_back("--scenario");
-  common.push_back(o.scenario_file);
   for (const std::string& set : o.sets) {
     common.push_back("--set");
     common.push_back(set);
@@ -237,11 +168,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
   }
   const auto start_consumer = [&](ConsumerProcess& c) {
-    std::vector<std::string> argv = {o.qlab_binary, "live-worker", "consumer"};
+    Host* h = placement.consumers[c.group];
+    std::vector<std::string> argv = {"live-worker", "consumer", "--scenario", scenario_path[h]};
     argv.insert(argv.end(), common.begin(), common.end());
     argv.insert(argv.end(), {"--group", std::to_string(c.group), "--index", std::to_string(c.index), "--incarnation",
-                             std::to_string(c.incarnation), "--records", (dir / ("consumer-" + c.name + ".csv")).string()});
-    c.process = std::make_unique<Child>(argv, dir / ("consumer-" + c.name + ".log"), false);
+                             std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv")});
+    c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false);
     c.stopped = false;
   };
   for (ConsumerProcess& c : consumers) start_consumer(c);
@@ -253,15 +185,17 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   const Time start = monotonic_now() + 50 * kMillisecond;
   for (ConsumerProcess& c : consumers) c.alive.push_back({c.process->started(), kNever});
-  std::vector<std::unique_ptr<Child>> producers;
+  std::vector<std::unique_ptr<Process>> producers;
   for (std::size_t g = 0; g < s.producers.size(); ++g) {
+    Host* h = placement.producers[g];
     for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
       const std::string name = s.producers[g].name + "[" + std::to_string(i) + "]";
-      std::vector<std::string> argv = {o.qlab_binary, "live-worker", "producer"};
+      std::vector<std::string> argv = {"live-worker", "producer", "--scenario", scenario_path[h]};
       argv.insert(argv.end(), common.begin(), common.end());
+      // Time 0 in the producer host's own clock.
       argv.insert(argv.end(), {"--group", std::to_string(g), "--index", std::to_string(i), "--start",
-                               std::to_string(start), "--records", (dir / ("producer-" + name + ".csv")).string()});
-      producers.push_back(std::make_unique<Child>(argv, dir / ("producer-" + name + ".log"), false));
+                               std::to_string(start - h->offset()), "--records", h->path(run, "producer-" + name + ".csv")});
+      producers.push_back(h->spawn(run, argv, "producer-" + name + ".log", false));
     }
   }
   log("repetition " + std::to_string(repetition) + ": broker on " + host + ":" + std::to_string(port) + ", " +
@@ -395,7 +329,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     if (!producers_done) {
       producers_done = true;
       for (auto& p : producers) {
-        if (!p->reap()) {
+        if (p->running()) {
           producers_done = false;
         } else if (p->exit_code() != 0) {
           throw std::runtime_error("a producer failed (exit " + std::to_string(p->exit_code()) + "; see " + dir.string() + ")");
@@ -403,7 +337,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       }
     }
     for (ConsumerProcess& c : consumers) {
-      if (c.process && c.process->running() && c.process->reap() && c.alive.back().second == kNever) {
+      if (c.process && c.alive.back().second == kNever && !c.process->running()) {
         c.alive.back().second = c.process->ended();
         log("consumer " + c.name + " exited on its own (code " + std::to_string(c.process->exit_code()) + ")");
       }
@@ -455,11 +389,18 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   if (!broker->wait_for_exit(10 * kSecond)) broker->signal(SIGKILL);
   for (FaultWindow& w : windows) w.end = std::min(w.end, end);
 
+  // Every host's records, gathered here and moved onto the coordinator's clock.
   LiveRecords records;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string file = entry.path().filename().string();
-    if (file.ends_with(".csv") && file.starts_with("producer-")) read_producer_records(entry.path().string(), records);
-    if (file.ends_with(".csv") && file.starts_with("consumer-")) read_consumer_records(entry.path().string(), records);
+  for (Host* h : placement.used) {
+    for (const auto& [file, content] : h->fetch(run, ".csv")) {
+      std::filesystem::path local = dir / file;
+      if (h->name() != "local") {
+        local = dir / (h->name() + "." + file);
+        std::ofstream(local) << content;
+      }
+      if (file.starts_with("producer-")) read_producer_records(local.string(), records, h->offset());
+      if (file.starts_with("consumer-")) read_consumer_records(local.string(), records, h->offset());
+    }
   }
   LiveRunFacts facts;
   facts.start = start;
@@ -504,10 +445,91 @@ void check_live_support(const Scenario& scenario) {
   }
 }
 
+namespace {
+
+std::vector<ClockReport> g_clock_report;
+
+// HOSTS.yaml:  agents: {NAME: ADDR:PORT, ...}   broker: NAME   producers: {GROUP: NAME}   consumers: {GROUP: NAME}
+// Anything not placed runs on this machine ("local").
+Placement load_placement(const std::string& file, const Scenario& s, const LiveOptions& o,
+                         std::map<std::string, std::unique_ptr<Host>>& hosts) {
+  hosts["local"] = make_local_host(o.work_dir.string(), o.qlab_binary);
+  Placement placement;
+  placement.broker = hosts["local"].get();
+  placement.producers.assign(s.producers.size(), hosts["local"].get());
+  placement.consumers.assign(s.consumers.size(), hosts["local"].get());
+  if (!file.empty()) {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file);
+    } catch (const YAML::Exception& e) {
+      throw std::invalid_argument(file + ": " + e.what());
+    }
+    for (const auto& entry : root) {
+      const std::string key = entry.first.as<std::string>();
+      if (key != "agents" && key != "broker" && key != "producers" && key != "consumers") {
+        throw std::invalid_argument(file + ": unknown key '" + key + "' (expected agents, broker, producers, consumers)");
+      }
+    }
+    for (const auto& agent : root["agents"]) {
+      const std::string name = agent.first.as<std::string>();
+      if (name == "local") throw std::invalid_argument(file + ": agents.local: 'local' means this machine");
+      const auto [host, port] = split_host_port(agent.second.as<std::string>());
+      hosts[name] = make_agent_host(name, host, port);
+    }
+    const auto host_named = [&](const std::string& where, const std::string& name) {
+      const auto it = hosts.find(name);
+      if (it == hosts.end()) throw std::invalid_argument(file + ": " + where + ": no agent named '" + name + "'");
+      return it->second.get();
+    };
+    if (root["broker"]) placement.broker = host_named("broker", root["broker"].as<std::string>());
+    const auto place_groups = [&](const char* key, const auto& groups, std::vector<Host*>& out) {
+      for (const auto& entry : root[key]) {
+        const std::string group = entry.first.as<std::string>();
+        std::size_t index = groups.size();
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+          if (groups[g].name == group) index = g;
+        }
+        if (index == groups.size()) {
+          throw std::invalid_argument(file + ": " + key + "." + group + ": the scenario has no such group");
+        }
+        out[index] = host_named(std::string(key) + "." + group, entry.second.as<std::string>());
+      }
+    };
+    place_groups("producers", s.producers, placement.producers);
+    place_groups("consumers", s.consumers, placement.consumers);
+  }
+  const auto use = [&](Host* h) {
+    if (std::find(placement.used.begin(), placement.used.end(), h) == placement.used.end()) placement.used.push_back(h);
+  };
+  use(placement.broker);
+  for (Host* h : placement.producers) use(h);
+  for (Host* h : placement.consumers) use(h);
+  return placement;
+}
+
+}  // namespace
+
+const std::vector<ClockReport>& last_clock_report() { return g_clock_report; }
+
 std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& options) {
   check_live_support(scenario);
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be > 0");
   const Scenario scaled = scale_scenario(scenario, options.time_scale);
+  std::ifstream scenario_in(options.scenario_file);
+  if (!scenario_in) throw std::invalid_argument(options.scenario_file + ": cannot open");
+  const std::string scenario_text((std::istreambuf_iterator<char>(scenario_in)), std::istreambuf_iterator<char>());
+  std::map<std::string, std::unique_ptr<Host>> hosts;
+  const Placement placement = load_placement(options.hosts_file, scenario, options, hosts);
+  g_clock_report.clear();
+  for (const auto& [name, host] : hosts) {
+    if (name == "local") continue;
+    g_clock_report.push_back({name, host->offset(), host->rtt()});
+    if (options.log) {
+      options.log("agent " + name + " at " + host->address() + ": clock offset " + format_duration(host->offset()) +
+                  " (round trip " + format_duration(host->rtt()) + ")");
+    }
+  }
   struct sigaction action {};
   action.sa_handler = on_interrupt;
   struct sigaction old_int {};
@@ -516,7 +538,9 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   ::sigaction(SIGTERM, &action, &old_term);
   std::vector<RunResult> runs;
   try {
-    for (std::uint32_t r = 0; r < scenario.repetitions; ++r) runs.push_back(run_repetition(scenario, scaled, options, r));
+    for (std::uint32_t r = 0; r < scenario.repetitions; ++r) {
+      runs.push_back(run_repetition(scenario, scaled, options, placement, scenario_text, r));
+    }
   } catch (...) {
     ::sigaction(SIGINT, &old_int, nullptr);
     ::sigaction(SIGTERM, &old_term, nullptr);

@@ -19,6 +19,9 @@ struct LiveOptions {
   double time_scale = 1;            // every scenario duration x this; results are scaled back
   std::string qlab_binary;          // the executable to re-run for the broker and workers
   std::filesystem::path work_dir;   // records and process logs go here (one folder per repetition)
+  // HOSTS.yaml (docs/LIVE.md): which `qlab agent` runs the broker and each producer/consumer group.
+  // Empty: everything on this machine.
+  std::string hosts_file;
   std::function<void(const std::string&)> log;  // progress lines
 };
 
@@ -28,6 +31,15 @@ void check_live_support(const Scenario& scenario);
 
 // `scenario` as loaded (unscaled). Runs its repetitions one after another.
 std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& options);
+
+// Per host name: the clock offset (coordinator - host, ns) and the round trip it was measured with, of
+// the last run_live() call (empty for a local run).
+struct ClockReport {
+  std::string host;
+  Time offset = 0;
+  Time rtt = 0;
+};
+const std::vector<ClockReport>& last_clock_report();
 
 // The path of the running executable (/proc/self/exe).
 std::string current_executable();

@@ -1,0 +1,186 @@
+#include "process_host.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "live/child_process.hpp"
+#include "live/live_worker.hpp"
+
+namespace qlab::live {
+namespace {
+
+class LocalProcess final : public Process {
+ public:
+  LocalProcess(std::unique_ptr<ChildProcess> child, std::string line) : child_(std::move(child)), line_(std::move(line)) {}
+  bool running() override { return !child_->reap(); }
+  void signal(int sig) override { child_->signal(sig); }
+  bool wait_for_exit(Time timeout) override { return child_->wait_for_exit(timeout); }
+  Time started() const override { return child_->started(); }
+  Time ended() const override { return child_->ended(); }
+  int exit_code() const override { return child_->exit_code(); }
+  const std::string& first_line() const override { return line_; }
+
+ private:
+  std::unique_ptr<ChildProcess> child_;
+  std::string line_;
+};
+
+class LocalHost final : public Host {
+ public:
+  LocalHost(std::string root, std::string binary) : root_(std::move(root)), binary_(std::move(binary)) {}
+  const std::string& name() const override { return name_; }
+  const std::string& address() const override { return address_; }
+  Time offset() const override { return 0; }
+  Time rtt() const override { return 0; }
+  void prepare(const std::string& run) override {
+    std::filesystem::remove_all(root_ / run);
+    std::filesystem::create_directories(root_ / run);
+  }
+  std::string put(const std::string& run, const std::string& name, const std::string& content) override {
+    std::ofstream(root_ / run / name) << content;
+    return path(run, name);
+  }
+  std::string path(const std::string& run, const std::string& name) const override { return (root_ / run / name).string(); }
+  std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args, const std::string& log,
+                                 bool first_line) override {
+    std::vector<std::string> argv = {binary_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, first_line);
+    std::string line = first_line ? child->read_line(10 * kSecond) : std::string();
+    return std::make_unique<LocalProcess>(std::move(child), std::move(line));
+  }
+  std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) override {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const auto& entry : std::filesystem::directory_iterator(root_ / run)) {
+      const std::string file = entry.path().filename().string();
+      if (!file.ends_with(suffix)) continue;
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      files.emplace_back(file, text.str());
+    }
+    return files;
+  }
+
+ private:
+  std::filesystem::path root_;
+  std::string binary_;
+  std::string name_ = "local";
+  std::string address_ = "127.0.0.1";
+};
+
+class AgentHost;
+
+class AgentProcess final : public Process {
+ public:
+  AgentProcess(AgentHost& host, std::uint64_t id, Time started, std::string line)
+      : host_(host), id_(id), started_(started), line_(std::move(line)) {}
+  bool running() override;
+  void signal(int sig) override;
+  bool wait_for_exit(Time timeout) override {
+    const Time deadline = monotonic_now() + timeout;
+    while (running()) {
+      if (monotonic_now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+  Time started() const override { return started_; }
+  Time ended() const override { return ended_; }
+  int exit_code() const override { return exit_code_; }
+  const std::string& first_line() const override { return line_; }
+
+ private:
+  AgentHost& host_;
+  std::uint64_t id_;
+  Time started_;
+  Time ended_ = 0;
+  int exit_code_ = 0;
+  bool exited_ = false;
+  std::string line_;
+};
+
+class AgentHost final : public Host {
+ public:
+  AgentHost(std::string name, const std::string& host, std::uint16_t port)
+      : name_(std::move(name)), address_(host), socket_(JsonLineSocket::connect(host, port)) {
+    socket_.call({{"op", "hello"}});
+    // Cristian's algorithm: the fastest of several round trips bounds the offset's error by half its RTT.
+    rtt_ = kNever;
+    for (int i = 0; i < 8; ++i) {
+      const Time before = monotonic_now();
+      const Time remote = socket_.call({{"op", "clock"}})["now"].get<Time>();
+      const Time after = monotonic_now();
+      if (after - before < rtt_) {
+        rtt_ = after - before;
+        offset_ = before + (after - before) / 2 - remote;
+      }
+    }
+  }
+  const std::string& name() const override { return name_; }
+  const std::string& address() const override { return address_; }
+  Time offset() const override { return offset_; }
+  Time rtt() const override { return rtt_; }
+  void prepare(const std::string& run) override { socket_.call({{"op", "prepare"}, {"run", run}}); }
+  std::string put(const std::string& run, const std::string& name, const std::string& content) override {
+    return socket_.call({{"op", "put"}, {"run", run}, {"name", name}, {"content", content}})["path"];
+  }
+  std::string path(const std::string& run, const std::string& name) const override {
+    return work_dir() + "/" + run + "/" + name;
+  }
+  std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args, const std::string& log,
+                                 bool first_line) override {
+    const nlohmann::json reply = socket_.call(
+        {{"op", "spawn"}, {"run", run}, {"args", args}, {"log", log}, {"first_line", first_line}}, 30 * kSecond);
+    return std::make_unique<AgentProcess>(*this, reply["id"].get<std::uint64_t>(), reply["started"].get<Time>() + offset_,
+                                          reply.value("line", std::string()));
+  }
+  std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) override {
+    const nlohmann::json reply = socket_.call({{"op", "fetch"}, {"run", run}, {"suffix", suffix}}, 120 * kSecond);
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const auto& [file, content] : reply["files"].items()) files.emplace_back(file, content.get<std::string>());
+    return files;
+  }
+  nlohmann::json call(const nlohmann::json& request) { return socket_.call(request); }
+
+ private:
+  std::string work_dir() const {
+    if (work_dir_.empty()) work_dir_ = const_cast<JsonLineSocket&>(socket_).call({{"op", "hello"}})["work_dir"];
+    return work_dir_;
+  }
+  std::string name_;
+  std::string address_;
+  JsonLineSocket socket_;
+  Time offset_ = 0;
+  Time rtt_ = 0;
+  mutable std::string work_dir_;
+};
+
+bool AgentProcess::running() {
+  if (exited_) return false;
+  const nlohmann::json reply = host_.call({{"op", "status"}, {"id", id_}});
+  if (reply["running"].get<bool>()) return true;
+  exited_ = true;
+  exit_code_ = reply["exit_code"].get<int>();
+  ended_ = reply["ended"].get<Time>() + host_.offset();
+  return false;
+}
+
+void AgentProcess::signal(int sig) {
+  if (!exited_) host_.call({{"op", "signal"}, {"id", id_}, {"signal", sig}});
+}
+
+}  // namespace
+
+std::unique_ptr<Host> make_local_host(std::string root, std::string binary) {
+  return std::make_unique<LocalHost>(std::move(root), std::move(binary));
+}
+
+std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port) {
+  return std::make_unique<AgentHost>(std::move(name), host, port);
+}
+
+}  // namespace qlab::live

@@ -1,0 +1,55 @@
+#pragma once
+// Where the live coordinator runs its processes: this machine (LocalHost) or a `qlab agent` on another host
+// (AgentHost). Times crossing this interface are in the coordinator's clock: a host measures its clock
+// offset when it connects (the midpoint of the fastest of several round trips), and converts.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/time.hpp"
+#include "live/json_lines.hpp"
+
+namespace qlab::live {
+
+class Process {
+ public:
+  virtual ~Process() = default;
+  virtual bool running() = 0;  // polls (reaps an exited process)
+  virtual void signal(int sig) = 0;
+  virtual bool wait_for_exit(Time timeout) = 0;
+  virtual Time started() const = 0;  // coordinator clock
+  virtual Time ended() const = 0;    // coordinator clock; valid once !running()
+  virtual int exit_code() const = 0;
+  virtual const std::string& first_line() const = 0;  // stdout's first line, when spawn asked for it
+};
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  virtual const std::string& name() const = 0;
+  // The address the host's services (the broker) listen on and clients dial.
+  virtual const std::string& address() const = 0;
+  // Coordinator clock - host clock (0 for this machine).
+  virtual Time offset() const = 0;
+  virtual Time rtt() const = 0;  // of the offset measurement
+  // A fresh folder `run` on the host for one repetition.
+  virtual void prepare(const std::string& run) = 0;
+  // Writes `content` as `run/name` on the host; returns its path there.
+  virtual std::string put(const std::string& run, const std::string& name, const std::string& content) = 0;
+  // The path of `run/name` on the host (for arguments).
+  virtual std::string path(const std::string& run, const std::string& name) const = 0;
+  // Starts `qlab ARGS...` with stderr (and stdout unless `first_line`) in `run/log`. With `first_line`, waits
+  // (10 s at most) for the first stdout line.
+  virtual std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args,
+                                         const std::string& log, bool first_line) = 0;
+  // (name, content) of the files in `run` whose names end with `suffix`.
+  virtual std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) = 0;
+};
+
+// This machine; folders under `root`; `qlab` is `binary`.
+std::unique_ptr<Host> make_local_host(std::string root, std::string binary);
+// A `qlab agent` at host:port.
+std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port);
+
+}  // namespace qlab::live
