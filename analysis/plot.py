@@ -77,6 +77,7 @@ def plot_runs(runs, out_dir):
     ps = _modules()[3]
     series = sorted(zip(qr.label_runs(runs), runs), key=lambda s: ps.design_rank(s[0]))
     labels = [label for label, _ in series]
+    ps.register_designs(labels)
     runs = [run for _, run in series]
     scenarios = list(dict.fromkeys(r.scenario for r in runs))
     context = ", ".join(scenarios) + " \u2014 " + " vs ".join(labels)
@@ -136,6 +137,7 @@ def suite_summary_table(run):
 def plot_suite(suite, out_dir):
     plot_bars, _, _, ps, plot_sweep, _, report = _modules()
     sections = []
+    ps.register_designs([p.label for run in suite.runs for p in run.points])
     for run in suite.runs:
         prefix = ps.slug(run.name) + "-"
         x_path = run.x_path()

@@ -39,11 +39,46 @@ def design_base(label):
 
 
 def design_colour(label):
-    """The design's colour; unknown designs get a spare colour chosen by a stable hash of the name."""
+    """The design's colour; unknown designs get a spare colour chosen by a stable hash of the name.
+    Variants of one design ('replicated/3/leader', 'replicated/3/all') are shades of the design's colour,
+    darker or lighter by a stable hash of the variant, so they stay apart yet recognisably one design."""
     base = design_base(label)
-    if base in DESIGN_COLOURS:
-        return DESIGN_COLOURS[base]
-    return _SPARE_COLOURS[zlib.crc32(base.encode()) % len(_SPARE_COLOURS)]
+    colour = DESIGN_COLOURS.get(base) or _SPARE_COLOURS[zlib.crc32(base.encode()) % len(_SPARE_COLOURS)]
+    variant = label.split(" (")[0]
+    if variant == base or variant in DESIGN_COLOURS:
+        return colour
+    shade = _variant_shades.get(variant)
+    if shade is None:
+        shade = _VARIANT_SHADES[zlib.crc32(variant.encode()) % len(_VARIANT_SHADES)]
+    return _shade(colour, shade)
+
+
+_VARIANT_SHADES = [-0.45, 0.4, -0.2, 0.6, 0.15, -0.65]
+_variant_shades = {}
+
+
+def register_designs(labels):
+    """Gives the variants of each design among `labels` distinct shades, in order of appearance, for
+    every figure drawn afterwards (a report calls this once with all its labels)."""
+    per_design = {}
+    for label in labels:
+        variant = label.split(" (")[0]
+        base = design_base(variant)
+        if variant != base and variant not in DESIGN_COLOURS:
+            per_design.setdefault(base, [])
+            if variant not in per_design[base]:
+                per_design[base].append(variant)
+    for variants in per_design.values():
+        for i, variant in enumerate(variants):
+            _variant_shades[variant] = _VARIANT_SHADES[i % len(_VARIANT_SHADES)]
+
+
+def _shade(colour, amount):
+    """`colour` ('#rrggbb') mixed towards white (amount > 0) or black (amount < 0)."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    target = 255 if amount > 0 else 0
+    mixed = [round(c + (target - c) * abs(amount)) for c in rgb]
+    return "#%02x%02x%02x" % tuple(mixed)
 
 
 def design_rank(label):
@@ -64,7 +99,19 @@ METRICS = {
     "duplicates": ("duplicate processings", "count"),
     "dead_lettered": ("dead-lettered messages", "count"),
     "lost": ("lost messages", "count"),
-    "lost_consumer_crash": ("messages lost in crashes", "count"),
+    "lost_consumer_crash": ("messages lost in consumer crashes", "count"),
+    "lost_broker_crash": ("messages lost in broker crashes", "count"),
+    "lost_network": ("messages lost on the network", "count"),
+    "lost_confirmed": ("confirmed messages lost", "count"),
+    "refused_publishes": ("publishes refused", "count"),
+    "lost_unconfirmed_publish": ("unconfirmed publishes lost", "count"),
+    "lost_network_publish": ("publishes dropped", "count"),
+    "publish_latency_mean": ("mean publish latency", "time"),
+    "publish_latency_p99": ("p99 publish latency", "time"),
+    "unavailable_seconds": ("time unavailable", "time"),
+    "recovery_time": ("recovery time", "time"),
+    "warmup": ("warm-up", "time"),
+    "faults": ("fault occurrences", "count"),
     "stale_acks": ("stale acks", "count"),
     "remaining": ("messages remaining", "count"),
     "latency_mean": ("mean latency", "time"),

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -61,18 +62,33 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 // Design labels: queue.design, except where a run sweeps whole `queue` maps naming one design more than once
-// (preassigned with round_robin and with random): those variants get their other values appended,
-// preassigned/round_robin and preassigned/random.
+// (preassigned with round_robin and with random): those variants get the values that tell them apart
+// appended: preassigned/round_robin, replicated/replicas=3/leader. A word stands alone; a number or
+// duration is shown with its key.
 void label_designs(std::vector<SuitePoint>& points) {
-  std::map<std::string, std::set<std::string>> variants;  // design -> distinct swept queue maps
-  for (const SuitePoint& point : points) variants[point.scenario.queue.design].insert(point.param("queue"));
+  std::map<std::string, std::map<std::string, std::set<std::string>>> values;  // design -> key -> values
+  std::map<std::string, std::set<std::string>> variants;                      // design -> swept queue maps
+  for (const SuitePoint& point : points) {
+    variants[point.scenario.queue.design].insert(point.param("queue"));
+    const YAML::Node queue = YAML::Load(point.param("queue"));
+    if (!queue.IsMap()) continue;
+    for (const auto& entry : queue) values[point.scenario.queue.design][entry.first.Scalar()].insert(yaml_text(entry.second));
+  }
+  static const std::regex word("[A-Za-z_]+");
   for (SuitePoint& point : points) {
-    point.design = point.scenario.queue.design;
-    if (variants[point.design].size() < 2) continue;
+    const std::string& design = point.scenario.queue.design;
+    point.design = design;
+    if (variants[design].size() < 2) continue;
     const YAML::Node queue = YAML::Load(point.param("queue"));
     if (!queue.IsMap()) continue;
     for (const auto& entry : queue) {
-      if (entry.first.Scalar() != "design") point.design += "/" + yaml_text(entry.second);
+      const std::string key = entry.first.Scalar();
+      const std::string value = yaml_text(entry.second);
+      bool differs = values[design][key].size() > 1;
+      // A key only some variants set also tells them apart.
+      for (const std::string& other : variants[design]) differs |= other.find(key + ":") == std::string::npos;
+      if (key == "design" || !differs) continue;
+      point.design += "/" + (std::regex_match(value, word) ? value : key + "=" + value);
     }
   }
 }

@@ -1,4 +1,6 @@
 // The bundled suite loads, and has the shape its figures rely on. (Running it is left to `qlab suite`.)
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -32,12 +34,19 @@ TEST(SeedSuite, LoadsWithAFigureForEveryRun) {
   EXPECT_EQ(suite.name, "seed");
   for (const SuiteRun& run : suite.runs) {
     EXPECT_TRUE(run.plot.is_object()) << run.name;
-    EXPECT_TRUE(run.plot.contains("x") && run.plot.contains("metrics")) << run.name;
+    EXPECT_TRUE(run.plot.contains("metrics")) << run.name;
+    // A run that sweeps more than the design plots against that parameter; one that only compares designs
+    // is drawn as bars.
+    const bool sweeps_more = std::any_of(run.swept_paths.begin(), run.swept_paths.end(),
+                                         [](const std::string& path) { return path != "queue" && path != "queue.design"; });
+    EXPECT_EQ(run.plot.contains("x"), sweeps_more) << run.name;
   }
   EXPECT_EQ(designs(run_named(suite, "heterogeneity")),
             (std::set<std::string>{"pull", "preassigned/round_robin", "preassigned/random"}));
   EXPECT_EQ(run_named(suite, "heterogeneity").points.size(), 12u);
   EXPECT_EQ(designs(run_named(suite, "load")), (std::set<std::string>{"pull", "preassigned"}));
+  EXPECT_EQ(designs(run_named(suite, "replication")),
+            (std::set<std::string>{"replicated/replicas=1", "replicated/replicas=3/leader", "replicated/replicas=3/all"}));
   EXPECT_EQ(designs(run_named(suite, "crashes")), (std::set<std::string>{"visibility_timeout", "pull"}));
   EXPECT_EQ(designs(run_named(suite, "backlog-drain")).size(), 3u);
   EXPECT_EQ(run_named(suite, "vt-tradeoff").points.size(), 7u);
