@@ -19,6 +19,7 @@
 #include "live/agent.hpp"
 #include "live/client.hpp"
 #include "live/comparison.hpp"
+#include "live/fault_proxy.hpp"
 #include "live/live_run.hpp"
 #include "live/live_worker.hpp"
 #include "live/scenario_scaling.hpp"
@@ -435,6 +436,23 @@ void add_live_commands(CLI::App& app) {
   compare->add_option("--metrics", compare_args->metrics, "only these metrics (comma-separated)")->delimiter(',');
   compare->add_option("--out", compare_args->out, "also write the comparison as JSON to this file");
   compare->callback([compare_args] { run_compare(*compare_args); });
+
+  auto proxy_config = std::make_shared<live::FaultProxyConfig>();
+  auto proxy_upstream = std::make_shared<std::string>();
+  auto* proxy = app.add_subcommand("fault-proxy", "A network-fault proxy in front of one client (internal)");
+  proxy->group("");
+  proxy->add_option("--listen", proxy_config->address);
+  proxy->add_option("--upstream", *proxy_upstream)->required();
+  proxy->add_option("--seed", proxy_config->seed);
+  proxy->callback([proxy_config, proxy_upstream] {
+    live::FaultProxyConfig config = *proxy_config;
+    std::tie(config.upstream_host, config.upstream_port) = live::split_host_port(*proxy_upstream);
+    config.on_listening = [address = config.address](std::uint16_t port, std::uint16_t control) {
+      std::printf("listening on %s:%u control %u\n", address.c_str(), port, control);
+      std::fflush(stdout);
+    };
+    live::run_fault_proxy(config);
+  });
 
   auto worker_args = std::make_shared<WorkerArguments>();
   auto* worker = app.add_subcommand("live-worker", "A producer or consumer process of `qlab live` (internal)");

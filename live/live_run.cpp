@@ -24,6 +24,8 @@
 #include "live/child_process.hpp"
 #include "live/client.hpp"
 #include "live/live_results.hpp"
+#include "live/fault_proxy.hpp"
+#include "live/json_lines.hpp"
 #include "live/live_worker.hpp"
 #include "live/process_host.hpp"
 #include "live/scenario_scaling.hpp"
@@ -56,17 +58,19 @@ struct Step {
   bool operator>(const Step& other) const { return at > other.at; }
 };
 
-std::vector<std::size_t> resolve_consumers(const Scenario& s, const FaultTarget& target, RandomStream& rng) {
+// The members a fault target names, as flat indices over the groups (`counts` members each).
+std::vector<std::size_t> resolve_members(const std::vector<std::uint32_t>& counts, const FaultTarget& target,
+                                         RandomStream& rng) {
   std::vector<std::size_t> first_of_group;
   std::size_t total = 0;
-  for (const ConsumerGroup& g : s.consumers) {
+  for (std::uint32_t count : counts) {
     first_of_group.push_back(total);
-    total += g.count;
+    total += count;
   }
   std::vector<std::size_t> out;
   switch (target.kind) {
     case FaultTarget::Kind::group:
-      for (std::uint32_t i = 0; i < s.consumers[target.group].count; ++i) out.push_back(first_of_group[target.group] + i);
+      for (std::uint32_t i = 0; i < counts[target.group]; ++i) out.push_back(first_of_group[target.group] + i);
       break;
     case FaultTarget::Kind::member:
       out.push_back(first_of_group[target.group] + target.first);
@@ -82,6 +86,19 @@ std::vector<std::size_t> resolve_consumers(const Scenario& s, const FaultTarget&
   }
   return out;
 }
+
+std::vector<std::uint32_t> counts_of(const auto& groups) {
+  std::vector<std::uint32_t> counts;
+  for (const auto& g : groups) counts.push_back(g.count);
+  return counts;
+}
+
+// A client's fault proxy (network faults): the address its worker dials, and the proxy's control line.
+struct ClientProxy {
+  std::unique_ptr<Process> process;
+  std::optional<JsonLineSocket> control;
+  std::string connect;
+};
 
 std::string format_seconds(Time t) {
   char text[32];
@@ -158,8 +175,32 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     common.push_back("--set");
     common.push_back(set);
   }
-  common.insert(common.end(), {"--time-scale", std::to_string(o.time_scale), "--seed", std::to_string(seed),
-                               "--connect", host + ":" + std::to_string(port)});
+  common.insert(common.end(), {"--time-scale", std::to_string(o.time_scale), "--seed", std::to_string(seed)});
+
+  // Network faults need a fault proxy in front of every client, on the client's host.
+  const bool network_faults = std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) {
+    return f.action == FaultAction::partition || f.action == FaultAction::delay;
+  });
+  const auto make_proxy = [&](Host* h, const std::string& name) {
+    ClientProxy proxy;
+    if (!network_faults) {
+      proxy.connect = host + ":" + std::to_string(port);
+      return proxy;
+    }
+    proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", host + ":" + std::to_string(port),
+                                   "--seed", std::to_string(seed)}, "proxy-" + name + ".log", true);
+    // "listening on ADDR:PORT control CPORT"
+    const std::string& line = proxy.process->first_line();
+    const std::size_t control_at = line.find(" control ");
+    if (line.rfind("listening on ", 0) != 0 || control_at == std::string::npos) {
+      throw std::runtime_error("the fault proxy of " + name + " did not start");
+    }
+    proxy.connect = line.substr(13, control_at - 13);
+    proxy.control.emplace(JsonLineSocket::connect(h->address(), static_cast<std::uint16_t>(std::stoul(line.substr(control_at + 9)))));
+    return proxy;
+  };
+  std::vector<ClientProxy> consumer_proxies;
+  std::vector<ClientProxy> producer_proxies;
 
   std::vector<ConsumerProcess> consumers;
   for (std::size_t g = 0; g < s.consumers.size(); ++g) {
@@ -167,10 +208,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       consumers.push_back({g, i, s.consumers[g].name + "[" + std::to_string(i) + "]", 0, nullptr, false, {}});
     }
   }
+  for (const ConsumerProcess& c : consumers) consumer_proxies.push_back(make_proxy(placement.consumers[c.group], c.name));
   const auto start_consumer = [&](ConsumerProcess& c) {
     Host* h = placement.consumers[c.group];
     std::vector<std::string> argv = {"live-worker", "consumer", "--scenario", scenario_path[h]};
     argv.insert(argv.end(), common.begin(), common.end());
+    argv.insert(argv.end(), {"--connect", consumer_proxies[static_cast<std::size_t>(&c - consumers.data())].connect});
     argv.insert(argv.end(), {"--group", std::to_string(c.group), "--index", std::to_string(c.index), "--incarnation",
                              std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv")});
     c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false);
@@ -190,8 +233,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     Host* h = placement.producers[g];
     for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
       const std::string name = s.producers[g].name + "[" + std::to_string(i) + "]";
+      producer_proxies.push_back(make_proxy(h, name));
       std::vector<std::string> argv = {"live-worker", "producer", "--scenario", scenario_path[h]};
       argv.insert(argv.end(), common.begin(), common.end());
+      argv.insert(argv.end(), {"--connect", producer_proxies.back().connect});
       // Time 0 in the producer host's own clock.
       argv.insert(argv.end(), {"--group", std::to_string(g), "--index", std::to_string(i), "--start",
                                std::to_string(start - h->offset()), "--records", h->path(run, "producer-" + name + ".csv")});
@@ -221,6 +266,38 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   };
   std::make_heap(steps.begin(), steps.end(), std::greater<>());
   const Time stop_faults = s.duration ? start + *s.duration : kNever;
+  std::vector<std::string> producer_names;
+  for (const ProducerGroup& g : s.producers) {
+    for (std::uint32_t i = 0; i < g.count; ++i) producer_names.push_back(g.name + "[" + std::to_string(i) + "]");
+  }
+  // Partition / delay: orders to the fault proxies of the clients concerned.
+  const auto apply_network_fault = [&](std::size_t f, Time now) {
+    const FaultSpec& fault = s.faults[f];
+    nlohmann::json order = {{"op", fault.action == FaultAction::partition ? "partition" : "delay"},
+                            {"duration_ns", fault.duration}};
+    bool on_producers = fault.target.producers;
+    if (fault.action == FaultAction::delay) {
+      on_producers = fault.hop == Hop::producer_to_broker;
+      order["up"] = fault.hop != Hop::broker_to_consumer;
+      order["down"] = fault.hop == Hop::broker_to_consumer;
+      order["extra"] = distribution_to_wire(fault.extra);
+    }
+    std::vector<std::size_t> members;
+    if (fault.all_clients) {
+      const std::size_t n = on_producers ? producer_proxies.size() : consumer_proxies.size();
+      for (std::size_t i = 0; i < n; ++i) members.push_back(i);
+    } else {
+      members = resolve_members(on_producers ? counts_of(s.producers) : counts_of(s.consumers), fault.target, fault_rngs[f]);
+    }
+    for (std::size_t m : members) {
+      ClientProxy& proxy = on_producers ? producer_proxies.at(m) : consumer_proxies.at(m);
+      proxy.control->call(order);
+      const std::string& name = on_producers ? producer_names.at(m) : consumers.at(m).name;
+      windows.push_back({fault_action_name(fault.action), name, now, now + fault.duration});
+    }
+    log(std::string("fault: ") + fault_action_name(fault.action) + " " + fault.target.text + " at " +
+        format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+  };
 
   const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
   bool producers_done = false;
@@ -242,7 +319,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
             break;
           }
-          for (std::size_t c : resolve_consumers(s, fault.target, fault_rngs[step.fault])) {
+          if (fault.action == FaultAction::partition || fault.action == FaultAction::delay) {
+            apply_network_fault(step.fault, now);
+            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
+            break;
+          }
+          for (std::size_t c : resolve_members(counts_of(s.consumers), fault.target, fault_rngs[step.fault])) {
             schedule({step.at, fault.action == FaultAction::crash ? Step::crash : Step::stall, c, step.fault});
           }
           if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
@@ -431,9 +513,11 @@ void check_live_support(const Scenario& scenario) {
       }
       continue;
     }
+    if (f.action == FaultAction::partition || f.action == FaultAction::delay) continue;  // the fault proxies
     if (f.action != FaultAction::crash && f.action != FaultAction::stall) {
       throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
-                                  "' is not supported by live mode yet (crash, stall and broker_crash are)");
+                                  "' is not supported by live mode yet (crash, stall, broker_crash, partition and "
+                                  "delay are)");
     }
     const auto kind = f.target.kind;
     if (f.target.producers || kind == FaultTarget::Kind::broker || kind == FaultTarget::Kind::leader) {

@@ -124,6 +124,34 @@ class LiveLocal(unittest.TestCase):
         self.assertEqual(window["action"], "broker_crash")
         self.assertAlmostEqual(float(window["end"]) - float(window["start"]), 0.3, delta=0.2)
 
+    def test_partition_and_delay_through_the_fault_proxies(self):
+        # w1 is cut off for 1 s (> the 300 ms visibility timeout): its messages go to w2, its late acks are
+        # stale, its processing counts as duplicates. Publishes are delayed 50 ms for 300 ms.
+        scenario = """
+name: live-net
+seed: 11
+duration: 3s
+queue: {design: visibility_timeout, visibility_timeout: 300ms}
+producers: [{name: p, rate: 200/s}]
+consumers:
+  - {name: w1, count: 2, service: {dist: exponential, mean: 5ms}, prefetch: 4}
+  - {name: w2, count: 2, service: {dist: exponential, mean: 5ms}, prefetch: 4}
+faults:
+  - {at: 1s, action: partition, target: w1, duration: 1s}
+  - {at: 500ms, action: delay, hop: "producer->broker", extra: 50ms, duration: 300ms}
+"""
+        summary, out, done = run_live(scenario)
+        m = metrics(summary)
+        self.assert_conservation(m)
+        self.assertEqual(m["lost"], 0)
+        self.assertEqual(m["unique_processed"], m["published"])
+        self.assertGreater(m["redeliveries"], 0)
+        self.assertGreater(m["duplicates"], 0)
+        self.assertGreaterEqual(m["publish_latency_p99"], 0.045)
+        with open(os.path.join(out, "faults.csv")) as f:
+            actions = sorted(row["action"] for row in csv.DictReader(f))
+        self.assertEqual(actions, ["delay", "partition", "partition"])
+
     def test_time_scale_reports_in_scenario_time(self):
         # 200 messages at once to 2 consumers of constant 1 s service, run 200x faster: makespan ~100 s.
         scenario = """
