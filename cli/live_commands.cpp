@@ -279,6 +279,7 @@ struct WorkerArguments {
   std::uint32_t incarnation = 0;
   std::int64_t start = 0;
   std::string records;
+  std::string slow_file;
 };
 
 void run_worker(const WorkerArguments& args) {
@@ -291,7 +292,8 @@ void run_worker(const WorkerArguments& args) {
     code = live::run_producer(scenario, live::ProducerTask{args.group, args.index, args.seed, args.start, target, args.records});
   } else {
     code = live::run_consumer(scenario,
-                              live::ConsumerTask{args.group, args.index, args.incarnation, args.seed, target, args.records});
+                              live::ConsumerTask{args.group, args.index, args.incarnation, args.seed, target, args.records,
+                                                 args.slow_file});
   }
   if (code != 0) throw ExitCode{code};
 }
@@ -469,6 +471,7 @@ void add_live_commands(CLI::App& app) {
   worker->add_option("--incarnation", worker_args->incarnation);
   worker->add_option("--start", worker_args->start);
   worker->add_option("--records", worker_args->records)->required();
+  worker->add_option("--slow-file", worker_args->slow_file);
   worker->callback([worker_args] { run_worker(*worker_args); });
 }
 

@@ -52,7 +52,7 @@ struct ConsumerProcess {
 // A scheduled fault step, in steady-clock time.
 struct Step {
   Time at = 0;
-  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart } kind = crash;
+  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart, slow, unslow } kind = crash;
   std::size_t consumer = 0;  // crash/restart/stall/resume
   std::size_t fault = 0;     // index into scenario.faults (crash/stall origin, recur)
   bool operator>(const Step& other) const { return at > other.at; }
@@ -215,7 +215,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     argv.insert(argv.end(), common.begin(), common.end());
     argv.insert(argv.end(), {"--connect", consumer_proxies[static_cast<std::size_t>(&c - consumers.data())].connect});
     argv.insert(argv.end(), {"--group", std::to_string(c.group), "--index", std::to_string(c.index), "--incarnation",
-                             std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv")});
+                             std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv"),
+                             "--slow-file", h->path(run, "slow-" + c.name)});
     c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false);
     c.stopped = false;
   };
@@ -325,7 +326,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             break;
           }
           for (std::size_t c : resolve_members(counts_of(s.consumers), fault.target, fault_rngs[step.fault])) {
-            schedule({step.at, fault.action == FaultAction::crash ? Step::crash : Step::stall, c, step.fault});
+            const Step::Kind kind = fault.action == FaultAction::crash   ? Step::crash
+                                    : fault.action == FaultAction::stall ? Step::stall
+                                                                         : Step::slow;
+            schedule({step.at, kind, c, step.fault});
           }
           if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
           break;
@@ -367,6 +371,20 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           open_window[step.consumer] = windows.size() - 1;
           log("fault: stall " + c.name + " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
           schedule({now + fault.duration, Step::resume, step.consumer, step.fault});
+          break;
+        }
+        case Step::slow:
+        case Step::unslow: {
+          ConsumerProcess& c = consumers[step.consumer];
+          const double factor = step.kind == Step::slow ? fault.factor : 1.0;
+          placement.consumers[c.group]->put(run, "slow-" + c.name, std::to_string(factor) + "\n");
+          if (c.process && c.process->running()) c.process->signal(SIGUSR1);
+          if (step.kind == Step::slow) {
+            windows.push_back({"slow", c.name, now, now + fault.duration});
+            log("fault: slow " + c.name + " x" + std::to_string(factor) + " at " +
+                format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+            schedule({now + fault.duration, Step::unslow, step.consumer, step.fault});
+          }
           break;
         }
         case Step::broker_crash: {
@@ -514,10 +532,10 @@ void check_live_support(const Scenario& scenario) {
       continue;
     }
     if (f.action == FaultAction::partition || f.action == FaultAction::delay) continue;  // the fault proxies
-    if (f.action != FaultAction::crash && f.action != FaultAction::stall) {
+    if (f.action != FaultAction::crash && f.action != FaultAction::stall && f.action != FaultAction::slow) {
       throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
-                                  "' is not supported by live mode yet (crash, stall, broker_crash, partition and "
-                                  "delay are)");
+                                  "' is not supported by live mode yet (crash, stall, slow, broker_crash, partition "
+                                  "and delay are)");
     }
     const auto kind = f.target.kind;
     if (f.target.producers || kind == FaultTarget::Kind::broker || kind == FaultTarget::Kind::leader) {

@@ -20,8 +20,21 @@ namespace qlab::live {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reread_slow{true};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_slow_signal(int) { g_reread_slow.store(true); }
+
+// The factor in `path` (1 when the file is absent or unreadable).
+double read_slow_factor(const std::string& path) {
+  if (path.empty()) return 1;
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return 1;
+  double factor = 1;
+  if (std::fscanf(f, "%lf", &factor) != 1 || !(factor > 0)) factor = 1;
+  std::fclose(f);
+  return factor;
+}
 
 // Appends whole lines with one write(2) each, so a SIGKILL never leaves a half line behind.
 class RecordFile {
@@ -194,6 +207,8 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
 int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGUSR1, on_slow_signal);
+  double slow_factor = 1;
   const ConsumerGroup& group = scenario.consumers.at(task.group);
   const std::string name = member_name(group.name, task.index);
   RandomStream service_rng = RandomStream::derive(
@@ -230,7 +245,9 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
     const Deliver d = std::move(held.front());
     held.pop_front();
     const Time start = monotonic_now();
-    sleep_until(start + std::max<std::int64_t>(0, group.service.sample(service_rng)));
+    if (g_reread_slow.exchange(false)) slow_factor = read_slow_factor(task.slow_file);
+    const auto service = static_cast<double>(std::max<std::int64_t>(0, group.service.sample(service_rng)));
+    sleep_until(start + static_cast<Time>(service * slow_factor));
     const Time end = monotonic_now();
     records.line("C,%u,%llu,%llu,%llu\n", consumer, u(d.message_id), u(start), u(end));
     if (connection_lost) return;

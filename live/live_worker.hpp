@@ -42,6 +42,8 @@ struct ConsumerTask {
   std::uint64_t seed = 1;
   WorkerTarget broker;
   std::string records;
+  // The `slow` fault: on SIGUSR1 (and at start) the consumer reads a service-time factor from this file.
+  std::string slow_file;
 };
 
 // `scenario` is already time-scaled. Returns when every publish is confirmed (exit code).

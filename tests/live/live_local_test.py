@@ -152,6 +152,23 @@ faults:
             actions = sorted(row["action"] for row in csv.DictReader(f))
         self.assertEqual(actions, ["delay", "partition", "partition"])
 
+    def test_slow_multiplies_service_times_for_its_window(self):
+        # 40 messages/s of 2 ms work; for 1 s of the 3 s the consumer is 10x slower: busy ~0.16 + 0.8 s.
+        scenario = """
+name: live-slow
+duration: 3s
+queue: {design: visibility_timeout, visibility_timeout: 5s}
+producers: [{name: p, rate: 40/s, arrival: constant}]
+consumers: [{name: w, count: 1, service: 2ms}]
+faults:
+  - {at: 1s, action: slow, target: w, factor: 10, duration: 1s}
+"""
+        summary, out, _ = run_live(scenario)
+        self.assert_conservation(metrics(summary))
+        with open(os.path.join(out, "consumers.csv")) as f:
+            [row] = list(csv.DictReader(f))
+        self.assertAlmostEqual(float(row["busy_seconds"]), 0.96, delta=0.15)
+
     def test_time_scale_reports_in_scenario_time(self):
         # 200 messages at once to 2 consumers of constant 1 s service, run 200x faster: makespan ~100 s.
         scenario = """
