@@ -46,6 +46,21 @@ TEST(LiveResults, LatencyCountsFromTheIntendedSendTimeAndDuplicatesAreCounted) {
   EXPECT_EQ(r.consumers[1].processed, 1u);
 }
 
+TEST(LiveResults, AMessageAConsumerGotIsPublishedEvenWhenItsConfirmationWasLost) {
+  LiveRunFacts facts = facts_for_two_consumers();
+  const Time t0 = facts.start;
+  LiveRecords records;
+  records.publishes.push_back({0, t0, t0, -1, 0, false});  // the broker crashed before confirming both
+  records.publishes.push_back({1, t0, t0, -1, 0, false});
+  records.deliveries.push_back({0, 7, 1, t0, t0 + kMillisecond});  // ... but had delivered one of them
+  records.completions.push_back({0, 7, t0 + kMillisecond, t0 + 2 * kMillisecond});
+  const RunResult r = build_live_result(records, facts, 0, 1);
+  EXPECT_EQ(metric(r, "published"), 1);
+  EXPECT_EQ(metric(r, "unique_processed"), 1);
+  EXPECT_EQ(metric(r, "lost"), 0);
+  EXPECT_EQ(metric(r, "lost_unconfirmed_publish"), 1);
+}
+
 TEST(LiveResults, TimesAreScaledBackToScenarioTime) {
   LiveRunFacts facts = facts_for_two_consumers();
   facts.time_scale = 0.01;
