@@ -278,6 +278,7 @@ struct WorkerArguments {
   std::uint32_t index = 0;
   std::uint32_t incarnation = 0;
   std::int64_t start = 0;
+  std::int64_t resume_at = 0;
   std::string records;
   std::string slow_file;
 };
@@ -289,7 +290,8 @@ void run_worker(const WorkerArguments& args) {
   const live::WorkerTarget target{host, port, args.token};
   int code = 0;
   if (args.role == "producer") {
-    code = live::run_producer(scenario, live::ProducerTask{args.group, args.index, args.seed, args.start, target, args.records});
+    code = live::run_producer(
+        scenario, live::ProducerTask{args.group, args.index, args.seed, args.start, args.resume_at, target, args.records});
   } else {
     code = live::run_consumer(scenario,
                               live::ConsumerTask{args.group, args.index, args.incarnation, args.seed, target, args.records,
@@ -470,6 +472,7 @@ void add_live_commands(CLI::App& app) {
   worker->add_option("--index", worker_args->index);
   worker->add_option("--incarnation", worker_args->incarnation);
   worker->add_option("--start", worker_args->start);
+  worker->add_option("--resume-at", worker_args->resume_at);
   worker->add_option("--records", worker_args->records)->required();
   worker->add_option("--slow-file", worker_args->slow_file);
   worker->callback([worker_args] { run_worker(*worker_args); });

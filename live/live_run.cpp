@@ -52,9 +52,11 @@ struct ConsumerProcess {
 // A scheduled fault step, in steady-clock time.
 struct Step {
   Time at = 0;
-  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart, slow, unslow } kind = crash;
-  std::size_t consumer = 0;  // crash/restart/stall/resume
+  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart, slow, unslow, producer_crash,
+              producer_restart } kind = crash;
+  std::size_t consumer = 0;  // crash/restart/stall/resume/slow/unslow
   std::size_t fault = 0;     // index into scenario.faults (crash/stall origin, recur)
+  std::size_t producer = 0;  // producer_crash/producer_restart
   bool operator>(const Step& other) const { return at > other.at; }
 };
 
@@ -229,21 +231,37 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   const Time start = monotonic_now() + 50 * kMillisecond;
   for (ConsumerProcess& c : consumers) c.alive.push_back({c.process->started(), kNever});
-  std::vector<std::unique_ptr<Process>> producers;
+  struct ProducerProcess {
+    std::size_t group = 0;
+    std::uint32_t index = 0;
+    std::string name;
+    std::uint32_t incarnation = 0;
+    bool crashed = false;  // killed by a fault (its exit code is ours, not a failure)
+    std::unique_ptr<Process> process;
+  };
+  std::vector<ProducerProcess> producers;
+  // A restarted producer (incarnation > 0) resumes its arrival process at `resume_at` (scenario ns) and
+  // records into its own file.
+  const auto start_producer = [&](ProducerProcess& p, Time resume_at) {
+    Host* h = placement.producers[p.group];
+    const std::string file = "producer-" + p.name + (p.incarnation > 0 ? "." + std::to_string(p.incarnation) : "");
+    std::vector<std::string> argv = {"live-worker", "producer", "--scenario", scenario_path[h]};
+    argv.insert(argv.end(), common.begin(), common.end());
+    argv.insert(argv.end(), {"--connect", producer_proxies[static_cast<std::size_t>(&p - producers.data())].connect});
+    // Time 0 in the producer host's own clock.
+    argv.insert(argv.end(), {"--group", std::to_string(p.group), "--index", std::to_string(p.index), "--start",
+                             std::to_string(start - h->offset()), "--resume-at", std::to_string(resume_at),
+                             "--records", h->path(run, file + ".csv")});
+    p.process = h->spawn(run, argv, file + ".log", false);
+    p.crashed = false;
+  };
   for (std::size_t g = 0; g < s.producers.size(); ++g) {
-    Host* h = placement.producers[g];
     for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
-      const std::string name = s.producers[g].name + "[" + std::to_string(i) + "]";
-      producer_proxies.push_back(make_proxy(h, name));
-      std::vector<std::string> argv = {"live-worker", "producer", "--scenario", scenario_path[h]};
-      argv.insert(argv.end(), common.begin(), common.end());
-      argv.insert(argv.end(), {"--connect", producer_proxies.back().connect});
-      // Time 0 in the producer host's own clock.
-      argv.insert(argv.end(), {"--group", std::to_string(g), "--index", std::to_string(i), "--start",
-                               std::to_string(start - h->offset()), "--records", h->path(run, "producer-" + name + ".csv")});
-      producers.push_back(h->spawn(run, argv, "producer-" + name + ".log", false));
+      producers.push_back({g, i, s.producers[g].name + "[" + std::to_string(i) + "]", 0, false, nullptr});
+      producer_proxies.push_back(make_proxy(placement.producers[g], producers.back().name));
     }
   }
+  for (ProducerProcess& p : producers) start_producer(p, 0);
   log("repetition " + std::to_string(repetition) + ": broker on " + host + ":" + std::to_string(port) + ", " +
       std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
       " producer processes; records in " + dir.string());
@@ -315,6 +333,15 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         case Step::recur: {
           if (fault.until && step.at > start + *fault.until) break;
           if (step.at > stop_faults && !fault.at) break;
+          if (fault.action == FaultAction::producer_crash) {
+            for (std::size_t m : resolve_members(counts_of(s.producers), fault.target, fault_rngs[step.fault])) {
+              Step crash{step.at, Step::producer_crash, 0, step.fault};
+              crash.producer = m;
+              schedule(crash);
+            }
+            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
+            break;
+          }
           if (fault.action == FaultAction::broker_crash) {
             schedule({step.at, Step::broker_crash, 0, step.fault});
             if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
@@ -387,6 +414,36 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           }
           break;
         }
+        case Step::producer_crash: {
+          ProducerProcess& p = producers.at(step.producer);
+          if (!p.process->running()) break;  // finished or already down
+          p.process->signal(SIGKILL);
+          p.process->wait_for_exit(5 * kSecond);
+          p.crashed = true;
+          windows.push_back({"producer_crash", p.name, now, kNever});
+          log("fault: producer_crash " + p.name + " at " +
+              format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+          if (fault.restart_after) {
+            Step restart{now + *fault.restart_after, Step::producer_restart, 0, step.fault};
+            restart.producer = step.producer;
+            schedule(restart);
+          } else {
+            windows.back().end = kNever;
+          }
+          break;
+        }
+        case Step::producer_restart: {
+          ProducerProcess& p = producers.at(step.producer);
+          ++p.incarnation;
+          start_producer(p, now - start);
+          for (auto it = windows.rbegin(); it != windows.rend(); ++it) {
+            if (it->action == "producer_crash" && it->target == p.name) {
+              it->end = now;
+              break;
+            }
+          }
+          break;
+        }
         case Step::broker_crash: {
           if (!broker->running()) break;
           try {
@@ -428,12 +485,16 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
     if (!producers_done) {
       producers_done = true;
-      for (auto& p : producers) {
-        if (p->running()) {
+      for (ProducerProcess& p : producers) {
+        if (p.process->running()) {
           producers_done = false;
-        } else if (p->exit_code() != 0) {
-          throw std::runtime_error("a producer failed (exit " + std::to_string(p->exit_code()) + "; see " + dir.string() + ")");
+        } else if (!p.crashed && p.process->exit_code() != 0) {
+          throw std::runtime_error("a producer failed (exit " + std::to_string(p.process->exit_code()) + "; see " +
+                                   dir.string() + ")");
         }
+      }
+      if (std::any_of(steps.begin(), steps.end(), [](const Step& st) { return st.kind == Step::producer_restart; })) {
+        producers_done = false;
       }
     }
     for (ConsumerProcess& c : consumers) {
@@ -463,9 +524,9 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   }
 
   // Stop: stalled consumers resume, every consumer finishes what it holds and exits, then the broker.
-  for (auto& p : producers) {
-    p->signal(SIGKILL);
-    p->wait_for_exit(5 * kSecond);
+  for (ProducerProcess& p : producers) {
+    p.process->signal(SIGKILL);
+    p.process->wait_for_exit(5 * kSecond);
   }
   for (ConsumerProcess& c : consumers) {
     if (c.stopped) c.process->signal(SIGCONT);
@@ -532,6 +593,7 @@ void check_live_support(const Scenario& scenario) {
       continue;
     }
     if (f.action == FaultAction::partition || f.action == FaultAction::delay) continue;  // the fault proxies
+    if (f.action == FaultAction::producer_crash) continue;
     if (f.action != FaultAction::crash && f.action != FaultAction::stall && f.action != FaultAction::slow) {
       throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
                                   "' is not supported by live mode yet (crash, stall, slow, broker_crash, partition "

@@ -137,6 +137,11 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     if (scenario.duration && next >= *scenario.duration) more = false;
   };
   plan_next();
+  while (more && next < task.resume_at) {  // what fell due while this producer was down is never published
+    ++sent;
+    if (left != UINT64_MAX) --left;
+    plan_next();
+  }
 
   std::uint64_t outstanding = 0;
   Time last_progress = monotonic_now();

@@ -31,6 +31,7 @@ struct ProducerTask {
   std::uint32_t index = 0;
   std::uint64_t seed = 1;  // the repetition's seed
   Time start = 0;          // monotonic_now() value of scenario time 0
+  Time resume_at = 0;      // a restarted producer: arrivals before this scenario time are skipped (it was down)
   WorkerTarget broker;
   std::string records;
 };

@@ -169,6 +169,24 @@ faults:
             [row] = list(csv.DictReader(f))
         self.assertAlmostEqual(float(row["busy_seconds"]), 0.96, delta=0.15)
 
+    def test_a_crashed_producer_restarts_and_publishes_nothing_while_down(self):
+        # Two constant-rate producers of 100/s for 3 s; p[0] is down for 0.5 s: about 300 + 250 messages.
+        scenario = """
+name: live-producer-crash
+duration: 3s
+queue: {design: visibility_timeout, visibility_timeout: 1s}
+producers: [{name: p, count: 2, rate: 100/s, arrival: constant}]
+consumers: [{name: w, count: 2, service: 2ms}]
+faults:
+  - {at: 1s, action: producer_crash, target: "p[0]", restart_after: 500ms}
+"""
+        summary, out, done = run_live(scenario)
+        m = metrics(summary)
+        self.assert_conservation(m)
+        self.assertEqual(m["lost"], 0)
+        self.assertAlmostEqual(m["published"] + m["lost_unconfirmed_publish"], 550, delta=15)
+        self.assertIn("fault: producer_crash p[0]", done.stderr)
+
     def test_time_scale_reports_in_scenario_time(self):
         # 200 messages at once to 2 consumers of constant 1 s service, run 200x faster: makespan ~100 s.
         scenario = """
