@@ -152,12 +152,7 @@ Frame Client::expect(FrameType type, Millis timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<Millis>(deadline - SteadyClock::now());
-    std::optional<Frame> frame;
-    try {
-      frame = read_frame(left.count() > 0 ? left : Millis(0));
-    } catch (const ClientError&) {
-      throw;
-    }
+    std::optional<Frame> frame = read_frame(left.count() > 0 ? left : Millis(0));
     if (!frame) fail(std::string("timed out waiting for ") + std::string(frame_type_name(type)));
     if (frame->header.type == type) return std::move(*frame);
     switch (frame->header.type) {
