@@ -44,7 +44,7 @@ void Histogram::record_n(std::int64_t value, std::uint64_t n) {
   if (count_ == 0 || value < min_) min_ = value;
   if (count_ == 0 || value > max_) max_ = value;
   count_ += n;
-  sum_ += static_cast<long double>(value) * static_cast<long double>(n);
+  sum_ += static_cast<Sum>(value) * n;
 }
 
 void Histogram::merge(const Histogram& other) {
@@ -56,7 +56,12 @@ void Histogram::merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
-double Histogram::mean() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_ / count_); }
+double Histogram::mean() const {
+  if (count_ == 0) return 0.0;
+  // Whole part exactly, then the remainder: keeps full double precision however large the sum.
+  const auto whole = static_cast<double>(sum_ / count_);
+  return whole + static_cast<double>(sum_ % count_) / static_cast<double>(count_);
+}
 
 std::int64_t Histogram::percentile(double q) const {
   if (count_ == 0) return 0;

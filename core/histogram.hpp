@@ -35,7 +35,8 @@ class Histogram {
   std::uint64_t count_ = 0;
   std::int64_t min_ = 0;
   std::int64_t max_ = 0;
-  long double sum_ = 0;
+  __extension__ typedef unsigned __int128 Sum;  // GCC/Clang built-in
+  Sum sum_ = 0;  // exact: 2^64 values of up to 2^63 ns cannot overflow it
 };
 
 }  // namespace qlab

@@ -26,10 +26,6 @@ MessageId MessageLedger::on_created(Time now) {
   return id;
 }
 
-void MessageLedger::note(MessageId id, Time now, const std::string& what) {
-  if (tracing(id)) trace_[id].history.push_back({now, what});
-}
-
 void MessageLedger::on_accepted(const Message& message, Time now) {
   flags_[message.id] |= kAccepted;
   ++published_;
@@ -108,12 +104,12 @@ void MessageLedger::lose(const Message& message, LossCause cause, Time now) {
   ++lost_;
   ++lost_by_cause_[static_cast<int>(cause)];
   if (flags & kConfirmed) ++lost_confirmed_;
-  note(message.id, now, std::string("lost:") + loss_cause_name(cause));
+  note(message.id, now, "lost:", loss_cause_name(cause));
 }
 
 void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause, Time now) {
   const std::uint8_t flags = flags_[message.id];
-  note(message.id, now, std::string("copy dropped:") + loss_cause_name(cause));
+  note(message.id, now, "copy dropped:", loss_cause_name(cause));
   if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end()) {
     if (--it->second > 0) return;  // another copy is still out there
     orphan_copies_.erase(it);
@@ -126,7 +122,7 @@ void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it
 
 void MessageLedger::on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now,
                                 const std::string& where) {
-  note(message.id, now, "released by the queue: " + where);
+  note(message.id, now, "released by the queue: ", where);
   if (flags_[message.id] & (kProcessed | kDeadLettered | kLost)) return;
   if (copies > 0) {
     orphan_copies_[message.id] = copies;

@@ -10,6 +10,7 @@
 // only when the last of them vanishes unprocessed.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -44,8 +45,11 @@ class MessageLedger {
   // consumers. Lost now when there are none.
   void on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now, const std::string& where);
   void on_stale_ack() { ++stale_acks_; }
-  // Adds a line to a traced message's history (faults that touched it, acks).
-  void note(MessageId id, Time now, const std::string& what);
+  // Adds `what` + `detail` to a traced message's history. Costs a branch when not tracing: callers pass
+  // pieces, never a string built in advance.
+  void note(MessageId id, Time now, std::string_view what, std::string_view detail = {}) {
+    if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
+  }
 
   bool finished(MessageId id) const { return (flags_[id] & (kProcessed | kDeadLettered | kLost)) != 0; }
   bool accepted(MessageId id) const { return (flags_[id] & kAccepted) != 0; }

@@ -17,6 +17,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       series_(scenario.metrics_interval) {
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
   design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
+  availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
@@ -163,7 +164,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
   }
 }
 
-void SimulationEngine::send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {
+void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {
   Time delay = zero_latency_ ? 0 : scenario_.network.latency.sample(rng);
   for (std::size_t w : hop_windows_) {
     const ActiveWindow& window = windows_[w];
@@ -213,19 +214,6 @@ void SimulationEngine::send(Time now, Hop hop, std::uint32_t client, RandomStrea
 
 // ---- accounting ------------------------------------------------------------------------------
 
-void SimulationEngine::update_waiting(Time now) {
-  const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
-  if (waiting == waiting_) return;
-  if (waiting) {
-    waiting_since_ = now;
-  } else {
-    waiting_total_ += now - waiting_since_;
-  }
-  waiting_ = waiting;
-}
-
-Time SimulationEngine::waiting_clock(Time now) const { return waiting_total_ + (waiting_ ? now - waiting_since_ : 0); }
-
 SystemState SimulationEngine::state() const {
   return SystemState{design_ ? static_cast<std::int64_t>(design_->backlog()) : 0, in_flight_, busy_count_, alive_count_};
 }
@@ -258,8 +246,9 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
     if (c.has_current) mark(c.current.message);
     for (const Delivery& d : c.buffer) mark(d.message);
   }
+  // On its way to a consumer includes a life that has ended: the copy is dropped (lost) only when it arrives.
   events_.for_each([&](const Event& e) {
-    if (e.type == EventType::delivery_arrives && consumers_[e.entity].epoch == e.token) mark(e.message);
+    if (e.type == EventType::delivery_arrives) mark(e.message);
   });
   QLAB_CHECK(found == remaining, "an unfinished message is nowhere in the system");
 }

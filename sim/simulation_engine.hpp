@@ -84,7 +84,20 @@ class SimulationEngine {
   // Dispatch and the network (simulation_engine.cpp).
   void dispatch(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
-  void send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
+  // Inline for the common case of no network fault in force; faults take send_through_faults().
+  void send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, const Event& event) {
+    if (!hop_windows_.empty()) {
+      send_through_faults(now, hop, client, rng, event);
+      return;
+    }
+    const Time delay = zero_latency_ ? 0 : scenario_.network.latency.sample(rng);
+    if (delay == 0) {
+      dispatch(now, event);
+    } else {
+      events_.schedule(now + delay, event);
+    }
+  }
+  void send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
   std::uint32_t consumer_client(std::uint32_t consumer) const { return static_cast<std::uint32_t>(producers_.size()) + consumer; }
   // Producers (sim_producers.cpp).
   void on_produce(Time now, std::uint32_t index, std::uint32_t epoch);
@@ -104,7 +117,7 @@ class SimulationEngine {
     in_design_ = false;
     rearm_timer();
     update_waiting(now);
-    update_availability(now);
+    if (availability_varies_) update_availability(now);
   }
   void apply_actions(Time now);
   void rearm_timer();
@@ -136,9 +149,19 @@ class SimulationEngine {
   std::vector<bool> resolve_clients(const FaultSpec& fault) const;
   std::size_t record_fault(Time now, const std::string& action, const std::string& target);
   void close_fault_record(Time now, std::size_t record);
-  // Accounting (simulation_engine.cpp).
-  void update_waiting(Time now);
-  Time waiting_clock(Time now) const;
+  // Accounting (simulation_engine.cpp). Called on every event, hence inline.
+  void update_waiting(Time now) {
+    const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
+    if (waiting == waiting_) return;
+    if (waiting) {
+      waiting_since_ = now;
+    } else {
+      waiting_total_ += now - waiting_since_;
+    }
+    waiting_ = waiting;
+  }
+  // W(now): the total time until `now` during which some message was waiting.
+  Time waiting_clock(Time now) const { return waiting_total_ + (waiting_ ? now - waiting_since_ : 0); }
   SystemState state() const;
   bool everything_finished() const;
   void check_recoveries(Time now);
@@ -153,6 +176,7 @@ class SimulationEngine {
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
+  bool availability_varies_;  // a design that can refuse publishes by itself (several nodes)
 
   EventList<Event> events_;
   std::vector<SimProducer> producers_;
