@@ -39,6 +39,7 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
   Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
   if (now < consumer.slow_until) service = static_cast<Time>(static_cast<double>(service) * consumer.slow_factor);
   consumer.done_at = now + service;
+  ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
   set_phase(now, consumer, ConsumerPhase::busy);
   const auto index = static_cast<std::uint32_t>(&consumer - consumers_.data());
   events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, 0, {}});
@@ -52,6 +53,7 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   ++consumer.processed;
   series_.on_processed();
   ledger_.on_processed(finished.message, now);
+  ledger_.note(finished.message.id, now, "done:", consumer.name);
   // Start the next buffered message before replying, so a delivery the reply triggers queues behind it.
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
