@@ -62,9 +62,9 @@ std::uint32_t SimulationEngine::copies_outside(MessageId id) const {
     copies += c.has_current && c.current.message.id == id;
     for (const Delivery& d : c.buffer) copies += d.message.id == id;
   }
-  events_.for_each([&](const Event& e) {
-    copies += e.type == EventType::delivery_arrives && e.message.id == id && consumers_[e.entity].epoch == e.token;
-  });
+  // Copies on their way to a consumer's ended life count too: each is dropped on arrival (drop_copy), and that
+  // drop must find it in the ledger's count of copies still out.
+  events_.for_each([&](const Event& e) { copies += e.type == EventType::delivery_arrives && e.message.id == id; });
   return copies;
 }
 
