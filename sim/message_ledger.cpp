@@ -91,9 +91,10 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
 
 void MessageLedger::on_dead_lettered(const Message& message, Time now) {
   std::uint8_t& flags = flags_[message.id];
-  QLAB_CHECK(!(flags & kDeadLettered), "a message was dead-lettered twice");
   note(message.id, now, "dead_lettered");
-  if (flags & kProcessed) return;
+  // Already dead-lettered: a failover brought the message back because its removal had not reached the new
+  // leader (replicated), and the new leader dead-lettered it again. It is counted once.
+  if (flags & (kProcessed | kDeadLettered)) return;
   flags |= kDeadLettered;
   ++dead_lettered_;
 }
