@@ -74,7 +74,7 @@ void SimulationEngine::on_fault(Time now, std::uint32_t fault_index) {
     case FaultAction::slow:
     case FaultAction::broker_crash:
     case FaultAction::producer_crash:
-      for (std::uint32_t member : resolve_members(fault.target, rng)) strike(now, fault, fault_index, member);
+      for (std::uint32_t member : resolve_members(fault.target, rng)) strike(now, fault, member);
       break;
   }
   // Every window this occurrence opened is a fault to recover from.
@@ -88,7 +88,7 @@ void SimulationEngine::on_fault(Time now, std::uint32_t fault_index) {
   }
 }
 
-void SimulationEngine::strike(Time now, const FaultSpec& fault, std::size_t fault_index, std::uint32_t member) {
+void SimulationEngine::strike(Time now, const FaultSpec& fault, std::uint32_t member) {
   switch (fault.action) {
     case FaultAction::crash:
       crash_consumer(now, member, fault);
@@ -115,7 +115,6 @@ void SimulationEngine::strike(Time now, const FaultSpec& fault, std::size_t faul
       QLAB_CHECK(false, "window faults are opened whole, not per member");
       break;
   }
-  (void)fault_index;
 }
 
 void SimulationEngine::crash_consumer(Time now, std::uint32_t index, const FaultSpec& fault) {

@@ -136,7 +136,7 @@ class SimulationEngine {
   void drop_copy(Time now, const Delivery& delivery, LossCause cause);
   // Faults (sim_faults.cpp).
   void on_fault(Time now, std::uint32_t fault_index);
-  void strike(Time now, const FaultSpec& fault, std::size_t fault_index, std::uint32_t member);
+  void strike(Time now, const FaultSpec& fault, std::uint32_t member);
   void crash_consumer(Time now, std::uint32_t index, const FaultSpec& fault);
   void stall_consumer(Time now, std::uint32_t index, const FaultSpec& fault);
   void crash_producer(Time now, std::uint32_t index, const FaultSpec& fault);
