@@ -104,7 +104,11 @@ void SimulationEngine::on_broker_restarts(Time now, std::uint32_t node) {
                                RandomStream::derive(seed_, "queue/" + std::to_string(design_incarnation_)));
   update_availability(now);
   for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
-    if (consumers_[c].phase != ConsumerPhase::down) join(now, c);
+    if (consumers_[c].phase == ConsumerPhase::stalled) {
+      consumers_[c].rejoin_on_resume = true;  // a frozen process cannot reconnect yet
+    } else if (consumers_[c].phase != ConsumerPhase::down) {
+      join(now, c);
+    }
   }
 }
 

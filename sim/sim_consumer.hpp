@@ -33,6 +33,7 @@ struct SimConsumer {
   Delivery current;
   Time done_at = 0;
   Time remaining_service = 0;     // while stalled in the middle of a message
+  bool rejoin_on_resume = false;  // the broker restarted while it was frozen: it reconnects when it resumes
   Time slow_until = 0;            // services starting before this take `slow_factor` times longer
   double slow_factor = 1;
 

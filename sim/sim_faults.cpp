@@ -166,6 +166,10 @@ void SimulationEngine::stall_consumer(Time now, std::uint32_t index, const Fault
 void SimulationEngine::on_stall_ends(Time now, std::uint32_t index, std::uint32_t token) {
   SimConsumer& consumer = consumers_[index];
   if (consumer.phase != ConsumerPhase::stalled || consumer.stall_token != token) return;
+  if (consumer.rejoin_on_resume) {
+    consumer.rejoin_on_resume = false;
+    join(now, index);
+  }
   if (consumer.has_current) {
     consumer.done_at = now + consumer.remaining_service;
     set_phase(now, consumer, ConsumerPhase::busy);

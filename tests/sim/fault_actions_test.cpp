@@ -48,6 +48,36 @@ TEST(FaultActions, BrokerCrashLosesWhatASingleNodeHeldAndRefusesPublishesWhileDo
   EXPECT_EQ(metric(run, "unique_processed") + metric(run, "lost"), metric(run, "published"));
 }
 
+TEST(FaultActions, AConsumerFrozenDuringABrokerRestartReconnectsWhenItResumes) {
+  // The broker is down from 10 s to 12 s; w[1] is frozen from 11 s to 20 s, holding nothing (the crash
+  // reset its connection). w[0] reconnects at 12 s, w[1] only when it resumes at 20 s: nothing is
+  // delivered to it in between, though it has room.
+  auto scenario = scenario_from(R"(
+name: frozen-restart
+duration: 30s
+producers: [{arrival: constant, rate: 4/s}]
+consumers: [{name: w, count: 2, prefetch: 2, service: 100ms}]
+faults:
+  - {at: 11s, action: stall, target: 'w[1]', duration: 9s}
+  - {at: 10s, action: broker_crash, restart_after: 2s}
+)");
+  RepetitionOptions options;
+  options.trace = true;
+  const RunResult run = run_repetitions(scenario, options).front();
+  EXPECT_EQ(metric(run, "remaining"), 0);
+  std::size_t to_frozen = 0;
+  std::size_t after_resume = 0;
+  for (const MessageTrace& m : run.trace) {
+    for (const auto& [consumer, at] : m.deliveries) {
+      if (consumer != 1) continue;
+      to_frozen += at > 12 * kSecond && at < 20 * kSecond;
+      after_resume += at >= 20 * kSecond;
+    }
+  }
+  EXPECT_EQ(to_frozen, 0u);
+  EXPECT_GT(after_resume, 0u);
+}
+
 TEST(FaultActions, PartitionHoldsTrafficUntilItHealsAndTheTimeoutRedelivers) {
   // Consumer a is cut off for 5 s, longer than the 2 s visibility timeout: the message it held is
   // redelivered to b; a's late ack after the heal is stale, and the second processing is a duplicate.
