@@ -29,6 +29,7 @@ struct ProducerGroup {
   std::uint32_t count = 1;
   Arrival arrival = Arrival::poisson;
   double rate = 0;                 // messages per second per producer (poisson, constant)
+  bool rate_max = false;           // `rate: max` (live only): the rate finder chooses `rate`
   std::optional<std::uint64_t> messages;  // per producer; unbounded when absent (then `duration` ends it)
   Time at = 0;                     // batch: when the whole batch is published
   Distribution size = Distribution::constant(100);  // bytes

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <regex>
@@ -37,6 +38,8 @@ std::vector<std::string> designs_with_param(const std::string& key, const std::s
   return owners;
 }
 
+bool is_max(const Field& f) { return f.node.IsScalar() && f.node.Scalar() == "max"; }
+
 // Unnamed groups are called after their list and position: producers, producers2, producers3, ...
 std::string default_group_name(const std::string& list, std::size_t index) {
   return index == 0 ? list : list + std::to_string(index + 1);
@@ -53,6 +56,7 @@ class ScenarioBuilder {
     m.check_known({"name", "description", "seed", "repetitions", "duration", "warmup", "drain", "drain_timeout", "metrics",
                    "queue", "producers", "consumers", "network", "faults"},
                   "the scenario");
+    refuse_max(m, {"seed", "repetitions", "duration", "warmup", "drain_timeout"});
     Scenario s;
     s.name = read_.name(m.require("name", "name: letters, digits, '-' and '_'"));
     if (auto f = m.get("description")) s.description = read_.string(*f, "free text");
@@ -185,14 +189,23 @@ class ScenarioBuilder {
     }
     const std::string arrival = arrival_name(g.arrival);
     const auto rate = m.get("rate");
+    refuse_max(m, {"count", "messages", "at", "size"});
     if (g.arrival == Arrival::batch) {
+      if (rate && is_max(*rate)) {
+        read_.fail(*rate, "rate: max (the live rate finder) needs poisson or constant arrival",
+                   "arrival: poisson or constant, or a batch without rate");
+      }
       if (rate) read_.fail(*rate, "rate does not apply to batch arrival", "messages, and at for when they are published");
       if (!m.get("messages")) {
         m.fail_missing("messages", "batch arrival needs messages", "messages: how many each producer publishes at once");
       }
     } else {
       if (!rate) m.fail_missing("rate", arrival + " arrival needs a rate", "rate: per producer, e.g. 10/s");
-      g.rate = read_.rate(*rate);
+      if (is_max(*rate)) {
+        g.rate_max = true;  // live mode searches the rate; the simulator refuses the scenario
+      } else {
+        g.rate = read_.rate(*rate);
+      }
       if (auto at = m.get("at")) read_.fail(*at, "at applies only to batch arrival", "arrival: batch, or no at");
     }
     if (auto f = m.get("messages")) g.messages = static_cast<std::uint64_t>(read_.integer(*f, 1, kMaxInt));
@@ -202,8 +215,19 @@ class ScenarioBuilder {
     return g;
   }
 
+  // `max` is a word only a producer group's rate takes (the live rate finder); elsewhere say so plainly.
+  void refuse_max(const MapView& m, std::initializer_list<const char*> keys) const {
+    for (const char* key : keys) {
+      if (auto f = m.get(key); f && is_max(*f)) {
+        read_.fail(*f, "'max' is accepted only as a producer group's rate (the live rate finder)",
+                   std::string("a value for ") + key);
+      }
+    }
+  }
+
   ConsumerGroup read_consumer(const Field&, const MapView& m, std::size_t) {
     m.check_known({"name", "count", "service", "prefetch"}, "a consumer group");
+    refuse_max(m, {"count", "service", "prefetch"});
     ConsumerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     g.service = read_.distribution(m.require("service", "service: a duration or a distribution, e.g. 1s"), Quantity::duration);

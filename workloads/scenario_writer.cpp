@@ -41,7 +41,7 @@ Json queue_to_json(const QueueSpec& queue) {
 
 Json producer_to_json(const ProducerGroup& g) {
   Json out{{"name", g.name}, {"count", g.count}, {"arrival", arrival_name(g.arrival)}};
-  if (g.arrival != Arrival::batch) out["rate"] = format_rate(g.rate);
+  if (g.arrival != Arrival::batch) out["rate"] = g.rate_max ? std::string("max") : format_rate(g.rate);
   if (g.messages) out["messages"] = *g.messages;
   if (g.arrival == Arrival::batch) out["at"] = format_duration(g.at);
   out["size"] = distribution_to_json(g.size, Quantity::size);
