@@ -204,6 +204,9 @@ struct LiveArguments {
   double time_scale = 1;
   std::string work_dir;
   std::string hosts;
+  std::string rate_probe;
+  std::string rate_search_time = "30s";
+  std::string rate_latency_bound;
 };
 
 std::vector<workloads::Override> overrides_of(const std::vector<std::string>& sets) {
@@ -228,6 +231,19 @@ void run_live_command(const LiveArguments& args) {
   options.time_scale = args.time_scale;
   options.qlab_binary = live::current_executable();
   options.hosts_file = args.hosts;
+  const auto duration_option = [](const char* flag, const std::string& text) -> Time {
+    if (text.empty()) return 0;
+    try {
+      const Time t = parse_duration(text);
+      if (t <= 0) bad_input(std::string(flag) + " " + text + ": must be > 0");
+      return t;
+    } catch (const UnitError& e) {
+      bad_input(std::string(flag) + " " + text + ": " + e.what());
+    }
+  };
+  options.rate_probe = duration_option("--rate-probe", args.rate_probe);
+  options.rate_search_time = duration_option("--rate-search-time", args.rate_search_time);
+  options.rate_latency_bound = duration_option("--rate-latency-bound", args.rate_latency_bound);
   options.work_dir = !args.work_dir.empty() ? std::filesystem::path(args.work_dir)
                      : !args.out.empty()    ? std::filesystem::path(args.out) / "live-work"
                                             : std::filesystem::temp_directory_path() / ("qlab-live-" + std::to_string(::getpid()));
@@ -255,6 +271,23 @@ void run_live_command(const LiveArguments& args) {
   resolved["live"] = {{"time_scale", args.time_scale},
                       {"hosts", args.hosts.empty() ? std::string("local") : args.hosts},
                       {"clock_offsets", clocks}};
+  const live::RateSearch& search = live::last_rate_search();
+  if (search.used) {
+    nlohmann::ordered_json probes = nlohmann::ordered_json::array();
+    for (const live::RateProbe& p : search.probes) {
+      probes.push_back({{"rate_total", p.rate_total}, {"sustained", p.sustained}, {"backlog", p.backlog},
+                        {"latency_p99", p.latency_p99}, {"unique_processed", p.processed}});
+    }
+    // Rates in messages per second of scenario time, like the scenario's own.
+    resolved["live"]["rate_search"] = {{"rate_found", format_rate(search.rate_per_producer)},
+                                       {"rate_found_total", format_rate(search.rate_total)},
+                                       {"producers", search.producers},
+                                       {"limit_found", search.limit_found},
+                                       {"probe_wall_seconds", to_seconds(search.probe)},
+                                       {"latency_bound_seconds", to_seconds(search.latency_bound)},
+                                       {"search_wall_seconds", search.wall_seconds},
+                                       {"probes", probes}};
+  }
   const RunInfo info{"live", scenario.name, scenario.queue.design, scenario.seed, resolved};
   const auto summary = summary_json(info, runs);
   if (!args.out.empty()) write_results(args.out, info, runs);
@@ -262,6 +295,11 @@ void run_live_command(const LiveArguments& args) {
               scenario.name.c_str(), scenario.queue.design.c_str(), args.hosts.empty() ? "local" : args.hosts.c_str(),
               scenario.repetitions,
               scenario.repetitions == 1 ? "" : "s", static_cast<unsigned long long>(scenario.seed), args.time_scale);
+  if (search.used) {
+    std::printf("rate found (rate: max): %s per producer, %s in total for %u producer%s%s\n",
+                format_rate(search.rate_per_producer).c_str(), format_rate(search.rate_total).c_str(), search.producers,
+                search.producers == 1 ? "" : "s", search.limit_found ? "" : " (a lower bound: every probe was sustained)");
+  }
   std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
   if (!args.out.empty()) std::printf("results in %s\n", args.out.c_str());
 }
@@ -407,6 +445,13 @@ void add_live_commands(CLI::App& app) {
   live_command->add_option("--work-dir", live_args->work_dir, "Where the processes' records and logs go");
   live_command->add_option("--hosts", live_args->hosts,
                            "HOSTS.yaml: which `qlab agent` runs the broker and each group (default: all local)");
+  live_command->add_option("--rate-probe", live_args->rate_probe,
+                           "rate: max: wall time each probe publishes (default 1s, or 200 mean service times)");
+  live_command->add_option("--rate-search-time", live_args->rate_search_time,
+                           "rate: max: wall time the search may take before settling")->capture_default_str();
+  live_command->add_option("--rate-latency-bound", live_args->rate_latency_bound,
+                           "rate: max: latency p99 a sustained probe stays under (scenario time; default: a tenth "
+                           "of the probe); its backlog stays under rate x this");
 
   auto agent_config = std::make_shared<live::AgentConfig>();
   auto agent_listen = std::make_shared<std::string>("127.0.0.1:7800");

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <map>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -20,6 +22,7 @@
 
 #include "core/random_stream.hpp"
 #include "live/live_worker.hpp"
+#include "live/protocol.hpp"
 
 namespace qlab::live {
 namespace {
@@ -38,8 +41,15 @@ struct Faults {
     Distribution extra;
   };
   std::vector<Delay> delays;
+  struct Drop {
+    Time until = 0;
+    FrameType frame = FrameType::publish;
+    double p = 0;
+  };
+  std::vector<Drop> drops;
   RandomStream rng;
   std::vector<std::shared_ptr<asio::steady_timer>> wakers;  // writers to re-check when faults change
+  std::map<FrameType, std::uint64_t> dropped;               // reported when the proxy stops
 
   Time extra_for(bool up, Time now) {
     Time extra = 0;
@@ -48,59 +58,133 @@ struct Faults {
     }
     return extra;
   }
+
+  // Whether a frame of `type` read now is dropped (each drop window in force draws once).
+  bool drop(FrameType type, Time now) {
+    for (const Drop& d : drops) {
+      if (d.until > now && d.frame == type && rng.next_open01() < d.p) {
+        ++dropped[type];
+        return true;
+      }
+    }
+    return false;
+  }
 };
 
 Clock::time_point at(Time monotonic) {
   return Clock::now() + std::chrono::nanoseconds(monotonic - monotonic_now());
 }
 
-// One direction of one connection: a reader stamping each chunk with its release time, a writer holding it
-// until then (and while a partition lasts).
 using Socket = std::shared_ptr<tcp::socket>;
 
-asio::awaitable<void> pump(Socket from, Socket to, bool up, Faults& faults, std::shared_ptr<asio::steady_timer> wake) {
+// One direction of one connection: the reader stamps what it read with a release time and queues it; the
+// writer holds it until then (and while a partition lasts).
+struct Direction {
   struct Chunk {
     Time release;
-    std::vector<char> bytes;
+    std::vector<std::uint8_t> bytes;
   };
-  auto queue = std::make_shared<std::deque<Chunk>>();
-  auto reading = std::make_shared<bool>(true);
-  auto writer = [to, queue, reading, wake, &faults]() -> asio::awaitable<void> {
-    for (;;) {
-      const Time now = monotonic_now();
-      if (queue->empty()) {
-        if (!*reading) break;
-        wake->expires_at(Clock::time_point::max());
-      } else if (faults.partition_until > now || queue->front().release > now) {
-        wake->expires_at(at(std::max(faults.partition_until, queue->front().release)));
-      } else {
-        boost::system::error_code ec;
-        co_await asio::async_write(*to, asio::buffer(queue->front().bytes), asio::redirect_error(asio::use_awaitable, ec));
-        queue->pop_front();
-        if (ec) break;
-        continue;
-      }
+  std::deque<Chunk> queue;
+  bool reading = true;
+  Time last_release = 0;  // releases never go backwards: order is kept
+  std::shared_ptr<asio::steady_timer> wake;
+
+  void push(Time release, std::vector<std::uint8_t> bytes) {
+    last_release = std::max(last_release, release);
+    queue.push_back({last_release, std::move(bytes)});
+    wake->cancel();
+  }
+};
+
+// Both directions of a client's connection, and the client's last PULL (a dropped DELIVER renews it).
+struct Link {
+  Direction up;    // client -> broker
+  Direction down;  // broker -> client
+  Pull last_pull{1, kWaitForever, false};
+};
+
+asio::awaitable<void> write_out(Socket to, std::shared_ptr<Link> link, bool up, Faults& faults) {
+  Direction& d = up ? link->up : link->down;
+  for (;;) {
+    const Time now = monotonic_now();
+    if (d.queue.empty()) {
+      if (!d.reading) break;
+      d.wake->expires_at(Clock::time_point::max());
+    } else if (faults.partition_until > now || d.queue.front().release > now) {
+      d.wake->expires_at(at(std::max(faults.partition_until, d.queue.front().release)));
+    } else {
       boost::system::error_code ec;
-      co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(*to, asio::buffer(d.queue.front().bytes), asio::redirect_error(asio::use_awaitable, ec));
+      d.queue.pop_front();
+      if (ec) break;
+      continue;
     }
     boost::system::error_code ec;
-    to->shutdown(tcp::socket::shutdown_send, ec);
-  };
-  asio::co_spawn(to->get_executor(), writer, asio::detached);
-  std::vector<char> buffer(64 * 1024);
-  Time last_release = 0;
+    co_await d.wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  boost::system::error_code ec;
+  to->shutdown(tcp::socket::shutdown_send, ec);
+}
+
+// Reads one direction, cut into whole protocol frames so a `drop` removes frames, never part of one (a torn
+// TCP stream would just be garbage to the receiver). Bytes that do not parse as frames pass through as read.
+asio::awaitable<void> pump(Socket from, Socket to, std::shared_ptr<Link> link, bool up, Faults& faults) {
+  Direction& d = up ? link->up : link->down;
+  asio::co_spawn(to->get_executor(), write_out(to, link, up, faults), asio::detached);
+  std::vector<std::uint8_t> pending;
+  bool framed = true;
+  std::vector<std::uint8_t> buffer(64 * 1024);
   for (;;) {
     boost::system::error_code ec;
     const std::size_t n =
         co_await from->async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     const Time now = monotonic_now();
-    last_release = std::max(last_release, now + faults.extra_for(up, now));  // in order
-    queue->push_back({last_release, std::vector<char>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n))});
-    wake->cancel();
+    const Time release = now + faults.extra_for(up, now);
+    pending.insert(pending.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<std::uint8_t> out;
+    std::size_t pos = 0;
+    while (framed && pending.size() - pos >= kHeaderSize) {
+      FrameHeader header;
+      try {
+        header = decode_header(std::span<const std::uint8_t, kHeaderSize>(pending.data() + pos, kHeaderSize));
+      } catch (const ProtocolError&) {
+        framed = false;  // not our protocol (or garbage): the broker will say so; just forward it
+        break;
+      }
+      const std::size_t size = kHeaderSize + header.body_length;
+      if (pending.size() - pos < size) break;
+      const std::span<const std::uint8_t> body(pending.data() + pos + kHeaderSize, header.body_length);
+      if (up && header.type == FrameType::pull) {
+        try {
+          link->last_pull = decode_pull(header.flags, body);
+        } catch (const ProtocolError&) {
+        }
+      }
+      if (faults.drop(header.type, now)) {
+        // The lost DELIVER used a unit of the consumer's credit that the consumer still counts as open: its
+        // pull is renewed (as the simulator does), so the consumer is not left waiting for it forever.
+        if (header.type == FrameType::deliver) {
+          std::vector<std::uint8_t> renew;
+          append_pull(renew, Pull{1, link->last_pull.wait_ms, link->last_pull.return_early});
+          link->up.push(now, std::move(renew));
+        }
+      } else {
+        out.insert(out.end(), pending.begin() + static_cast<std::ptrdiff_t>(pos),
+                   pending.begin() + static_cast<std::ptrdiff_t>(pos + size));
+      }
+      pos += size;
+    }
+    if (!framed) {
+      out.insert(out.end(), pending.begin() + static_cast<std::ptrdiff_t>(pos), pending.end());
+      pos = pending.size();
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(pos));
+    if (!out.empty()) d.push(release, std::move(out));
   }
-  *reading = false;
-  wake->cancel();
+  if (!pending.empty()) d.push(monotonic_now(), std::move(pending));  // a torn last frame goes as it came
+  d.reading = false;
+  d.wake->cancel();
 }
 
 asio::awaitable<void> relay(tcp::socket client, const FaultProxyConfig& config, Faults& faults) {
@@ -112,12 +196,13 @@ asio::awaitable<void> relay(tcp::socket client, const FaultProxyConfig& config, 
   co_await upstream->async_connect(broker, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;  // the client sees its connection close: the broker is down
   upstream->set_option(tcp::no_delay(true), ec);
-  auto wake_up = std::make_shared<asio::steady_timer>(executor);
-  auto wake_down = std::make_shared<asio::steady_timer>(executor);
-  faults.wakers.push_back(wake_up);
-  faults.wakers.push_back(wake_down);
-  asio::co_spawn(executor, pump(upstream, downstream, false, faults, wake_down), asio::detached);
-  co_await pump(downstream, upstream, true, faults, wake_up);
+  auto link = std::make_shared<Link>();
+  link->up.wake = std::make_shared<asio::steady_timer>(executor);
+  link->down.wake = std::make_shared<asio::steady_timer>(executor);
+  faults.wakers.push_back(link->up.wake);
+  faults.wakers.push_back(link->down.wake);
+  asio::co_spawn(executor, pump(upstream, downstream, link, false, faults), asio::detached);
+  co_await pump(downstream, upstream, link, true, faults);
 }
 
 asio::awaitable<void> control_session(tcp::socket socket, Faults& faults) {
@@ -132,10 +217,24 @@ asio::awaitable<void> control_session(tcp::socket socket, Faults& faults) {
     try {
       const nlohmann::json request = nlohmann::json::parse(line);
       const std::string op = request.at("op");
-      const Time until = monotonic_now() + request.at("duration_ns").get<Time>();
-      if (op == "partition") {
+      if (op == "dropped") {  // how many frames were dropped so far, by type
+        reply["publish"] = faults.dropped[FrameType::publish];
+        reply["deliver"] = faults.dropped[FrameType::deliver];
+        reply["ack"] = faults.dropped[FrameType::ack];
+      } else if (op == "partition") {
+        const Time until = monotonic_now() + request.at("duration_ns").get<Time>();
         faults.partition_until = std::max(faults.partition_until, until);
+      } else if (op == "drop") {
+        const Time until = monotonic_now() + request.at("duration_ns").get<Time>();
+        const std::string frame = request.at("frame");
+        const FrameType type = frame == "publish" ? FrameType::publish
+                               : frame == "deliver" ? FrameType::deliver
+                               : frame == "ack"     ? FrameType::ack
+                                                    : throw std::invalid_argument("drop: frame '" + frame +
+                                                                                  "' (expected publish, deliver or ack)");
+        faults.drops.push_back({until, type, request.at("p").get<double>()});
       } else if (op == "delay") {
+        const Time until = monotonic_now() + request.at("duration_ns").get<Time>();
         faults.delays.push_back({until, request.value("up", false), request.value("down", false),
                                  distribution_from_wire(request.at("extra"))});
       } else {
@@ -171,7 +270,8 @@ Distribution distribution_from_wire(const nlohmann::json& j) {
 
 void run_fault_proxy(const FaultProxyConfig& config) {
   asio::io_context io{1};
-  Faults faults{0, {}, RandomStream::derive(config.seed, "live/fault-proxy"), {}};
+  Faults faults;
+  faults.rng = RandomStream::derive(config.seed, "live/fault-proxy");
   const auto address = asio::ip::make_address(config.address);
   tcp::acceptor traffic(io, tcp::endpoint(address, 0));
   tcp::acceptor control(io, tcp::endpoint(address, 0));
@@ -189,7 +289,13 @@ void run_fault_proxy(const FaultProxyConfig& config) {
     }
   }, asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    for (const auto& [type, count] : faults.dropped) {
+      if (count > 0) std::fprintf(stderr, "qlab fault-proxy: dropped %llu %s frames\n", static_cast<unsigned long long>(count),
+                   std::string(frame_type_name(type)).c_str());
+    }
+    io.stop();
+  });
   if (config.on_listening) config.on_listening(traffic.local_endpoint().port(), control.local_endpoint().port());
   io.run();
 }

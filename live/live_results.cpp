@@ -147,8 +147,15 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     if (f.first_completion >= 0) result.latency.record(dur(std::max<Time>(0, f.first_completion - f.intended)));
     if (f.first_delivery >= 0) result.wait.record(dur(std::max<Time>(0, f.first_delivery - f.intended)));
   }
-  std::unordered_map<std::uint64_t, int> delivered_once;
-  for (const LiveRecords::Delivery& d : records.deliveries) delivered_once.emplace(d.message_id, 1);
+  // Per message, the highest receive count a consumer saw: the broker delivered it that often, even when a
+  // copy never reached a consumer (dropped on the way by a `drop` fault, or unread by a consumer killed).
+  std::unordered_map<std::uint64_t, std::uint32_t> delivered_once;
+  for (const LiveRecords::Delivery& d : records.deliveries) {
+    std::uint32_t& most = delivered_once[d.message_id];
+    most = std::max(most, d.receive_count);
+  }
+  std::uint64_t redelivered = 0;
+  for (const auto& [id, most] : delivered_once) redelivered += most > 1 ? most - 1 : 0;
 
   const auto deliveries = static_cast<std::uint64_t>(records.deliveries.size());
   const auto processed = static_cast<std::uint64_t>(records.completions.size());
@@ -158,7 +165,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   const auto sec = [](Time t) { return to_seconds(t); };
   add("published", static_cast<double>(published));
   add("deliveries", static_cast<double>(deliveries));
-  add("redeliveries", static_cast<double>(deliveries - delivered_once.size()));
+  add("redeliveries", static_cast<double>(std::max<std::uint64_t>(deliveries - delivered_once.size(), redelivered)));
   add("processed", static_cast<double>(processed));
   add("unique_processed", static_cast<double>(unique_processed));
   add("duplicates", static_cast<double>(processed - unique_processed));

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -116,13 +118,13 @@ struct Placement {
   std::vector<Host*> used;       // each host once
 };
 
+// One live run of `s` (already time-scaled) in the run folder `run`; `o.sets` reach the workers.
 RunResult run_repetition(const Scenario& original, const Scenario& s, const LiveOptions& o, const Placement& placement,
-                         const std::string& scenario_text, std::uint32_t repetition) {
+                         const std::string& scenario_text, std::uint32_t repetition, const std::string& run) {
   const auto log = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
   const std::uint64_t seed = repetition_seed(original.seed, repetition);
-  const std::string run = "rep-" + std::to_string(repetition);
   std::map<Host*, std::string> scenario_path;
   for (Host* h : placement.used) {
     h->prepare(run);
@@ -181,7 +183,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   // Network faults need a fault proxy in front of every client, on the client's host.
   const bool network_faults = std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) {
-    return f.action == FaultAction::partition || f.action == FaultAction::delay;
+    return f.action == FaultAction::partition || f.action == FaultAction::delay || f.action == FaultAction::drop;
   });
   const auto make_proxy = [&](Host* h, const std::string& name) {
     ClientProxy proxy;
@@ -189,8 +191,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       proxy.connect = host + ":" + std::to_string(port);
       return proxy;
     }
+    // Each client's proxy draws its own random stream (drop decisions, delay samples).
+    const std::uint64_t proxy_seed = RandomStream::derive(seed, "live/fault-proxy/" + name).next_u64();
     proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", host + ":" + std::to_string(port),
-                                   "--seed", std::to_string(seed)}, "proxy-" + name + ".log", true);
+                                   "--seed", std::to_string(proxy_seed)}, "proxy-" + name + ".log", true);
     // "listening on ADDR:PORT control CPORT"
     const std::string& line = proxy.process->first_line();
     const std::size_t control_at = line.find(" control ");
@@ -262,7 +266,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
   }
   for (ProducerProcess& p : producers) start_producer(p, 0);
-  log("repetition " + std::to_string(repetition) + ": broker on " + host + ":" + std::to_string(port) + ", " +
+  log(run + ": broker on " + host + ":" + std::to_string(port) + ", " +
       std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
       " producer processes; records in " + dir.string());
 
@@ -289,12 +293,19 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   for (const ProducerGroup& g : s.producers) {
     for (std::uint32_t i = 0; i < g.count; ++i) producer_names.push_back(g.name + "[" + std::to_string(i) + "]");
   }
-  // Partition / delay: orders to the fault proxies of the clients concerned.
+  // Partition / delay / drop: orders to the fault proxies of the clients concerned.
   const auto apply_network_fault = [&](std::size_t f, Time now) {
     const FaultSpec& fault = s.faults[f];
-    nlohmann::json order = {{"op", fault.action == FaultAction::partition ? "partition" : "delay"},
-                            {"duration_ns", fault.duration}};
+    nlohmann::json order = {{"op", fault_action_name(fault.action)}, {"duration_ns", fault.duration}};
     bool on_producers = fault.target.producers;
+    if (fault.action == FaultAction::drop) {
+      // The frames that carry a message on that hop: PUBLISH, DELIVER, ACK.
+      on_producers = fault.hop == Hop::producer_to_broker;
+      order["frame"] = fault.hop == Hop::producer_to_broker   ? "publish"
+                       : fault.hop == Hop::broker_to_consumer ? "deliver"
+                                                              : "ack";
+      order["p"] = fault.probability;
+    }
     if (fault.action == FaultAction::delay) {
       on_producers = fault.hop == Hop::producer_to_broker;
       order["up"] = fault.hop != Hop::broker_to_consumer;
@@ -347,7 +358,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
             break;
           }
-          if (fault.action == FaultAction::partition || fault.action == FaultAction::delay) {
+          if (fault.action == FaultAction::partition || fault.action == FaultAction::delay ||
+              fault.action == FaultAction::drop) {
             apply_network_fault(step.fault, now);
             if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
             break;
@@ -575,7 +587,174 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   facts.remaining = stats.value("held", std::uint64_t{0});
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
-  return build_live_result(records, facts, repetition, seed);
+  RunResult result = build_live_result(records, facts, repetition, seed);
+  // The drop fault: the frames the proxies dropped (PUBLISH, DELIVER, ACK), as the proxies counted them.
+  if (std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) { return f.action == FaultAction::drop; })) {
+    double dropped = 0;
+    for (std::vector<ClientProxy>* proxies : {&producer_proxies, &consumer_proxies}) {
+      for (ClientProxy& proxy : *proxies) {
+        try {
+          const nlohmann::json counts = proxy.control->call({{"op", "dropped"}});
+          dropped += counts.value("publish", 0.0) + counts.value("deliver", 0.0) + counts.value("ack", 0.0);
+        } catch (const std::exception& e) {
+          log(std::string("a fault proxy did not report its drops: ") + e.what());
+        }
+      }
+    }
+    result.metrics.push_back({"dropped_frames", dropped});
+  }
+  for (std::vector<ClientProxy>* proxies : {&producer_proxies, &consumer_proxies}) {
+    for (ClientProxy& proxy : *proxies) {
+      if (proxy.process) proxy.process->signal(SIGTERM);  // it logs what it dropped
+    }
+  }
+  for (std::vector<ClientProxy>* proxies : {&producer_proxies, &consumer_proxies}) {
+    for (ClientProxy& proxy : *proxies) {
+      if (proxy.process) proxy.process->wait_for_exit(2 * kSecond);
+    }
+  }
+  return result;
+}
+
+// 3 significant digits: probe rates read well and format_rate() keeps them short.
+double round_rate(double rate) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", rate);
+  return std::strtod(text, nullptr);
+}
+
+// The scenario (unscaled) with every `rate: max` producer at `total` / their number, and the --set
+// overrides that tell the workers the same (they load the scenario file themselves).
+std::pair<Scenario, std::vector<std::string>> at_rate(const Scenario& scenario, double total,
+                                                      std::uint32_t max_producers) {
+  Scenario out = scenario;
+  std::vector<std::string> sets;
+  for (std::size_t g = 0; g < out.producers.size(); ++g) {
+    ProducerGroup& group = out.producers[g];
+    if (!group.rate_max) continue;
+    group.rate = total / max_producers;
+    group.rate_max = false;
+    sets.push_back("producers[" + std::to_string(g) + "].rate=" + format_rate(group.rate));
+  }
+  return {out, sets};
+}
+
+RateSearch g_rate_search;
+
+// The rate finder (as the OpenMessaging Benchmark's rate controller, but as a search): short probe runs
+// without faults, each publishing at one rate for `probe` of wall time, then stopped without draining. A probe
+// is sustained when the backlog left at its end is under rate x latency bound (Little's law: a bounded queue)
+// and the end-to-end latency p99 is under the bound. From a guess (half the consumers' capacity, from their
+// mean service times) the rate doubles while sustained (halves while not), then bisects between the last
+// sustained and the first unsustained rate for up to 4 steps, within `rate_search_time`.
+RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Placement& placement,
+                     const std::string& scenario_text) {
+  const auto log = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+  const double scale = o.time_scale;
+  RateSearch r;
+  r.used = true;
+  double fixed_load = 0;  // scenario messages/s of the groups with a rate of their own
+  for (const ProducerGroup& g : scenario.producers) {
+    if (g.rate_max) {
+      r.producers += g.count;
+    } else {
+      fixed_load += g.rate * g.count;
+    }
+  }
+  double capacity = 0;  // scenario messages/s the consumers could process at best
+  double slowest = 0;   // ns, the largest mean service time
+  for (const ConsumerGroup& c : scenario.consumers) {
+    const double mean = c.service.mean();
+    slowest = std::max(slowest, mean);
+    capacity = mean > 0 && capacity >= 0 ? capacity + c.count * static_cast<double>(kSecond) / mean : -1;
+  }
+  r.probe = o.rate_probe > 0 ? o.rate_probe : std::max<Time>(kSecond, static_cast<Time>(200 * slowest * scale));
+  const Time probe_scenario = std::max<Time>(1, static_cast<Time>(static_cast<double>(r.probe) / scale));
+  r.latency_bound = o.rate_latency_bound > 0 ? o.rate_latency_bound : probe_scenario / 10;
+  r.backlog_bound_seconds = to_seconds(r.latency_bound);
+  const double latency_bound = to_seconds(r.latency_bound);
+  // A guess: half of what the consumers could do beside the fixed load; 1000/s of wall time without one.
+  double rate = capacity > 0 ? std::max(capacity - fixed_load, 0.1 * capacity) / 2 : 1000 * scale;
+  rate = round_rate(rate);
+  log("rate finder: probes of " + format_duration(r.probe) + " (wall), latency bound " +
+      format_duration(r.latency_bound) + ", search time " + format_duration(o.rate_search_time) + ", first guess " +
+      format_rate(rate) + " in total for " + std::to_string(r.producers) + " producer(s)");
+
+  const Time started = monotonic_now();
+  const Time deadline = started + o.rate_search_time;
+  double good = 0;  // highest sustained rate so far
+  double bad = 0;   // lowest unsustained rate so far
+  int bisections = 0;
+  for (std::uint32_t k = 0;; ++k) {
+    // A probe costs its window plus starting and stopping the processes (well under a second locally).
+    if (k > 0 && monotonic_now() + r.probe + kSecond / 2 > deadline) {
+      log("rate finder: search time used up");
+      break;
+    }
+    auto [probe, sets] = at_rate(scenario, rate, r.producers);
+    probe.faults.clear();
+    probe.duration = probe_scenario;
+    probe.drain = false;
+    probe.warmup = 0;
+    probe.warmup_auto = false;
+    probe.metrics_interval.reset();
+    probe.repetitions = 1;
+    sets.insert(sets.end(), {"duration=" + format_duration(probe_scenario), "drain=false", "warmup=0s", "faults=[]"});
+    for (std::size_t g = 0; g < probe.producers.size(); ++g) {
+      if (probe.producers[g].messages) {  // the probe's duration ends publishing
+        probe.producers[g].messages.reset();
+        sets.push_back("producers[" + std::to_string(g) + "].messages=1000000000000");
+      }
+    }
+    LiveOptions po = o;
+    po.sets.insert(po.sets.end(), sets.begin(), sets.end());
+    const RunResult result =
+        run_repetition(scenario, scale_scenario(probe, scale), po, placement, scenario_text, 0, "rate-probe-" + std::to_string(k));
+    RateProbe p;
+    p.rate_total = rate;
+    p.backlog = result.metric("remaining").value_or(0);
+    p.latency_p99 = result.metric("latency_p99").value_or(0);
+    p.processed = result.metric("unique_processed").value_or(0);
+    const double backlog_bound = std::max(1.0, (rate + fixed_load) * latency_bound);
+    p.sustained = p.processed > 0 && p.backlog <= backlog_bound && p.latency_p99 <= latency_bound;
+    r.probes.push_back(p);
+    char line[256];
+    std::snprintf(line, sizeof line, "rate finder: %s in total: %s (backlog %.0f, bound %.0f; latency p99 %s)",
+                  format_rate(rate).c_str(), p.sustained ? "sustained" : "not sustained", p.backlog, backlog_bound,
+                  format_duration(static_cast<Time>(p.latency_p99 * kSecond)).c_str());
+    log(line);
+    if (p.sustained) {
+      good = std::max(good, rate);
+    } else {
+      bad = bad > 0 ? std::min(bad, rate) : rate;
+    }
+    if (good > 0 && bad > 0) {
+      if (bisections == 4 || bad <= good * 1.02) break;
+      ++bisections;
+      rate = round_rate((good + bad) / 2);
+      if (rate <= good || rate >= bad) break;  // rounding left nothing between them
+    } else if (good > 0) {
+      rate = round_rate(rate * 2);
+    } else {
+      rate = round_rate(rate / 2);
+      if (rate < 1e-6) break;
+    }
+  }
+  r.wall_seconds = to_seconds(monotonic_now() - started);
+  if (good == 0) {
+    throw std::runtime_error("rate: max: no probe was sustained, down to " + format_rate(r.probes.back().rate_total) +
+                             " (see the rate-probe folders in " + o.work_dir.string() +
+                             "; a longer --rate-probe or --rate-latency-bound may help)");
+  }
+  r.limit_found = bad > 0;
+  r.rate_total = good;
+  r.rate_per_producer = good / r.producers;
+  log("rate finder: settled on " + format_rate(r.rate_total) + " in total (" + format_rate(r.rate_per_producer) +
+      " per producer" + (r.limit_found ? "" : "; every probe was sustained, so this is a lower bound") + ") after " +
+      std::to_string(r.probes.size()) + " probes in " + format_seconds(static_cast<Time>(r.wall_seconds * kSecond)));
+  return r;
 }
 
 }  // namespace
@@ -592,20 +771,29 @@ void check_live_support(const Scenario& scenario) {
       }
       continue;
     }
-    if (f.action == FaultAction::partition || f.action == FaultAction::delay) continue;  // the fault proxies
+    if (f.action == FaultAction::partition || f.action == FaultAction::delay || f.action == FaultAction::drop) {
+      continue;  // the fault proxies
+    }
     if (f.action == FaultAction::producer_crash) continue;
     if (f.action != FaultAction::crash && f.action != FaultAction::stall && f.action != FaultAction::slow) {
       throw std::invalid_argument(std::string("fault action '") + fault_action_name(f.action) +
-                                  "' is not supported by live mode yet (crash, stall, slow, broker_crash, partition "
-                                  "and delay are)");
+                                  "' is not supported by live mode yet (crash, stall, slow, broker_crash, partition, "
+                                  "delay, drop and producer_crash are)");
     }
     const auto kind = f.target.kind;
     if (f.target.producers || kind == FaultTarget::Kind::broker || kind == FaultTarget::Kind::leader) {
       throw std::invalid_argument("fault target '" + f.target.text + "': live mode faults target consumers only");
     }
   }
+  const bool rate_max = std::any_of(scenario.producers.begin(), scenario.producers.end(),
+                                    [](const ProducerGroup& p) { return p.rate_max; });
   for (const ProducerGroup& p : scenario.producers) {
     if (!p.messages && !scenario.duration) throw std::invalid_argument("producer group " + p.name + " never stops");
+    if (rate_max && p.arrival == Arrival::batch) {
+      throw std::invalid_argument("producer group " + p.name +
+                                  ": a batch group cannot run beside rate: max (each rate probe would publish the "
+                                  "batch again)");
+    }
   }
 }
 
@@ -676,10 +864,11 @@ Placement load_placement(const std::string& file, const Scenario& s, const LiveO
 
 const std::vector<ClockReport>& last_clock_report() { return g_clock_report; }
 
+const RateSearch& last_rate_search() { return g_rate_search; }
+
 std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& options) {
   check_live_support(scenario);
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be > 0");
-  const Scenario scaled = scale_scenario(scenario, options.time_scale);
   std::ifstream scenario_in(options.scenario_file);
   if (!scenario_in) throw std::invalid_argument(options.scenario_file + ": cannot open");
   const std::string scenario_text((std::istreambuf_iterator<char>(scenario_in)), std::istreambuf_iterator<char>());
@@ -701,9 +890,24 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   ::sigaction(SIGINT, &action, &old_int);
   ::sigaction(SIGTERM, &action, &old_term);
   std::vector<RunResult> runs;
+  g_rate_search = RateSearch{};
   try {
+    Scenario measured = scenario;
+    LiveOptions measured_options = options;
+    if (std::any_of(scenario.producers.begin(), scenario.producers.end(), [](const ProducerGroup& p) { return p.rate_max; })) {
+      g_rate_search = find_rate(scenario, options, placement, scenario_text);
+      auto [at, sets] = at_rate(scenario, g_rate_search.rate_total, g_rate_search.producers);
+      measured = at;
+      measured_options.sets.insert(measured_options.sets.end(), sets.begin(), sets.end());
+    }
+    const Scenario scaled = scale_scenario(measured, options.time_scale);
     for (std::uint32_t r = 0; r < scenario.repetitions; ++r) {
-      runs.push_back(run_repetition(scenario, scaled, options, placement, scenario_text, r));
+      runs.push_back(run_repetition(scenario, scaled, measured_options, placement, scenario_text, r,
+                                    "rep-" + std::to_string(r)));
+      if (g_rate_search.used) {
+        runs.back().metrics.push_back({"rate_found", g_rate_search.rate_per_producer});
+        runs.back().metrics.push_back({"rate_found_total", g_rate_search.rate_total});
+      }
     }
   } catch (...) {
     ::sigaction(SIGINT, &old_int, nullptr);

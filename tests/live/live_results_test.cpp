@@ -18,6 +18,21 @@ LiveRunFacts facts_for_two_consumers() {
   return facts;
 }
 
+TEST(LiveResults, ADeliveryThatNeverReachedAConsumerStillCountsAsARedeliveryByItsReceiveCount) {
+  LiveRunFacts facts = facts_for_two_consumers();
+  const Time t0 = facts.start;
+  LiveRecords records;
+  records.publishes.push_back({0, t0, t0, t0, 1, false});
+  // The first two deliveries were dropped on the way (a drop fault); the consumer saw only the third.
+  records.deliveries.push_back({0, 1, 3, t0, t0 + 1 * kSecond});
+  records.completions.push_back({0, 1, t0 + 1 * kSecond, t0 + 2 * kSecond});
+  const RunResult r = build_live_result(records, facts, 0, 42);
+  EXPECT_EQ(metric(r, "deliveries"), 1);
+  EXPECT_EQ(metric(r, "redeliveries"), 2);
+  EXPECT_EQ(metric(r, "duplicates"), 0);
+  EXPECT_EQ(metric(r, "lost"), 0);
+}
+
 TEST(LiveResults, LatencyCountsFromTheIntendedSendTimeAndDuplicatesAreCounted) {
   LiveRunFacts facts = facts_for_two_consumers();
   const Time t0 = facts.start;
