@@ -13,7 +13,8 @@ void SimulationEngine::apply_actions(Time now) {
         ++in_flight_;
         SimConsumer& consumer = consumers_[action.consumer];
         send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer.from_broker_rng,
-             Event{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt, action.message});
+             Event{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt, action.message,
+                   design_incarnation_});
         break;
       }
       case ActionKind::dead_letter:

@@ -12,6 +12,7 @@ namespace qlab::sim {
 struct Delivery {
   Message message;
   Receipt receipt = 0;
+  std::uint32_t incarnation = 0;  // of the broker that delivered it: its receipt means nothing to another
 };
 
 enum class ConsumerPhase : std::uint8_t { down, idle, busy, stalled };

@@ -9,7 +9,7 @@ void SimulationEngine::join(Time now, std::uint32_t index) {
   const auto held = static_cast<std::uint32_t>(consumer.buffer.size() + (consumer.has_current ? 1 : 0));
   const std::uint32_t room = consumer.prefetch > held ? consumer.prefetch - held : 0;
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}});
+       Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}, design_incarnation_});
 }
 
 void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause cause) {
@@ -24,7 +24,7 @@ void SimulationEngine::on_delivery_arrives(Time now, const Event& event) {
     drop_copy(now, Delivery{event.message, event.receipt}, LossCause::consumer_crash);  // sent to a life that ended
     return;
   }
-  consumer.buffer.push_back(Delivery{event.message, event.receipt});
+  consumer.buffer.push_back(Delivery{event.message, event.receipt, event.incarnation});
   ++buffered_;
   if (consumer.phase == ConsumerPhase::idle) start_next(now, consumer);
   update_waiting(now);
@@ -54,12 +54,14 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   series_.on_processed();
   ledger_.on_processed(finished.message, now);
   ledger_.note(finished.message.id, now, "done:", consumer.name);
+  // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
+  const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
   // Start the next buffered message before replying, so a delivery the reply triggers queues behind it.
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
   update_waiting(now);
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::reply_arrives, index, 0, 1, finished.receipt, {}});
+       Event{EventType::reply_arrives, index, 0, 1, ack_receipt, {}, design_incarnation_});
 }
 
 void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {

@@ -125,14 +125,15 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_delivery_arrives(now, event);
       break;
     case EventType::reply_arrives:
-      if (!broker_up()) break;  // the connection died with the broker; the consumer re-joins at restart
+      // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
+      if (!broker_up() || event.incarnation != design_incarnation_) break;
       with_design(now, [&](ActionBuffer& out) {
         if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
         if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
       });
       break;
     case EventType::join_arrives:
-      if (!broker_up() || consumers_[event.entity].epoch != event.token) break;
+      if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
       with_design(now, [&](ActionBuffer& out) {
         design_->on_consumer_joined(now, event.entity, out);
         if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
@@ -187,7 +188,7 @@ void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t clie
             drop_copy(now, Delivery{event.message, event.receipt}, LossCause::network);
             SimConsumer& consumer = consumers_[event.entity];
             if (consumer.phase != ConsumerPhase::down && consumer.epoch == event.token) {
-              events_.schedule(now + delay, Event{EventType::reply_arrives, event.entity, 0, 1, 0, {}});
+              events_.schedule(now + delay, Event{EventType::reply_arrives, event.entity, 0, 1, 0, {}, design_incarnation_});
             }
             return;
           }

@@ -42,6 +42,9 @@ struct Event {
   std::uint32_t count = 0;
   Receipt receipt = 0;
   Message message;
+  // The broker incarnation a client's message was sent to, or a delivery came from: a single-node broker
+  // that restarts starts afresh, and what belonged to its previous life must not reach the new one.
+  std::uint32_t incarnation = 0;
 };
 
 struct SimProducer {

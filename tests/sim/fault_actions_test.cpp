@@ -78,6 +78,26 @@ faults:
   EXPECT_GT(after_resume, 0u);
 }
 
+TEST(FaultActions, AnAckFromBeforeABrokerRestartNeverReachesTheRestartedBroker) {
+  // a receives the first message (the first receipt the broker ever hands out) and is still processing it
+  // when the broker crashes and restarts empty. The restarted broker hands b the next message under a
+  // receipt with the same value. a's ack of its old delivery must not touch b's message: the restarted
+  // broker never issued it, so it is dropped, and b's own ack is then current (no stale acks at all).
+  const RunResult run = run_once(R"(
+name: stale-incarnation
+duration: 1s
+producers: [{arrival: constant, rate: 10/s}]
+queue: {design: visibility_timeout}
+consumers:
+  - {name: a, service: 200ms}
+  - {name: b, service: 50ms}
+faults: [{at: 150ms, action: broker_crash, restart_after: 20ms}]
+)");
+  EXPECT_EQ(metric(run, "stale_acks"), 0);
+  EXPECT_EQ(metric(run, "lost"), 0);
+  EXPECT_EQ(metric(run, "unique_processed"), metric(run, "published"));
+}
+
 TEST(FaultActions, PartitionHoldsTrafficUntilItHealsAndTheTimeoutRedelivers) {
   // Consumer a is cut off for 5 s, longer than the 2 s visibility timeout: the message it held is
   // redelivered to b; a's late ack after the heal is stale, and the second processing is a duplicate.
