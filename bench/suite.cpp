@@ -267,6 +267,7 @@ class SuiteBuilder {
       for (const Param& p : blame) overrides.push_back({p.path, p.value});
       try {
         point.scenario = workloads::load_scenario_text(spec.scenario_text, spec.scenario_file, overrides);
+        workloads::check_simulatable(point.scenario, spec.scenario_file);
       } catch (const ScenarioError& e) {
         fail_point(e, spec, blame, combinations[i]);
       }

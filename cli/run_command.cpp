@@ -10,7 +10,6 @@
 #include "metrics/results_writer.hpp"
 #include "metrics_table.hpp"
 #include "sim/repetition_runner.hpp"
-#include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
 #include "workloads/scenario_override.hpp"
 #include "workloads/scenario_writer.hpp"
@@ -46,16 +45,7 @@ void run(const RunArguments& args) {
   if (args.reps) overrides.push_back({"repetitions", std::to_string(*args.reps)});
   if (args.seed) overrides.push_back({"seed", std::to_string(*args.seed)});
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
-  // `rate: max` asks live mode to find the rate; a simulated system has no measured limit to find.
-  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
-    if (scenario.producers[g].rate_max) {
-      throw workloads::ScenarioError(args.scenario + ": producers[" + std::to_string(g) + "] (" +
-                                     scenario.producers[g].name +
-                                     "): rate: max is live-only (the rate finder of qlab live); the simulator needs a "
-                                     "rate (expected e.g. rate: 100/s, or --set producers[" + std::to_string(g) +
-                                     "].rate=100/s)");
-    }
-  }
+  workloads::check_simulatable(scenario, args.scenario);
 
   const auto start = std::chrono::steady_clock::now();
   sim::RepetitionOptions options;

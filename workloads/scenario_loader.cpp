@@ -508,4 +508,15 @@ qlab::Scenario load_scenario_file(const std::string& file, const std::vector<Ove
   return load_scenario_text(text.str(), file, overrides);
 }
 
+void check_simulatable(const qlab::Scenario& scenario, const std::string& source) {
+  // `rate: max` asks live mode to find the rate; a simulated system has no measured limit to find.
+  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
+    if (!scenario.producers[g].rate_max) continue;
+    const std::string path = "producers[" + std::to_string(g) + "]";
+    throw ScenarioError(source + ": " + path + " (" + scenario.producers[g].name +
+                        "): rate: max is live-only (the rate finder of qlab live); the simulator needs a rate "
+                        "(expected e.g. rate: 100/s, or --set " + path + ".rate=100/s)");
+  }
+}
+
 }  // namespace qlab::workloads

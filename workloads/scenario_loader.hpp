@@ -22,4 +22,8 @@ qlab::Scenario load_scenario_text(const std::string& yaml, const std::string& so
 qlab::Scenario load_scenario_node(YAML::Node root, const std::string& source_name,
                                   const std::vector<Override>& overrides = {});
 
+// Throws ScenarioError when `scenario` cannot be simulated (a `rate: max` producer group: the rate finder is
+// live-only). `source` names the file or suite point in the message.
+void check_simulatable(const qlab::Scenario& scenario, const std::string& source);
+
 }  // namespace qlab::workloads

@@ -127,6 +127,13 @@ TEST_F(SuiteLoading, APathTheScenarioDoesNotHaveIsRejectedBeforeAnythingRuns) {
             "queue.design or consumers[0].service.mean)");
 }
 
+TEST_F(SuiteLoading, ALiveOnlyRateIsRejectedBeforeAnythingRuns) {
+  const std::string error = error_of(
+      "name: s\nruns:\n  - scenario: tiny.yaml\n    set:\n      producers[0].arrival: poisson\n      producers[0].rate: max\n");
+  EXPECT_TRUE(error.starts_with("s.yaml:")) << error;
+  EXPECT_NE(error.find("rate: max is live-only"), std::string::npos) << error;
+}
+
 TEST_F(SuiteLoading, RunNamesAreUnique) {
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n  - scenario: tiny.yaml\n"),
             "s.yaml:4:15: runs[1].scenario: duplicate run name 'tiny', first used by runs[0] (expected unique run names; "
