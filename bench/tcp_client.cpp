@@ -1,14 +1,13 @@
 #include "bench/tcp_client.hpp"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "live/tcp_connect.hpp"
 
 namespace qlab::bench {
 namespace {
@@ -20,29 +19,11 @@ std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
 TcpClient::TcpClient(const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    throw ClientError("cannot resolve " + host + ": " + gai_strerror(rc));
+  try {
+    fd_ = live::tcp_connect(host, port);
+  } catch (const live::ConnectError& e) {
+    throw ClientError(e.what());
   }
-  std::string last_error = "no address";
-  for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-      fd_ = fd;
-    } else {
-      last_error = errno_text();
-      ::close(fd);
-    }
-  }
-  ::freeaddrinfo(found);
-  if (fd_ < 0) throw ClientError("cannot connect to " + host + ":" + service + ": " + last_error);
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 TcpClient::~TcpClient() {

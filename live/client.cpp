@@ -1,9 +1,7 @@
 #include "client.hpp"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
+
+#include "tcp_connect.hpp"
 
 namespace qlab::live {
 namespace {
@@ -42,29 +42,11 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& text) {
 }
 
 Client::Client(const std::string& host, std::uint16_t port, const Hello& hello, Millis timeout) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    fail("cannot resolve " + host + ": " + gai_strerror(rc));
+  try {
+    fd_ = tcp_connect(host, port);
+  } catch (const ConnectError& e) {
+    fail(e.what());
   }
-  std::string last_error = "no address";
-  for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-      fd_ = fd;
-    } else {
-      last_error = errno_text();
-      ::close(fd);
-    }
-  }
-  ::freeaddrinfo(found);
-  if (fd_ < 0) fail("cannot connect to " + host + ":" + service + ": " + last_error);
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   append_hello(out_, hello);
   send_bytes(out_);
   out_.clear();
