@@ -275,7 +275,8 @@ void run_live_command(const LiveArguments& args) {
   if (search.used) {
     nlohmann::ordered_json probes = nlohmann::ordered_json::array();
     for (const live::RateProbe& p : search.probes) {
-      probes.push_back({{"rate_total", p.rate_total}, {"sustained", p.sustained}, {"backlog", p.backlog},
+      probes.push_back({{"rate_total", p.rate_total}, {"confirmation", p.confirmation}, {"sustained", p.sustained},
+                        {"backlog", p.backlog},
                         {"latency_p99", p.latency_p99}, {"unique_processed", p.processed}});
     }
     // Rates in messages per second of scenario time, like the scenario's own.
@@ -283,6 +284,7 @@ void run_live_command(const LiveArguments& args) {
                                        {"rate_found_total", format_rate(search.rate_total)},
                                        {"producers", search.producers},
                                        {"limit_found", search.limit_found},
+                                       {"confirmed", search.confirmed},
                                        {"probe_wall_seconds", to_seconds(search.probe)},
                                        {"latency_bound_seconds", to_seconds(search.latency_bound)},
                                        {"search_wall_seconds", search.wall_seconds},

@@ -641,6 +641,9 @@ std::pair<Scenario, std::vector<std::string>> at_rate(const Scenario& scenario, 
 
 RateSearch g_rate_search;
 
+constexpr int kConfirmationLength = 3;    // a confirming probe lasts this many search probes
+constexpr int kConfirmationAttempts = 4;  // settled rate x 0.9^k, k < this
+
 // The rate finder (as the OpenMessaging Benchmark's rate controller, but as a search): short probe runs
 // without faults, each publishing at one rate for `probe` of wall time, then stopped without draining. A probe
 // is sustained when the backlog left at its end is under rate x latency bound (Little's law: a bounded queue)
@@ -682,6 +685,47 @@ RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Place
       format_duration(r.latency_bound) + ", search time " + format_duration(o.rate_search_time) + ", first guess " +
       format_rate(rate) + " in total for " + std::to_string(r.producers) + " producer(s)");
 
+  // One probe: `probe_rate` in total for `window` of wall time, from an empty queue, stopped without draining.
+  std::uint32_t probes_run = 0;
+  const auto probe_at = [&](double probe_rate, Time window, bool confirmation) {
+    const Time window_scenario = std::max<Time>(1, static_cast<Time>(static_cast<double>(window) / scale));
+    auto [probe, sets] = at_rate(scenario, probe_rate, r.producers);
+    probe.faults.clear();
+    probe.duration = window_scenario;
+    probe.drain = false;
+    probe.warmup = 0;
+    probe.warmup_auto = false;
+    probe.metrics_interval.reset();
+    probe.repetitions = 1;
+    sets.insert(sets.end(), {"duration=" + format_duration(window_scenario), "drain=false", "warmup=0s", "faults=[]"});
+    for (std::size_t g = 0; g < probe.producers.size(); ++g) {
+      if (probe.producers[g].messages) {  // the probe's duration ends publishing
+        probe.producers[g].messages.reset();
+        sets.push_back("producers[" + std::to_string(g) + "].messages=1000000000000");
+      }
+    }
+    LiveOptions po = o;
+    po.sets.insert(po.sets.end(), sets.begin(), sets.end());
+    const RunResult result = run_repetition(scenario, scale_scenario(probe, scale), po, placement, scenario_text, 0,
+                                            "probe_rate-probe-" + std::to_string(probes_run++));
+    RateProbe p;
+    p.rate_total = probe_rate;
+    p.confirmation = confirmation;
+    p.backlog = result.metric("remaining").value_or(0);
+    p.latency_p99 = result.metric("latency_p99").value_or(0);
+    p.processed = result.metric("unique_processed").value_or(0);
+    const double backlog_bound = std::max(1.0, (probe_rate + fixed_load) * latency_bound);
+    p.sustained = p.processed > 0 && p.backlog <= backlog_bound && p.latency_p99 <= latency_bound;
+    r.probes.push_back(p);
+    char line[256];
+    std::snprintf(line, sizeof line, "probe_rate finder: %s%s in total: %s (backlog %.0f, bound %.0f; latency p99 %s)",
+                  confirmation ? "confirming " : "", format_rate(probe_rate).c_str(),
+                  p.sustained ? "sustained" : "not sustained", p.backlog, backlog_bound,
+                  format_duration(static_cast<Time>(p.latency_p99 * kSecond)).c_str());
+    log(line);
+    return p.sustained;
+  };
+
   const Time started = monotonic_now();
   const Time deadline = started + o.rate_search_time;
   double good = 0;  // highest sustained rate so far
@@ -693,39 +737,7 @@ RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Place
       log("rate finder: search time used up");
       break;
     }
-    auto [probe, sets] = at_rate(scenario, rate, r.producers);
-    probe.faults.clear();
-    probe.duration = probe_scenario;
-    probe.drain = false;
-    probe.warmup = 0;
-    probe.warmup_auto = false;
-    probe.metrics_interval.reset();
-    probe.repetitions = 1;
-    sets.insert(sets.end(), {"duration=" + format_duration(probe_scenario), "drain=false", "warmup=0s", "faults=[]"});
-    for (std::size_t g = 0; g < probe.producers.size(); ++g) {
-      if (probe.producers[g].messages) {  // the probe's duration ends publishing
-        probe.producers[g].messages.reset();
-        sets.push_back("producers[" + std::to_string(g) + "].messages=1000000000000");
-      }
-    }
-    LiveOptions po = o;
-    po.sets.insert(po.sets.end(), sets.begin(), sets.end());
-    const RunResult result =
-        run_repetition(scenario, scale_scenario(probe, scale), po, placement, scenario_text, 0, "rate-probe-" + std::to_string(k));
-    RateProbe p;
-    p.rate_total = rate;
-    p.backlog = result.metric("remaining").value_or(0);
-    p.latency_p99 = result.metric("latency_p99").value_or(0);
-    p.processed = result.metric("unique_processed").value_or(0);
-    const double backlog_bound = std::max(1.0, (rate + fixed_load) * latency_bound);
-    p.sustained = p.processed > 0 && p.backlog <= backlog_bound && p.latency_p99 <= latency_bound;
-    r.probes.push_back(p);
-    char line[256];
-    std::snprintf(line, sizeof line, "rate finder: %s in total: %s (backlog %.0f, bound %.0f; latency p99 %s)",
-                  format_rate(rate).c_str(), p.sustained ? "sustained" : "not sustained", p.backlog, backlog_bound,
-                  format_duration(static_cast<Time>(p.latency_p99 * kSecond)).c_str());
-    log(line);
-    if (p.sustained) {
+    if (probe_at(rate, r.probe, false)) {
       good = std::max(good, rate);
     } else {
       bad = bad > 0 ? std::min(bad, rate) : rate;
@@ -742,6 +754,16 @@ RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Place
       if (rate < 1e-6) break;
     }
   }
+  // A short probe from an empty queue can miss a backlog that grows slowly: the settled rate must also hold
+  // over a probe kConfirmationLength times longer, stepping down by a tenth until one does (a bounded number
+  // of times, beyond the search time).
+  for (int attempt = 0; good > 0 && attempt < kConfirmationAttempts; ++attempt) {
+    if (probe_at(good, kConfirmationLength * r.probe, true)) {
+      r.confirmed = true;
+      break;
+    }
+    good = round_rate(good * 0.9);
+  }
   r.wall_seconds = to_seconds(monotonic_now() - started);
   if (good == 0) {
     throw std::runtime_error("rate: max: no probe was sustained, down to " + format_rate(r.probes.back().rate_total) +
@@ -752,7 +774,8 @@ RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Place
   r.rate_total = good;
   r.rate_per_producer = good / r.producers;
   log("rate finder: settled on " + format_rate(r.rate_total) + " in total (" + format_rate(r.rate_per_producer) +
-      " per producer" + (r.limit_found ? "" : "; every probe was sustained, so this is a lower bound") + ") after " +
+      " per producer" + (r.limit_found ? "" : "; every probe was sustained, so this is a lower bound") +
+      (r.confirmed ? "; confirmed by a longer probe" : "; NOT confirmed by a longer probe") + ") after " +
       std::to_string(r.probes.size()) + " probes in " + format_seconds(static_cast<Time>(r.wall_seconds * kSecond)));
   return r;
 }

@@ -36,6 +36,7 @@ struct LiveOptions {
 // What the rate finder tried and where it settled (scenario time: messages per second of scenario time).
 struct RateProbe {
   double rate_total = 0;  // of the `rate: max` producers together
+  bool confirmation = false;  // a longer probe confirming the rate the search settled on
   bool sustained = false;
   double backlog = 0;     // messages queued at the end of the probe
   double latency_p99 = 0; // seconds
@@ -47,6 +48,7 @@ struct RateSearch {
   double rate_total = 0;        // ... and for all of them
   std::uint32_t producers = 0;  // how many producers have `rate: max`
   bool limit_found = false;     // false: every probe was sustained (rate_total is a lower bound)
+  bool confirmed = false;       // a probe kConfirmationLength times longer sustained rate_total
   Time probe = 0;               // wall clock
   Time latency_bound = 0;       // scenario time
   double backlog_bound_seconds = 0;

@@ -57,6 +57,12 @@ class RateFinder(unittest.TestCase):
         self.assertGreater(len(search["probes"]), 2)
         self.assertTrue(any(p["sustained"] for p in search["probes"]))
         self.assertTrue(search["limit_found"])
+        # The settled rate is confirmed by a longer probe, stepping down until one is sustained.
+        confirmations = [p for p in search["probes"] if p["confirmation"]]
+        self.assertGreater(len(confirmations), 0)
+        if search["confirmed"]:
+            self.assertTrue(confirmations[-1]["sustained"])
+            self.assertAlmostEqual(confirmations[-1]["rate_total"], m["rate_found_total"], delta=1e-9)
         # Capacity is 10/s (scenario time); the finder settles near it (typically 7 to 10/s), never above it
         # by more than the noise of a short probe, and above a tenth of it even on a busy machine.
         self.assertGreater(m["rate_found_total"], 1.0)
