@@ -718,7 +718,7 @@ RateSearch find_rate(const Scenario& scenario, const LiveOptions& o, const Place
     p.sustained = p.processed > 0 && p.backlog <= backlog_bound && p.latency_p99 <= latency_bound;
     r.probes.push_back(p);
     char line[256];
-    std::snprintf(line, sizeof line, "probe_rate finder: %s%s in total: %s (backlog %.0f, bound %.0f; latency p99 %s)",
+    std::snprintf(line, sizeof line, "rate finder: %s%s in total: %s (backlog %.0f, bound %.0f; latency p99 %s)",
                   confirmation ? "confirming " : "", format_rate(probe_rate).c_str(),
                   p.sustained ? "sustained" : "not sustained", p.backlog, backlog_bound,
                   format_duration(static_cast<Time>(p.latency_p99 * kSecond)).c_str());
