@@ -14,67 +14,64 @@ nlohmann::ordered_json summary_object(const Summary& s) {
   return {{"mean", s.mean}, {"ci95", s.ci95}, {"min", s.min}, {"max", s.max}};
 }
 
-std::string timeseries_csv(const std::vector<RunResult>& runs) {
+// A per-run CSV: `header`, then for every run each element of its `rows` list written by `write_row`
+// (after the repetition column). Seconds keep 12 significant digits.
+template <class Row, class WriteRow>
+std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
+                     std::vector<Row> RunResult::*rows, WriteRow write_row) {
   std::ostringstream out;
   out.precision(12);
-  out << "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers\n";
+  out << header << '\n';
   for (const RunResult& run : runs) {
-    for (const TimeSeriesPoint& p : run.series) {
-      out << run.repetition << ',' << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ','
-          << p.published << ',' << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << '\n';
-    }
-  }
-  return out.str();
-}
-
-std::string consumers_csv(const std::vector<RunResult>& runs) {
-  std::ostringstream out;
-  out.precision(12);
-  out << "repetition,consumer,group,processed,busy_seconds,alive_seconds,utilization,idle_with_backlog\n";
-  for (const RunResult& run : runs) {
-    for (const ConsumerFigures& c : run.consumers) {
-      const double alive = to_seconds(c.alive);
-      out << run.repetition << ',' << c.name << ',' << c.group << ',' << c.processed << ','
-          << to_seconds(c.busy) << ',' << alive << ',' << (alive > 0 ? to_seconds(c.busy) / alive : 0) << ','
-          << (alive > 0 ? to_seconds(c.idle_with_backlog) / alive : 0) << '\n';
-    }
-  }
-  return out.str();
-}
-
-std::string faults_csv(const std::vector<RunResult>& runs) {
-  std::ostringstream out;
-  out.precision(12);
-  out << "repetition,action,target,start,end\n";
-  for (const RunResult& run : runs) {
-    for (const FaultWindow& f : run.faults) {
-      out << run.repetition << ',' << f.action << ',' << f.target << ',' << to_seconds(f.start) << ','
-          << to_seconds(f.end) << '\n';
-    }
-  }
-  return out.str();
-}
-
-std::string messages_csv(const std::vector<RunResult>& runs) {
-  std::ostringstream out;
-  out.precision(12);
-  out << "repetition,message,published,deliveries,completed,fate,history\n";
-  for (const RunResult& run : runs) {
-    for (const MessageTrace& m : run.trace) {
-      out << run.repetition << ',' << m.id << ',' << to_seconds(m.published) << ',';
-      for (std::size_t i = 0; i < m.deliveries.size(); ++i) {
-        out << (i ? ";" : "") << m.deliveries[i].first << '@' << to_seconds(m.deliveries[i].second);
-      }
-      out << ',';
-      if (m.completed >= 0) out << to_seconds(m.completed);
-      out << ',' << m.fate << ',';
-      for (std::size_t i = 0; i < m.history.size(); ++i) {
-        out << (i ? ";" : "") << m.history[i].second << '@' << to_seconds(m.history[i].first);
-      }
+    for (const Row& row : run.*rows) {
+      out << run.repetition << ',';
+      write_row(out, row);
       out << '\n';
     }
   }
   return out.str();
+}
+
+std::string timeseries_csv(const std::vector<RunResult>& runs) {
+  return runs_csv(runs, "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers",
+                  &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p) {
+                    out << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ',' << p.published << ','
+                        << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers;
+                  });
+}
+
+std::string consumers_csv(const std::vector<RunResult>& runs) {
+  return runs_csv(runs, "repetition,consumer,group,processed,busy_seconds,alive_seconds,utilization,idle_with_backlog",
+                  &RunResult::consumers, [](std::ostream& out, const ConsumerFigures& c) {
+                    const double alive = to_seconds(c.alive);
+                    out << c.name << ',' << c.group << ',' << c.processed << ',' << to_seconds(c.busy) << ','
+                        << alive << ',' << (alive > 0 ? to_seconds(c.busy) / alive : 0) << ','
+                        << (alive > 0 ? to_seconds(c.idle_with_backlog) / alive : 0);
+                  });
+}
+
+std::string faults_csv(const std::vector<RunResult>& runs) {
+  return runs_csv(runs, "repetition,action,target,start,end", &RunResult::faults,
+                  [](std::ostream& out, const FaultWindow& f) {
+                    out << f.action << ',' << f.target << ',' << to_seconds(f.start) << ',' << to_seconds(f.end);
+                  });
+}
+
+std::string messages_csv(const std::vector<RunResult>& runs) {
+  return runs_csv(runs, "repetition,message,published,deliveries,completed,fate,history", &RunResult::trace,
+                  [](std::ostream& out, const MessageTrace& m) {
+                    // Lists inside a field are "what@seconds;what@seconds".
+                    out << m.id << ',' << to_seconds(m.published) << ',';
+                    for (std::size_t i = 0; i < m.deliveries.size(); ++i) {
+                      out << (i ? ";" : "") << m.deliveries[i].first << '@' << to_seconds(m.deliveries[i].second);
+                    }
+                    out << ',';
+                    if (m.completed >= 0) out << to_seconds(m.completed);
+                    out << ',' << m.fate << ',';
+                    for (std::size_t i = 0; i < m.history.size(); ++i) {
+                      out << (i ? ";" : "") << m.history[i].second << '@' << to_seconds(m.history[i].first);
+                    }
+                  });
 }
 
 nlohmann::ordered_json histogram_json(const Histogram& h) {
