@@ -1,0 +1,45 @@
+#pragma once
+// The interface the coordinator uses to run a broker back end: private server processes on free loopback
+// ports, data folders inside the run's work folder, started, made ready, killed and restarted node by node,
+// and always stopped by pid (and reaped) at the end, also when the run fails.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/scenario.hpp"
+#include "core/time.hpp"
+#include "live/backends/broker_client.hpp"
+
+namespace qlab::live {
+
+struct LaunchPlan {
+  std::filesystem::path work_dir;       // every node's data folder, config and log go below this
+  std::uint32_t nodes = 1;              // a cluster when > 1 (replicated designs)
+  std::string bind_host = "127.0.0.1";  // where the servers listen (an address the clients can reach)
+  QueueSpec queue;                      // the scenario's design and its parameters (time-scaled)
+  nlohmann::json backend_options = nlohmann::json::object();
+  std::string qlab_binary;              // the qlab back end starts `qlab broker` from this executable
+};
+
+class BrokerLauncher {
+ public:
+  virtual ~BrokerLauncher() = default;
+  // Starts every node, waits until the back end answers (at most `timeout`), and declares what the scenario
+  // needs (streams, consumer groups, queues). Throws std::runtime_error with the server log's tail.
+  virtual void start(const LaunchPlan& plan, Time timeout) = 0;
+  virtual std::vector<Endpoint> endpoints() const = 0;
+  virtual std::uint32_t node_count() const = 0;
+  // The node that leads now (the target of a `leader` fault); asks the back end where it can tell.
+  virtual std::uint32_t leader() = 0;
+  // SIGKILL of one node's process (reaped); its data folder stays.
+  virtual void kill(std::uint32_t node) = 0;
+  // Starts a killed node again on its own data folder and port; returns once it accepts connections.
+  virtual void restart(std::uint32_t node, Time timeout) = 0;
+  // Stops every node still running, by pid, and reaps it. Never throws; safe to call twice.
+  virtual void stop_all() noexcept = 0;
+  // The server's version as it reports it (e.g. "nats-server 2.9.10").
+  virtual std::string version() const = 0;
+};
+
+}  // namespace qlab::live
