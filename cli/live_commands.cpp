@@ -52,6 +52,8 @@ struct BrokerOptions {
   std::string max_write_queue = "8MiB";
   std::uint64_t seed = 1;
   std::uint64_t first_message_id = 1;
+  std::uint32_t incarnation = 0;
+  std::string records;
 };
 
 void run_broker(const BrokerOptions& o) {
@@ -71,6 +73,8 @@ void run_broker(const BrokerOptions& o) {
   config.token = o.token;
   config.seed = o.seed;
   config.first_message_id = o.first_message_id;
+  config.incarnation = o.incarnation;
+  config.records = o.records;
   config.handle_signals = true;
   live::Broker broker(std::move(config));
   std::printf("listening on %s:%u\n", o.listen.substr(0, o.listen.rfind(':')).c_str(), broker.port());
@@ -318,24 +322,26 @@ struct WorkerArguments {
   std::uint32_t index = 0;
   std::uint32_t incarnation = 0;
   std::int64_t start = 0;
-  std::int64_t resume_at = 0;
+  std::vector<std::string> outages;  // CRASHED:RESTARTED, scenario ns
   std::string records;
   std::string slow_file;
 };
 
 void run_worker(const WorkerArguments& args) {
-  const Scenario scenario =
-      live::scale_scenario(workloads::load_scenario_file(args.scenario, overrides_of(args.sets)), args.time_scale);
+  const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(args.sets));
   const auto [host, port] = live::split_host_port(args.connect);
   const live::WorkerTarget target{host, port, args.token};
   int code = 0;
   if (args.role == "producer") {
-    code = live::run_producer(
-        scenario, live::ProducerTask{args.group, args.index, args.seed, args.start, args.resume_at, target, args.records});
+    live::ProducerTask task{args.group, args.index, args.seed, args.start, args.time_scale, {}, target, args.records};
+    for (const std::string& outage : args.outages) {
+      const std::size_t colon = outage.find(':');
+      task.outages.emplace_back(std::stoll(outage.substr(0, colon)), std::stoll(outage.substr(colon + 1)));
+    }
+    code = live::run_producer(scenario, task);
   } else {
-    code = live::run_consumer(scenario,
-                              live::ConsumerTask{args.group, args.index, args.incarnation, args.seed, target, args.records,
-                                                 args.slow_file});
+    code = live::run_consumer(scenario, live::ConsumerTask{args.group, args.index, args.incarnation, args.seed,
+                                                           args.time_scale, target, args.records, args.slow_file});
   }
   if (code != 0) throw ExitCode{code};
 }
@@ -408,6 +414,10 @@ void add_live_commands(CLI::App& app) {
   broker->add_option("--first-message-id", broker_options->first_message_id,
                      "message ids start here (a restarted broker continues above its predecessor's)")
       ->capture_default_str();
+  broker->add_option("--incarnation", broker_options->incarnation,
+                     "restarts before this broker (its design draws from the stream the simulator uses then)");
+  broker->add_option("--records", broker_options->records,
+                     "append a line per hand-over, loss and dead-letter to this file (qlab live)");
   broker->callback([broker_options] { run_broker(*broker_options); });
 
   auto produce_options = std::make_shared<ProduceOptions>();
@@ -519,7 +529,7 @@ void add_live_commands(CLI::App& app) {
   worker->add_option("--index", worker_args->index);
   worker->add_option("--incarnation", worker_args->incarnation);
   worker->add_option("--start", worker_args->start);
-  worker->add_option("--resume-at", worker_args->resume_at);
+  worker->add_option("--outage", worker_args->outages);
   worker->add_option("--records", worker_args->records)->required();
   worker->add_option("--slow-file", worker_args->slow_file);
   worker->callback([worker_args] { run_worker(*worker_args); });

@@ -58,6 +58,11 @@ std::string format_metrics_table(const nlohmann::ordered_json& metrics) {
   for (const char* key : kMainMetrics) {
     if (!metrics.contains(key)) continue;
     const auto& m = metrics.at(key);
+    if (m.at("mean").is_null()) {
+      std::snprintf(line, sizeof line, "  %-18s %14s   (%s)\n", key, "n/a", m.value("reason", std::string()).c_str());
+      out += line;
+      continue;
+    }
     std::snprintf(line, sizeof line, "  %-18s %14s %14s %14s %14s\n", key,
                   format_metric_value(key, m.at("mean").get<double>()).c_str(),
                   format_metric_value(key, m.at("ci95").get<double>()).c_str(),

@@ -1,6 +1,7 @@
 #include "broker.hpp"
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <set>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/units.hpp"
+#include "live/record_file.hpp"
 
 namespace qlab::live {
 
@@ -229,10 +231,19 @@ struct Broker::Impl final : Server {
         info(find_design_or_throw(config.design)),
         start(Clock::now()),
         core(*info, with_defaults(*info, config.params), config.token, config.seed,
-              [this](const std::string& line) { log(line); }, config.first_message_id),
+              [this](const std::string& line) { log(line); }, config.first_message_id, config.incarnation),
         acceptor(io),
         timer(io),
         signals(io) {
+    if (!config.records.empty()) {
+      records.emplace(config.records);
+      // Broker time is ns since `start`; records are in steady-clock ns like every other records file.
+      const Time origin = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+      core.record_to([this, origin](const BrokerRecord& r) {
+        records->line("%c,%llu,%u,%lld\n", static_cast<char>(r.kind), static_cast<unsigned long long>(r.message), r.count,
+                      static_cast<long long>(origin + r.now));
+      });
+    }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(config.address, ec);
     if (ec) throw std::runtime_error("bad listen address '" + config.address + "': " + ec.message());
@@ -326,6 +337,7 @@ struct Broker::Impl final : Server {
   Clock::time_point start;
   asio::io_context io{1};
   BrokerState core;
+  std::optional<RecordFile> records;
   tcp::acceptor acceptor;
   asio::steady_timer timer;
   asio::signal_set signals;

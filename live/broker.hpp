@@ -20,6 +20,9 @@ struct BrokerConfig {
   std::string token;                    // empty: no token required
   std::uint64_t seed = 1;
   std::uint64_t first_message_id = 1;   // ids a restarted broker hands out start above its predecessor's
+  std::uint32_t incarnation = 0;        // restarts before this one (the design's random stream depends on it)
+  // qlab live: append one line per hand-over, loss and dead-letter here (steady-clock ns), see live_results.hpp.
+  std::string records;
   // A connection whose unsent bytes exceed this is a client that stopped reading: it is disconnected.
   std::size_t max_write_queue = 8u << 20;
   bool handle_signals = false;          // SIGINT/SIGTERM stop run()

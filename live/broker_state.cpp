@@ -8,9 +8,10 @@
 namespace qlab::live {
 
 BrokerState::BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
-                         LogSink log, MessageId first_message_id)
+                         LogSink log, MessageId first_message_id, std::uint32_t incarnation)
     : info_(design),
-      design_(design.make(params, RandomStream::derive(seed, "broker/design"))),
+      design_(design.make(params, RandomStream::derive(seed, incarnation == 0 ? std::string("queue")
+                                                                               : "queue/" + std::to_string(incarnation)))),
       token_(std::move(token)),
       log_(std::move(log)),
       next_message_(std::max<MessageId>(1, first_message_id)) {}
@@ -45,6 +46,7 @@ BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const Fra
   const auto it = sessions_.find(id);
   QLAB_CHECK(it != sessions_.end(), "frame from a session that was closed");
   Session& s = it->second;
+  advance_waiting_clock(now);
   try {
     if (header.type == FrameType::hello) {
       if (s.greeted) return refuse(s, id, ErrorCode::hello_required, "HELLO sent twice");
@@ -96,6 +98,15 @@ BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const Fra
         append_stats_ok(scratch_, StatsOk{stats(now).dump()});
         send(s);
         break;
+      case FrameType::control: {
+        require(Role::admin);
+        const std::string text(reinterpret_cast<const char*>(body.data()), body.size());
+        const nlohmann::json order = nlohmann::json::parse(text, nullptr, false);
+        if (order.is_discarded() || !order.is_object()) throw ProtocolError(ErrorCode::malformed, "CONTROL body is not a JSON object");
+        append_stats_ok(scratch_, StatsOk{on_control(now, order).dump()});
+        send(s);
+        break;
+      }
       default:
         throw ProtocolError(ErrorCode::wrong_role,
                             std::string(frame_type_name(header.type)) + " is sent by the broker, not to it");
@@ -141,8 +152,34 @@ BrokerState::Verdict BrokerState::on_hello(Time now, Session& s, std::uint32_t i
   s.client_name = hello.name;
   append_hello_ok(scratch_, ok);
   send(s);
+  if (s.role == Role::consumer) update_idle(s);
   apply(now);
   return Verdict::keep;
+}
+
+nlohmann::ordered_json BrokerState::on_control(Time now, const nlohmann::json& order) {
+  const std::string op = order.value("op", "");
+  if (op == "crash_node" || op == "restart_node") {
+    const auto node = order.value("node", std::int64_t{-1});
+    if (node < 0 || node >= static_cast<std::int64_t>(design_->node_count())) {
+      throw ProtocolError(ErrorCode::bad_request, "CONTROL " + op + ": node " + std::to_string(node) + " (the design has " +
+                                                      std::to_string(design_->node_count()) + ")");
+    }
+    if (design_->node_count() == 1) {
+      throw ProtocolError(ErrorCode::bad_request, "CONTROL " + op + ": a single-node design crashes with the process");
+    }
+    const auto n = static_cast<std::uint32_t>(node);
+    log_("control: " + op + " " + std::to_string(n));
+    if (op == "crash_node") {
+      design_->on_node_crashed(now, n, actions_);
+    } else {
+      design_->on_node_restarted(now, n, actions_);
+    }
+    apply(now);
+  } else if (op != "status") {
+    throw ProtocolError(ErrorCode::bad_request, "CONTROL op '" + op + "' (known: crash_node, restart_node, status)");
+  }
+  return stats(now);
 }
 
 void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, const Publish& publish) {
@@ -202,6 +239,9 @@ void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pu
     return;
   }
   s.credit = pull.max_count > UINT32_MAX - s.credit ? UINT32_MAX : s.credit + pull.max_count;
+  if (s.capacity == 0) s.capacity = pull.max_count;
+  s.pulled += pull.max_count;
+  update_idle(s);
   s.return_early = pull.return_early;
   s.delivered_in_pull = 0;
   set_pull_deadline(s, id, pull.wait_ms == kWaitForever ? kNever : now + static_cast<Time>(pull.wait_ms) * kMillisecond);
@@ -240,10 +280,12 @@ void BrokerState::apply(Time now) {
           break;
         case ActionKind::dead_letter:
           ++counters_.dead_lettered;
+          emit(BrokerRecord::Kind::dead_lettered, action.message.id, 0, now);
           forget_message(action.message.id);
           break;
         case ActionKind::lose:
           ++counters_.lost;
+          emit(BrokerRecord::Kind::lost, action.message.id, action.node, now);
           forget_message(action.message.id);
           break;
         case ActionKind::confirm:
@@ -276,9 +318,13 @@ void BrokerState::apply(Time now) {
       if (s.return_early && s.delivered_in_pull > 0 && s.credit > 0) end_pull(now, s, id);
     }
   }
+  if (design_->available() != available_) {
+    available_ = !available_;
+    emit(available_ ? BrokerRecord::Kind::available : BrokerRecord::Kind::unavailable, 0, 0, now);
+  }
 }
 
-void BrokerState::deliver(Time, const Action& action) {
+void BrokerState::deliver(Time now, const Action& action) {
   QLAB_CHECK(action.consumer < consumer_sessions_.size() && consumer_sessions_[action.consumer] != 0,
              "the design delivered to a consumer without an open pull");
   const std::uint32_t id = consumer_sessions_[action.consumer];
@@ -292,6 +338,9 @@ void BrokerState::deliver(Time, const Action& action) {
   send(s);
   --s.credit;
   ++s.delivered_in_pull;
+  ++s.delivered;
+  update_idle(s);
+  emit(BrokerRecord::Kind::handed_over, action.message.id, action.receive_count, now);
   if (s.return_early && (touched_.empty() || touched_.back() != id)) touched_.push_back(id);
   ++counters_.deliveries;
   if (action.receive_count > 1) ++counters_.redeliveries;
@@ -339,8 +388,11 @@ void BrokerState::close(Time now, std::uint32_t id) {
   const auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   Session& s = it->second;
+  advance_waiting_clock(now);
   set_pull_deadline(s, id, kNever);
   if (s.greeted && s.role == Role::consumer) {
+    end_idle(s);
+    prefetched_waiting_ -= s.prefetched;
     s.credit = 0;
     design_->on_consumer_lost(now, s.consumer, actions_);
     consumer_sessions_[s.consumer] = 0;
@@ -350,6 +402,7 @@ void BrokerState::close(Time now, std::uint32_t id) {
 }
 
 void BrokerState::on_timer(Time now) {
+  advance_waiting_clock(now);
   if (design_->next_deadline() <= now) {
     design_->on_timer(now, actions_);
     apply(now);
@@ -387,6 +440,21 @@ nlohmann::ordered_json BrokerState::stats(Time now) const {
   j["backlog"] = design_->backlog();
   j["held"] = design_->held();
   j["stored"] = store_.size();
+  j["nodes"] = design_->node_count();
+  j["leader"] = design_->leader();
+  j["available"] = design_->available();
+  // Seconds each consumer (by name) spent holding nothing while a message waited (ongoing periods included).
+  const Time clock = waiting_clock_ + (waiting() > 0 ? now - waiting_clock_at_ : 0);
+  nlohmann::ordered_json idle = nlohmann::ordered_json::object();
+  for (const auto& [name, consumer] : consumer_names_) {
+    Time total = consumer < idle_with_backlog_.size() ? idle_with_backlog_[consumer] : 0;
+    const std::uint32_t session = consumer_sessions_[consumer];
+    if (const auto it = sessions_.find(session); session != 0 && it != sessions_.end() && it->second.waiting_clock_at_idle >= 0) {
+      total += clock - it->second.waiting_clock_at_idle;
+    }
+    idle[name] = to_seconds(total);
+  }
+  j["idle_with_backlog"] = idle;
   j["sessions"] = sessions_.size();
   j["producers"] = producers;
   j["consumers"] = consumers;
@@ -394,6 +462,34 @@ nlohmann::ordered_json BrokerState::stats(Time now) const {
   j["protocol_errors"] = counters_.protocol_errors;
   j["slow_reader_disconnects"] = counters_.slow_reader_disconnects;
   return j;
+}
+
+std::uint64_t BrokerState::held_by(const Session& s) {
+  const std::uint64_t finished = s.pulled - s.capacity;
+  return s.delivered > finished ? s.delivered - finished : 0;
+}
+
+std::uint64_t BrokerState::waiting() const { return design_->backlog() + prefetched_waiting_; }
+
+void BrokerState::advance_waiting_clock(Time now) {
+  if (waiting() > 0) waiting_clock_ += now - waiting_clock_at_;
+  waiting_clock_at_ = now;
+}
+
+void BrokerState::update_idle(Session& s) {
+  const std::uint64_t held = held_by(s);
+  const std::uint64_t prefetched = held > 1 ? held - 1 : 0;
+  prefetched_waiting_ = prefetched_waiting_ - s.prefetched + prefetched;
+  s.prefetched = prefetched;
+  if (held == 0 && s.waiting_clock_at_idle < 0) s.waiting_clock_at_idle = waiting_clock_;
+  if (held > 0) end_idle(s);
+}
+
+void BrokerState::end_idle(Session& s) {
+  if (s.waiting_clock_at_idle < 0) return;
+  if (idle_with_backlog_.size() <= s.consumer) idle_with_backlog_.resize(s.consumer + 1, 0);
+  idle_with_backlog_[s.consumer] += waiting_clock_ - s.waiting_clock_at_idle;
+  s.waiting_clock_at_idle = -1;
 }
 
 }  // namespace qlab::live

@@ -31,6 +31,18 @@ class Peer {
 
 using LogSink = std::function<void(const std::string& line)>;
 
+// What qlab live needs from the broker's point of view, one record per event (see BrokerState::record_to):
+// a delivery handed over (`count` = its receive count), a message the design lost (`count` = the node whose
+// crash lost it), a message dead-lettered, the design becoming unavailable or available again (no message).
+struct BrokerRecord {
+  enum class Kind : char { handed_over = 'H', lost = 'L', dead_lettered = 'X', unavailable = 'U', available = 'A' };
+  Kind kind = Kind::handed_over;
+  MessageId message = 0;
+  std::uint32_t count = 0;
+  Time now = 0;
+};
+using RecordSink = std::function<void(const BrokerRecord& record)>;
+
 struct BrokerCounters {
   std::uint64_t published = 0;
   std::uint64_t deliveries = 0;
@@ -52,10 +64,11 @@ class BrokerState {
  public:
   enum class Verdict { keep, close };  // close: the frame was fatal; an ERROR frame has been queued
 
-  // `params` must be complete (with_defaults) and valid for `design`.
+  // `params` must be complete (with_defaults) and valid for `design`. The design draws from the stream
+  // "queue" of `seed` (the simulator's name), or "queue/INCARNATION" for a broker restarted after a crash.
   // Message ids start at `first_message_id` (a restarted broker starts above its predecessor's ids).
   BrokerState(const DesignInfo& design, const DesignParams& params, std::string token, std::uint64_t seed,
-              LogSink log, MessageId first_message_id = 1);
+              LogSink log, MessageId first_message_id = 1, std::uint32_t incarnation = 0);
   ~BrokerState();
   BrokerState(const BrokerState&) = delete;
   BrokerState& operator=(const BrokerState&) = delete;
@@ -68,6 +81,8 @@ class BrokerState {
   // handled as the design's on_consumer_lost says. Idempotent.
   void close(Time now, std::uint32_t session);
   void note_slow_reader() { ++counters_.slow_reader_disconnects; }
+  // Every hand-over, loss and dead-letter from now on is also passed to `sink` (qlab live's broker records).
+  void record_to(RecordSink sink) { record_ = std::move(sink); }
   void note_protocol_error() { ++counters_.protocol_errors; }
 
   void on_timer(Time now);
@@ -91,6 +106,13 @@ class BrokerState {
     Time pull_deadline = kNever;
     bool return_early = false;
     std::uint32_t delivered_in_pull = 0;
+    // What the consumer holds, as its credit tells: a consumer opens `capacity` (its first PULL), and each
+    // later PULL of n says n messages were finished. held = delivered - (pulled - capacity).
+    std::uint32_t capacity = 0;
+    std::uint64_t pulled = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t prefetched = 0;     // its share of prefetched_waiting_
+    Time waiting_clock_at_idle = -1;  // while it holds nothing: the waiting clock when it became idle
   };
   struct Stored {
     std::string payload;
@@ -115,6 +137,18 @@ class BrokerState {
   void expire_pulls(Time now);
   void set_pull_deadline(Session& s, std::uint32_t id, Time deadline);
   void send(Session& s);  // hands scratch_ to the peer
+  nlohmann::ordered_json on_control(Time now, const nlohmann::json& order);
+  void emit(BrokerRecord::Kind kind, MessageId message, std::uint32_t count, Time now) const {
+    if (record_) record_({kind, message, count, now});
+  }
+  // idle_with_backlog, as the simulator defines it, from the broker's view: a consumer holding nothing is
+  // idle; a message waits while the design holds it undelivered or while it sits in a consumer's prefetch
+  // behind the one being processed. The waiting clock counts the time any message waited.
+  static std::uint64_t held_by(const Session& s);
+  void advance_waiting_clock(Time now);  // at every input, before it changes anything
+  void update_idle(Session& s);          // after s's holdings changed
+  void end_idle(Session& s);
+  std::uint64_t waiting() const;
 
   const DesignInfo& info_;
   std::unique_ptr<QueueDesign> design_;
@@ -135,6 +169,12 @@ class BrokerState {
   std::unordered_map<MessageId, Unconfirmed> unconfirmed_;
   MessageId next_message_ = 1;
   ActionBuffer actions_;
+  RecordSink record_;
+  bool available_ = true;
+  Time waiting_clock_ = 0;
+  Time waiting_clock_at_ = 0;
+  std::uint64_t prefetched_waiting_ = 0;      // sum over consumers of max(0, held - 1)
+  std::vector<Time> idle_with_backlog_;       // by ConsumerId: idle periods that ended
   std::vector<std::uint32_t> touched_;  // sessions that got deliveries during apply()
   std::vector<std::uint8_t> scratch_;
   BrokerCounters counters_;

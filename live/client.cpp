@@ -241,6 +241,13 @@ void Client::extend(std::uint64_t receipt, std::uint32_t timeout_ms) {
   send_bytes(out_);
 }
 
+nlohmann::json Client::control(const nlohmann::json& order, Millis timeout) {
+  out_.clear();
+  append_control(out_, order.dump());
+  send_bytes(out_);
+  return nlohmann::json::parse(decode_stats_ok(expect(FrameType::stats_ok, timeout).body).json);
+}
+
 nlohmann::json Client::stats(Millis timeout) {
   out_.clear();
   append_stats(out_);

@@ -57,6 +57,8 @@ class Client {
   void extend(std::uint64_t receipt, std::uint32_t timeout_ms);
 
   nlohmann::json stats(Millis timeout = Millis(10'000));
+  // Admin: sends a CONTROL order and returns the broker's stats after it (an ERROR throws ClientError).
+  nlohmann::json control(const nlohmann::json& order, Millis timeout = Millis(10'000));
 
   // The next frame, or nullopt when none arrived within `timeout`. Throws ClientError when the broker
   // closed the connection (with the ERROR frame attached if one came first).

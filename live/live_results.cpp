@@ -5,7 +5,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "metrics/time_series_recorder.hpp"
 
@@ -67,6 +69,15 @@ void read_producer_records(const std::string& path, LiveRecords& records, Time o
   });
 }
 
+void read_broker_records(const std::string& path, LiveRecords& records, Time offset) {
+  for_each_record(path, [&](const std::vector<std::string>& f) {
+    if (f.at(0).size() != 1 || std::string_view("HLXUA").find(f.at(0)[0]) == std::string_view::npos) {
+      throw std::runtime_error("unknown kind '" + f.at(0) + "'");
+    }
+    records.broker.push_back({f.at(0)[0], unum(f, 1), static_cast<std::uint32_t>(unum(f, 2)), num(f, 3) + offset});
+  });
+}
+
 void read_consumer_records(const std::string& path, LiveRecords& records, Time offset) {
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "D") {
@@ -75,11 +86,53 @@ void read_consumer_records(const std::string& path, LiveRecords& records, Time o
     } else if (f.at(0) == "C") {
       records.completions.push_back(
           {static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2), num(f, 3) + offset, num(f, 4) + offset});
-    } else {
+    } else if (f.at(0) != "B") {  // B: processing began (counts service-time draws; no metric needs it)
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
     }
   });
 }
+
+namespace {
+
+// What the records say about one message.
+struct Fate {
+  bool published = false;   // accepted by the broker (confirmed, or seen beyond the producer)
+  bool confirmed = false;   // its producer got an accepting PUBLISH_OK
+  Time intended = -1;       // -1: unknown (the confirmation never arrived)
+  Time accepted = -1;       // when it entered the queue (the send time; the first sighting otherwise)
+  Time first_handover = -1; // the broker handed it over (H)
+  Time first_delivery = -1; // a consumer read it (D)
+  Time first_completion = -1;
+  Time dead_lettered = -1;  // X, when never processed
+  Time lost_by_design = -1; // L
+  std::uint32_t last_holder = UINT32_MAX;  // the consumer that read it last
+  Time last_delivery = -1;
+};
+
+enum class LossCause { consumer_crash, broker_crash, network };
+
+// When the consumer's process that read a message at `at` died (kNever: it lived to the end).
+Time death_after(const LiveRunFacts& facts, std::uint32_t consumer, Time at) {
+  if (consumer >= facts.consumers.size()) return kNever;
+  for (const auto& [from, to] : facts.consumers[consumer].alive) {
+    if (from <= at && at <= to) return to < facts.end ? to : kNever;
+  }
+  return kNever;
+}
+
+Time first_window_after(const std::vector<std::pair<Time, Time>>& windows, Time at) {
+  Time first = kNever;
+  for (const auto& [from, to] : windows) {
+    if (from >= at) first = std::min(first, from);
+  }
+  return first;
+}
+
+bool inside(const std::vector<std::pair<Time, Time>>& windows, Time at) {
+  return std::any_of(windows.begin(), windows.end(), [&](const auto& w) { return w.first <= at && at <= w.second; });
+}
+
+}  // namespace
 
 RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& facts, std::uint32_t repetition,
                             std::uint64_t seed) {
@@ -87,55 +140,138 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   // Steady-clock ns -> scenario ns.
   const auto st = [&](Time t) { return static_cast<Time>(std::llround(static_cast<double>(t - facts.start) / scale)); };
   const auto dur = [&](Time d) { return static_cast<Time>(std::llround(static_cast<double>(d) / scale)); };
+  const auto clamp_run = [&](Time t) { return std::clamp(t, facts.start, facts.end); };
 
-  struct Fate {
-    bool confirmed = false;
-    Time intended = -1;  // -1: not known (the publish was never confirmed)
-    Time first_delivery = -1;
-    Time first_completion = -1;
-  };
   std::unordered_map<std::uint64_t, Fate> fates;
   Histogram publish_latency;
-  std::uint64_t published = 0;
   std::uint64_t refused = 0;
-  std::uint64_t unconfirmed = 0;  // sent, but the connection died before the confirmation (broker crash)
+  std::uint64_t unconfirmed = 0;  // sent, but never confirmed
+  std::uint64_t unconfirmed_in_drops = 0;  // ... and sent while a drop fault was eating publishes
   Time first_publish = kNever;
+  const Time warmup_end = facts.start + facts.warmup;
   for (const LiveRecords::Publish& p : records.publishes) {
     if (p.confirmed < 0) {
       ++unconfirmed;
+      unconfirmed_in_drops += inside(facts.publish_drops, p.sent) ? 1 : 0;
       continue;
     }
     if (p.refused) {
       ++refused;
       continue;
     }
-    ++published;
-    fates[p.message_id].confirmed = true;
-    fates[p.message_id].intended = p.intended;
+    Fate& f = fates[p.message_id];
+    f.published = f.confirmed = true;
+    f.intended = p.intended;
+    f.accepted = clamp_run(p.sent);
     first_publish = std::min(first_publish, p.intended);
-    publish_latency.record(dur(std::max<Time>(0, p.confirmed - p.intended)));
+    if (p.intended >= warmup_end) publish_latency.record(dur(std::max<Time>(0, p.confirmed - p.intended)));
   }
+  // A message seen beyond its producer was accepted even when its confirmation never arrived (the broker or
+  // the producer died in between): it counts as published, without a latency.
+  const auto seen = [&](std::uint64_t id, Time at) -> Fate& {
+    Fate& f = fates[id];
+    if (!f.published) {
+      f.published = true;
+      f.accepted = clamp_run(at);
+    }
+    return f;
+  };
+  std::vector<std::pair<Time, Time>> unavailable;  // the design refused publishes (no leader)
+  Time unavailable_since = -1;
+  for (const LiveRecords::BrokerEvent& e : records.broker) {
+    switch (e.kind) {
+      case 'H': {
+        Fate& f = seen(e.message_id, e.at);
+        if (f.first_handover < 0 || e.at < f.first_handover) f.first_handover = e.at;
+        break;
+      }
+      case 'L':
+        seen(e.message_id, e.at).lost_by_design = e.at;
+        break;
+      case 'X':
+        seen(e.message_id, e.at).dead_lettered = e.at;
+        break;
+      case 'U':
+        unavailable_since = e.at;
+        break;
+      case 'A':
+        if (unavailable_since >= 0) unavailable.emplace_back(unavailable_since, e.at);
+        unavailable_since = -1;
+        break;
+      default:
+        break;
+    }
+  }
+  if (unavailable_since >= 0) unavailable.emplace_back(unavailable_since, facts.end);
   for (const LiveRecords::Delivery& d : records.deliveries) {
-    Fate& f = fates[d.message_id];
+    Fate& f = seen(d.message_id, d.delivered);
     if (f.first_delivery < 0 || d.delivered < f.first_delivery) f.first_delivery = d.delivered;
+    if (d.delivered >= f.last_delivery) {
+      f.last_delivery = d.delivered;
+      f.last_holder = d.consumer;
+    }
   }
   std::uint64_t unique_processed = 0;
   for (const LiveRecords::Completion& c : records.completions) {
-    Fate& f = fates[c.message_id];
+    Fate& f = seen(c.message_id, c.start);
     if (f.first_completion < 0) ++unique_processed;
     if (f.first_completion < 0 || c.end < f.first_completion) f.first_completion = c.end;
   }
-  // A message a consumer received was accepted by the broker even when its confirmation never reached the
-  // producer (the broker or the producer died in between): it counts as published, without a latency.
+  std::uint64_t published = 0;
   std::uint64_t accepted_unconfirmed = 0;
-  for (const auto& [id, f] : fates) accepted_unconfirmed += f.confirmed ? 0 : 1;
-  published += accepted_unconfirmed;
+  std::uint64_t dead_lettered = 0;
+  for (auto& [id, f] : fates) {
+    ++published;
+    accepted_unconfirmed += f.confirmed ? 0 : 1;
+    if (f.first_completion >= 0) f.dead_lettered = -1;  // processing is what users wait for
+    dead_lettered += f.dead_lettered >= 0 ? 1 : 0;
+  }
   unconfirmed = unconfirmed > accepted_unconfirmed ? unconfirmed - accepted_unconfirmed : 0;
+  unconfirmed_in_drops = std::min(unconfirmed_in_drops, unconfirmed);
+
+  // Unfinished messages: lost (by the cause of where each was last seen) or remaining. The broker says how
+  // many remain; they are the ones never handed over, last in line to be called lost.
+  const std::uint64_t remaining = facts.remaining;
+  std::uint64_t lost_by[3] = {0, 0, 0};
+  std::uint64_t lost_confirmed = 0;
+  std::vector<std::pair<std::uint64_t, bool>> queued_unfinished;  // (id, confirmed), never handed over
+  std::unordered_map<std::uint64_t, Time> loss_time;
+  for (const auto& [id, f] : fates) {
+    if (f.first_completion >= 0 || f.dead_lettered >= 0) continue;
+    LossCause cause = LossCause::broker_crash;
+    Time at = f.lost_by_design;
+    if (f.lost_by_design < 0) {
+      if (f.last_holder != UINT32_MAX) {
+        cause = LossCause::consumer_crash;
+        at = std::min(death_after(facts, f.last_holder, f.last_delivery), facts.end);
+      } else if (f.first_handover >= 0) {
+        cause = LossCause::network;  // handed over, never read: the delivery was dropped on the way
+        at = f.first_handover;
+      } else {
+        queued_unfinished.emplace_back(id, f.confirmed);
+        continue;
+      }
+    }
+    ++lost_by[static_cast<int>(cause)];
+    lost_confirmed += f.confirmed ? 1 : 0;
+    loss_time[id] = at;
+  }
+  // Of the messages never handed over, `remaining` are still queued; the rest died with a crashed broker.
+  std::sort(queued_unfinished.begin(), queued_unfinished.end(), [&](const auto& a, const auto& b) {
+    return fates[a.first].accepted < fates[b.first].accepted;
+  });
+  const std::size_t queued_lost = queued_unfinished.size() > remaining ? queued_unfinished.size() - remaining : 0;
+  for (std::size_t i = 0; i < queued_lost; ++i) {
+    const auto [id, confirmed] = queued_unfinished[i];
+    ++lost_by[static_cast<int>(LossCause::broker_crash)];
+    lost_confirmed += confirmed ? 1 : 0;
+    loss_time[id] = std::min(first_window_after(facts.broker_down, fates[id].accepted), facts.end);
+  }
+  const std::uint64_t lost = lost_by[0] + lost_by[1] + lost_by[2];
 
   RunResult result;
   result.repetition = repetition;
   result.seed = seed;
-  const Time warmup_end = facts.start + facts.warmup;
   Time last_completion = -1;
   std::uint64_t processed_in_window = 0;
   for (const auto& [id, f] : fates) {
@@ -145,7 +281,10 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     }
     if (f.intended < 0 || f.intended < warmup_end) continue;
     if (f.first_completion >= 0) result.latency.record(dur(std::max<Time>(0, f.first_completion - f.intended)));
-    if (f.first_delivery >= 0) result.wait.record(dur(std::max<Time>(0, f.first_delivery - f.intended)));
+    // Wait ends when the broker hands the message over (the consumer's reading time when the broker's
+    // record is missing).
+    const Time handed = f.first_handover >= 0 ? f.first_handover : f.first_delivery;
+    if (handed >= 0) result.wait.record(dur(std::max<Time>(0, handed - f.intended)));
   }
   // Per message, the highest receive count a consumer saw: the broker delivered it that often, even when a
   // copy never reached a consumer (dropped on the way by a `drop` fault, or unread by a consumer killed).
@@ -159,19 +298,18 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
 
   const auto deliveries = static_cast<std::uint64_t>(records.deliveries.size());
   const auto processed = static_cast<std::uint64_t>(records.completions.size());
-  const std::uint64_t settled = unique_processed + facts.dead_lettered + facts.remaining;
-  const std::uint64_t lost = published > settled ? published - settled : 0;
   const auto add = [&result](const char* key, double value) { result.metrics.push_back({key, value}); };
+  const auto count = [](std::uint64_t n) { return static_cast<double>(n); };
   const auto sec = [](Time t) { return to_seconds(t); };
-  add("published", static_cast<double>(published));
-  add("deliveries", static_cast<double>(deliveries));
-  add("redeliveries", static_cast<double>(std::max<std::uint64_t>(deliveries - delivered_once.size(), redelivered)));
-  add("processed", static_cast<double>(processed));
-  add("unique_processed", static_cast<double>(unique_processed));
-  add("duplicates", static_cast<double>(processed - unique_processed));
-  add("dead_lettered", static_cast<double>(facts.dead_lettered));
-  add("lost", static_cast<double>(lost));
-  add("remaining", static_cast<double>(facts.remaining));
+  add("published", count(published));
+  add("deliveries", count(deliveries));
+  add("redeliveries", count(std::max<std::uint64_t>(deliveries - delivered_once.size(), redelivered)));
+  add("processed", count(processed));
+  add("unique_processed", count(unique_processed));
+  add("duplicates", count(processed - unique_processed));
+  add("dead_lettered", count(dead_lettered));
+  add("lost", count(lost));
+  add("remaining", count(remaining));
   add("latency_mean", result.latency.mean() / kSecond);
   add("latency_p50", sec(result.latency.percentile(0.50)));
   add("latency_p90", sec(result.latency.percentile(0.90)));
@@ -184,9 +322,11 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   add("throughput", window > 0 ? static_cast<double>(processed_in_window) / sec(window) : 0);
   add("makespan", last_completion >= 0 && first_publish != kNever ? sec(dur(last_completion - first_publish)) : 0);
 
-  // Per consumer: busy = processing time, alive = process lifetime within the run.
+  // Per consumer: busy = processing time, alive = process lifetime within the run, idle with backlog as the
+  // broker measured it.
   std::vector<ConsumerFigures> figures;
-  for (const LiveRunFacts::Consumer& c : facts.consumers) {
+  for (std::size_t i = 0; i < facts.consumers.size(); ++i) {
+    const LiveRunFacts::Consumer& c = facts.consumers[i];
     ConsumerFigures f;
     f.name = c.name;
     f.group = c.group;
@@ -195,6 +335,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
       const Time b = std::min(to, facts.end);
       if (b > a) f.alive += dur(b - a);
     }
+    if (i < facts.idle_with_backlog.size()) f.idle_with_backlog = std::min(f.alive, dur(facts.idle_with_backlog[i]));
     figures.push_back(f);
   }
   for (const LiveRecords::Completion& c : records.completions) {
@@ -204,25 +345,91 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   }
   Time busy = 0;
   Time alive = 0;
+  Time idle_backlog = 0;
   for (const ConsumerFigures& f : figures) {
     busy += f.busy;
     alive += f.alive;
+    idle_backlog += f.idle_with_backlog;
   }
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
+  if (facts.idle_with_backlog.size() == facts.consumers.size()) {
+    add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
+  } else {
+    result.unmeasured.push_back({"idle_with_backlog", "the broker's account of idle consumers was lost (it crashed)"});
+  }
+  Time down = 0;
+  for (const std::vector<std::pair<Time, Time>>* windows : {&facts.broker_down, &std::as_const(unavailable)}) {
+    for (const auto& [from, to] : *windows) down += std::max<Time>(0, std::min(to, facts.end) - std::max(from, facts.start));
+  }
+  add("unavailable_seconds", sec(dur(down)));
+
+  // recovery_time, as the simulator defines it: per fault window, from its start to the first moment after it
+  // healed that no more messages were unfinished than when it struck.
+  std::vector<std::pair<Time, int>> unfinished_changes;
+  for (const auto& [id, f] : fates) {
+    unfinished_changes.push_back({f.accepted, +1});
+    if (f.first_completion >= 0) {
+      unfinished_changes.push_back({f.first_completion, -1});
+    } else if (f.dead_lettered >= 0) {
+      unfinished_changes.push_back({f.dead_lettered, -1});
+    } else if (const auto it = loss_time.find(id); it != loss_time.end()) {
+      unfinished_changes.push_back({it->second, -1});
+    }
+  }
+  std::sort(unfinished_changes.begin(), unfinished_changes.end());
+  const auto unfinished_at = [&](Time t) {  // after every change at or before t
+    std::int64_t n = 0;
+    for (const auto& [at, d] : unfinished_changes) {
+      if (at > t) break;
+      n += d;
+    }
+    return n;
+  };
+  Time recovery_sum = 0;
+  std::size_t recovered = 0;
+  const auto real = [&](Time scenario_time) {
+    return facts.start + static_cast<Time>(std::llround(static_cast<double>(scenario_time) * scale));
+  };
+  for (const FaultWindow& w : facts.faults) {
+    const Time struck = real(w.start);
+    const Time healed = real(w.end);
+    const std::int64_t level = unfinished_at(struck);
+    std::int64_t n = unfinished_at(healed);
+    Time back = n <= level ? healed : -1;
+    for (auto it = std::upper_bound(unfinished_changes.begin(), unfinished_changes.end(), std::pair<Time, int>{healed, 1});
+         back < 0 && it != unfinished_changes.end(); ++it) {
+      n += it->second;
+      if (n <= level) back = it->first;
+    }
+    if (back < 0) continue;
+    recovery_sum += dur(back - struck);
+    ++recovered;
+  }
+  add("recovery_time", recovered > 0 ? sec(recovery_sum) / static_cast<double>(recovered) : 0);
+  add("faults", count(facts.faults.size()));
+  add("duration_simulated", sec(dur(facts.end - facts.start)));
+  add("warmup", sec(dur(facts.warmup)));
+  add("wall_seconds", facts.wall_seconds);
+  add("lost_consumer_crash", count(lost_by[static_cast<int>(LossCause::consumer_crash)]));
+  add("lost_broker_crash", count(lost_by[static_cast<int>(LossCause::broker_crash)]));
+  add("lost_network", count(lost_by[static_cast<int>(LossCause::network)]));
+  add("lost_confirmed", count(lost_confirmed));
+  add("refused_publishes", count(refused));
+  // Never confirmed and never seen beyond the producer: sent inside a drop fault on producer->broker, the
+  // network took it; otherwise a crash did.
+  add("lost_unconfirmed_publish", count(unconfirmed - unconfirmed_in_drops));
+  add("lost_network_publish", count(unconfirmed_in_drops));
   add("publish_latency_mean", publish_latency.mean() / kSecond);
   add("publish_latency_p99", sec(publish_latency.percentile(0.99)));
-  add("refused_publishes", static_cast<double>(refused));
-  add("lost_unconfirmed_publish", static_cast<double>(unconfirmed));  // never confirmed, never seen by a consumer
-  add("stale_acks", static_cast<double>(facts.stale_acks));
-  add("faults", static_cast<double>(facts.faults.size()));
-  add("warmup", sec(dur(facts.warmup)));
+  add("stale_acks", count(facts.stale_acks));
   add("time_scale", facts.time_scale);
-  add("wall_seconds", facts.wall_seconds);
+  result.unmeasured.push_back({"events", "a simulator cost: live mode runs no event loop"});
+  result.unmeasured.push_back({"events_per_second", "a simulator cost: live mode runs no event loop"});
   result.consumers = std::move(figures);
 
-  // The time series, from the records: backlog = accepted - first-delivered; in flight = first-delivered -
-  // first-completed (approximations of the broker's view, exact when nothing is redelivered).
-  enum Kind : int { alive_up, alive_down, accepted, first_delivery, busy_up, busy_down, first_completion };
+  // The time series, the broker's view from the records: backlog = accepted and not yet handed over (nor
+  // lost or dead-lettered before that); in flight = handed over and not yet completed (nor lost).
+  enum Kind : int { alive_up, alive_down, accepted, handed_over, leaves_backlog, busy_up, busy_down, leaves_flight, completed };
   std::vector<std::pair<Time, int>> events;
   for (const LiveRunFacts::Consumer& c : facts.consumers) {
     for (const auto& [from, to] : c.alive) {
@@ -231,11 +438,17 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     }
   }
   for (const auto& [id, f] : fates) {
-    if (f.first_delivery >= 0) events.push_back({f.first_delivery, first_delivery});
-    if (f.first_completion >= 0) events.push_back({f.first_completion, first_completion});
-  }
-  for (const LiveRecords::Publish& p : records.publishes) {
-    if (p.confirmed >= 0 && !p.refused) events.push_back({std::max(p.sent, facts.start), accepted});
+    events.push_back({f.accepted, accepted});
+    const Time handed = f.first_handover >= 0 ? f.first_handover : f.first_delivery;
+    Time gone = f.dead_lettered;
+    if (const auto it = loss_time.find(id); it != loss_time.end()) gone = it->second;
+    if (handed >= 0 && (gone < 0 || handed <= gone)) {
+      events.push_back({handed, handed_over});
+      if (f.first_completion >= 0) events.push_back({f.first_completion, completed});
+      else if (gone >= 0) events.push_back({gone, leaves_flight});
+    } else if (gone >= 0) {
+      events.push_back({gone, leaves_backlog});
+    }
   }
   for (const LiveRecords::Completion& c : records.completions) {
     events.push_back({c.start, busy_up});
@@ -254,13 +467,15 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
         ++state.backlog;
         series.on_published();
         break;
-      case first_delivery:
+      case handed_over:
         --state.backlog;
         ++state.in_flight;
         break;
+      case leaves_backlog: --state.backlog; break;
       case busy_up: ++state.busy_consumers; break;
       case busy_down: --state.busy_consumers; break;
-      case first_completion:
+      case leaves_flight: --state.in_flight; break;
+      case completed:
         --state.in_flight;
         series.on_processed();
         break;
@@ -268,11 +483,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     }
   }
   result.series = series.finish(st(facts.end), state);
-  for (FaultWindow w : facts.faults) {
-    w.start = st(w.start);
-    w.end = st(w.end);
-    result.faults.push_back(w);
-  }
+  result.faults = facts.faults;
   return result;
 }
 

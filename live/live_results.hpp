@@ -4,8 +4,10 @@
 // (steady-clock ns - start) / time_scale.
 //
 // Live-specific definitions: a message's publish time is its *intended* send time (open loop; coordinated
-// omission is not hidden); `deliveries` count deliveries a consumer read; `lost` is what conservation
-// leaves (published - unique_processed - dead_lettered - remaining). `idle_with_backlog` is not measured.
+// omission is not hidden); `wait` ends when the broker hands the message over (the broker's records), as in
+// the simulator; `deliveries` count deliveries a consumer read; `lost` is what conservation leaves
+// (published - unique_processed - dead_lettered - remaining), split by cause from where each unfinished
+// message was last seen (docs/LIVE.md). Metrics that only a simulation has are written as null with a reason.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,9 +40,18 @@ struct LiveRecords {
     Time start = 0;
     Time end = 0;
   };
+  // The broker's records (live/broker_state.hpp BrokerRecord): H handed over (count = receive count),
+  // L lost by the design (count = node), X dead-lettered, U/A the design became unavailable/available.
+  struct BrokerEvent {
+    char kind = 'H';
+    std::uint64_t message_id = 0;
+    std::uint32_t count = 0;
+    Time at = 0;
+  };
   std::vector<Publish> publishes;
   std::vector<Delivery> deliveries;
   std::vector<Completion> completions;
+  std::vector<BrokerEvent> broker;
 };
 
 // Appends the lines of one producer's / consumer's records file; a malformed line throws std::runtime_error
@@ -48,6 +59,7 @@ struct LiveRecords {
 // `offset` is added to every time (the writer host's clock -> the coordinator's).
 void read_producer_records(const std::string& path, LiveRecords& records, Time offset = 0);
 void read_consumer_records(const std::string& path, LiveRecords& records, Time offset = 0);
+void read_broker_records(const std::string& path, LiveRecords& records, Time offset = 0);
 
 struct LiveRunFacts {
   Time start = 0;         // steady clock of scenario time 0
@@ -61,7 +73,12 @@ struct LiveRunFacts {
     std::vector<std::pair<Time, Time>> alive;  // steady-clock intervals its process lived
   };
   std::vector<Consumer> consumers;
-  std::vector<FaultWindow> faults;  // steady-clock times
+  // Per consumer (as `consumers`): its time idle while a message waited, as the broker measured it (real ns);
+  // empty when the broker could not tell (then idle_with_backlog is null).
+  std::vector<Time> idle_with_backlog;
+  std::vector<std::pair<Time, Time>> broker_down;        // steady clock: the broker process was dead
+  std::vector<std::pair<Time, Time>> publish_drops;      // steady clock: a drop fault on producer->broker
+  std::vector<FaultWindow> faults;  // scenario times (as planned), already ending by the end of the run
   std::uint64_t dead_lettered = 0;  // from the broker's final STATS
   std::uint64_t remaining = 0;      // the broker's `held` at the end
   std::uint64_t stale_acks = 0;

@@ -16,11 +16,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/fault_plan.hpp"
 #include "core/random_stream.hpp"
 #include "core/units.hpp"
 #include "live/child_process.hpp"
@@ -51,51 +53,18 @@ struct ConsumerProcess {
   std::vector<std::pair<Time, Time>> alive;
 };
 
-// A scheduled fault step, in steady-clock time.
+// A scheduled fault step, at a scenario time (ns, unscaled).
 struct Step {
   Time at = 0;
-  enum Kind { crash, restart, stall, resume, recur, broker_crash, broker_restart, slow, unslow, producer_crash,
+  enum Kind { crash, restart, stall, resume, broker_crash, broker_restart, slow, unslow, producer_crash,
               producer_restart } kind = crash;
   std::size_t consumer = 0;  // crash/restart/stall/resume/slow/unslow
-  std::size_t fault = 0;     // index into scenario.faults (crash/stall origin, recur)
+  std::size_t fault = 0;     // index into scenario.faults
   std::size_t producer = 0;  // producer_crash/producer_restart
+  std::optional<std::uint32_t> node = std::nullopt;  // broker_crash/broker_restart: the node (none: the leader, resolved then)
+  Time crashed_at = 0;       // producer_crash/producer_restart: when the producer crashed
   bool operator>(const Step& other) const { return at > other.at; }
 };
-
-// The members a fault target names, as flat indices over the groups (`counts` members each).
-std::vector<std::size_t> resolve_members(const std::vector<std::uint32_t>& counts, const FaultTarget& target,
-                                         RandomStream& rng) {
-  std::vector<std::size_t> first_of_group;
-  std::size_t total = 0;
-  for (std::uint32_t count : counts) {
-    first_of_group.push_back(total);
-    total += count;
-  }
-  std::vector<std::size_t> out;
-  switch (target.kind) {
-    case FaultTarget::Kind::group:
-      for (std::uint32_t i = 0; i < counts[target.group]; ++i) out.push_back(first_of_group[target.group] + i);
-      break;
-    case FaultTarget::Kind::member:
-      out.push_back(first_of_group[target.group] + target.first);
-      break;
-    case FaultTarget::Kind::range:
-      for (std::uint32_t i = target.first; i <= target.last; ++i) out.push_back(first_of_group[target.group] + i);
-      break;
-    case FaultTarget::Kind::any_consumer:
-      out.push_back(static_cast<std::size_t>(rng.next_below(total)));
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-
-std::vector<std::uint32_t> counts_of(const auto& groups) {
-  std::vector<std::uint32_t> counts;
-  for (const auto& g : groups) counts.push_back(g.count);
-  return counts;
-}
 
 // A client's fault proxy (network faults): the address its worker dials, and the proxy's control line.
 struct ClientProxy {
@@ -160,7 +129,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const auto start_broker = [&] {
     std::vector<std::string> argv = broker_argv;
     argv.insert(argv.end(), {"--listen", host + ":" + std::to_string(port), "--first-message-id",
-                             std::to_string((std::uint64_t{broker_incarnation} << 40) + 1)});
+                             std::to_string((std::uint64_t{broker_incarnation} << 40) + 1), "--incarnation",
+                             std::to_string(broker_incarnation), "--records", placement.broker->path(run, "broker.csv")});
     broker = placement.broker->spawn(run, argv, "broker.log", true);
     const std::string& line = broker->first_line();
     if (line.rfind("listening on ", 0) != 0) {
@@ -171,8 +141,15 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     admin.emplace(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
   };
   start_broker();
+  // A multi-node design (replicated) crashes and restarts its nodes inside the broker, as the simulator does;
+  // a single-node broker crashes with its process.
+  const std::uint32_t broker_nodes = admin->stats().value("nodes", 1u);
+  std::set<std::uint32_t> nodes_down;
   std::uint64_t dead_lettered_before = 0;  // by brokers that crashed since
   std::uint64_t stale_before = 0;
+  std::map<std::string, double> idle_before;  // consumer -> idle_with_backlog seconds counted by crashed brokers
+  std::vector<std::pair<Time, Time>> broker_down;
+  std::vector<std::pair<Time, Time>> publish_drops;
 
   std::vector<std::string> common;
   for (const std::string& set : o.sets) {
@@ -242,11 +219,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     std::uint32_t incarnation = 0;
     bool crashed = false;  // killed by a fault (its exit code is ours, not a failure)
     std::unique_ptr<Process> process;
+    std::vector<std::pair<Time, Time>> outages;  // scenario ns: (crashed, restarted) of earlier lives
   };
   std::vector<ProducerProcess> producers;
-  // A restarted producer (incarnation > 0) resumes its arrival process at `resume_at` (scenario ns) and
+  // A restarted producer (incarnation > 0) replays its earlier lives' draws (`outages`, scenario ns) and
   // records into its own file.
-  const auto start_producer = [&](ProducerProcess& p, Time resume_at) {
+  const auto start_producer = [&](ProducerProcess& p) {
     Host* h = placement.producers[p.group];
     const std::string file = "producer-" + p.name + (p.incarnation > 0 ? "." + std::to_string(p.incarnation) : "");
     std::vector<std::string> argv = {"live-worker", "producer", "--scenario", scenario_path[h]};
@@ -254,79 +232,104 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     argv.insert(argv.end(), {"--connect", producer_proxies[static_cast<std::size_t>(&p - producers.data())].connect});
     // Time 0 in the producer host's own clock.
     argv.insert(argv.end(), {"--group", std::to_string(p.group), "--index", std::to_string(p.index), "--start",
-                             std::to_string(start - h->offset()), "--resume-at", std::to_string(resume_at),
-                             "--records", h->path(run, file + ".csv")});
+                             std::to_string(start - h->offset()), "--records", h->path(run, file + ".csv")});
+    for (const auto& [crashed, restarted] : p.outages) {
+      argv.insert(argv.end(), {"--outage", std::to_string(crashed) + ":" + std::to_string(restarted)});
+    }
     p.process = h->spawn(run, argv, file + ".log", false);
     p.crashed = false;
   };
   for (std::size_t g = 0; g < s.producers.size(); ++g) {
     for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
-      producers.push_back({g, i, s.producers[g].name + "[" + std::to_string(i) + "]", 0, false, nullptr});
+      producers.push_back({g, i, s.producers[g].name + "[" + std::to_string(i) + "]", 0, false, nullptr, {}});
       producer_proxies.push_back(make_proxy(placement.producers[g], producers.back().name));
     }
   }
-  for (ProducerProcess& p : producers) start_producer(p, 0);
+  for (ProducerProcess& p : producers) start_producer(p);
   log(run + ": broker on " + host + ":" + std::to_string(port) + ", " +
       std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
       " producer processes; records in " + dir.string());
 
-  // The fault schedule.
+  // The fault schedule: the simulator's own draws (core/fault_plan.hpp) on the unscaled scenario, so the
+  // faults of repetition r fall at the same scenario times on the same targets as in `qlab run`. Steps and fault
+  // windows are kept in scenario time (as planned); the processes are signalled within a loop turn (<= 5 ms of
+  // real time) of them.
+  FaultPlan plan(original, seed);
+  const auto real_time = [&](Time scenario_time) {
+    return start + static_cast<Time>(static_cast<double>(scenario_time) * o.time_scale);
+  };
+
   std::vector<Step> steps;
-  std::vector<RandomStream> fault_rngs;
   std::vector<FaultWindow> windows;
-  std::map<std::size_t, std::size_t> open_window;  // consumer -> index in windows (crash/stall in progress)
-  for (std::size_t f = 0; f < s.faults.size(); ++f) {
-    fault_rngs.push_back(RandomStream::derive(seed, "live/faults/" + std::to_string(f)));
-    if (s.faults[f].at) {
-      steps.push_back({start + *s.faults[f].at, Step::recur, 0, f});
-    } else if (s.faults[f].every) {
-      steps.push_back({start + s.faults[f].every->sample(fault_rngs[f]), Step::recur, 0, f});
-    }
-  }
   const auto schedule = [&](Step step) {
     steps.push_back(step);
     std::push_heap(steps.begin(), steps.end(), std::greater<>());
   };
-  std::make_heap(steps.begin(), steps.end(), std::greater<>());
-  const Time stop_faults = s.duration ? start + *s.duration : kNever;
   std::vector<std::string> producer_names;
   for (const ProducerGroup& g : s.producers) {
     for (std::uint32_t i = 0; i < g.count; ++i) producer_names.push_back(g.name + "[" + std::to_string(i) + "]");
   }
-  // Partition / delay / drop: orders to the fault proxies of the clients concerned.
-  const auto apply_network_fault = [&](std::size_t f, Time now) {
-    const FaultSpec& fault = s.faults[f];
+  // Partition / delay / drop: orders to the fault proxies of the clients concerned; one window per occurrence.
+  const auto apply_network_fault = [&](const FaultOccurrence& occurrence, Time at) {
+    const FaultSpec& fault = s.faults[occurrence.fault];
     nlohmann::json order = {{"op", fault_action_name(fault.action)}, {"duration_ns", fault.duration}};
-    bool on_producers = fault.target.producers;
     if (fault.action == FaultAction::drop) {
       // The frames that carry a message on that hop: PUBLISH, DELIVER, ACK.
-      on_producers = fault.hop == Hop::producer_to_broker;
       order["frame"] = fault.hop == Hop::producer_to_broker   ? "publish"
                        : fault.hop == Hop::broker_to_consumer ? "deliver"
                                                               : "ack";
       order["p"] = fault.probability;
     }
     if (fault.action == FaultAction::delay) {
-      on_producers = fault.hop == Hop::producer_to_broker;
       order["up"] = fault.hop != Hop::broker_to_consumer;
       order["down"] = fault.hop == Hop::broker_to_consumer;
       order["extra"] = distribution_to_wire(fault.extra);
     }
-    std::vector<std::size_t> members;
-    if (fault.all_clients) {
-      const std::size_t n = on_producers ? producer_proxies.size() : consumer_proxies.size();
-      for (std::size_t i = 0; i < n; ++i) members.push_back(i);
-    } else {
-      members = resolve_members(on_producers ? counts_of(s.producers) : counts_of(s.consumers), fault.target, fault_rngs[f]);
-    }
-    for (std::size_t m : members) {
-      ClientProxy& proxy = on_producers ? producer_proxies.at(m) : consumer_proxies.at(m);
+    for (std::uint32_t m : occurrence.members) {
+      ClientProxy& proxy = occurrence.on_producers ? producer_proxies.at(m) : consumer_proxies.at(m);
       proxy.control->call(order);
-      const std::string& name = on_producers ? producer_names.at(m) : consumers.at(m).name;
-      windows.push_back({fault_action_name(fault.action), name, now, now + fault.duration});
     }
-    log(std::string("fault: ") + fault_action_name(fault.action) + " " + fault.target.text + " at " +
-        format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+    const Time end = at + original.faults[occurrence.fault].duration;
+    windows.push_back({fault_action_name(fault.action), fault.target.text, at, end});
+    if (fault.action == FaultAction::drop && fault.hop == Hop::producer_to_broker) {
+      publish_drops.emplace_back(real_time(at), real_time(end));
+    }
+    log(std::string("fault: ") + fault_action_name(fault.action) + " " + fault.target.text + " at " + format_seconds(at));
+  };
+  // An occurrence of the plan becomes steps: network faults act at once, the others per member.
+  const auto take_occurrence = [&](const FaultOccurrence& occurrence) {
+    const Time at = occurrence.at;
+    const FaultSpec& fault = s.faults[occurrence.fault];
+    switch (fault.action) {
+      case FaultAction::partition:
+      case FaultAction::delay:
+      case FaultAction::drop:
+        apply_network_fault(occurrence, at);
+        return;
+      case FaultAction::broker_crash: {
+        Step crash{at, Step::broker_crash, 0, occurrence.fault};
+        if (!occurrence.members.empty()) crash.node = occurrence.members.front();
+        schedule(crash);
+        return;
+      }
+      case FaultAction::producer_crash:
+        for (std::uint32_t m : occurrence.members) {
+          Step crash{at, Step::producer_crash, 0, occurrence.fault};
+          crash.producer = m;
+          crash.crashed_at = occurrence.at;
+          schedule(crash);
+        }
+        return;
+      case FaultAction::crash:
+      case FaultAction::stall:
+      case FaultAction::slow: {
+        const Step::Kind kind = fault.action == FaultAction::crash   ? Step::crash
+                                : fault.action == FaultAction::stall ? Step::stall
+                                                                     : Step::slow;
+        for (std::uint32_t c : occurrence.members) schedule({at, kind, c, occurrence.fault});
+        return;
+      }
+    }
   };
 
   const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
@@ -335,58 +338,24 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   while (true) {
     if (g_interrupted.load()) throw std::runtime_error("interrupted");
     const Time now = monotonic_now();
-    while (!steps.empty() && steps.front().at <= now) {
+    while (plan.next_time() != kNever && real_time(plan.next_time()) <= now) take_occurrence(*plan.next());
+    while (!steps.empty() && real_time(steps.front().at) <= now) {
       std::pop_heap(steps.begin(), steps.end(), std::greater<>());
       const Step step = steps.back();
       steps.pop_back();
-      const FaultSpec& fault = s.faults[step.fault];
+      const FaultSpec& fault = original.faults[step.fault];  // scenario time, as the steps
       switch (step.kind) {
-        case Step::recur: {
-          if (fault.until && step.at > start + *fault.until) break;
-          if (step.at > stop_faults && !fault.at) break;
-          if (fault.action == FaultAction::producer_crash) {
-            for (std::size_t m : resolve_members(counts_of(s.producers), fault.target, fault_rngs[step.fault])) {
-              Step crash{step.at, Step::producer_crash, 0, step.fault};
-              crash.producer = m;
-              schedule(crash);
-            }
-            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
-            break;
-          }
-          if (fault.action == FaultAction::broker_crash) {
-            schedule({step.at, Step::broker_crash, 0, step.fault});
-            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
-            break;
-          }
-          if (fault.action == FaultAction::partition || fault.action == FaultAction::delay ||
-              fault.action == FaultAction::drop) {
-            apply_network_fault(step.fault, now);
-            if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
-            break;
-          }
-          for (std::size_t c : resolve_members(counts_of(s.consumers), fault.target, fault_rngs[step.fault])) {
-            const Step::Kind kind = fault.action == FaultAction::crash   ? Step::crash
-                                    : fault.action == FaultAction::stall ? Step::stall
-                                                                         : Step::slow;
-            schedule({step.at, kind, c, step.fault});
-          }
-          if (fault.every) schedule({step.at + fault.every->sample(fault_rngs[step.fault]), Step::recur, 0, step.fault});
-          break;
-        }
         case Step::crash: {
           ConsumerProcess& c = consumers[step.consumer];
           if (!c.process || !c.process->running()) break;  // already down
           c.process->signal(SIGKILL);
           c.process->wait_for_exit(5 * kSecond);
           c.alive.back().second = now;
-          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
-            windows[w->second].end = now;  // a stall ends with the crash
-            open_window.erase(w);
-          }
-          windows.push_back({"crash", c.name, now, kNever});
-          open_window[step.consumer] = windows.size() - 1;
-          log("fault: crash " + c.name + " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
-          if (fault.restart_after) schedule({now + *fault.restart_after, Step::restart, step.consumer, step.fault});
+          c.stopped = false;
+          const Time back = fault.restart_after ? step.at + *fault.restart_after : kNever;
+          windows.push_back({"crash", c.name, step.at, back});
+          log("fault: crash " + c.name + " at " + format_seconds(step.at));
+          if (fault.restart_after) schedule({back, Step::restart, step.consumer, step.fault});
           break;
         }
         case Step::restart: {
@@ -395,10 +364,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           ++c.incarnation;
           start_consumer(c);
           c.alive.push_back({now, kNever});
-          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
-            windows[w->second].end = now;
-            open_window.erase(w);
-          }
           break;
         }
         case Step::stall: {
@@ -406,10 +371,9 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           if (!c.process || !c.process->running() || c.stopped) break;
           c.process->signal(SIGSTOP);
           c.stopped = true;
-          windows.push_back({"stall", c.name, now, kNever});
-          open_window[step.consumer] = windows.size() - 1;
-          log("fault: stall " + c.name + " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
-          schedule({now + fault.duration, Step::resume, step.consumer, step.fault});
+          windows.push_back({"stall", c.name, step.at, step.at + fault.duration});
+          log("fault: stall " + c.name + " at " + format_seconds(step.at));
+          schedule({step.at + fault.duration, Step::resume, step.consumer, step.fault});
           break;
         }
         case Step::slow:
@@ -419,10 +383,9 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           placement.consumers[c.group]->put(run, "slow-" + c.name, std::to_string(factor) + "\n");
           if (c.process && c.process->running()) c.process->signal(SIGUSR1);
           if (step.kind == Step::slow) {
-            windows.push_back({"slow", c.name, now, now + fault.duration});
-            log("fault: slow " + c.name + " x" + std::to_string(factor) + " at " +
-                format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
-            schedule({now + fault.duration, Step::unslow, step.consumer, step.fault});
+            windows.push_back({"slow", c.name, step.at, step.at + fault.duration});
+            log("fault: slow " + c.name + " x" + std::to_string(factor) + " at " + format_seconds(step.at));
+            schedule({step.at + fault.duration, Step::unslow, step.consumer, step.fault});
           }
           break;
         }
@@ -432,54 +395,67 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           p.process->signal(SIGKILL);
           p.process->wait_for_exit(5 * kSecond);
           p.crashed = true;
-          windows.push_back({"producer_crash", p.name, now, kNever});
-          log("fault: producer_crash " + p.name + " at " +
-              format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
+          const Time back = fault.restart_after ? step.at + *fault.restart_after : kNever;
+          windows.push_back({"producer_crash", p.name, step.at, back});
+          log("fault: producer_crash " + p.name + " at " + format_seconds(step.at));
           if (fault.restart_after) {
-            Step restart{now + *fault.restart_after, Step::producer_restart, 0, step.fault};
+            Step restart{back, Step::producer_restart, 0, step.fault};
             restart.producer = step.producer;
+            restart.crashed_at = step.crashed_at;
             schedule(restart);
-          } else {
-            windows.back().end = kNever;
           }
           break;
         }
         case Step::producer_restart: {
           ProducerProcess& p = producers.at(step.producer);
           ++p.incarnation;
-          start_producer(p, now - start);
-          for (auto it = windows.rbegin(); it != windows.rend(); ++it) {
-            if (it->action == "producer_crash" && it->target == p.name) {
-              it->end = now;
-              break;
-            }
-          }
+          p.outages.emplace_back(step.crashed_at, step.at);
+          start_producer(p);
           break;
         }
         case Step::broker_crash: {
+          if (broker_nodes > 1) {
+            const std::uint32_t node = step.node ? *step.node : admin->stats().value("leader", 0u);
+            if (!nodes_down.insert(node).second) break;  // already down
+            admin->control({{"op", "crash_node"}, {"node", node}});
+            const std::string name = "broker[" + std::to_string(node) + "]";
+            const Time back = fault.restart_after ? step.at + *fault.restart_after : kNever;
+            windows.push_back({"broker_crash", name, step.at, back});
+            log("fault: broker_crash " + name + " at " + format_seconds(step.at));
+            if (fault.restart_after) {
+              Step restart{back, Step::broker_restart, 0, step.fault};
+              restart.node = node;
+              schedule(restart);
+            }
+            break;
+          }
           if (!broker->running()) break;
           try {
             const nlohmann::json last = admin->stats();  // what the dying broker counted
             dead_lettered_before += last.value("dead_lettered", std::uint64_t{0});
             stale_before += last.value("stale_refused", std::uint64_t{0});
+            const nlohmann::json idle = last.value("idle_with_backlog", nlohmann::json::object());
+            for (const auto& [name, seconds] : idle.items()) idle_before[name] += seconds.get<double>();
           } catch (const ClientError&) {
           }
           admin.reset();
           broker->signal(SIGKILL);
           broker->wait_for_exit(5 * kSecond);
-          windows.push_back({"broker_crash", "broker", now, kNever});
-          open_window[SIZE_MAX] = windows.size() - 1;
-          log("fault: broker_crash at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)));
-          schedule({now + fault.restart_after.value_or(0), Step::broker_restart, 0, step.fault});
+          const Time back = step.at + fault.restart_after.value_or(0);
+          windows.push_back({"broker_crash", "broker[0]", step.at, back});
+          broker_down.emplace_back(real_time(step.at), real_time(back));
+          log("fault: broker_crash at " + format_seconds(step.at));
+          schedule({back, Step::broker_restart, 0, step.fault});
           break;
         }
         case Step::broker_restart: {
+          if (broker_nodes > 1) {
+            admin->control({{"op", "restart_node"}, {"node", *step.node}});
+            nodes_down.erase(*step.node);
+            break;
+          }
           ++broker_incarnation;
           start_broker();
-          if (auto w = open_window.find(SIZE_MAX); w != open_window.end()) {
-            windows[w->second].end = monotonic_now();
-            open_window.erase(w);
-          }
           break;
         }
         case Step::resume: {
@@ -487,10 +463,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           if (!c.stopped) break;
           c.process->signal(SIGCONT);
           c.stopped = false;
-          if (auto w = open_window.find(step.consumer); w != open_window.end()) {
-            windows[w->second].end = now;
-            open_window.erase(w);
-          }
           break;
         }
       }
@@ -531,7 +503,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       log("drain timeout: stopping with messages still held");
       break;
     }
-    const Time next_step = steps.empty() ? now + 5 * kMillisecond : std::min(steps.front().at, now + 5 * kMillisecond);
+    const Time next_step = steps.empty() ? now + 5 * kMillisecond : std::min(real_time(steps.front().at), now + 5 * kMillisecond);
     std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<Time>(0, next_step - monotonic_now())));
   }
 
@@ -560,7 +532,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   }
   broker->signal(SIGTERM);
   if (!broker->wait_for_exit(10 * kSecond)) broker->signal(SIGKILL);
-  for (FaultWindow& w : windows) w.end = std::min(w.end, end);
+  const auto scenario_end = static_cast<Time>(static_cast<double>(end - start) / o.time_scale);
+  for (FaultWindow& w : windows) w.end = std::min(w.end, scenario_end);
 
   // Every host's records, gathered here and moved onto the coordinator's clock.
   LiveRecords records;
@@ -573,6 +546,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       }
       if (file.starts_with("producer-")) read_producer_records(local.string(), records, h->offset());
       if (file.starts_with("consumer-")) read_consumer_records(local.string(), records, h->offset());
+      if (file == "broker.csv") read_broker_records(local.string(), records, h->offset());
     }
   }
   LiveRunFacts facts;
@@ -583,6 +557,14 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   facts.metrics_interval = s.metrics_interval;
   for (const ConsumerProcess& c : consumers) facts.consumers.push_back({c.name, s.consumers[c.group].name, c.alive});
   facts.faults = windows;
+  facts.broker_down = broker_down;
+  facts.publish_drops = publish_drops;
+  if (stats.contains("idle_with_backlog")) {
+    for (const ConsumerProcess& c : consumers) {
+      const double seconds = stats["idle_with_backlog"].value(c.name, 0.0) + idle_before[c.name];
+      facts.idle_with_backlog.push_back(static_cast<Time>(seconds * static_cast<double>(kSecond)));
+    }
+  }
   facts.dead_lettered = dead_lettered_before + stats.value("dead_lettered", std::uint64_t{0});
   facts.remaining = stats.value("held", std::uint64_t{0});
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});

@@ -14,8 +14,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/arrival_process.hpp"
 #include "core/random_stream.hpp"
 #include "live/client.hpp"
+#include "live/record_file.hpp"
 
 namespace qlab::live {
 namespace {
@@ -37,29 +39,19 @@ double read_slow_factor(const std::string& path) {
   return factor;
 }
 
-// Appends whole lines with one write(2) each, so a SIGKILL never leaves a half line behind.
-class RecordFile {
- public:
-  explicit RecordFile(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+// How many lines of `path` start with `kind` (0 when the file does not exist yet).
+std::uint64_t count_record_lines(const std::string& path, char kind) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return 0;
+  std::uint64_t count = 0;
+  bool line_start = true;
+  for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f)) {
+    if (line_start && c == kind) ++count;
+    line_start = c == '\n';
   }
-  ~RecordFile() { ::close(fd_); }
-  RecordFile(const RecordFile&) = delete;
-  RecordFile& operator=(const RecordFile&) = delete;
-
-  template <typename... Args>
-  void line(const char* format, Args... args) {
-    char text[256];
-    const int n = std::snprintf(text, sizeof text, format, args...);
-    if (n > 0 && ::write(fd_, text, static_cast<std::size_t>(n)) != n) {
-      throw std::runtime_error(std::string("cannot write a record: ") + std::strerror(errno));
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
+  std::fclose(f);
+  return count;
+}
 
 void sleep_until(Time deadline) {
   timespec ts{static_cast<time_t>(deadline / kSecond), static_cast<long>(deadline % kSecond)};
@@ -103,9 +95,13 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   const std::string name = member_name(group.name, task.index);
   if (group.rate_max) throw std::invalid_argument("producer group " + group.name + ": rate: max reached a worker (the "
                                                   "coordinator sets the rate with --set)");
-  const std::string stream = "live/producer/" + std::to_string(task.group) + "/" + std::to_string(task.index);
-  RandomStream arrival_rng = RandomStream::derive(task.seed, stream + "/arrival");
-  RandomStream size_rng = RandomStream::derive(task.seed, stream + "/size");
+  // The simulator's streams and arrival process, in scenario time; real time = start + scenario time x scale.
+  const std::string stream = "producer/" + group.name + "/" + std::to_string(task.index);
+  ArrivalProcess arrivals(group, scenario.duration, RandomStream::derive(task.seed, stream + "/arrivals"));
+  RandomStream size_rng = RandomStream::derive(task.seed, stream + "/sizes");
+  const auto real_time = [&](Time scenario_time) {
+    return task.start + static_cast<Time>(static_cast<double>(scenario_time) * task.time_scale);
+  };
   RecordFile records(task.records);
   const Hello hello{kProtocolVersion, Role::producer, name, task.broker.token};
   std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
@@ -117,33 +113,18 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     client.emplace(connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience));
   };
 
-  std::uint64_t left = group.messages.value_or(UINT64_MAX);
-  std::uint64_t sent = 0;
-  Time next = 0;  // scenario time of the next arrival
-  bool more = left > 0;
-  const auto plan_next = [&] {
-    if (left == 0) {
-      more = false;
-      return;
+  // A restarted producer replays the draws of its earlier lives: the arrivals before each crash were
+  // published (a size draw each); the one already drawn when it crashed is lost; each restart continues the
+  // process from the restart time, as in the simulator.
+  std::optional<Time> next = arrivals.next(0);
+  for (const auto& [crashed, resumed] : task.outages) {
+    while (next && *next < crashed) {
+      group.size.sample(size_rng);
+      arrivals.on_published();
+      next = arrivals.next(*next);
     }
-    switch (group.arrival) {
-      case Arrival::batch:
-        next = std::max<Time>(0, group.at);
-        break;
-      case Arrival::poisson:
-        next += Distribution::exponential(static_cast<double>(kSecond) / group.rate).sample(arrival_rng);
-        break;
-      case Arrival::constant:
-        next = static_cast<Time>(static_cast<double>(sent + 1) * static_cast<double>(kSecond) / group.rate);
-        break;
-    }
-    if (scenario.duration && next >= *scenario.duration) more = false;
-  };
-  plan_next();
-  while (more && next < task.resume_at) {  // what fell due while this producer was down is never published
-    ++sent;
-    if (left != UINT64_MAX) --left;
-    plan_next();
+    arrivals.on_restart(resumed);
+    next = arrivals.next(resumed);
   }
 
   std::uint64_t outstanding = 0;
@@ -155,26 +136,26 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     return f.action == FaultAction::drop && f.hop == Hop::producer_to_broker;
   });
   const Time confirm_patience = publishes_dropped ? 2 * kSecond : 60 * kSecond;
-  while (more || outstanding > 0) {
+  while (next || outstanding > 0) {
     const Time now = monotonic_now();
-    if (more && task.start + next <= now) {
+    if (next && real_time(*next) <= now) {
       // Everything due goes out in one PUBLISH; each message keeps its own intended time (open loop: a slow
       // broker shows as latency from the intended time, never as a lower send rate).
       Publish batch;
       std::size_t bytes = 0;
-      while (more && task.start + next <= now && batch.messages.size() < 1000 && bytes < 512 * 1024) {
+      while (next && real_time(*next) <= now && batch.messages.size() < 1000 && bytes < 512 * 1024) {
+        const std::uint64_t seq = arrivals.sent();
         const auto size = static_cast<std::size_t>(std::max<std::int64_t>(0, group.size.sample(size_rng)));
-        std::string payload = name + "-" + std::to_string(sent);
+        std::string payload = name + "-" + std::to_string(seq);
         payload.resize(std::max(size, payload.size()), '.');
         bytes += payload.size();
         const std::uint64_t key = mix64((static_cast<std::uint64_t>(task.group) << 48) ^
-                                        (static_cast<std::uint64_t>(task.index) << 32) ^ sent);
-        const Time intended = task.start + next;
-        batch.messages.push_back({sent, key, static_cast<std::uint64_t>(intended), std::move(payload)});
-        records.line("S,%llu,%llu,%llu\n", u(sent), u(intended), u(now));
-        ++sent;
-        if (left != UINT64_MAX) --left;
-        plan_next();
+                                        (static_cast<std::uint64_t>(task.index) << 32) ^ seq);
+        const Time intended = real_time(*next);
+        batch.messages.push_back({seq, key, static_cast<std::uint64_t>(intended), std::move(payload)});
+        records.line("S,%llu,%llu,%llu\n", u(seq), u(intended), u(now));
+        arrivals.on_published();
+        next = arrivals.next(*next);
       }
       try {
         client->send_publish(batch);
@@ -185,7 +166,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
       }
       continue;
     }
-    const Time wait = more ? std::min<Time>(task.start + next - now, kSecond) : kSecond;
+    const Time wait = next ? std::min<Time>(real_time(*next) - now, kSecond) : kSecond;
     std::optional<Frame> frame;
     try {
       frame = client->read_frame(std::chrono::milliseconds(std::max<Time>(0, wait / kMillisecond)));
@@ -195,7 +176,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
       continue;
     }
     if (!frame) {
-      if (!more && monotonic_now() - last_progress > confirm_patience) {
+      if (!next && monotonic_now() - last_progress > confirm_patience) {
         std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
                      u(outstanding), publishes_dropped ? "2 s (dropped on the way)" : "60 s");
         return publishes_dropped ? 0 : 1;
@@ -227,9 +208,12 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
   double slow_factor = 1;
   const ConsumerGroup& group = scenario.consumers.at(task.group);
   const std::string name = member_name(group.name, task.index);
-  RandomStream service_rng = RandomStream::derive(
-      task.seed, "live/consumer/" + std::to_string(task.group) + "/" + std::to_string(task.index) + "/" +
-                     std::to_string(task.incarnation) + "/service");
+  // The simulator's service stream, continued across restarts: every processing start drew one service time,
+  // and each start is a B line in this consumer's records (written before the draw), so a restarted process
+  // skips as many draws as its earlier lives made.
+  RandomStream service_rng = RandomStream::derive(task.seed, "consumer/" + group.name + "/" +
+                                                                 std::to_string(task.index) + "/service");
+  for (std::uint64_t n = count_record_lines(task.records, 'B'); n > 0; --n) group.service.sample(service_rng);
   RecordFile records(task.records);
   // The global consumer index (order of the scenario's groups), as results name consumers.
   std::uint32_t consumer = task.index;
@@ -261,9 +245,10 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
     const Deliver d = std::move(held.front());
     held.pop_front();
     const Time start = monotonic_now();
+    records.line("B,%u,%llu,%llu\n", consumer, u(d.message_id), u(start));
     if (g_reread_slow.exchange(false)) slow_factor = read_slow_factor(task.slow_file);
     const auto service = static_cast<double>(std::max<std::int64_t>(0, group.service.sample(service_rng)));
-    sleep_until(start + static_cast<Time>(service * slow_factor));
+    sleep_until(start + static_cast<Time>(service * slow_factor * task.time_scale));
     const Time end = monotonic_now();
     records.line("C,%u,%llu,%llu,%llu\n", consumer, u(d.message_id), u(start), u(end));
     if (connection_lost) return;

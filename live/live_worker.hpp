@@ -8,9 +8,12 @@
 // Producer lines:  S,seq,intended,sent               (a PUBLISH left; intended = the arrival process's time)
 //                  A,seq,message_id,confirmed,status  (its PUBLISH_OK; status 0 accepted, 1 refused)
 // Consumer lines:  D,consumer,message_id,receive_count,intended,delivered
+//                  B,consumer,message_id,start        (processing began: one service-time draw)
 //                  C,consumer,message_id,start,end    (processing of that delivery finished; acked after)
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/scenario.hpp"
 #include "core/time.hpp"
@@ -31,7 +34,10 @@ struct ProducerTask {
   std::uint32_t index = 0;
   std::uint64_t seed = 1;  // the repetition's seed
   Time start = 0;          // monotonic_now() value of scenario time 0
-  Time resume_at = 0;      // a restarted producer: arrivals before this scenario time are skipped (it was down)
+  double time_scale = 1;   // real time = start + scenario time x this
+  // A restarted producer: the (crashed, restarted) scenario times of its earlier outages, in order; it replays
+  // the arrival draws of its earlier lives and continues from the last restart.
+  std::vector<std::pair<Time, Time>> outages;
   WorkerTarget broker;
   std::string records;
 };
@@ -39,15 +45,18 @@ struct ProducerTask {
 struct ConsumerTask {
   std::size_t group = 0;
   std::uint32_t index = 0;
-  std::uint32_t incarnation = 0;  // bumped by each restart: a fresh random stream
+  std::uint32_t incarnation = 0;  // bumped by each restart
   std::uint64_t seed = 1;
+  double time_scale = 1;          // service times are drawn in scenario time and multiplied by this
   WorkerTarget broker;
   std::string records;
   // The `slow` fault: on SIGUSR1 (and at start) the consumer reads a service-time factor from this file.
   std::string slow_file;
 };
 
-// `scenario` is already time-scaled. Returns when every publish is confirmed (exit code).
+// `scenario` is as loaded (not time-scaled): workers draw in scenario time, exactly as the simulator draws
+// (the same named streams of the repetition seed), and act in real time scaled by the task's time_scale.
+// Returns when every publish is confirmed (exit code).
 int run_producer(const Scenario& scenario, const ProducerTask& task);
 // Runs until SIGTERM; then processes whatever it holds and returns (exit code).
 int run_consumer(const Scenario& scenario, const ConsumerTask& task);

@@ -109,6 +109,7 @@ std::string_view frame_type_name(FrameType type) {
     case FrameType::extend: return "EXTEND";
     case FrameType::stats: return "STATS";
     case FrameType::stats_ok: return "STATS_OK";
+    case FrameType::control: return "CONTROL";
   }
   return "UNKNOWN";
 }
@@ -249,6 +250,11 @@ void append_extend(std::vector<std::uint8_t>& out, const Extend& body) {
 }
 
 void append_stats(std::vector<std::uint8_t>& out) { Writer w(out, FrameType::stats); }
+
+void append_control(std::vector<std::uint8_t>& out, const std::string& json) {
+  Writer w(out, FrameType::control);
+  w.bytes(json);
+}
 
 void append_stats_ok(std::vector<std::uint8_t>& out, const StatsOk& body) {
   Writer w(out, FrameType::stats_ok);

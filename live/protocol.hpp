@@ -35,8 +35,9 @@ enum class FrameType : std::uint8_t {
   extend = 11,     // consumer -> broker
   stats = 12,      // any -> broker
   stats_ok = 13,   // broker -> client
+  control = 14,    // admin -> broker: an order as JSON (a broker-node fault); answered with STATS_OK
 };
-inline constexpr std::uint8_t kLastFrameType = 13;
+inline constexpr std::uint8_t kLastFrameType = 14;
 
 // Flags of a PULL frame's header.
 inline constexpr std::uint16_t kPullReturnEarly = 0x0001;
@@ -177,6 +178,7 @@ void append_pull_end(std::vector<std::uint8_t>& out, const PullEnd& body);
 void append_receipts(std::vector<std::uint8_t>& out, FrameType type, const Receipts& body);  // ack | release
 void append_extend(std::vector<std::uint8_t>& out, const Extend& body);
 void append_stats(std::vector<std::uint8_t>& out);
+void append_control(std::vector<std::uint8_t>& out, const std::string& json);
 void append_stats_ok(std::vector<std::uint8_t>& out, const StatsOk& body);
 
 // Each decode_* parses one body (without its header) and throws ProtocolError(malformed) when the body is

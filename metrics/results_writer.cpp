@@ -118,12 +118,16 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
       for (const RunResult& run : runs) values.push_back(run.metric(m.key).value_or(0));
       metrics[m.key] = summary_object(summarize(values));
     }
+    for (const UnmeasuredMetric& u : runs.front().unmeasured) {
+      metrics[u.key] = {{"mean", nullptr}, {"ci95", nullptr}, {"min", nullptr}, {"max", nullptr}, {"reason", u.reason}};
+    }
   }
   doc["metrics"] = metrics;
   nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
   for (const RunResult& run : runs) {
     nlohmann::ordered_json values = nlohmann::ordered_json::object();
     for (const Metric& m : run.metrics) values[m.key] = m.value;
+    for (const UnmeasuredMetric& u : run.unmeasured) values[u.key] = nullptr;
     per_run.push_back({{"repetition", run.repetition}, {"seed", run.seed}, {"metrics", values}});
   }
   doc["runs"] = per_run;

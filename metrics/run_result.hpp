@@ -16,6 +16,12 @@ struct Metric {
   double value = 0;
 };
 
+// A metric this mode cannot measure: written as null with the reason, never silently left out.
+struct UnmeasuredMetric {
+  std::string key;
+  std::string reason;
+};
+
 struct TimeSeriesPoint {
   Time t = 0;
   std::int64_t backlog = 0;
@@ -56,6 +62,7 @@ struct RunResult {
   std::uint32_t repetition = 0;
   std::uint64_t seed = 0;
   std::vector<Metric> metrics;  // in the order of RESULTS.md
+  std::vector<UnmeasuredMetric> unmeasured;
   Histogram latency;            // nanoseconds
   Histogram wait;               // nanoseconds
   std::vector<TimeSeriesPoint> series;

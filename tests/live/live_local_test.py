@@ -150,7 +150,7 @@ faults:
         self.assertGreaterEqual(m["publish_latency_p99"], 0.045)
         with open(os.path.join(out, "faults.csv")) as f:
             actions = sorted(row["action"] for row in csv.DictReader(f))
-        self.assertEqual(actions, ["delay", "partition", "partition"])
+        self.assertEqual(actions, ["delay", "partition"])  # one window per occurrence, as simulated
 
     def test_slow_multiplies_service_times_for_its_window(self):
         # 40 messages/s of 2 ms work; for 1 s of the 3 s the consumer is 10x slower: busy ~0.16 + 0.8 s.

@@ -1,0 +1,42 @@
+#pragma once
+// One producer's arrival process, drawn exactly as the simulator draws it (poisson: an exponential gap from
+// the previous arrival; constant: spacing counted from the last (re)start, so rounding never accumulates;
+// batch: everything at `at`), so that a live producer publishes at the simulated arrival times.
+//
+// A producer that crashes loses the arrival it had already drawn; after its restart at `now` the process
+// continues from `now` (poisson: a fresh gap; constant: a new origin). Scenario time, ns.
+#include <cstdint>
+#include <optional>
+
+#include "core/random_stream.hpp"
+#include "core/scenario.hpp"
+
+namespace qlab {
+
+class ArrivalProcess {
+ public:
+  // `arrivals` is the stream "producer/GROUP/INDEX/arrivals" of the repetition seed.
+  ArrivalProcess(const ProducerGroup& group, std::optional<Time> duration, RandomStream arrivals);
+  // The next arrival after an arrival (or a start or restart) at `now`; nullopt once the producer is done
+  // (its messages are all published, or the next arrival falls at or after `duration`).
+  std::optional<Time> next(Time now);
+  // One message was published (counts towards `messages` and the constant-rate spacing).
+  void on_published();
+  // The producer restarts at `now` after a crash: the constant-rate spacing counts from here.
+  void on_restart(Time now);
+  // How many messages this producer published so far (the sequence number of the next one).
+  std::uint64_t sent() const { return sent_; }
+  // Whether more messages are allowed (`messages` not used up); a batch producer publishes all of them at once.
+  std::uint64_t left() const { return left_; }
+
+ private:
+  const ProducerGroup& group_;
+  std::optional<Time> duration_;
+  RandomStream arrivals_;
+  std::uint64_t left_;
+  std::uint64_t sent_ = 0;
+  Time origin_ = 0;
+  std::uint64_t sent_at_origin_ = 0;
+};
+
+}  // namespace qlab
