@@ -34,6 +34,7 @@ struct Side {
   std::string dir;
   std::string mode;
   std::string label;  // "MODE (FOLDER NAME)"
+  std::string where;  // the path given, when it says more than the folder name
   Json summary;
 };
 
@@ -46,7 +47,7 @@ Side read_side(const std::string& dir) {
   const std::filesystem::path path = std::filesystem::path(dir) / "summary.json";
   std::ifstream in(path);
   if (!in) fail(path.string() + ": cannot open (is " + dir + " a results folder?)");
-  Side side{dir, "?", "", Json()};
+  Side side{dir, "?", "", "", Json()};
   try {
     side.summary = Json::parse(in);
   } catch (const Json::exception& e) {
@@ -57,6 +58,7 @@ Side read_side(const std::string& dir) {
   std::error_code ec;
   const std::string name = std::filesystem::weakly_canonical(dir, ec).filename().string();
   side.label = side.mode + " (" + (ec || name.empty() ? dir : name) + ")";
+  if (!ec && name != dir) side.where = " [" + dir + "]";
   return side;
 }
 
@@ -178,9 +180,10 @@ Json comparison_json(const Side& a, const Side& b, const ResultsComparison& resu
 
 void print_comparison(const Side& a, const Side& b, const ResultsComparison& result) {
   for (const auto& [letter, side] : {std::pair{"A", &a}, std::pair{"B", &b}}) {
-    std::printf("%s = %s: %s, scenario %s, design %s, %s repetition(s), seed %s\n", letter, side->label.c_str(),
-                side->dir.c_str(), text_of(side->summary, "scenario").c_str(), text_of(side->summary, "design").c_str(),
-                text_of(side->summary, "repetitions").c_str(), text_of(side->summary, "seed").c_str());
+    const std::string repetitions = text_of(side->summary, "repetitions");
+    std::printf("%s = %s%s: scenario %s, design %s, %s repetition%s, seed %s\n", letter, side->label.c_str(),
+                side->where.c_str(), text_of(side->summary, "scenario").c_str(), text_of(side->summary, "design").c_str(),
+                repetitions.c_str(), repetitions == "1" ? "" : "s", text_of(side->summary, "seed").c_str());
   }
   if (!result.scenario_differences.empty()) {
     std::printf("WARNING: the scenarios differ (compared anyway, --force):\n%s\n",
