@@ -17,15 +17,6 @@ using testing::CliRunner;
 using testing::read_file;
 using Json = nlohmann::json;
 
-constexpr const char* kScenario = R"(name: small
-seed: 5
-repetitions: 3
-duration: 60s
-queue: {design: visibility_timeout, visibility_timeout: 2s}
-producers: [{rate: 20/s}]
-consumers: [{name: w, count: 3, service: {dist: exponential, mean: 100ms}}]
-)";
-
 Json json_file(const std::filesystem::path& path) { return Json::parse(read_file(path)); }
 
 // The row of `metric` in a comparison written by --out.
@@ -52,7 +43,7 @@ std::string line_of(const std::string& out, const std::string& metric) {
 
 class CliCompare : public ::testing::Test {
  protected:
-  void SetUp() override { cli_.write("s.yaml", kScenario); }
+  void SetUp() override { cli_.write("s.yaml", testing::kSmallScenario); }
   void run(const std::string& out, const std::string& extra = "") {
     const auto outcome = cli_.run("run s.yaml --out " + out + " " + extra);
     ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
