@@ -1,10 +1,11 @@
 // `qlab compare A B`: two results folders (sim/sim, sim/live, live/live) side by side, with units, 95% CIs of
 // each side and of the difference (Welch), significance marks, and a refusal when the scenarios differ.
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -156,7 +157,7 @@ Json comparison_json(const Side& a, const Side& b, const ResultsComparison& resu
     if (mode_named) {
       for (const auto& [mode, side] : {std::pair{a.mode, &r.a}, std::pair{b.mode, &r.b}}) {
         row[mode] = optional_json(side->mean);
-        row[mode + "_ci95"] = side->ci95;
+        row[mode + "_ci95"] = side->mean ? Json(side->ci95) : Json();
       }
     }
     rows.push_back(row);
