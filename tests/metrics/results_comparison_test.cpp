@@ -68,10 +68,12 @@ TEST(WelchInterval, ConstantSamplesHaveAZeroWidthInterval) {
 }
 
 TEST(ResultsComparison, ADifferenceWhoseIntervalExcludesZeroIsSignificant) {
-  const Json a = summary_of({{"latency_mean", {1, 2, 3}}, {"lost", {0, 0, 0}}, {"published", {100, 100, 100}}});
-  const Json b = summary_of({{"latency_mean", {2, 4, 6, 8}}, {"lost", {3, 3, 3, 3}}, {"published", {150, 152, 149, 151}}});
+  const Json a = summary_of({{"latency_mean", {1, 2, 3}}, {"lost", {0, 0, 0}}, {"published", {100, 100, 100}},
+                             {"duplicates", {0, 0, 0}}});
+  const Json b = summary_of({{"latency_mean", {2, 4, 6, 8}}, {"lost", {3, 3, 3, 3}}, {"published", {150, 152, 149, 151}},
+                             {"duplicates", {0, 0, 0, 0}}});
   const ResultsComparison c = compare_results(a, b);
-  ASSERT_EQ(c.rows.size(), 3u);
+  ASSERT_EQ(c.rows.size(), 4u);
 
   const MetricComparison& latency = c.rows[0];
   EXPECT_EQ(latency.key, "latency_mean");
@@ -93,6 +95,10 @@ TEST(ResultsComparison, ADifferenceWhoseIntervalExcludesZeroIsSignificant) {
   const MetricComparison& published = c.rows[2];
   EXPECT_TRUE(published.significant);
   EXPECT_NEAR(*published.relative, 0.505, 1e-12);
+
+  const MetricComparison& duplicates = c.rows[3];  // 0 every time on both sides: no difference at all
+  EXPECT_DOUBLE_EQ(*duplicates.difference_ci95, 0);
+  EXPECT_FALSE(duplicates.significant);
 }
 
 TEST(ResultsComparison, OneRepetitionGivesNoIntervalAndSaysSo) {
