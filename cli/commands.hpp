@@ -14,7 +14,8 @@ void add_validate_command(CLI::App& app);
 void add_designs_command(CLI::App& app);
 void add_suite_command(CLI::App& app);    // suite_command.cpp
 void add_plot_command(CLI::App& app);     // plot_command.cpp
-void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, live, compare
+void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, live
+void add_compare_command(CLI::App& app);  // compare_command.cpp: two results folders side by side
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
 
 }  // namespace qlab::cli

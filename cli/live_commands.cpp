@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -18,7 +17,6 @@
 #include "live/broker.hpp"
 #include "live/agent.hpp"
 #include "live/client.hpp"
-#include "live/comparison.hpp"
 #include "live/fault_proxy.hpp"
 #include "live/live_run.hpp"
 #include "live/live_worker.hpp"
@@ -346,59 +344,6 @@ void run_worker(const WorkerArguments& args) {
   if (code != 0) throw ExitCode{code};
 }
 
-struct CompareArguments {
-  std::string sim_dir;
-  std::string live_dir;
-  std::vector<std::string> metrics;
-  std::string out;
-};
-
-nlohmann::json read_summary(const std::string& dir) {
-  const std::filesystem::path path = std::filesystem::path(dir) / "summary.json";
-  std::ifstream in(path);
-  if (!in) bad_input(path.string() + ": cannot open (is " + dir + " a results folder?)");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    bad_input(path.string() + ": not JSON (" + e.what() + ")");
-  }
-}
-
-void run_compare(const CompareArguments& args) {
-  const nlohmann::json sim = read_summary(args.sim_dir);
-  const nlohmann::json live = read_summary(args.live_dir);
-  if (sim.value("scenario", "") != live.value("scenario", "")) {
-    std::fprintf(stderr, "qlab compare: warning: different scenarios (%s vs %s)\n",
-                 sim.value("scenario", "?").c_str(), live.value("scenario", "?").c_str());
-  }
-  std::vector<live::MetricComparison> rows;
-  try {
-    rows = live::compare_summaries(sim, live, args.metrics);
-  } catch (const std::invalid_argument& e) {
-    bad_input(e.what());
-  }
-  std::printf("scenario %s: %s (%s, design %s) vs %s (%s, design %s)\n", sim.value("scenario", "?").c_str(),
-              args.sim_dir.c_str(), sim.value("mode", "?").c_str(), sim.value("design", "?").c_str(),
-              args.live_dir.c_str(), live.value("mode", "?").c_str(), live.value("design", "?").c_str());
-  std::printf("  %-22s %16s %16s %16s %9s\n", "metric", sim.value("mode", "a").c_str(), live.value("mode", "b").c_str(),
-              "difference", "relative");
-  nlohmann::ordered_json table = nlohmann::ordered_json::array();
-  for (const live::MetricComparison& r : rows) {
-    char relative[32] = "-";
-    if (r.relative) std::snprintf(relative, sizeof relative, "%+.1f %%", 100 * *r.relative);
-    std::printf("  %-22s %16s %16s %16s %9s\n", r.key.c_str(), format_metric_value(r.key, r.sim).c_str(),
-                format_metric_value(r.key, r.live).c_str(), format_metric_value(r.key, r.difference).c_str(), relative);
-    table.push_back({{"metric", r.key}, {"sim", r.sim}, {"sim_ci95", r.sim_ci95}, {"live", r.live},
-                     {"live_ci95", r.live_ci95}, {"difference", r.difference},
-                     {"relative", r.relative ? nlohmann::ordered_json(*r.relative) : nlohmann::ordered_json()}});
-  }
-  if (!args.out.empty()) {
-    nlohmann::ordered_json doc = {{"scenario", sim.value("scenario", "")}, {"a", args.sim_dir}, {"b", args.live_dir},
-                                  {"metrics", table}};
-    write_file_atomically(args.out, doc.dump(2) + "\n");
-  }
-}
-
 }  // namespace
 
 void add_live_commands(CLI::App& app) {
@@ -489,14 +434,6 @@ void add_live_commands(CLI::App& app) {
     live::run_agent(config);
   });
   live_command->callback([live_args] { run_live_command(*live_args); });
-
-  auto compare_args = std::make_shared<CompareArguments>();
-  auto* compare = app.add_subcommand("compare", "Put a simulated and a live run of a scenario side by side");
-  compare->add_option("sim_dir", compare_args->sim_dir, "results folder of `qlab run`")->required();
-  compare->add_option("live_dir", compare_args->live_dir, "results folder of `qlab live`")->required();
-  compare->add_option("--metrics", compare_args->metrics, "only these metrics (comma-separated)")->delimiter(',');
-  compare->add_option("--out", compare_args->out, "also write the comparison as JSON to this file");
-  compare->callback([compare_args] { run_compare(*compare_args); });
 
   auto proxy_config = std::make_shared<live::FaultProxyConfig>();
   auto proxy_upstream = std::make_shared<std::string>();

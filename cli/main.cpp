@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   qlab::cli::add_suite_command(app);
   qlab::cli::add_plot_command(app);
   qlab::cli::add_live_commands(app);
+  qlab::cli::add_compare_command(app);
   qlab::cli::add_check_command(app);
   try {
     app.parse(argc, argv);

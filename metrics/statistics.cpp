@@ -4,7 +4,23 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/check.hpp"
+
 namespace qlab {
+namespace {
+
+double mean_of(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+// Unbiased sample variance around `mean` (n - 1 in the denominator); needs two values or more.
+double sample_variance(const std::vector<double>& values, double mean) {
+  double squares = 0;
+  for (double v : values) squares += (v - mean) * (v - mean);
+  return squares / static_cast<double>(values.size() - 1);
+}
+
+}  // namespace
 
 double student_t95(std::size_t df) {
   // Exact table to 30 degrees of freedom, then the Cornish-Fisher expansion around z = 1.959964,
@@ -26,17 +42,31 @@ Summary summarize(const std::vector<double>& values) {
   Summary s;
   if (values.empty()) return s;
   const auto n = static_cast<double>(values.size());
-  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  s.mean = mean_of(values);
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   s.min = *lo;
   s.max = *hi;
   if (values.size() > 1) {
-    double squares = 0;
-    for (double v : values) squares += (v - s.mean) * (v - s.mean);
-    const double stddev = std::sqrt(squares / (n - 1));
-    s.ci95 = student_t95(values.size() - 1) * stddev / std::sqrt(n);
+    s.ci95 = student_t95(values.size() - 1) * std::sqrt(sample_variance(values, s.mean)) / std::sqrt(n);
   }
   return s;
+}
+
+WelchInterval welch_interval(const std::vector<double>& a, const std::vector<double>& b) {
+  QLAB_CHECK(a.size() >= 2 && b.size() >= 2, "Welch's interval needs two values or more per side");
+  const double mean_a = mean_of(a);
+  const double mean_b = mean_of(b);
+  const double na = static_cast<double>(a.size());
+  const double nb = static_cast<double>(b.size());
+  const double va = sample_variance(a, mean_a) / na;  // squared standard errors of each mean
+  const double vb = sample_variance(b, mean_b) / nb;
+  WelchInterval w;
+  w.difference = mean_b - mean_a;
+  const double se2 = va + vb;
+  // Both samples constant: a zero-width interval; the pooled df is then only informative.
+  w.df = se2 == 0 ? na + nb - 2 : se2 * se2 / (va * va / (na - 1) + vb * vb / (nb - 1));
+  w.ci95 = student_t95(static_cast<std::size_t>(std::floor(w.df))) * std::sqrt(se2);
+  return w;
 }
 
 }  // namespace qlab

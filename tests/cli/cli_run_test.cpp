@@ -10,15 +10,7 @@ namespace {
 using testing::CliRunner;
 using testing::read_file;
 
-constexpr const char* kScenario = R"(name: small
-seed: 5
-repetitions: 3
-duration: 60s
-queue: {design: visibility_timeout, visibility_timeout: 2s}
-producers: [{rate: 20/s}]
-consumers: [{name: w, count: 3, service: {dist: exponential, mean: 100ms}}]
-faults: [{at: 20s, action: crash, target: 'w[1]', restart_after: 5s}]
-)";
+constexpr const char* kScenario = testing::kSmallScenario;
 
 TEST(CliRun, WritesTheResultsFilesOfTheContract) {
   CliRunner cli;

@@ -10,6 +10,17 @@
 
 namespace qlab::cli::testing {
 
+// A small scenario the tests run: 3 repetitions of a minute, one consumer crash.
+constexpr const char* kSmallScenario = R"(name: small
+seed: 5
+repetitions: 3
+duration: 60s
+queue: {design: visibility_timeout, visibility_timeout: 2s}
+producers: [{rate: 20/s}]
+consumers: [{name: w, count: 3, service: {dist: exponential, mean: 100ms}}]
+faults: [{at: 20s, action: crash, target: 'w[1]', restart_after: 5s}]
+)";
+
 struct Outcome {
   int exit_code = -1;
   std::string out;
