@@ -1,5 +1,7 @@
 #include "scenario.hpp"
 
+#include <algorithm>
+
 namespace qlab {
 
 const char* arrival_name(Arrival arrival) {
@@ -9,6 +11,16 @@ const char* arrival_name(Arrival arrival) {
     case Arrival::batch: return "batch";
   }
   return "?";
+}
+
+const char* on_unavailable_name(OnUnavailable policy) {
+  return policy == OnUnavailable::retry ? "retry" : "refuse";
+}
+
+Time RetryPolicy::delay(std::uint32_t attempt) const {
+  Time wait = backoff;
+  for (std::uint32_t a = 1; a < attempt && wait < max_backoff; ++a) wait *= 2;
+  return std::min(wait, max_backoff);
 }
 
 const char* fault_action_name(FaultAction action) {

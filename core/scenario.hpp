@@ -24,6 +24,17 @@ struct QueueSpec {
 
 enum class Arrival { poisson, constant, batch };
 
+// What a producer does with a publish the broker refuses or cannot take (down, no leader): give it up at
+// once, or send it again after a backoff that doubles up to max_backoff, until `limit` after its first send.
+enum class OnUnavailable { refuse, retry };
+struct RetryPolicy {
+  Time backoff = 100 * kMillisecond;
+  Time max_backoff = 2 * kSecond;
+  Time limit = 30 * kSecond;
+  // The wait before attempt `attempt` + 1 (attempt >= 1 sends were refused so far).
+  Time delay(std::uint32_t attempt) const;
+};
+
 struct ProducerGroup {
   std::string name = "producers";
   std::uint32_t count = 1;
@@ -33,6 +44,8 @@ struct ProducerGroup {
   std::optional<std::uint64_t> messages;  // per producer; unbounded when absent (then `duration` ends it)
   Time at = 0;                     // batch: when the whole batch is published
   Distribution size = Distribution::constant(100);  // bytes
+  OnUnavailable on_unavailable = OnUnavailable::refuse;
+  RetryPolicy retry;               // with on_unavailable: retry
 };
 
 struct ConsumerGroup {
@@ -97,6 +110,7 @@ struct Scenario {
 };
 
 const char* arrival_name(Arrival arrival);
+const char* on_unavailable_name(OnUnavailable policy);
 const char* fault_action_name(FaultAction action);
 const char* hop_name(Hop hop);
 

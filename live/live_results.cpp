@@ -63,6 +63,8 @@ void read_producer_records(const std::string& path, LiveRecords& records, Time o
       p.message_id = unum(f, 2);
       p.confirmed = num(f, 3) + offset;
       p.refused = num(f, 4) != 0;
+    } else if (f.at(0) == "R") {
+      ++records.retries;
     } else {
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
     }
@@ -415,6 +417,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   add("lost_network", count(lost_by[static_cast<int>(LossCause::network)]));
   add("lost_confirmed", count(lost_confirmed));
   add("refused_publishes", count(refused));
+  add("retried_publishes", count(records.retries));
   // Never confirmed and never seen beyond the producer: sent inside a drop fault on producer->broker, the
   // network took it; otherwise a crash did.
   add("lost_unconfirmed_publish", count(unconfirmed - unconfirmed_in_drops));

@@ -52,6 +52,7 @@ struct LiveRecords {
   std::vector<Delivery> deliveries;
   std::vector<Completion> completions;
   std::vector<BrokerEvent> broker;
+  std::uint64_t retries = 0;  // refused sends that a producer sent again (R lines)
 };
 
 // Appends the lines of one producer's / consumer's records file; a malformed line throws std::runtime_error

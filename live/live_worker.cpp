@@ -13,6 +13,8 @@
 #include <deque>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "core/arrival_process.hpp"
 #include "core/random_stream.hpp"
@@ -102,16 +104,12 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   const auto real_time = [&](Time scenario_time) {
     return task.start + static_cast<Time>(static_cast<double>(scenario_time) * task.time_scale);
   };
+  const auto real_duration = [&](Time scenario_duration) {
+    return static_cast<Time>(static_cast<double>(scenario_duration) * task.time_scale);
+  };
   RecordFile records(task.records);
   const Hello hello{kProtocolVersion, Role::producer, name, task.broker.token};
   std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
-  // A lost connection (the broker crashed): what was unconfirmed stays unconfirmed (an S line without an A
-  // line); the producer reconnects and keeps to its schedule, so the outage shows as latency.
-  const auto reconnect = [&](const ClientError& e) {
-    std::fprintf(stderr, "qlab live producer %s: %s; reconnecting\n", name.c_str(), e.what());
-    client.reset();
-    client.emplace(connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience));
-  };
 
   // A restarted producer replays the draws of its earlier lives: the arrivals before each crash were
   // published (a size draw each); the one already drawn when it crashed is lost; each restart continues the
@@ -127,7 +125,64 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     next = arrivals.next(resumed);
   }
 
+  // While the broker is unreachable (it crashed) or refuses a publish (no leader), the producer does what its
+  // group's on_unavailable says, as in the simulator: refuse gives the message up at once (an A line with
+  // status refused); retry sends it again after the policy's backoff (an R line each time) until the limit,
+  // counted from its intended send time. A connection lost with publishes unconfirmed leaves them unconfirmed
+  // (S lines without A: lost_unconfirmed_publish), since the broker may have taken them.
+  struct Pending {
+    PublishItem item;
+    std::uint32_t refused = 0;  // sends refused so far
+    Time again = 0;             // retry: when to send it again
+  };
+  const bool retrying = group.on_unavailable == OnUnavailable::retry;
+  std::unordered_map<std::uint64_t, Pending> unconfirmed;  // by seq, with retry only: what a refusal sends again
+  std::vector<Pending> retries;
+  const auto refused = [&](Pending p, Time now) {
+    ++p.refused;
+    const Time again = now + real_duration(group.retry.delay(p.refused));
+    if (retrying && again - static_cast<Time>(p.item.producer_time) <= real_duration(group.retry.limit)) {
+      records.line("R,%llu,%llu\n", u(p.item.client_seq), u(now));
+      p.again = again;
+      retries.push_back(std::move(p));
+    } else {
+      records.line("A,%llu,0,%llu,%u\n", u(p.item.client_seq), u(now), static_cast<unsigned>(PublishStatus::refused));
+    }
+  };
+  const auto connect_once = [&] {
+    try {
+      client.emplace(task.broker.host, task.broker.port, hello, std::chrono::seconds(1));
+    } catch (const ClientError& e) {
+      if (e.error) throw;  // refused by the broker for good (a wrong token): not an outage
+    }
+  };
   std::uint64_t outstanding = 0;
+  const auto lose_connection = [&](const ClientError& e) {
+    std::fprintf(stderr, "qlab live producer %s: %s; %llu publishes unconfirmed\n", name.c_str(), e.what(), u(outstanding));
+    client.reset();
+    outstanding = 0;
+    unconfirmed.clear();
+  };
+  // Sends `batch` (refused at once when the broker cannot be reached).
+  const auto send = [&](std::vector<Pending> batch, Time now) {
+    if (!client) connect_once();
+    if (client) {
+      Publish publish;
+      for (const Pending& p : batch) publish.messages.push_back(p.item);
+      try {
+        client->send_publish(publish);
+        outstanding += batch.size();
+        if (retrying) {
+          for (Pending& p : batch) unconfirmed[p.item.client_seq] = std::move(p);
+        }
+        return;
+      } catch (const ClientError& e) {
+        lose_connection(e);
+      }
+    }
+    for (Pending& p : batch) refused(std::move(p), now);
+  };
+
   Time last_progress = monotonic_now();
   // Under a `drop` fault on producer->broker some PUBLISH frames never reach the broker and are never
   // confirmed: after the last arrival the producer waits a short while for confirmations, then stops with
@@ -136,14 +191,14 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     return f.action == FaultAction::drop && f.hop == Hop::producer_to_broker;
   });
   const Time confirm_patience = publishes_dropped ? 2 * kSecond : 60 * kSecond;
-  while (next || outstanding > 0) {
+  while (next || outstanding > 0 || !retries.empty()) {
     const Time now = monotonic_now();
     if (next && real_time(*next) <= now) {
       // Everything due goes out in one PUBLISH; each message keeps its own intended time (open loop: a slow
       // broker shows as latency from the intended time, never as a lower send rate).
-      Publish batch;
+      std::vector<Pending> batch;
       std::size_t bytes = 0;
-      while (next && real_time(*next) <= now && batch.messages.size() < 1000 && bytes < 512 * 1024) {
+      while (next && real_time(*next) <= now && batch.size() < 1000 && bytes < 512 * 1024) {
         const std::uint64_t seq = arrivals.sent();
         const auto size = static_cast<std::size_t>(std::max<std::int64_t>(0, group.size.sample(size_rng)));
         std::string payload = name + "-" + std::to_string(seq);
@@ -152,31 +207,43 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
         const std::uint64_t key = mix64((static_cast<std::uint64_t>(task.group) << 48) ^
                                         (static_cast<std::uint64_t>(task.index) << 32) ^ seq);
         const Time intended = real_time(*next);
-        batch.messages.push_back({seq, key, static_cast<std::uint64_t>(intended), std::move(payload)});
+        batch.push_back({{seq, key, static_cast<std::uint64_t>(intended), std::move(payload)}, 0, 0});
         records.line("S,%llu,%llu,%llu\n", u(seq), u(intended), u(now));
         arrivals.on_published();
         next = arrivals.next(*next);
       }
-      try {
-        client->send_publish(batch);
-        outstanding += batch.messages.size();
-      } catch (const ClientError& e) {
-        outstanding = 0;
-        reconnect(e);
-      }
+      send(std::move(batch), now);
       continue;
     }
-    const Time wait = next ? std::min<Time>(real_time(*next) - now, kSecond) : kSecond;
+    if (!retries.empty()) {
+      std::vector<Pending> due;
+      std::erase_if(retries, [&](Pending& p) {
+        if (p.again > now) return false;
+        due.push_back(std::move(p));
+        return true;
+      });
+      if (!due.empty()) {
+        send(std::move(due), now);
+        continue;
+      }
+    }
+    Time wake = now + kSecond;
+    if (next) wake = std::min(wake, real_time(*next));
+    for (const Pending& p : retries) wake = std::min(wake, p.again);
+    if (!client) {
+      if (!next && retries.empty()) break;  // nothing left to send, nothing to confirm on a dead connection
+      sleep_until(wake);
+      continue;
+    }
     std::optional<Frame> frame;
     try {
-      frame = client->read_frame(std::chrono::milliseconds(std::max<Time>(0, wait / kMillisecond)));
+      frame = client->read_frame(std::chrono::milliseconds(std::max<Time>(0, (wake - now) / kMillisecond)));
     } catch (const ClientError& e) {
-      outstanding = 0;
-      reconnect(e);
+      lose_connection(e);
       continue;
     }
     if (!frame) {
-      if (!next && monotonic_now() - last_progress > confirm_patience) {
+      if (!next && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
         std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
                      u(outstanding), publishes_dropped ? "2 s (dropped on the way)" : "60 s");
         return publishes_dropped ? 0 : 1;
@@ -186,9 +253,17 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     if (frame->header.type == FrameType::publish_ok) {
       const Time confirmed = monotonic_now();
       for (const PublishConfirm& c : decode_publish_ok(frame->body).confirms) {
+        --outstanding;
+        const auto waiting = unconfirmed.find(c.client_seq);
+        if (c.status == PublishStatus::refused && waiting != unconfirmed.end()) {
+          Pending p = std::move(waiting->second);
+          unconfirmed.erase(waiting);
+          refused(std::move(p), confirmed);
+          continue;
+        }
+        if (waiting != unconfirmed.end()) unconfirmed.erase(waiting);
         records.line("A,%llu,%llu,%llu,%u\n", u(c.client_seq), u(c.message_id), u(confirmed),
                      static_cast<unsigned>(c.status));
-        --outstanding;
       }
       last_progress = confirmed;
     } else if (frame->header.type == FrameType::error) {

@@ -6,7 +6,8 @@
 // clock (CLOCK_MONOTONIC, shared by every process of the host) in ns.
 //
 // Producer lines:  S,seq,intended,sent               (a PUBLISH left; intended = the arrival process's time)
-//                  A,seq,message_id,confirmed,status  (its PUBLISH_OK; status 0 accepted, 1 refused)
+//                  A,seq,message_id,confirmed,status  (its PUBLISH_OK; status 0 accepted, 1 refused for good)
+//                  R,seq,time                         (a send was refused; on_unavailable: retry sends it again)
 // Consumer lines:  D,consumer,message_id,receive_count,intended,delivered
 //                  B,consumer,message_id,start        (processing began: one service-time draw)
 //                  C,consumer,message_id,start,end    (processing of that delivery finished; acked after)

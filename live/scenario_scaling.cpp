@@ -43,6 +43,9 @@ Scenario scale_scenario(const Scenario& scenario, double factor) {
   for (ProducerGroup& p : s.producers) {
     p.rate /= factor;
     p.at = scale(p.at, factor);
+    p.retry.backoff = scale(p.retry.backoff, factor);
+    p.retry.max_backoff = scale(p.retry.max_backoff, factor);
+    p.retry.limit = scale(p.retry.limit, factor);
   }
   for (ConsumerGroup& c : s.consumers) c.service = c.service.scaled(factor);
   s.network.latency = s.network.latency.scaled(factor);

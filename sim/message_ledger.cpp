@@ -32,13 +32,13 @@ void MessageLedger::on_accepted(const Message& message, Time now) {
   note(message.id, now, "accepted");
 }
 
-void MessageLedger::on_refused(const Message& message, Time now) {
+void MessageLedger::on_refused(const Message& message, Time now, bool will_retry) {
   std::uint8_t& flags = flags_[message.id];
   QLAB_CHECK((flags & kAccepted) && !(flags & kDelivered), "a refused publish was already delivered");
   flags &= static_cast<std::uint8_t>(~kAccepted);
   --published_;
-  ++refused_;
-  note(message.id, now, "refused");
+  ++(will_retry ? retried_ : refused_);
+  note(message.id, now, will_retry ? "refused, will retry" : "refused");
 }
 
 void MessageLedger::on_publish_lost(const Message& message, Time now, bool producer_crashed) {
@@ -183,6 +183,7 @@ void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
   add("lost_network", static_cast<double>(lost_by_cause_[2]));
   add("lost_confirmed", static_cast<double>(lost_confirmed_));
   add("refused_publishes", static_cast<double>(refused_));
+  add("retried_publishes", static_cast<double>(retried_));
   add("lost_unconfirmed_publish", static_cast<double>(lost_unconfirmed_publish_));
   add("lost_network_publish", static_cast<double>(lost_network_publish_));
   add("publish_latency_mean", publish_latency_.mean() / kSecond);

@@ -29,8 +29,9 @@ class MessageLedger {
   // A producer creates a message; returns its id (dense, from 0).
   MessageId on_created(Time now);
   void on_accepted(const Message& message, Time now);
-  // The design refused a publish it had been offered: the message was never accepted.
-  void on_refused(const Message& message, Time now);
+  // The design refused a publish it had been offered: the message was not accepted. `will_retry`: its producer
+  // sends it again later (counted as a retry), else it is refused for good.
+  void on_refused(const Message& message, Time now, bool will_retry);
   // A publish that never reached the queue: dropped on the network or lost with its producer.
   void on_publish_lost(const Message& message, Time now, bool producer_crashed);
   void on_confirmed(const Message& message, Time now);
@@ -101,6 +102,7 @@ class MessageLedger {
   std::uint64_t lost_by_cause_[3] = {0, 0, 0};
   std::uint64_t lost_confirmed_ = 0;
   std::uint64_t refused_ = 0;
+  std::uint64_t retried_ = 0;  // refused sends that their producer sent again
   std::uint64_t lost_unconfirmed_publish_ = 0;
   std::uint64_t lost_network_publish_ = 0;
   std::uint64_t stale_acks_ = 0;

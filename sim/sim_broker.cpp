@@ -26,10 +26,19 @@ void SimulationEngine::apply_actions(Time now) {
         break;
       case ActionKind::confirm:
         ledger_.on_confirmed(action.message, now);
+        if (producers_retry_) awaiting_confirmation_.erase(action.message.id);
         break;
-      case ActionKind::refuse:
-        ledger_.on_refused(action.message, now);
+      case ActionKind::refuse: {
+        const auto waiting = awaiting_confirmation_.find(action.message.id);
+        if (waiting == awaiting_confirmation_.end()) {
+          ledger_.on_refused(action.message, now, false);
+          break;
+        }
+        const auto [producer, refused] = waiting->second;
+        awaiting_confirmation_.erase(waiting);
+        refuse_or_retry(now, producer, action.message, refused + 1);
         break;
+      }
       case ActionKind::lose:
         ledger_.on_released(action.message, copies_outside(action.message.id), LossCause::broker_crash, now,
                             "broker[" + std::to_string(action.node) + "] crashed");

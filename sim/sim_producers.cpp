@@ -71,11 +71,38 @@ void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
   }
   ledger_.on_accepted(event.message, now);
   if (!broker_up()) {
-    ledger_.on_refused(event.message, now);
+    refuse_or_retry(now, event.entity, event.message, event.count + 1);
     return;
   }
-  if (!design_info_->confirms_publishes) ledger_.on_confirmed(event.message, now);
+  if (!design_info_->confirms_publishes) {
+    ledger_.on_confirmed(event.message, now);
+  } else if (producers_retry_) {
+    awaiting_confirmation_[event.message.id] = {event.entity, event.count};
+  }
   with_design(now, [&](ActionBuffer& out) { design_->on_publish(now, event.message, out); });
+}
+
+void SimulationEngine::refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused) {
+  const ProducerGroup& group = scenario_.producers[producers_[producer].group];
+  if (group.on_unavailable == OnUnavailable::retry) {
+    const Time again = now + group.retry.delay(refused);
+    if (again - message.published_at <= group.retry.limit) {
+      ledger_.on_refused(message, now, true);
+      events_.schedule(again, Event{EventType::publish_retry, producer, producers_[producer].epoch, refused, 0, message});
+      return;
+    }
+  }
+  ledger_.on_refused(message, now, false);
+}
+
+void SimulationEngine::on_publish_retry(Time now, const Event& event) {
+  SimProducer& producer = producers_[event.entity];
+  if (producer.epoch != event.token) {  // the producer crashed holding it
+    ledger_.on_publish_lost(event.message, now, true);
+    return;
+  }
+  send(now, Hop::producer_to_broker, event.entity, producer.network_rng,
+       Event{EventType::publish_arrives, event.entity, producer.epoch, event.count, 0, event.message});
 }
 
 }  // namespace qlab::sim

@@ -21,6 +21,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
+    producers_retry_ = producers_retry_ || group.on_unavailable == OnUnavailable::retry;
     group_first_producer_.push_back(static_cast<std::uint32_t>(producers_.size()));
     for (std::uint32_t i = 0; i < group.count; ++i) {
       const std::string stream = "producer/" + group.name + "/" + std::to_string(i);
@@ -120,6 +121,9 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::publish_arrives:
       on_publish_arrives(now, event);
+      break;
+    case EventType::publish_retry:
+      on_publish_retry(now, event);
       break;
     case EventType::delivery_arrives:
       on_delivery_arrives(now, event);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/check.hpp"
@@ -22,7 +23,9 @@ enum class EventType : std::uint8_t {
   produce,          // a producer publishes its next message(s)
   producer_stops,   // a producer reaches the scenario's duration
   producer_restarts,
-  publish_arrives,  // a published message reaches the broker (entity: producer, token: its epoch)
+  publish_arrives,  // a published message reaches the broker (entity: producer, token: its epoch, count: earlier
+                    // sends of it that were refused)
+  publish_retry,    // a producer sends a refused message again (as publish_arrives)
   delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
   reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker
   join_arrives,     // a (re)started consumer's hello and first pull reach the broker
@@ -108,6 +111,10 @@ class SimulationEngine {
   void schedule_next_publish(Time now, std::uint32_t index);
   void on_producer_stops(Time now, SimProducer& producer);
   void on_publish_arrives(Time now, const Event& event);
+  // The broker refused send number `refused` (>= 1) of `message`: retried after a backoff when its producer's
+  // group says on_unavailable: retry and the limit allows, else refused for good.
+  void refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused);
+  void on_publish_retry(Time now, const Event& event);
   // Broker (sim_broker.cpp).
   // Runs one input of the design, then applies its actions; every broker input goes through here.
   template <class Input>
@@ -186,6 +193,10 @@ class SimulationEngine {
   std::vector<SimConsumer> consumers_;
   std::vector<std::uint32_t> group_first_consumer_;
   std::vector<std::uint32_t> group_first_producer_;
+  // Designs that confirm publishes later (replicated) may refuse them later: the producer and the refused sends
+  // so far of each unconfirmed message whose producer retries (empty without on_unavailable: retry).
+  bool producers_retry_ = false;
+  std::unordered_map<MessageId, std::pair<std::uint32_t, std::uint32_t>> awaiting_confirmation_;
   std::vector<RandomStream> fault_rngs_;
   std::vector<FaultWindow> fault_windows_;
   std::vector<std::size_t> open_crash_record_;     // per consumer: index into fault_windows_, or SIZE_MAX

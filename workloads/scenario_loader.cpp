@@ -180,7 +180,8 @@ class ScenarioBuilder {
   }
 
   ProducerGroup read_producer(const Field& item, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size"}, "a producer group");
+    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry"},
+                  "a producer group");
     ProducerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     if (auto f = m.get("arrival")) {
@@ -211,6 +212,23 @@ class ScenarioBuilder {
     if (auto f = m.get("messages")) g.messages = static_cast<std::uint64_t>(read_.integer(*f, 1, kMaxInt));
     if (auto f = m.get("at")) g.at = read_.duration(*f);
     if (auto f = m.get("size")) g.size = read_.distribution(*f, Quantity::size);
+    if (auto f = m.get("on_unavailable")) {
+      g.on_unavailable = read_.choice(*f, {"refuse", "retry"}, "on_unavailable") == "retry" ? OnUnavailable::retry
+                                                                                             : OnUnavailable::refuse;
+    }
+    if (auto f = m.get("retry")) {
+      if (g.on_unavailable != OnUnavailable::retry) {
+        read_.fail(*f, "retry applies only with on_unavailable: retry", "on_unavailable: retry, or no retry");
+      }
+      const MapView retry = read_.map(*f, "a map with backoff, max_backoff and limit");
+      retry.check_known({"backoff", "max_backoff", "limit"}, "retry");
+      if (auto b = retry.get("backoff")) g.retry.backoff = read_.duration(*b, 1);
+      if (auto b = retry.get("max_backoff")) g.retry.max_backoff = read_.duration(*b, 1);
+      if (auto b = retry.get("limit")) g.retry.limit = read_.duration(*b);
+      if (g.retry.max_backoff < g.retry.backoff) {
+        read_.fail(*f, "max_backoff is shorter than backoff", "max_backoff >= backoff");
+      }
+    }
     producer_fields_.push_back(item);
     return g;
   }

@@ -45,6 +45,12 @@ Json producer_to_json(const ProducerGroup& g) {
   if (g.messages) out["messages"] = *g.messages;
   if (g.arrival == Arrival::batch) out["at"] = format_duration(g.at);
   out["size"] = distribution_to_json(g.size, Quantity::size);
+  out["on_unavailable"] = on_unavailable_name(g.on_unavailable);
+  if (g.on_unavailable == OnUnavailable::retry) {
+    out["retry"] = Json{{"backoff", format_duration(g.retry.backoff)},
+                        {"max_backoff", format_duration(g.retry.max_backoff)},
+                        {"limit", format_duration(g.retry.limit)}};
+  }
   return out;
 }
 

@@ -48,6 +48,24 @@ TEST(FaultActions, BrokerCrashLosesWhatASingleNodeHeldAndRefusesPublishesWhileDo
   EXPECT_EQ(metric(run, "unique_processed") + metric(run, "lost"), metric(run, "published"));
 }
 
+TEST(FaultActions, ProducersThatRetryResendWhatTheDownBrokerRefusedUntilTheirLimit) {
+  // The broker is down from 10 s to 15 s; 50 publishes fall due meanwhile (of 299, at 0.1 s, 0.2 s, ...).
+  // Retrying after 100 ms, 200 ms, then 400 ms each, every one is sent again until the broker is back; with a
+  // 1 s limit a message due at t is sent at t, t+0.1, t+0.3 and t+0.7 s at the latest, so those due before
+  // 14.3 s (10.0 ... 14.2: 43 of them) are refused for good.
+  const RunResult patient = run_once(kBrokerCrash, {{"producers[0].on_unavailable", "retry"},
+                                                    {"producers[0].retry", "{backoff: 100ms, max_backoff: 400ms}"}});
+  EXPECT_EQ(metric(patient, "refused_publishes"), 0);
+  EXPECT_GT(metric(patient, "retried_publishes"), 50);
+  EXPECT_EQ(metric(patient, "published"), 299);  // every one got in
+  const RunResult hasty = run_once(kBrokerCrash, {{"producers[0].on_unavailable", "retry"},
+                                                  {"producers[0].retry", "{backoff: 100ms, max_backoff: 400ms, limit: 1s}"}});
+  EXPECT_EQ(metric(hasty, "refused_publishes"), 43);
+  EXPECT_EQ(metric(hasty, "published"), 299 - 43);
+  const RunResult refusing = run_once(kBrokerCrash);
+  EXPECT_EQ(metric(refusing, "retried_publishes"), 0);
+}
+
 TEST(FaultActions, AConsumerFrozenDuringABrokerRestartReconnectsWhenItResumes) {
   // The broker is down from 10 s to 12 s; w[1] is frozen from 11 s to 20 s, holding nothing (the crash
   // reset its connection). w[0] reconnects at 12 s, w[1] only when it resumes at 20 s: nothing is

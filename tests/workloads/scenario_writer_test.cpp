@@ -15,7 +15,7 @@ TEST(ScenarioWriter, WritesEveryDefaultInUnits) {
   EXPECT_EQ(json.dump(),
             R"({"name":"t","description":"","seed":1,"repetitions":1,"duration":"100s","warmup":"0s","drain":true,)"
             R"("drain_timeout":"24h","metrics":{},"queue":{"design":"pull"},"producers":[{"name":"producers","count":1,)"
-            R"("arrival":"poisson","rate":"1/s","size":"100B"}],"consumers":[{"name":"consumers","count":1,"service":"1s",)"
+            R"("arrival":"poisson","rate":"1/s","size":"100B","on_unavailable":"refuse"}],"consumers":[{"name":"consumers","count":1,"service":"1s",)"
             R"("prefetch":1}],"network":{"latency":"0s"},"faults":[]})");
 }
 
