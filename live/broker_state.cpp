@@ -226,10 +226,17 @@ void BrokerState::settle_publish(const Action& action, PublishStatus status) {
 }
 
 void BrokerState::forget_message(MessageId id) {
-  if (const auto found = store_.find(id); found != store_.end()) {
-    receipts_.erase(found->second.receipt);
+  const auto found = store_.find(id);
+  if (found == store_.end()) return;
+  receipts_.erase(found->second.receipt);
+  if (design_->node_count() == 1) {
     store_.erase(found);
+    return;
   }
+  // A multi-node design may bring the message back after a failover (the new leader never saw the ack or
+  // the dead-letter): keep what a delivery needs besides the payload, which is resent as filler of its size.
+  found->second.receipt = 0;
+  std::string().swap(found->second.payload);
 }
 
 void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pull) {
@@ -261,10 +268,7 @@ void BrokerState::on_ack(Time now, Session& s, const Receipts& receipts) {
                                      });
     if (refused) continue;
     ++counters_.acked;
-    if (const auto found = receipts_.find(receipt); found != receipts_.end()) {
-      store_.erase(found->second);
-      receipts_.erase(found);
-    }
+    if (const auto found = receipts_.find(receipt); found != receipts_.end()) forget_message(found->second);
   }
   apply(now);
 }
@@ -333,6 +337,7 @@ void BrokerState::deliver(Time now, const Action& action) {
   const auto found = store_.find(action.message.id);
   QLAB_CHECK(found != store_.end(), "the design delivered a message the broker does not hold");
   Stored& stored = found->second;
+  if (stored.payload.size() < action.message.size) stored.payload.resize(action.message.size, '.');  // forgotten
   append_deliver(scratch_, action.message.id, action.receipt, action.receive_count,
                  static_cast<std::uint64_t>(stored.published_at), stored.producer_time, stored.key, stored.payload);
   send(s);

@@ -184,13 +184,14 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   };
 
   Time last_progress = monotonic_now();
-  // Under a `drop` fault on producer->broker some PUBLISH frames never reach the broker and are never
-  // confirmed: after the last arrival the producer waits a short while for confirmations, then stops with
-  // those unconfirmed (lost_unconfirmed_publish). Otherwise a silent broker is a failure.
-  const bool publishes_dropped = std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const FaultSpec& f) {
-    return f.action == FaultAction::drop && f.hop == Hop::producer_to_broker;
+  // Under a `drop` fault on producer->broker some PUBLISH frames never reach the broker, and a broker node that
+  // crashes may take publishes with it that it never confirms nor refuses: after the last arrival the producer
+  // waits a short while for confirmations, then stops with those unconfirmed (lost_unconfirmed_publish).
+  // Otherwise a silent broker is a failure.
+  const bool publishes_may_vanish = std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const FaultSpec& f) {
+    return (f.action == FaultAction::drop && f.hop == Hop::producer_to_broker) || f.action == FaultAction::broker_crash;
   });
-  const Time confirm_patience = publishes_dropped ? 2 * kSecond : 60 * kSecond;
+  const Time confirm_patience = publishes_may_vanish ? 2 * kSecond : 60 * kSecond;
   while (next || outstanding > 0 || !retries.empty()) {
     const Time now = monotonic_now();
     if (next && real_time(*next) <= now) {
@@ -245,8 +246,8 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     if (!frame) {
       if (!next && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
         std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
-                     u(outstanding), publishes_dropped ? "2 s (dropped on the way)" : "60 s");
-        return publishes_dropped ? 0 : 1;
+                     u(outstanding), publishes_may_vanish ? "2 s (dropped or lost by a broker fault)" : "60 s");
+        return publishes_may_vanish ? 0 : 1;
       }
       continue;
     }
