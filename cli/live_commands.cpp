@@ -306,6 +306,13 @@ void run_live_command(const LiveArguments& args) {
   }
   std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
   if (!args.out.empty()) std::printf("results in %s\n", args.out.c_str());
+  if (!summary.at("complete").get<bool>()) {
+    for (const auto& why : summary.at("incomplete")) {
+      std::fprintf(stderr, "qlab live: error: repetition %u ended early: %s (results marked \"complete\": false)\n",
+                   why.at("repetition").get<unsigned>(), why.at("reason").get<std::string>().c_str());
+    }
+    throw ExitCode{1};
+  }
 }
 
 struct WorkerArguments {

@@ -141,6 +141,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     admin.emplace(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
   };
   start_broker();
+  bool broker_up = true;  // false while a broker_crash fault keeps the process dead
   // A multi-node design (replicated) crashes and restarts its nodes inside the broker, as the simulator does;
   // a single-node broker crashes with its process.
   const std::uint32_t broker_nodes = admin->stats().value("nodes", 1u);
@@ -334,6 +335,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
   bool producers_done = false;
+  std::string unscheduled;  // why the run ended early, when something died that no fault killed
   bool timed_out = false;
   while (true) {
     if (g_interrupted.load()) throw std::runtime_error("interrupted");
@@ -439,6 +441,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           } catch (const ClientError&) {
           }
           admin.reset();
+          broker_up = false;
           broker->signal(SIGKILL);
           broker->wait_for_exit(5 * kSecond);
           const Time back = step.at + fault.restart_after.value_or(0);
@@ -456,6 +459,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           }
           ++broker_incarnation;
           start_broker();
+          broker_up = true;
           break;
         }
         case Step::resume: {
@@ -467,14 +471,23 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         }
       }
     }
+    // An unscheduled death (the broker killed from outside, a worker that failed) ends the run at once: what
+    // was recorded so far still becomes results, marked incomplete.
+    const auto died = [&](const std::string& who, const Process& process, const std::string& log_file) {
+      const int code = process.exit_code();
+      unscheduled = who + (code > 128 ? " was killed by signal " + std::to_string(code - 128)
+                                      : " exited with code " + std::to_string(code)) +
+                    " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)) +
+                    " of scenario time, unscheduled; see " + log_file;
+    };
+    if (broker_up && !broker->running()) died("the broker", *broker, placement.broker->path(run, "broker.log"));
     if (!producers_done) {
       producers_done = true;
       for (ProducerProcess& p : producers) {
         if (p.process->running()) {
           producers_done = false;
-        } else if (!p.crashed && p.process->exit_code() != 0) {
-          throw std::runtime_error("a producer failed (exit " + std::to_string(p.process->exit_code()) + "; see " +
-                                   dir.string() + ")");
+        } else if (!p.crashed && p.process->exit_code() != 0 && unscheduled.empty()) {
+          died("producer " + p.name, *p.process, placement.producers[p.group]->path(run, "producer-" + p.name + ".log"));
         }
       }
       if (std::any_of(steps.begin(), steps.end(), [](const Step& st) { return st.kind == Step::producer_restart; })) {
@@ -484,8 +497,15 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     for (ConsumerProcess& c : consumers) {
       if (c.process && c.alive.back().second == kNever && !c.process->running()) {
         c.alive.back().second = c.process->ended();
-        log("consumer " + c.name + " exited on its own (code " + std::to_string(c.process->exit_code()) + ")");
+        if (unscheduled.empty()) {
+          died("consumer " + c.name, *c.process, placement.consumers[c.group]->path(run, "consumer-" + c.name + ".log"));
+        }
       }
+    }
+    if (!unscheduled.empty()) {
+      log("error: " + unscheduled + "; stopping the run");
+      timed_out = true;
+      break;
     }
     if (producers_done) {
       if (!s.drain) {
@@ -495,7 +515,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         const bool waiting = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
           return st.kind == Step::resume || st.kind == Step::broker_restart;
         });
-        if (!waiting && admin->stats()["held"] == 0) break;
+        if (!waiting && broker_up && admin->stats()["held"] == 0) break;
       }
     }
     if (now > hard_end) {
@@ -527,7 +547,11 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const Time end = monotonic_now();
   nlohmann::json stats = nlohmann::json::object();
   if (broker->running() && admin) {
-    stats = admin->stats();
+    try {
+      stats = admin->stats();
+    } catch (const ClientError& e) {
+      log(std::string("the broker's final stats are missing: ") + e.what());
+    }
     admin.reset();
   }
   broker->signal(SIGTERM);
@@ -570,6 +594,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
   RunResult result = build_live_result(records, facts, repetition, seed);
+  result.incomplete = unscheduled;
   // The drop fault: the frames the proxies dropped (PUBLISH, DELIVER, ACK), as the proxies counted them.
   if (std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) { return f.action == FaultAction::drop; })) {
     double dropped = 0;
@@ -909,6 +934,7 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
     for (std::uint32_t r = 0; r < scenario.repetitions; ++r) {
       runs.push_back(run_repetition(scenario, scaled, measured_options, placement, scenario_text, r,
                                     "rep-" + std::to_string(r)));
+      if (!runs.back().incomplete.empty()) break;  // the results so far are written, marked incomplete
       if (g_rate_search.used) {
         runs.back().metrics.push_back({"rate_found", g_rate_search.rate_per_producer});
         runs.back().metrics.push_back({"rate_found_total", g_rate_search.rate_total});

@@ -1,5 +1,6 @@
 #include "results_writer.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -110,6 +111,11 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
   doc["design"] = info.design;
   doc["seed"] = info.seed;
   doc["repetitions"] = runs.size();
+  // false when a repetition ended early (live: a process died that no fault killed); `incomplete` says why.
+  doc["complete"] = std::none_of(runs.begin(), runs.end(), [](const RunResult& r) { return !r.incomplete.empty(); });
+  for (const RunResult& run : runs) {
+    if (!run.incomplete.empty()) doc["incomplete"].push_back({{"repetition", run.repetition}, {"reason", run.incomplete}});
+  }
   doc["scenario_resolved"] = info.scenario_resolved;
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   if (!runs.empty()) {

@@ -69,6 +69,7 @@ struct RunResult {
   std::vector<ConsumerFigures> consumers;
   std::vector<FaultWindow> faults;
   std::vector<MessageTrace> trace;  // empty without --trace
+  std::string incomplete;           // why this repetition ended early (a process died unscheduled); "" = complete
 
   // The value of `key`; nullopt when absent.
   std::optional<double> metric(const std::string& key) const;
