@@ -559,6 +559,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const auto scenario_end = static_cast<Time>(static_cast<double>(end - start) / o.time_scale);
   for (FaultWindow& w : windows) w.end = std::min(w.end, scenario_end);
 
+  // Scenario time 0 and the scale, for whoever reads the records (steady-clock ns) next to these files.
+  std::ofstream(dir / "run.json") << nlohmann::json{{"start_ns", start}, {"time_scale", o.time_scale}}.dump() << "\n";
   // Every host's records, gathered here and moved onto the coordinator's clock.
   LiveRecords records;
   for (Host* h : placement.used) {
