@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -252,7 +253,13 @@ nlohmann::ordered_json suite_json(const Suite& suite) {
 
 void write_suite_reports(const Suite& suite, const std::filesystem::path& out) {
   const std::vector<PointRows> rows = read_point_rows(suite, out);
-  std::filesystem::create_directories(out);
+  for (const SuitePoint* point : all_points(suite)) {
+    const std::filesystem::path file = out / point->folder() / "point.json";
+    const std::string text = point_json(*point).dump(2) + "\n";
+    std::ifstream in(file, std::ios::binary);
+    const std::string current((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (current != text) write_file_atomically(file, text);
+  }
   write_file_atomically(out / "results.csv", results_csv(suite, rows));
   const std::string comparisons = comparisons_csv(suite, rows);
   if (comparisons.empty()) {
@@ -261,6 +268,10 @@ void write_suite_reports(const Suite& suite, const std::filesystem::path& out) {
     write_file_atomically(out / "comparisons.csv", comparisons);
   }
   write_file_atomically(out / "suite.json", suite_json(suite).dump(2) + "\n");
+}
+
+void remove_suite_reports(const std::filesystem::path& out) {
+  for (const char* file : {"suite.json", "results.csv", "comparisons.csv"}) std::filesystem::remove(out / file);
 }
 
 }  // namespace qlab::bench
