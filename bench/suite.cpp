@@ -339,6 +339,14 @@ std::vector<std::string> Suite::param_columns() const {
   return columns;
 }
 
+std::vector<const SuitePoint*> Suite::points() const {
+  std::vector<const SuitePoint*> all;
+  for (const SuiteRun& run : runs) {
+    for (const SuitePoint& point : run.points) all.push_back(&point);
+  }
+  return all;
+}
+
 std::size_t Suite::point_count() const {
   std::size_t n = 0;
   for (const SuiteRun& run : runs) n += run.points.size();

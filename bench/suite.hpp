@@ -50,6 +50,7 @@ struct Suite {
   // Every set, swept and zipped path across the runs in order of first appearance, except queue.design
   // (the design column holds it): the parameter columns of results.csv.
   std::vector<std::string> param_columns() const;
+  std::vector<const SuitePoint*> points() const;  // every run's points, in suite order
   std::size_t point_count() const;
   std::size_t task_count() const;  // points x repetitions
 };

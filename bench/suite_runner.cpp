@@ -125,10 +125,8 @@ bool point_is_complete(const std::filesystem::path& out, const SuitePoint& point
 
 std::vector<const SuitePoint*> missing_points(const Suite& suite, const std::filesystem::path& out) {
   std::vector<const SuitePoint*> missing;
-  for (const SuiteRun& run : suite.runs) {
-    for (const SuitePoint& point : run.points) {
-      if (!point_is_complete(out, point)) missing.push_back(&point);
-    }
+  for (const SuitePoint* point : suite.points()) {
+    if (!point_is_complete(out, *point)) missing.push_back(point);
   }
   return missing;
 }
@@ -140,21 +138,20 @@ SuiteOutcome run_suite(const Suite& suite, const SuiteOptions& options) {
 
   std::deque<PendingPoint> pending;  // stable addresses
   std::vector<Task> tasks;
-  std::size_t number = 0;  // across runs: the numbering shards are assigned by
-  for (const SuiteRun& run : suite.runs) {
-    for (const SuitePoint& point : run.points) {
-      if (options.shard && !options.shard->contains(number++)) continue;
-      ++outcome.points_total;
-      if (options.resume && point_is_complete(options.out, point)) {
-        ++outcome.points_skipped;
-        continue;
-      }
-      PendingPoint& p = pending.emplace_back();
-      p.point = &point;
-      p.results.resize(point.scenario.repetitions);
-      p.remaining = point.scenario.repetitions;
-      for (std::uint32_t r = 0; r < point.scenario.repetitions; ++r) tasks.push_back(Task{&p, r});
+  const std::vector<const SuitePoint*> points = suite.points();
+  for (std::size_t number = 0; number < points.size(); ++number) {
+    if (options.shard && !options.shard->contains(number)) continue;
+    const SuitePoint& point = *points[number];
+    ++outcome.points_total;
+    if (options.resume && point_is_complete(options.out, point)) {
+      ++outcome.points_skipped;
+      continue;
     }
+    PendingPoint& p = pending.emplace_back();
+    p.point = &point;
+    p.results.resize(point.scenario.repetitions);
+    p.remaining = point.scenario.repetitions;
+    for (std::uint32_t r = 0; r < point.scenario.repetitions; ++r) tasks.push_back(Task{&p, r});
   }
   progress.points_total = outcome.points_total;
   progress.points_done = outcome.points_skipped;

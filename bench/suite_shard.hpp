@@ -8,11 +8,14 @@
 
 namespace qlab::bench {
 
+// The shard (1..count) of the point numbered `point_number` in suite order.
+inline unsigned shard_of(std::size_t point_number, unsigned count) { return static_cast<unsigned>(point_number % count) + 1; }
+
 struct Shard {
   unsigned index = 1;  // 1..count
   unsigned count = 1;
 
-  bool contains(std::size_t point_number) const { return point_number % count + 1 == index; }
+  bool contains(std::size_t point_number) const { return shard_of(point_number, count) == index; }
   std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
 
