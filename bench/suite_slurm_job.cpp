@@ -111,7 +111,7 @@ std::string slurm_script(const SlurmJob& job) {
 }
 
 SbatchOutcome submit_and_wait(const std::filesystem::path& script, const std::atomic<bool>* stop,
-                              const std::function<void(const std::string& job_id)>& on_poll) {
+                              const std::function<bool(const std::string& job_id)>& on_poll) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("sbatch: pipe failed: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
@@ -141,7 +141,11 @@ SbatchOutcome submit_and_wait(const std::filesystem::path& script, const std::at
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_poll) {
-      on_poll(outcome.job_id);
+      if (on_poll(outcome.job_id)) {
+        ::kill(pid, SIGTERM);  // sbatch ends; the job (whose tasks have all finished) is left alone
+        outcome.finished = true;
+        break;
+      }
       next_poll = now + std::chrono::seconds(1);
     }
     pollfd p{fds[0], POLLIN, 0};

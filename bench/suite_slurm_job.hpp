@@ -38,15 +38,18 @@ void prepare_slurm_folder(const std::filesystem::path& out, const std::string& t
 std::string slurm_script(const SlurmJob& job);
 
 struct SbatchOutcome {
-  int status = 0;      // sbatch's exit status: with --wait, the highest exit status of the array's tasks
-  std::string job_id;  // empty when sbatch did not submit
-  bool stopped = false;  // `stop` became true first; sbatch was sent SIGINT and reaped
+  int status = 0;        // sbatch's exit status: with --wait, the highest exit status of the array's tasks
+  std::string job_id;    // empty when sbatch did not submit
+  bool stopped = false;  // `stop` became true: sbatch was sent SIGINT, which makes it cancel the job
+  bool finished = false; // `on_poll` said every task has finished: sbatch was sent SIGTERM (status meaningless)
 };
 
 // Runs `sbatch --wait --parsable SCRIPT` (sbatch from PATH; its stderr goes to ours) and calls `on_poll`
-// with the job id known so far about once a second until it exits. Throws std::runtime_error when sbatch
-// cannot be started.
+// with the job id known so far about once a second until sbatch exits or `on_poll` returns true. The
+// latter ends the wait early: sbatch --wait polls the controller at intervals growing to 10 s, so it may
+// notice the end of the array seconds late, while every task's exit file tells it at once. Throws
+// std::runtime_error when sbatch cannot be started.
 SbatchOutcome submit_and_wait(const std::filesystem::path& script, const std::atomic<bool>* stop,
-                              const std::function<void(const std::string& job_id)>& on_poll);
+                              const std::function<bool(const std::string& job_id)>& on_poll);
 
 }  // namespace qlab::bench

@@ -239,14 +239,18 @@ void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, c
   interrupted = false;
   const auto previous = std::signal(SIGINT, on_sigint);
   const bench::SbatchOutcome sbatch =
-      bench::submit_and_wait(script_file, &interrupted, [&](const std::string& job_id) { show(job_id, progress.read()); });
+      bench::submit_and_wait(script_file, &interrupted, [&](const std::string& job_id) {
+        const bench::ArrayCounts counts = progress.read();
+        show(job_id, counts);
+        return !job_id.empty() && counts.shards_done + counts.shards_failed == job.tasks;
+      });
   std::signal(SIGINT, previous);
   const bench::ArrayCounts counts = progress.read(!sbatch.stopped);
   show(sbatch.job_id, counts);
   if (terminal) std::fprintf(stderr, "\n");
   if (sbatch.stopped) {
-    std::printf("stopped waiting; job %s may still be running (squeue -j %s, scancel %s); when it is done: %s --merge\n",
-                sbatch.job_id.c_str(), sbatch.job_id.c_str(), sbatch.job_id.c_str(), merge_command.c_str());
+    std::printf("interrupted: sbatch cancels job %s when interrupted (check with squeue -j %s); complete points are kept, "
+                "--slurm --resume runs the rest\n", sbatch.job_id.c_str(), sbatch.job_id.c_str());
     throw ExitCode{130};
   }
   if (sbatch.job_id.empty()) throw std::runtime_error("sbatch did not submit the job (exit status " + std::to_string(sbatch.status) + ")");

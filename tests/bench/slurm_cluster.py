@@ -6,6 +6,9 @@ accounting plugins, MinJobAge=4 so `sbatch --wait` sees a finished job quickly, 
 free ports on 127.0.0.1). `with SlurmCluster() as cluster:` starts it and waits until `sinfo` says the node
 is idle; leaving the block stops every daemon by pid and reaps it. cluster.env is the environment for
 Slurm's commands (SLURM_CONF set).
+
+As a program (root): slurm_cluster.py COMMAND [ARGS...] runs COMMAND on such a cluster and exits with its
+status, e.g. /usr/bin/python3 tests/bench/slurm_cluster.py qlab suite SUITE --slurm (docs/SCALE.md).
 """
 import os
 import pwd
@@ -13,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -149,3 +153,15 @@ class SlurmCluster:
         done = subprocess.run(["sinfo", "--noheader", "--format=%T"], env=self.env, capture_output=True, text=True,
                               timeout=10)
         return done.stdout.strip() if done.returncode == 0 else ""
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: slurm_cluster.py COMMAND [ARGS...]")
+    started = time.monotonic()
+    with SlurmCluster() as cluster:
+        print("slurm_cluster: node n1 idle after %.1fs; SLURM_CONF=%s" % (time.monotonic() - started,
+                                                                       cluster.env["SLURM_CONF"]), flush=True)
+        status = subprocess.run(sys.argv[1:], env=cluster.env).returncode
+    print("slurm_cluster: stopped, %.1fs in all" % (time.monotonic() - started), flush=True)
+    sys.exit(status)

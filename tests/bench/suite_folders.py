@@ -109,3 +109,12 @@ def differences(a, b):
         if not same:
             differing.append(name)
     return differing
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3:
+        sys.exit("usage: suite_folders.py FOLDER_A FOLDER_B   (lists the result files that differ, wall-clock aside)")
+    found = differences(sys.argv[1], sys.argv[2])
+    print("\n".join(found) if found else "identical, wall-clock metrics aside")
+    sys.exit(1 if found else 0)
