@@ -86,7 +86,7 @@ std::string slurm_script(const SlurmJob& job) {
   std::string merge = shell_quote(job.qlab.string()) + " suite " + shell_quote(job.suite_file.string()) + " --out " + shell_quote(out);
   if (!job.filter.empty()) merge += " --filter " + shell_quote(job.filter);
   std::string shard = merge + " --shard \"$shard/" + n + "\" --jobs ";
-  shard += job.jobs == 0 ? std::string("\"${SLURM_CPUS_PER_TASK:-1}\"") : std::to_string(job.jobs);
+  shard += job.jobs == 0 ? std::string("\"${SLURM_CPUS_ON_NODE:-1}\"") : std::to_string(job.jobs);
   if (job.resume) shard += " --resume";
 
   std::string script = "#!/bin/sh\n";

@@ -21,7 +21,7 @@ struct SlurmJob {
   std::vector<std::string> sbatch_options;   // one #SBATCH line each, e.g. --partition=long
   std::string filter;                        // --filter for every task, when not empty
   bool resume = false;                       // --resume for every task
-  unsigned jobs = 0;                         // --jobs for every task; 0: $SLURM_CPUS_PER_TASK, or 1 when unset
+  unsigned jobs = 0;                         // --jobs for every task; 0: the CPUs Slurm gave it ($SLURM_CPUS_ON_NODE)
   std::string token;                         // random_token(); prepare_slurm_folder writes it
 };
 

@@ -110,6 +110,12 @@ void print_results(const std::filesystem::path& out) {
               compared ? " comparisons.csv," : "");
 }
 
+// The `qlab suite` command line that names this suite and output folder, for the hints printed.
+std::string suite_command_line(const SuiteArguments& args, const std::filesystem::path& out) {
+  std::string line = "qlab suite " + args.suite + " --out " + out.string();
+  return args.filter.empty() ? line : line + " --filter '" + args.filter + "'";
+}
+
 // Writes the suite-level files when every point is complete in `out`; otherwise lists the missing points.
 void merge(const bench::Suite& suite, const std::filesystem::path& out, const std::string& command) {
   const std::vector<const bench::SuitePoint*> missing = bench::missing_points(suite, out);
@@ -185,6 +191,17 @@ std::string counts_text(const std::string& job_id, const bench::ArrayCounts& c, 
   return text + ", " + clock_text(seconds) + " elapsed";
 }
 
+// A failed shard: its exit status (or why it has none), its missing points, its log and the log's last lines.
+void report_failure(const bench::ShardFailure& failure, const bench::SlurmJob& job, const std::string& job_id) {
+  const std::string how = failure.status ? "exit status " + std::to_string(*failure.status)
+                                         : "no exit status: killed, cancelled, out of time, or " + job.out.string() +
+                                               " is not shared with its node";
+  std::printf("shard %u/%u of job %s failed (%s); points missing: %zu; its log: %s\n", failure.shard, job.tasks,
+              job_id.c_str(), how.c_str(), failure.points_missing, failure.log.string().c_str());
+  std::istringstream tail(bench::tail_of(failure.log, 5));
+  for (std::string line; std::getline(tail, line);) std::printf("  | %s\n", line.c_str());
+}
+
 // Writes the job array's script; with --slurm submits it, shows its progress from the output folder until
 // sbatch --wait returns, names the shards that failed, and merges.
 void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, const SuiteArguments& args) {
@@ -211,8 +228,7 @@ void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, c
   std::filesystem::permissions(script_file, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec,
                                std::filesystem::perm_options::add);
-  std::string merge_command = "qlab suite " + args.suite + " --out " + out.string();
-  if (!args.filter.empty()) merge_command += " --filter '" + args.filter + "'";
+  const std::string merge_command = suite_command_line(args, out);
   std::printf("suite %s: %zu points in a job array of %u tasks (script %s); %s must be on a filesystem every node shares\n",
               suite.name.c_str(), suite.point_count(), job.tasks, script_file.string().c_str(), job.out.string().c_str());
   if (!args.slurm) {
@@ -256,15 +272,7 @@ void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, c
   if (sbatch.job_id.empty()) throw std::runtime_error("sbatch did not submit the job (exit status " + std::to_string(sbatch.status) + ")");
 
   const std::vector<bench::ShardFailure> failures = progress.failures();
-  for (const bench::ShardFailure& failure : failures) {
-    const std::string how = failure.status ? "exit status " + std::to_string(*failure.status)
-                                           : "no exit status: killed, cancelled, out of time, or " + job.out.string() +
-                                                 " is not shared with its node";
-    std::printf("shard %u/%u of job %s failed (%s); points missing: %zu; its log: %s\n", failure.shard, job.tasks,
-                sbatch.job_id.c_str(), how.c_str(), failure.points_missing, failure.log.string().c_str());
-    std::istringstream tail(bench::tail_of(failure.log, 5));
-    for (std::string line; std::getline(tail, line);) std::printf("  | %s\n", line.c_str());
-  }
+  for (const bench::ShardFailure& failure : failures) report_failure(failure, job, sbatch.job_id);
   if (!failures.empty()) {
     std::printf("rerun the failed shards (%s --shard I/%u), or --slurm again with --resume, then --merge\n",
                 merge_command.c_str(), job.tasks);
@@ -284,8 +292,7 @@ void run(const SuiteArguments& args) {
   }
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("results") / suite.name : std::filesystem::path(args.out);
   if (args.merge) {
-    std::string command = "qlab suite " + args.suite + " --out " + out.string();
-    merge(suite, out, command);
+    merge(suite, out, suite_command_line(args, out));
   } else if (on_slurm) {
     run_on_slurm(suite, out, args);
   } else {

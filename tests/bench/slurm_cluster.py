@@ -2,7 +2,8 @@
 
 Everything lives in one temporary folder: munged with its own key, socket, pid and seed files; slurmctld and
 slurmd with a slurm.conf there (the current user as SlurmUser, linuxproc process tracking, no task or
-accounting plugins, MinJobAge=4 so `sbatch --wait` sees a finished job quickly, one node n1 with every CPU,
+accounting plugins, MinJobAge=4 so `sbatch --wait` sees a finished job quickly, CPUs as consumable resources
+so that tasks share the node (the default allocates whole nodes), one node n1 with every CPU,
 free ports on 127.0.0.1). `with SlurmCluster() as cluster:` starts it and waits until `sinfo` says the node
 is idle; leaving the block stops every daemon by pid and reaps it. cluster.env is the environment for
 Slurm's commands (SLURM_CONF set).
@@ -69,6 +70,8 @@ SchedulerParameters=batch_sched_delay=0
 MinJobAge=4
 ReturnToService=2
 MpiDefault=none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
 NodeName=n1 NodeAddr=127.0.0.1 NodeHostname=localhost CPUs={cpus} State=UNKNOWN
 PartitionName=debug Nodes=n1 Default=YES MaxTime=INFINITE State=UP
 """

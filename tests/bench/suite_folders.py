@@ -4,7 +4,10 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+import unittest
 
 TIMING = ("wall_seconds", "events_per_second")
 
@@ -52,6 +55,20 @@ def write_suite(folder):
     with open(path, "w") as f:
         f.write(TINY_SUITE)
     return path
+
+
+class SuiteTestCase(unittest.TestCase):
+    """A test with a fresh folder holding the tiny suite (self.suite); self.out(name) is a path inside it."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="qlab-suite-test-")
+        self.suite = write_suite(self.dir)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def out(self, name):
+        return os.path.join(self.dir, name)
 
 
 def qlab_suite(qlab, *args, env=None, timeout=120):

@@ -6,29 +6,17 @@ bad shard and Slurm options exit 2 before anything is written.
 Usage: suite_shards_test.py QLAB_BINARY   (CTest passes it)
 """
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from suite_folders import TINY_POINTS, differences, qlab_suite, write_suite  # noqa: E402
+from suite_folders import TINY_POINTS, SuiteTestCase, differences, qlab_suite  # noqa: E402
 
 QLAB = None
 
 
-class Shards(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="qlab-shards-test-")
-        self.suite = write_suite(self.dir)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def out(self, name):
-        return os.path.join(self.dir, name)
-
+class Shards(SuiteTestCase):
     def run_ok(self, *args):
         done = qlab_suite(QLAB, self.suite, *args)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)

@@ -8,15 +8,13 @@ Usage: suite_slurm_test.py QLAB_BINARY   (CTest passes it)
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from slurm_cluster import SlurmCluster, missing_programs  # noqa: E402
-from suite_folders import TINY_POINTS, differences, qlab_suite, write_suite  # noqa: E402
+from suite_folders import TINY_POINTS, SuiteTestCase, differences, qlab_suite  # noqa: E402
 
 QLAB = None
 CLUSTER = None
@@ -32,17 +30,7 @@ def tearDownModule():
         CLUSTER.__exit__(None, None, None)
 
 
-class OnSlurm(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="qlab-slurm-test-")
-        self.suite = write_suite(self.dir)
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def out(self, name):
-        return os.path.join(self.dir, name)
-
+class OnSlurm(SuiteTestCase):
     def slurm(self, out, *args):
         return qlab_suite(QLAB, self.suite, "--out", out, "--slurm", *args, env=CLUSTER.env)
 
