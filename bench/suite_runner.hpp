@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
-
 #include <optional>
 #include <vector>
 
