@@ -2,11 +2,9 @@
 // docs/SCALE.md): --shard I/N runs one shard, --merge writes the suite-level files once every point is
 // complete, --slurm runs the shards as a Slurm job array and merges. Everything is validated before anything
 // runs; Ctrl-C stops dispatching, lets the running repetitions finish and leaves only complete point folders.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -15,6 +13,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/suite.hpp"
@@ -202,9 +201,10 @@ void report_failure(const bench::ShardFailure& failure, const bench::SlurmJob& j
   for (std::string line; std::getline(tail, line);) std::printf("  | %s\n", line.c_str());
 }
 
-// Writes the job array's script; with --slurm submits it, shows its progress from the output folder until
-// sbatch --wait returns, names the shards that failed, and merges.
-void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, const SuiteArguments& args) {
+// The job array for the suite, its script written (to --slurm-script FILE or DIR/slurm/job.sh) and the
+// output folder prepared for it. Nothing is written when an sbatch option is malformed.
+std::pair<bench::SlurmJob, std::filesystem::path> write_slurm_job(const bench::Suite& suite, const std::filesystem::path& out,
+                                                                  const SuiteArguments& args) {
   bench::SlurmJob job;
   job.qlab = std::filesystem::read_symlink("/proc/self/exe");
   job.suite_file = std::filesystem::absolute(args.suite);
@@ -228,6 +228,15 @@ void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, c
   std::filesystem::permissions(script_file, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec,
                                std::filesystem::perm_options::add);
+  return {job, script_file};
+}
+
+// Writes the job array's script; with --slurm submits it, shows its progress from the output folder until
+// every task has finished, names the shards that failed, and merges.
+void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, const SuiteArguments& args) {
+  const auto written = write_slurm_job(suite, out, args);  // no structured binding: lambdas below capture it
+  const bench::SlurmJob& job = written.first;
+  const std::filesystem::path& script_file = written.second;
   const std::string merge_command = suite_command_line(args, out);
   std::printf("suite %s: %zu points in a job array of %u tasks (script %s); %s must be on a filesystem every node shares\n",
               suite.name.c_str(), suite.point_count(), job.tasks, script_file.string().c_str(), job.out.string().c_str());
@@ -261,15 +270,17 @@ void run_on_slurm(const bench::Suite& suite, const std::filesystem::path& out, c
         return !job_id.empty() && counts.shards_done + counts.shards_failed == job.tasks;
       });
   std::signal(SIGINT, previous);
-  const bench::ArrayCounts counts = progress.read(!sbatch.stopped);
-  show(sbatch.job_id, counts);
+  if (sbatch.job_id.empty()) {
+    if (terminal) std::fprintf(stderr, "\n");
+    throw std::runtime_error("sbatch did not submit the job (exit status " + std::to_string(sbatch.status) + ")");
+  }
+  show(sbatch.job_id, progress.read(!sbatch.stopped));
   if (terminal) std::fprintf(stderr, "\n");
   if (sbatch.stopped) {
     std::printf("interrupted: sbatch cancels job %s when interrupted (check with squeue -j %s); complete points are kept, "
                 "--slurm --resume runs the rest\n", sbatch.job_id.c_str(), sbatch.job_id.c_str());
     throw ExitCode{130};
   }
-  if (sbatch.job_id.empty()) throw std::runtime_error("sbatch did not submit the job (exit status " + std::to_string(sbatch.status) + ")");
 
   const std::vector<bench::ShardFailure> failures = progress.failures();
   for (const bench::ShardFailure& failure : failures) report_failure(failure, job, sbatch.job_id);
