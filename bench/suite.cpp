@@ -274,8 +274,26 @@ class SuiteBuilder {
       point.scenario_hash = scenario_hash(point.scenario);
       run.points.push_back(std::move(point));
     }
+    check_distinct(spec, run.points);
     label_designs(run.points);
     return run;
+  }
+
+  // A point's folder is named by its scenario's hash, so two points of a run may not resolve to one scenario
+  // (they would share a folder and give the same results).
+  void check_distinct(const RunSpec& spec, const std::vector<SuitePoint>& points) const {
+    std::map<std::uint64_t, const SuitePoint*> seen;
+    const auto describe = [](const SuitePoint& point) {
+      std::string text = point.id;
+      for (std::size_t i = 0; i < point.params.size(); ++i) text += (i == 0 ? " (" : ", ") + point.params[i].path + "=" + point.params[i].value;
+      return point.params.empty() ? text : text + ")";
+    };
+    for (const SuitePoint& point : points) {
+      const auto [first, added] = seen.emplace(point.scenario_hash, &point);
+      if (added) continue;
+      read_.fail(spec.self, "points " + describe(*first->second) + " and " + describe(point) + " resolve to the same scenario",
+                 "sweep values that change the scenario");
+    }
   }
 
   // Blames a rejected point on the suite entry that gave the offending value, or on the run's scenario.
@@ -300,7 +318,7 @@ class SuiteBuilder {
 
 }  // namespace
 
-std::string SuitePoint::folder() const { return "runs/" + run + "/" + id; }
+std::string SuitePoint::folder() const { return "runs/" + run + "/" + hash_text(scenario_hash); }
 
 std::string SuitePoint::param(const std::string& path) const {
   for (const Param& p : params) {
@@ -319,6 +337,14 @@ std::vector<std::string> Suite::param_columns() const {
     for (const std::string& path : run.swept_paths) add(path);
   }
   return columns;
+}
+
+std::vector<const SuitePoint*> Suite::points() const {
+  std::vector<const SuitePoint*> all;
+  for (const SuiteRun& run : runs) {
+    for (const SuitePoint& point : run.points) all.push_back(&point);
+  }
+  return all;
 }
 
 std::size_t Suite::point_count() const {

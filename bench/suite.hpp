@@ -24,7 +24,9 @@ struct SuitePoint {
   std::string design;           // queue.design, or preassigned/random when the run sweeps variants of a design
   qlab::Scenario scenario;      // resolved: what runs
   std::uint64_t scenario_hash = 0;
-  std::string folder() const;   // runs/<run>/<id>, relative to the output folder
+  // runs/<run>/<hash_text(scenario_hash)>, relative to the output folder: keyed by content, so renumbering
+  // the points (a sweep value added) leaves every unchanged point's folder where it was.
+  std::string folder() const;
   std::string param(const std::string& path) const;  // the value given for `path`, or ""
 };
 
@@ -48,6 +50,7 @@ struct Suite {
   // Every set, swept and zipped path across the runs in order of first appearance, except queue.design
   // (the design column holds it): the parameter columns of results.csv.
   std::vector<std::string> param_columns() const;
+  std::vector<const SuitePoint*> points() const;  // every run's points, in suite order
   std::size_t point_count() const;
   std::size_t task_count() const;  // points x repetitions
 };
@@ -60,7 +63,8 @@ Suite load_suite_text(const std::string& yaml, const std::string& file);
 // Returns how many runs are left.
 std::size_t filter_runs(Suite& suite, const std::string& pattern);
 
-// FNV-1a 64 of the resolved scenario's JSON text (scenario_to_json): the identity --resume compares.
+// FNV-1a 64 of the resolved scenario's JSON text (scenario_to_json): the identity --resume compares and the
+// name of the point's folder.
 std::uint64_t scenario_hash(const qlab::Scenario& scenario);
 std::uint64_t scenario_hash(const nlohmann::ordered_json& resolved);
 std::string hash_text(std::uint64_t hash);  // 16 hex digits

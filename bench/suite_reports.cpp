@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
@@ -39,14 +40,6 @@ std::string number_text(double value) {
   char text[32];
   const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
   return std::string(text, end);
-}
-
-std::vector<const SuitePoint*> all_points(const Suite& suite) {
-  std::vector<const SuitePoint*> points;
-  for (const SuiteRun& run : suite.runs) {
-    for (const SuitePoint& point : run.points) points.push_back(&point);
-  }
-  return points;
 }
 
 std::vector<std::string> metric_keys(const std::vector<PointRows>& rows) {
@@ -142,7 +135,7 @@ std::optional<double> numeric_value(const std::string& text) {
 
 std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem::path& out) {
   std::vector<PointRows> rows;
-  for (const SuitePoint* point : all_points(suite)) {
+  for (const SuitePoint* point : suite.points()) {
     const std::filesystem::path file = out / point->folder() / "summary.json";
     std::ifstream in(file);
     if (!in) throw std::runtime_error(file.string() + ": missing (the point has not run)");
@@ -169,7 +162,7 @@ std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) 
   for (const std::string& key : keys) add_field(header, key);
   std::string out;
   end_line(out, header);
-  const std::vector<const SuitePoint*> points = all_points(suite);
+  const std::vector<const SuitePoint*> points = suite.points();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const SuitePoint& point = *points[i];
     std::string prefix;
@@ -192,7 +185,7 @@ std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) 
 std::string comparisons_csv(const Suite& suite, const std::vector<PointRows>& rows) {
   const std::vector<std::string> columns = comparison_columns(suite);
   std::map<const SuitePoint*, const PointRows*> rows_of;
-  const std::vector<const SuitePoint*> points = all_points(suite);
+  const std::vector<const SuitePoint*> points = suite.points();
   for (std::size_t i = 0; i < points.size(); ++i) rows_of[points[i]] = &rows.at(i);
   std::string body;
   for (const SuiteRun& run : suite.runs) comparisons_for_run(run, columns, rows_of, body);
@@ -252,7 +245,13 @@ nlohmann::ordered_json suite_json(const Suite& suite) {
 
 void write_suite_reports(const Suite& suite, const std::filesystem::path& out) {
   const std::vector<PointRows> rows = read_point_rows(suite, out);
-  std::filesystem::create_directories(out);
+  for (const SuitePoint* point : suite.points()) {
+    const std::filesystem::path file = out / point->folder() / "point.json";
+    const std::string text = point_json(*point).dump(2) + "\n";
+    std::ifstream in(file, std::ios::binary);
+    const std::string current((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (current != text) write_file_atomically(file, text);
+  }
   write_file_atomically(out / "results.csv", results_csv(suite, rows));
   const std::string comparisons = comparisons_csv(suite, rows);
   if (comparisons.empty()) {
@@ -261,6 +260,10 @@ void write_suite_reports(const Suite& suite, const std::filesystem::path& out) {
     write_file_atomically(out / "comparisons.csv", comparisons);
   }
   write_file_atomically(out / "suite.json", suite_json(suite).dump(2) + "\n");
+}
+
+void remove_suite_reports(const std::filesystem::path& out) {
+  for (const char* file : {"suite.json", "results.csv", "comparisons.csv"}) std::filesystem::remove(out / file);
 }
 
 }  // namespace qlab::bench

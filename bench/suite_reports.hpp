@@ -36,8 +36,12 @@ std::string comparisons_csv(const Suite& suite, const std::vector<PointRows>& ro
 nlohmann::ordered_json suite_json(const Suite& suite);
 nlohmann::ordered_json point_json(const SuitePoint& point);
 
-// Writes results.csv, comparisons.csv (or removes a stale one) and suite.json into `out`.
+// Writes results.csv, comparisons.csv (or removes a stale one) and suite.json into `out`, and each point's
+// point.json where it differs (a point whose folder was kept from an edited suite may have a new number).
+// Every point must be complete.
 void write_suite_reports(const Suite& suite, const std::filesystem::path& out);
+// Removes the suite-level files, so that they exist only while they describe every point.
+void remove_suite_reports(const std::filesystem::path& out);
 
 // A parameter value as a number for plotting: plain numbers as they are, durations in seconds, rates per
 // second, sizes in bytes; nullopt otherwise (design names, maps).

@@ -123,26 +123,37 @@ bool point_is_complete(const std::filesystem::path& out, const SuitePoint& point
   }
 }
 
+std::vector<const SuitePoint*> missing_points(const Suite& suite, const std::filesystem::path& out) {
+  std::vector<const SuitePoint*> missing;
+  for (const SuitePoint* point : suite.points()) {
+    if (!point_is_complete(out, *point)) missing.push_back(point);
+  }
+  return missing;
+}
+
 SuiteOutcome run_suite(const Suite& suite, const SuiteOptions& options) {
   SuiteOutcome outcome;
   SuiteProgress progress;
-  progress.points_total = outcome.points_total = suite.point_count();
+  remove_suite_reports(options.out);
 
   std::deque<PendingPoint> pending;  // stable addresses
   std::vector<Task> tasks;
-  for (const SuiteRun& run : suite.runs) {
-    for (const SuitePoint& point : run.points) {
-      if (options.resume && point_is_complete(options.out, point)) {
-        ++outcome.points_skipped;
-        continue;
-      }
-      PendingPoint& p = pending.emplace_back();
-      p.point = &point;
-      p.results.resize(point.scenario.repetitions);
-      p.remaining = point.scenario.repetitions;
-      for (std::uint32_t r = 0; r < point.scenario.repetitions; ++r) tasks.push_back(Task{&p, r});
+  const std::vector<const SuitePoint*> points = suite.points();
+  for (std::size_t number = 0; number < points.size(); ++number) {
+    if (options.shard && !options.shard->contains(number)) continue;
+    const SuitePoint& point = *points[number];
+    ++outcome.points_total;
+    if (options.resume && point_is_complete(options.out, point)) {
+      ++outcome.points_skipped;
+      continue;
     }
+    PendingPoint& p = pending.emplace_back();
+    p.point = &point;
+    p.results.resize(point.scenario.repetitions);
+    p.remaining = point.scenario.repetitions;
+    for (std::uint32_t r = 0; r < point.scenario.repetitions; ++r) tasks.push_back(Task{&p, r});
   }
+  progress.points_total = outcome.points_total;
   progress.points_done = outcome.points_skipped;
   progress.tasks_total = tasks.size();
 
@@ -162,7 +173,7 @@ SuiteOutcome run_suite(const Suite& suite, const SuiteOptions& options) {
     outcome.tasks_run = pool.tasks_done();
   }
   outcome.interrupted = outcome.points_skipped + outcome.points_run < outcome.points_total;
-  if (!outcome.interrupted) write_suite_reports(suite, options.out);
+  if (!outcome.interrupted && !options.shard) write_suite_reports(suite, options.out);
   return outcome;
 }
 

@@ -1,7 +1,11 @@
 #include "results_writer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 
@@ -143,12 +147,27 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
   std::filesystem::path temporary = path;
   temporary += ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error(path.string() + ": cannot write (" + temporary.string() + ")");
+  const auto fail = [&](const char* what) {
+    throw std::runtime_error(path.string() + ": cannot " + what + " " + temporary.string() + " (" + std::strerror(errno) + ")");
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("create");
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      fail("write");
+    }
+    written += static_cast<std::size_t>(n);
   }
+  // On disk before the rename, so a crash never leaves an empty or partial file under the final name.
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("sync");
+  }
+  if (::close(fd) != 0) fail("close");
   std::filesystem::rename(temporary, path);
 }
 

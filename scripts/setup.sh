@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib
   iproute2
+  slurm-wlm munge parallel    # tests/bench/suite_slurm_test.py's private cluster; GNU parallel: docs/SCALE.md
 )
 
 missing=()

@@ -49,6 +49,13 @@ inline const std::string kTinySuite =
     "      consumers[1].count: [1, 2]\n"
     "      consumers[1].service.mean: [30ms, 60ms]\n";
 
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 // A fresh folder per test holding tiny.yaml; removed afterwards.
 class SuiteFiles : public ::testing::Test {
  protected:
@@ -95,12 +102,7 @@ class SuiteFiles : public ::testing::Test {
     return run_suite(suite, options_for(out, jobs, resume));
   }
 
-  static std::string read(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  static std::string read(const std::filesystem::path& file) { return read_text(file); }
 
   std::filesystem::path dir_;
 };

@@ -119,7 +119,8 @@ TEST_F(SuiteReports, SuiteJsonListsRunsWithTheirPlotsAndEveryPoint) {
   EXPECT_EQ(doc["runs"][0]["swept"], (nlohmann::ordered_json{"queue.design", "consumers[1].service.mean"}));
   EXPECT_TRUE(doc["runs"][1]["plot"].is_null());
   ASSERT_EQ(doc["points"].size(), 6u);
-  EXPECT_EQ(doc["points"][5]["folder"], "runs/zipped/001");
+  EXPECT_EQ(doc["points"][5]["folder"], suite.runs[1].points[1].folder());
+  EXPECT_EQ(doc["points"][5]["point"], "001");
   EXPECT_EQ(doc["points"][5]["params"]["consumers[1].count"], "2");
   EXPECT_EQ(doc["points"][5]["numeric"]["consumers[1].service.mean"], 0.06);
 }

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+
+#include "bench/suite_reports.hpp"
+
 #include "suite_files.hpp"
 
 namespace qlab::bench {
@@ -38,20 +43,67 @@ std::string without_timing(const std::string& csv) {
   return out;
 }
 
+// A JSON document with the wall-clock metrics nulled, wherever they appear.
+std::string json_without_timing(const std::string& text) {
+  auto doc = nlohmann::ordered_json::parse(text);
+  const std::function<void(nlohmann::ordered_json&)> blank = [&](nlohmann::ordered_json& node) {
+    if (!node.is_structured()) return;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (node.is_object() && (it.key() == "wall_seconds" || it.key() == "events_per_second")) {
+        *it = nullptr;
+      } else {
+        blank(*it);
+      }
+    }
+  };
+  blank(doc);
+  return doc.dump(2);
+}
+
+// Every file below `folder`, relative to it, sorted.
+std::vector<std::string> files_below(const std::filesystem::path& folder) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
+    if (entry.is_regular_file()) files.push_back(entry.path().lexically_relative(folder).string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The two folders hold the same files with the same bytes, the wall-clock metrics aside.
+void expect_same_results(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const std::vector<std::string> files = files_below(a);
+  ASSERT_EQ(files, files_below(b));
+  EXPECT_GT(files.size(), 3u);
+  for (const std::string& file : files) {
+    const std::string x = testing::read_text(a / file);
+    const std::string y = testing::read_text(b / file);
+    if (file == "results.csv") {
+      EXPECT_EQ(without_timing(x), without_timing(y)) << file;
+    } else if (file.ends_with("summary.json")) {
+      EXPECT_EQ(json_without_timing(x), json_without_timing(y)) << file;
+    } else {
+      EXPECT_EQ(x, y) << file;
+    }
+  }
+}
+
 TEST_F(SuiteRunning, WritesAFolderPerPointAndTheSuiteFiles) {
   const Suite suite = load(kTinySuite);
   const SuiteOutcome outcome = run(suite, "out", 2);
   EXPECT_FALSE(outcome.interrupted);
   EXPECT_EQ(outcome.points_run, 6u);
   EXPECT_EQ(outcome.tasks_run, 18u);
+  const std::filesystem::path folder = dir_ / "out" / suite.runs[0].points[3].folder();
+  EXPECT_EQ(suite.runs[0].points[3].folder(), "runs/tiny/" + hash_text(suite.runs[0].points[3].scenario_hash));
   for (const char* file : {"summary.json", "point.json", "timeseries.csv", "histograms.json", "consumers.csv"}) {
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "out/runs/tiny/003" / file)) << file;
+    EXPECT_TRUE(std::filesystem::exists(folder / file)) << file;
   }
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "out/runs/zipped/001/summary.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / suite.runs[1].points[1].folder() / "summary.json"));
   for (const char* file : {"results.csv", "comparisons.csv", "suite.json"}) {
     EXPECT_TRUE(std::filesystem::exists(dir_ / "out" / file)) << file;
   }
-  const std::string point = read(dir_ / "out/runs/tiny/003/point.json");
+  const std::string point = read(folder / "point.json");
   EXPECT_NE(point.find("\"consumers[1].service.mean\": \"40ms\""), std::string::npos) << point;
   EXPECT_NE(point.find("\"consumers[1].service.mean\": 0.04"), std::string::npos) << point;  // numeric, seconds
   EXPECT_NE(point.find("\"scenario_hash\": \"" + hash_text(suite.runs[0].points[3].scenario_hash) + "\""), std::string::npos);
@@ -62,8 +114,10 @@ TEST_F(SuiteRunning, ResultsAreIdenticalWhateverTheNumberOfJobs) {
   run(suite, "one", 1);
   run(suite, "two", 2);
   EXPECT_EQ(without_timing(read(dir_ / "one/results.csv")), without_timing(read(dir_ / "two/results.csv")));
-  for (const char* file : {"comparisons.csv", "suite.json", "runs/tiny/002/timeseries.csv", "runs/tiny/002/histograms.json",
-                           "runs/zipped/000/consumers.csv", "runs/zipped/000/point.json"}) {
+  const std::string tiny = suite.runs[0].points[2].folder();
+  const std::string zipped = suite.runs[1].points[0].folder();
+  for (const std::string& file : {std::string("comparisons.csv"), std::string("suite.json"), tiny + "/timeseries.csv",
+                                  tiny + "/histograms.json", zipped + "/consumers.csv", zipped + "/point.json"}) {
     EXPECT_EQ(read(dir_ / "one" / file), read(dir_ / "two" / file)) << file;
   }
 }
@@ -89,10 +143,69 @@ TEST_F(SuiteRunning, ResumeSkipsPointsAlreadyDoneForTheSameScenario) {
   EXPECT_EQ(partial.tasks_run, 6u);
 }
 
+TEST_F(SuiteRunning, AddingASweepValueRerunsOnlyTheNewPoints) {
+  run(load(kTinySuite), "out", 2);
+  std::string edited = kTinySuite;
+  edited.replace(edited.find("[20ms, 40ms]"), 12, "[20ms, 30ms, 40ms]");  // renumbers the points after 000
+  const Suite suite = load(edited);
+  const SuiteOutcome resumed = run(suite, "out", 2, true);
+  EXPECT_EQ(resumed.points_total, 8u);
+  EXPECT_EQ(resumed.points_run, 2u);  // 30ms, for each design
+  EXPECT_EQ(resumed.points_skipped, 6u);
+  // Identical to a fresh run of the edited suite, point.json numbers included.
+  run(suite, "fresh", 2);
+  expect_same_results(dir_ / "fresh", dir_ / "out");
+}
+
+TEST_F(SuiteRunning, AnInterruptedResumeLeavesNoSuiteFilesOfTheOldSuite) {
+  run(load(kTinySuite), "out", 1);
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "out/results.csv"));
+  std::string edited = kTinySuite;
+  edited.replace(edited.find("[20ms, 40ms]"), 12, "[10ms, 20ms, 30ms, 40ms]");
+  std::atomic<bool> stop{false};
+  SuiteOptions options = options_for("out", 1, true);
+  options.stop = &stop;
+  options.on_point = [&](const SuitePoint&, const SuiteProgress&) { stop = true; };
+  EXPECT_TRUE(run_suite(load(edited), options).interrupted);
+  for (const char* file : {"results.csv", "comparisons.csv", "suite.json"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "out" / file)) << file;
+  }
+}
+
+TEST_F(SuiteRunning, ShardsSplitThePointsRoundRobinAcrossRuns) {
+  const Suite suite = load(kTinySuite);
+  SuiteOptions options = options_for("out", 2);
+  options.shard = Shard{2, 4};
+  const SuiteOutcome outcome = run_suite(suite, options);
+  // Points in suite order: tiny 000..003, zipped 000..001. Shard 2 of 4 has numbers 1 and 5.
+  EXPECT_EQ(outcome.points_total, 2u);
+  EXPECT_EQ(outcome.points_run, 2u);
+  EXPECT_FALSE(outcome.interrupted);
+  const std::vector<const SuitePoint*> missing = missing_points(suite, dir_ / "out");
+  ASSERT_EQ(missing.size(), 4u);
+  EXPECT_TRUE(point_is_complete(dir_ / "out", suite.runs[0].points[1]));
+  EXPECT_TRUE(point_is_complete(dir_ / "out", suite.runs[1].points[1]));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/results.csv"));  // a shard writes no suite-level files
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/suite.json"));
+}
+
+TEST_F(SuiteRunning, ShardsMergedGiveTheFilesOfOneLocalRun) {
+  const Suite suite = load(kTinySuite);
+  for (unsigned i = 1; i <= 4; ++i) {  // more shards than some runs have points
+    SuiteOptions options = options_for("sharded", 1);
+    options.shard = Shard{i, 4};
+    run_suite(suite, options);
+  }
+  EXPECT_TRUE(missing_points(suite, dir_ / "sharded").empty());
+  write_suite_reports(suite, dir_ / "sharded");
+  run(suite, "local", 2);
+  expect_same_results(dir_ / "local", dir_ / "sharded");
+}
+
 TEST_F(SuiteRunning, AFolderWithoutSummaryIsNotComplete) {
   const Suite suite = load(kTinySuite);
   run(suite, "out", 1);
-  std::filesystem::remove(dir_ / "out/runs/tiny/001/summary.json");
+  std::filesystem::remove(dir_ / "out" / suite.runs[0].points[1].folder() / "summary.json");
   const SuiteOutcome again = run(suite, "out", 1, true);
   EXPECT_EQ(again.points_run, 1u);
   EXPECT_EQ(again.tasks_run, 3u);

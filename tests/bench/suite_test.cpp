@@ -30,7 +30,8 @@ TEST_F(SuiteLoading, ExpandsEveryRunIntoPointsInSweepOrder) {
   EXPECT_EQ(params_of(tiny.points[3]), "queue.design=preassigned consumers[1].service.mean=40ms");
   EXPECT_EQ(tiny.points[3].design, "preassigned");
   EXPECT_EQ(tiny.points[3].id, "003");
-  EXPECT_EQ(tiny.points[3].folder(), "runs/tiny/003");
+  EXPECT_EQ(tiny.points[3].folder(), "runs/tiny/" + hash_text(tiny.points[3].scenario_hash));  // keyed by content
+  EXPECT_EQ(hash_text(tiny.points[3].scenario_hash).size(), 16u);
   EXPECT_EQ(tiny.points[3].scenario.consumers[1].service.mean(), 40e6);
   EXPECT_EQ(tiny.plot.dump(), R"({"x":"consumers[1].service.mean","metrics":["makespan"]})");
 
@@ -141,6 +142,15 @@ TEST_F(SuiteLoading, RunNamesAreUnique) {
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    set: {seed: 1}\n    sweep: {seed: [1]}\n"),
             "s.yaml:5:13: runs[0].sweep.seed: scenario path seed is given twice in this run (expected each path once "
             "across set, sweep and zip)");
+}
+
+TEST_F(SuiteLoading, PointsOfARunThatResolveToOneScenarioAreRejected) {
+  // Their folder is named by the scenario's hash: they would share it. 40ms and 0.04s are one duration.
+  EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    sweep:\n      consumers[1].service.mean: [20ms, 40ms, 0.04s]\n"),
+            "s.yaml:3:5: runs[0]: points 001 (consumers[1].service.mean=40ms) and 002 (consumers[1].service.mean=0.04s) "
+            "resolve to the same scenario (expected sweep values that change the scenario)");
+  // Across runs one scenario is fine: each run has its own folder.
+  EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n  - name: again\n    scenario: tiny.yaml\n"), "(accepted)");
 }
 
 TEST_F(SuiteLoading, PlotMustBeAMap) {
