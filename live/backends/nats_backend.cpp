@@ -1,0 +1,65 @@
+#include "live/backends/nats_backend.hpp"
+
+#include <stdexcept>
+
+#include "live/backends/nats_client.hpp"
+#include "live/backends/nats_launcher.hpp"
+
+namespace qlab::live {
+namespace {
+
+constexpr std::uint32_t kMaxReplicas = 5;  // JetStream's limit
+
+template <typename T>
+bool param_is(const QueueSpec& queue, const std::string& name, const T& value) {
+  const auto it = queue.params.find(name);
+  return it != queue.params.end() && std::holds_alternative<T>(it->second) && std::get<T>(it->second) == value;
+}
+
+void refuse(const std::string& key, const std::string& why) {
+  throw std::invalid_argument("nats cannot express " + key + ": " + why);
+}
+
+void check_nats(const Scenario& scenario, const nlohmann::json& backend_options) {
+  const QueueSpec& queue = scenario.queue;
+  const std::string& design = queue.design;
+  if (design != "pull" && design != "preassigned" && design != "visibility_timeout" && design != "replicated") {
+    refuse("queue.design: " + design, "no JetStream mapping (pull, preassigned, visibility_timeout, replicated)");
+  }
+  const NatsLayout layout(queue, backend_options);  // validates backend_options
+  if (param_is(queue, "release_on_disconnect", true)) {
+    refuse("queue.release_on_disconnect: true", "JetStream redelivers a lost consumer's messages after ack_wait only");
+  }
+  if (param_is<std::string>(queue, "acks", "leader")) {
+    refuse("queue.acks: leader", "a JetStream PubAck always waits for a quorum of the replicas");
+  }
+  if (param_is(queue, "unclean_election", true)) {
+    refuse("queue.unclean_election: true", "JetStream's Raft never elects a replica that lacks committed entries");
+  }
+  if (layout.replicas() > kMaxReplicas) {
+    refuse("queue.replicas: " + std::to_string(layout.replicas()), "JetStream streams have at most 5 replicas");
+  }
+  for (const FaultSpec& fault : scenario.faults) {
+    if (fault.action == FaultAction::drop) {
+      refuse("faults: drop", "it drops qlab protocol frames; NATS speaks its own protocol");
+    }
+  }
+}
+
+}  // namespace
+
+Backend nats_backend() {
+  return {
+      .name = "nats",
+      .server_binary = "nats-server",
+      .features = "designs pull, preassigned, visibility_timeout, replicated (num_replicas on a cluster); "
+                  "broker_crash of a node or the stream leader; options storage: file|memory, dedup: true|false",
+      .connect = [](const ClientConfig& config) -> std::unique_ptr<BrokerClient> {
+        return std::make_unique<NatsClient>(config);
+      },
+      .make_launcher = []() -> std::unique_ptr<BrokerLauncher> { return std::make_unique<NatsLauncher>(); },
+      .check = check_nats,
+  };
+}
+
+}  // namespace qlab::live

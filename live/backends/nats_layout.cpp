@@ -1,0 +1,106 @@
+#include "live/backends/nats_layout.hpp"
+
+#include <stdexcept>
+
+#include "core/random_stream.hpp"
+#include "queues/design_registry.hpp"
+
+namespace qlab::live {
+namespace {
+
+template <typename T>
+T param_or(const QueueSpec& queue, const std::string& name, T fallback) {
+  const auto it = queue.params.find(name);
+  if (it == queue.params.end()) return fallback;
+  const T* value = std::get_if<T>(&it->second);
+  return value != nullptr ? *value : fallback;
+}
+
+}  // namespace
+
+NatsLayout::NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_options) {
+  const DesignInfo* design = find_design(queue.design);
+  if (design == nullptr) throw std::invalid_argument("nats: unknown design '" + queue.design + "'");
+  preassigned_ = queue.design == "preassigned";
+  keeps_until_ack_ = design->keeps_until_ack;
+  assignment_ = param_or<std::string>(queue, "assignment", "round_robin");
+  replicas_ = static_cast<std::uint32_t>(param_or<std::int64_t>(queue, "replicas", 1));
+  if (keeps_until_ack_) {
+    ack_wait_ = param_or<std::int64_t>(queue, "visibility_timeout", ack_wait_);
+    const std::int64_t max_receives = param_or<std::int64_t>(queue, "max_receives", 0);
+    max_deliver_ = max_receives == 0 ? -1 : max_receives;
+  }
+  if (!backend_options.is_object()) throw std::invalid_argument("nats: live.backend_options must be a mapping");
+  for (const auto& [key, value] : backend_options.items()) {
+    if (key == "storage" && value.is_string() && (value == "file" || value == "memory")) {
+      storage_ = value.get<std::string>();
+    } else if (key == "dedup" && value.is_boolean()) {
+      dedup_ = value.get<bool>();
+    } else if (key == "storage" || key == "dedup") {
+      throw std::invalid_argument("nats: live.backend_options." + key + ": expected " +
+                                  (key == "storage" ? "file or memory" : "true or false") + ", got " + value.dump());
+    } else {
+      throw std::invalid_argument("nats: live.backend_options." + key + " is not an option of this back end " +
+                                  "(known: storage, dedup)");
+    }
+  }
+}
+
+std::string NatsLayout::subject(std::uint32_t consumer) const {
+  return preassigned_ ? "qlab.q." + std::to_string(consumer) : std::string("qlab.q.all");
+}
+
+std::string NatsLayout::durable(std::uint32_t consumer) const {
+  return preassigned_ ? "c" + std::to_string(consumer) : std::string("workers");
+}
+
+nlohmann::json NatsLayout::stream_config() const {
+  return {{"name", kStream},           {"subjects", {"qlab.q.>"}}, {"retention", "workqueue"},
+          {"storage", storage_},       {"num_replicas", replicas_}, {"discard", "old"},
+          {"duplicate_window", 120 * kSecond}};
+}
+
+nlohmann::json NatsLayout::dead_stream_config() const {
+  return {{"name", kDeadStream}, {"subjects", {kDeadSubject}}, {"retention", "limits"},
+          {"storage", storage_}, {"num_replicas", replicas_},  {"duplicate_window", 120 * kSecond}};
+}
+
+nlohmann::json NatsLayout::consumer_config(std::uint32_t consumer) const {
+  nlohmann::json config = {{"durable_name", durable(consumer)}, {"ack_policy", "explicit"},
+                           {"ack_wait", ack_wait_},             {"max_deliver", max_deliver_},
+                           {"deliver_policy", "all"},           {"replay_policy", "instant"},
+                           {"max_ack_pending", -1},             {"max_waiting", 512}};
+  if (preassigned_) config["filter_subject"] = subject(consumer);
+  return config;
+}
+
+std::uint32_t NatsLayout::assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn,
+                                 std::uint32_t consumers) const {
+  if (consumers == 0) throw BackendError("nats: a preassigned producer needs consumer_count > 0", false);
+  if (assignment_ == "hash") return static_cast<std::uint32_t>(mix64(key) % consumers);
+  if (assignment_ == "random") return static_cast<std::uint32_t>(mix64(message_id) % consumers);
+  return static_cast<std::uint32_t>(turn % consumers);
+}
+
+nlohmann::json jetstream_call(NatsConnection& connection, const std::string& subject, const nlohmann::json& body,
+                              Time timeout) {
+  const NatsMessage answer = connection.request(subject, "", body.is_null() ? "" : body.dump(), timeout);
+  if (answer.status() == 503) throw BackendError("nats: JetStream is not available (no responders)", true);
+  const nlohmann::json reply = nlohmann::json::parse(answer.payload, nullptr, false);
+  if (!reply.is_object()) throw BackendError("nats: " + subject + " answered '" + answer.payload + "'", false);
+  if (reply.contains("error")) {
+    const nlohmann::json& error = reply["error"];
+    const int code = error.value("code", 0);
+    // 503 (no meta leader, stream offline) and 504 (timeout) pass during elections.
+    throw BackendError("nats: " + subject + ": " + error.dump(), code == 503 || code == 504);
+  }
+  return reply;
+}
+
+void declare_nats_streams(NatsConnection& connection, const NatsLayout& layout, Time timeout) {
+  for (const nlohmann::json& config : {layout.stream_config(), layout.dead_stream_config()}) {
+    jetstream_call(connection, "$JS.API.STREAM.CREATE." + config["name"].get<std::string>(), config, timeout);
+  }
+}
+
+}  // namespace qlab::live

@@ -1,0 +1,317 @@
+// The NATS JetStream back end against real nats-server processes (Debian's nats-server, installed by
+// scripts/setup.sh) started by NatsLauncher on free loopback ports.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "live/backends/nats_backend.hpp"
+#include "live/backends/nats_client.hpp"
+#include "live/backends/nats_launcher.hpp"
+#include "tests/live/real_broker_test_support.hpp"
+
+namespace qlab::live {
+namespace {
+
+using testing::Collector;
+using testing::client_config;
+using testing::eventually;
+using testing::message;
+using testing::queue_spec;
+
+class NatsBackendTest : public ::testing::Test {
+ protected:
+  void launch(const QueueSpec& queue, const nlohmann::json& options = nlohmann::json::object(),
+              std::uint32_t nodes = 1) {
+    queue_ = queue;
+    options_ = options;
+    LaunchPlan plan;
+    plan.work_dir = dir_.path();
+    plan.nodes = nodes;
+    plan.queue = queue;
+    plan.backend_options = options;
+    launcher_.start(plan, 20 * kSecond);
+  }
+  std::unique_ptr<NatsClient> producer() {
+    return std::make_unique<NatsClient>(client_config(ClientRole::producer, launcher_.endpoints(), queue_, options_));
+  }
+  std::unique_ptr<NatsClient> consumer(std::uint32_t index = 0, std::uint32_t count = 1) {
+    ClientConfig config = client_config(ClientRole::consumer, launcher_.endpoints(), queue_, options_);
+    config.consumer_index = index;
+    config.consumer_count = count;
+    config.name = "consumers[" + std::to_string(index) + "]";
+    return std::make_unique<NatsClient>(config);
+  }
+  // Messages in a stream now; -1 when the stream does not exist.
+  std::int64_t stream_messages(const std::string& stream) {
+    try {
+      const auto connection = launcher_.connect(2 * kSecond);
+      const nlohmann::json info = jetstream_call(*connection, "$JS.API.STREAM.INFO." + stream, nullptr, 2 * kSecond);
+      return info["state"]["messages"].get<std::int64_t>();
+    } catch (const BackendError& e) {
+      if (std::string(e.what()).find("10059") != std::string::npos) return -1;  // stream not found
+      throw;
+    }
+  }
+  void publish_confirmed(NatsClient& client, Collector& events, std::uint64_t first, std::uint64_t count) {
+    std::vector<PublishRequest> batch;
+    for (std::uint64_t id = first; id < first + count; ++id) batch.push_back(message(id));
+    client.publish(batch);
+    const std::size_t wanted = events.published.size() + count;
+    ASSERT_TRUE(events.poll_until(client, [&] { return events.published.size() >= wanted; }, 10 * kSecond));
+    ASSERT_EQ(events.accepted(), wanted);
+  }
+
+  testing::ScratchDir dir_{"qlab-nats-test"};
+  NatsLauncher launcher_;
+  QueueSpec queue_;
+  nlohmann::json options_;
+};
+
+QueueSpec visibility(Time ack_wait, std::int64_t max_receives = 0) {
+  return queue_spec("visibility_timeout", {{"visibility_timeout", ack_wait}, {"max_receives", max_receives}});
+}
+
+TEST_F(NatsBackendTest, PublishedMessagesAreConfirmedDeliveredWithTheirIdsAndDeletedByAcks) {
+  launch(visibility(30 * kSecond));
+  EXPECT_EQ(launcher_.version().rfind("nats-server 2.", 0), 0u) << launcher_.version();
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 20);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 20);
+
+  auto in = consumer();
+  Collector got;
+  in->pull(20);
+  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 20; }, 5 * kSecond));
+  for (std::size_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(got.deliveries[i].message_id, i + 1);
+    EXPECT_EQ(got.deliveries[i].intended, static_cast<Time>(1001 + i));
+    EXPECT_EQ(got.deliveries[i].receive_count, 1u);
+    EXPECT_NE(got.deliveries[i].receipt, 0u);
+    in->ack(got.deliveries[i].receipt);
+  }
+  in->flush(2 * kSecond);
+  EXPECT_TRUE(eventually([&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
+  EXPECT_TRUE(got.warnings.empty());
+}
+
+TEST_F(NatsBackendTest, RetriedPublishIsDeduplicatedByNatsMsgIdUnlessDedupIsOff) {
+  launch(visibility(30 * kSecond));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 7, 1);
+  publish_confirmed(*out, sent, 7, 1);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 1);
+
+  ClientConfig config = client_config(ClientRole::producer, launcher_.endpoints(), queue_, {{"dedup", false}});
+  NatsClient plain(config);
+  Collector plain_sent;
+  publish_confirmed(plain, plain_sent, 7, 1);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 2);
+}
+
+TEST_F(NatsBackendTest, MessageHeldByALostConsumerIsRedeliveredAfterAckWait) {
+  constexpr Time kAckWait = 500 * kMillisecond;
+  launch(visibility(kAckWait));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 1);
+
+  auto first = consumer();
+  Collector first_got;
+  first->pull(1);
+  ASSERT_TRUE(first_got.poll_until(*first, [&] { return first_got.deliveries.size() == 1; }, 5 * kSecond));
+  const Time delivered = monotonic_now();
+  first.reset();  // disconnects holding the message, without ack
+
+  auto second = consumer();
+  Collector second_got;
+  second->pull(1);
+  ASSERT_TRUE(second_got.poll_until(*second, [&] { return second_got.deliveries.size() == 1; }, 10 * kSecond));
+  EXPECT_GE(monotonic_now() - delivered, kAckWait);
+  EXPECT_EQ(second_got.deliveries[0].message_id, 1u);
+  EXPECT_EQ(second_got.deliveries[0].receive_count, 2u);
+}
+
+TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
+  launch(visibility(60 * kSecond));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 1);
+  auto in = consumer();
+  Collector got;
+  in->pull(2);
+  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 1; }, 5 * kSecond));
+  in->release(got.deliveries[0].receipt);
+  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 2; }, 5 * kSecond));
+  EXPECT_EQ(got.deliveries[1].message_id, 1u);
+  EXPECT_EQ(got.deliveries[1].receive_count, 2u);
+}
+
+TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
+  constexpr Time kAckWait = 1 * kSecond;
+  launch(visibility(kAckWait));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 1);
+  auto holder = consumer();
+  Collector held;
+  holder->pull(1);
+  ASSERT_TRUE(held.poll_until(*holder, [&] { return held.deliveries.size() == 1; }, 5 * kSecond));
+
+  auto other = consumer();
+  Collector other_got;
+  other->pull(1);
+  // Three ack_waits, extended every 300 ms: the other consumer of the durable never sees the message.
+  for (int i = 0; i < 10; ++i) {
+    holder->extend(held.deliveries[0].receipt, kAckWait);
+    ASSERT_EQ(other_got.deliveries_during(*other, 300 * kMillisecond), 0u) << "after " << i << " extends";
+  }
+  holder->ack(held.deliveries[0].receipt);
+  holder->flush(2 * kSecond);
+  EXPECT_TRUE(eventually([&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
+  EXPECT_EQ(other_got.deliveries_during(*other, 2 * kAckWait), 0u);
+}
+
+TEST_F(NatsBackendTest, MessageThatUsedUpMaxDeliverMovesToTheDeadLetterStream) {
+  launch(visibility(60 * kSecond, 2));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 1);
+  auto in = consumer();
+  Collector got;
+  in->pull(1);
+  for (std::uint32_t receive = 1; receive <= 2; ++receive) {
+    ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == receive; }, 5 * kSecond));
+    EXPECT_EQ(got.deliveries.back().message_id, 1u);
+    EXPECT_EQ(got.deliveries.back().receive_count, receive);
+    in->release(got.deliveries.back().receipt);
+    in->pull(1);
+  }
+  // The consumer that hears the MAX_DELIVERIES advisory moves the message; it is never delivered a third time.
+  EXPECT_TRUE(got.poll_until(*in, [&] { return stream_messages(NatsLayout::kDeadStream) == 1; }, 5 * kSecond));
+  EXPECT_TRUE(got.poll_until(*in, [&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
+  EXPECT_EQ(got.deliveries.size(), 2u);
+  EXPECT_TRUE(got.warnings.empty()) << got.warnings.front();
+}
+
+TEST_F(NatsBackendTest, PullDesignAcksOnReceiptSoALostConsumerLosesWhatItHeld) {
+  launch(queue_spec("pull"));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 3);
+  auto in = consumer();
+  Collector got;
+  in->pull(3);
+  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 3; }, 5 * kSecond));
+  in->flush(2 * kSecond);
+  in.reset();
+  EXPECT_TRUE(eventually([&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
+}
+
+TEST_F(NatsBackendTest, PreassignedMessagesReachOnlyTheirConsumer) {
+  launch(queue_spec("preassigned"));
+  auto in0 = consumer(0, 2);
+  auto in1 = consumer(1, 2);
+  ClientConfig config = client_config(ClientRole::producer, launcher_.endpoints(), queue_, options_);
+  config.consumer_count = 2;
+  NatsClient out(config);
+  Collector sent;
+  publish_confirmed(out, sent, 1, 6);
+  Collector got0;
+  Collector got1;
+  in0->pull(10);
+  in1->pull(10);
+  ASSERT_TRUE(got0.poll_until(*in0, [&] { return got0.deliveries.size() == 3; }, 5 * kSecond));
+  ASSERT_TRUE(got1.poll_until(*in1, [&] { return got1.deliveries.size() == 3; }, 5 * kSecond));
+  for (const Delivery& d : got0.deliveries) EXPECT_EQ(d.message_id % 2, 1u);  // round robin: 1, 3, 5
+  for (const Delivery& d : got1.deliveries) EXPECT_EQ(d.message_id % 2, 0u);
+}
+
+TEST_F(NatsBackendTest, FileStorageKeepsTheBacklogWhenTheNodeIsKilled) {
+  launch(visibility(30 * kSecond), {{"storage", "file"}});
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 10);
+  launcher_.kill(0);
+  EXPECT_FALSE(launcher_.running(0));
+  launcher_.restart(0, 20 * kSecond);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 10);
+}
+
+TEST_F(NatsBackendTest, MemoryStorageLosesTheBacklogWhenTheNodeIsKilled) {
+  launch(visibility(30 * kSecond), {{"storage", "memory"}});
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 10);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 10);
+  launcher_.kill(0);
+  launcher_.restart(0, 20 * kSecond);
+  EXPECT_EQ(stream_messages(NatsLayout::kStream), 0);
+}
+
+TEST_F(NatsBackendTest, ThreeReplicasLoseNoConfirmedMessageWhenTheStreamLeaderIsKilled) {
+  launch(queue_spec("replicated", {{"replicas", std::int64_t{3}}, {"visibility_timeout", 30 * kSecond}}),
+         {{"storage", "file"}}, 3);
+  ASSERT_EQ(launcher_.node_count(), 3u);
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 30);
+
+  const std::uint32_t old_leader = launcher_.leader();
+  launcher_.kill(old_leader);
+  const std::uint32_t new_leader = launcher_.leader();  // polls through the election
+  EXPECT_NE(new_leader, old_leader);
+  EXPECT_TRUE(launcher_.running(new_leader));
+
+  // A consumer connects to a surviving node (the durable's create waits for the meta leader, too).
+  std::unique_ptr<NatsClient> in;
+  ASSERT_TRUE(eventually([&] {
+    try {
+      in = consumer();
+      return true;
+    } catch (const BackendError& e) {
+      if (!e.connection_lost) throw;
+      return false;
+    }
+  }, 20 * kSecond));
+  Collector got;
+  in->pull(30);
+  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() >= 30; }, 20 * kSecond));
+  std::set<std::uint64_t> ids;
+  for (const Delivery& d : got.deliveries) ids.insert(d.message_id);
+  EXPECT_EQ(ids.size(), 30u);
+  EXPECT_EQ(*ids.begin(), 1u);
+  EXPECT_EQ(*ids.rbegin(), 30u);
+
+  launcher_.restart(old_leader, 20 * kSecond);
+  EXPECT_TRUE(launcher_.running(old_leader));
+  const std::vector<Endpoint> endpoints = launcher_.endpoints();
+  launcher_.stop_all();
+  for (const Endpoint& endpoint : endpoints) {
+    EXPECT_THROW(NatsConnection({endpoint}, 0, "probe", kSecond), BackendError) << endpoint.port;
+  }
+  for (std::uint32_t i = 0; i < 3; ++i) EXPECT_FALSE(launcher_.running(i));
+}
+
+TEST(NatsBackendCheck, RefusesWhatJetStreamCannotExpress) {
+  const Backend backend = nats_backend();
+  Scenario scenario;
+  scenario.queue = queue_spec("visibility_timeout");
+  EXPECT_NO_THROW(backend.check(scenario, {{"storage", "memory"}, {"dedup", false}}));
+  EXPECT_THROW(backend.check(scenario, {{"storage", "disk"}}), std::invalid_argument);
+  EXPECT_THROW(backend.check(scenario, {{"appendfsync", "always"}}), std::invalid_argument);
+  scenario.queue = queue_spec("visibility_timeout", {{"release_on_disconnect", true}});
+  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
+  scenario.queue = queue_spec("replicated", {{"acks", std::string("leader")}});
+  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
+  scenario.queue = queue_spec("replicated");
+  EXPECT_NO_THROW(backend.check(scenario, nlohmann::json::object()));
+  FaultSpec drop;
+  drop.action = FaultAction::drop;
+  scenario.faults.push_back(drop);
+  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace qlab::live
