@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib
   iproute2
+  nats-server rabbitmq-server librabbitmq-dev
 )
 
 missing=()

@@ -4,17 +4,12 @@
 
 #include "live/backends/nats_client.hpp"
 #include "live/backends/nats_launcher.hpp"
+#include "live/backends/queue_mapping.hpp"
 
 namespace qlab::live {
 namespace {
 
 constexpr std::uint32_t kMaxReplicas = 5;  // JetStream's limit
-
-template <typename T>
-bool param_is(const QueueSpec& queue, const std::string& name, const T& value) {
-  const auto it = queue.params.find(name);
-  return it != queue.params.end() && std::holds_alternative<T>(it->second) && std::get<T>(it->second) == value;
-}
 
 void refuse(const std::string& key, const std::string& why) {
   throw std::invalid_argument("nats cannot express " + key + ": " + why);
@@ -27,13 +22,13 @@ void check_nats(const Scenario& scenario, const nlohmann::json& backend_options)
     refuse("queue.design: " + design, "no JetStream mapping (pull, preassigned, visibility_timeout, replicated)");
   }
   const NatsLayout layout(queue, backend_options);  // validates backend_options
-  if (param_is(queue, "release_on_disconnect", true)) {
+  if (param_or(queue, "release_on_disconnect", false)) {
     refuse("queue.release_on_disconnect: true", "JetStream redelivers a lost consumer's messages after ack_wait only");
   }
-  if (param_is<std::string>(queue, "acks", "leader")) {
+  if (param_or<std::string>(queue, "acks", "all") == "leader") {
     refuse("queue.acks: leader", "a JetStream PubAck always waits for a quorum of the replicas");
   }
-  if (param_is(queue, "unclean_election", true)) {
+  if (param_or(queue, "unclean_election", false)) {
     refuse("queue.unclean_election: true", "JetStream's Raft never elects a replica that lacks committed entries");
   }
   if (layout.replicas() > kMaxReplicas) {

@@ -2,21 +2,10 @@
 
 #include <stdexcept>
 
-#include "core/random_stream.hpp"
+#include "live/backends/queue_mapping.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::live {
-namespace {
-
-template <typename T>
-T param_or(const QueueSpec& queue, const std::string& name, T fallback) {
-  const auto it = queue.params.find(name);
-  if (it == queue.params.end()) return fallback;
-  const T* value = std::get_if<T>(&it->second);
-  return value != nullptr ? *value : fallback;
-}
-
-}  // namespace
 
 NatsLayout::NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_options) {
   const DesignInfo* design = find_design(queue.design);
@@ -77,9 +66,7 @@ nlohmann::json NatsLayout::consumer_config(std::uint32_t consumer) const {
 std::uint32_t NatsLayout::assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn,
                                  std::uint32_t consumers) const {
   if (consumers == 0) throw BackendError("nats: a preassigned producer needs consumer_count > 0", false);
-  if (assignment_ == "hash") return static_cast<std::uint32_t>(mix64(key) % consumers);
-  if (assignment_ == "random") return static_cast<std::uint32_t>(mix64(message_id) % consumers);
-  return static_cast<std::uint32_t>(turn % consumers);
+  return preassigned_consumer(assignment_, message_id, key, turn, consumers);
 }
 
 nlohmann::json jetstream_call(NatsConnection& connection, const std::string& subject, const nlohmann::json& body,

@@ -39,8 +39,7 @@ class NatsLayout {
   nlohmann::json stream_config() const;
   nlohmann::json dead_stream_config() const;
   nlohmann::json consumer_config(std::uint32_t consumer) const;
-  // A preassigned message's consumer, as the design's `assignment` picks it; `turn` counts the producer's
-  // messages (round_robin is per producer: a real broker has no global join order).
+  // A preassigned message's consumer (queue_mapping.hpp); `turn` counts the producer's messages.
   std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
 
  private:

@@ -1,7 +1,11 @@
-# The NATS JetStream and RabbitMQ back ends (included from live/CMakeLists.txt). Each is its own library so
-# the registry links what it lists; both start their servers through qlab::live's ChildProcess.
+# The NATS JetStream and RabbitMQ back ends (included from live/CMakeLists.txt), each its own library so the
+# registry links what it lists; both start their servers through qlab::live's ChildProcess.
+add_library(qlab_local_server backends/local_server.cpp)
+add_library(qlab::local_server ALIAS qlab_local_server)
+target_link_libraries(qlab_local_server PUBLIC qlab::core)
+qlab_warnings(qlab_local_server)
+
 add_library(qlab_nats_backend
-  backends/local_server.cpp
   backends/nats_backend.cpp
   backends/nats_client.cpp
   backends/nats_connection.cpp
@@ -9,5 +13,18 @@ add_library(qlab_nats_backend
   backends/nats_layout.cpp
 )
 add_library(qlab::nats_backend ALIAS qlab_nats_backend)
-target_link_libraries(qlab_nats_backend PUBLIC qlab::live qlab::queues nlohmann_json::nlohmann_json)
+target_link_libraries(qlab_nats_backend PUBLIC qlab::live qlab::local_server qlab::queues nlohmann_json::nlohmann_json)
 qlab_warnings(qlab_nats_backend)
+
+find_package(rabbitmq-c REQUIRED)
+add_library(qlab_rabbitmq_backend
+  backends/rabbitmq_backend.cpp
+  backends/rabbitmq_client.cpp
+  backends/rabbitmq_connection.cpp
+  backends/rabbitmq_launcher.cpp
+  backends/rabbitmq_layout.cpp
+)
+add_library(qlab::rabbitmq_backend ALIAS qlab_rabbitmq_backend)
+target_link_libraries(qlab_rabbitmq_backend PUBLIC qlab::live qlab::local_server qlab::queues rabbitmq::rabbitmq
+  nlohmann_json::nlohmann_json)
+qlab_warnings(qlab_rabbitmq_backend)

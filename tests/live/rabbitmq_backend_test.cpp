@@ -1,0 +1,161 @@
+// The RabbitMQ back end against a real rabbitmq-server node (Debian's package, installed by scripts/setup.sh)
+// started by RabbitmqLauncher on free loopback ports. A node takes 3-30 s to start on a loaded 2-core machine,
+// so these run only with QLAB_TEST_RABBITMQ=1 (docs/BACKENDS.md); the check() test always runs.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "live/backends/rabbitmq_backend.hpp"
+#include "live/backends/rabbitmq_client.hpp"
+#include "live/backends/rabbitmq_connection.hpp"
+#include "live/backends/rabbitmq_launcher.hpp"
+#include "tests/live/real_broker_test_support.hpp"
+
+namespace qlab::live {
+namespace {
+
+using testing::Collector;
+using testing::client_config;
+using testing::eventually;
+using testing::message;
+using testing::queue_spec;
+
+constexpr Time kConsumerTimeout = 2 * kSecond;
+
+bool rabbitmq_tests_enabled() {
+  const char* flag = std::getenv("QLAB_TEST_RABBITMQ");
+  return flag != nullptr && std::string(flag) == "1";
+}
+
+class RabbitmqBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!rabbitmq_tests_enabled()) GTEST_SKIP() << "RabbitMQ takes seconds to start: set QLAB_TEST_RABBITMQ=1 to run";
+    queue_ = queue_spec("visibility_timeout", {{"visibility_timeout", kConsumerTimeout}, {"max_receives", std::int64_t{3}}});
+    LaunchPlan plan;
+    plan.work_dir = dir_.path();
+    plan.queue = queue_;
+    launcher_.start(plan, 90 * kSecond);
+  }
+  std::unique_ptr<RabbitmqClient> client(ClientRole role) {
+    return std::make_unique<RabbitmqClient>(client_config(role, launcher_.endpoints(), queue_));
+  }
+  // Messages ready in `queue` (not counting deliveries awaiting an ack).
+  std::uint32_t ready(const std::string& queue) {
+    RabbitmqConnection connection(launcher_.endpoints(), 0, 5 * kSecond);
+    const amqp_queue_declare_ok_t* ok = amqp_queue_declare(connection.state(), RabbitmqConnection::kChannel,
+                                                           amqp_cstring_bytes(queue.c_str()), 1, 0, 0, 0,
+                                                           amqp_empty_table);
+    connection.check_reply("passive queue.declare");
+    return ok->message_count;
+  }
+  void publish_confirmed(RabbitmqClient& producer, Collector& events, std::uint64_t first, std::uint64_t count) {
+    std::vector<PublishRequest> batch;
+    for (std::uint64_t id = first; id < first + count; ++id) batch.push_back(message(id));
+    producer.publish(batch);
+    const std::size_t wanted = events.published.size() + count;
+    ASSERT_TRUE(events.poll_until(producer, [&] { return events.published.size() >= wanted; }, 10 * kSecond));
+    ASSERT_EQ(events.accepted(), wanted);
+  }
+
+  testing::ScratchDir dir_{"qlab-rabbitmq-test"};
+  RabbitmqLauncher launcher_;
+  QueueSpec queue_;
+};
+
+// One node for the whole story: starting one costs seconds.
+TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
+  EXPECT_EQ(launcher_.version().rfind("RabbitMQ 3.", 0), 0u) << launcher_.version();
+  auto producer = client(ClientRole::producer);
+  Collector sent;
+  publish_confirmed(*producer, sent, 1, 3);
+  EXPECT_EQ(ready(RabbitmqLayout::kQueue), 3u);
+
+  SCOPED_TRACE("pulled deliveries carry their ids; no more than the credit is handed out; acks delete them");
+  auto consumer = client(ClientRole::consumer);
+  Collector got;
+  consumer->pull(2);
+  ASSERT_TRUE(got.poll_until(*consumer, [&] { return got.deliveries.size() == 2; }, 5 * kSecond));
+  EXPECT_EQ(got.deliveries_during(*consumer, 200 * kMillisecond), 0u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(got.deliveries[i].message_id, i + 1);
+    EXPECT_EQ(got.deliveries[i].intended, static_cast<Time>(1001 + i));
+    EXPECT_EQ(got.deliveries[i].receive_count, 1u);
+    consumer->ack(got.deliveries[i].receipt);
+  }
+
+  SCOPED_TRACE("a consumer whose connection closes gives its deliveries back at once");
+  consumer->pull(1);
+  ASSERT_TRUE(got.poll_until(*consumer, [&] { return got.deliveries.size() == 3; }, 5 * kSecond));
+  EXPECT_EQ(got.deliveries[2].message_id, 3u);
+  consumer.reset();
+  const Time lost = monotonic_now();
+  consumer = client(ClientRole::consumer);
+  Collector again;
+  consumer->pull(1);
+  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 1; }, 5 * kSecond));
+  EXPECT_LT(monotonic_now() - lost, kConsumerTimeout);
+  EXPECT_EQ(again.deliveries[0].message_id, 3u);
+  EXPECT_EQ(again.deliveries[0].receive_count, 2u);
+
+  SCOPED_TRACE("released at its third receive (max_receives 3), it is dead-lettered");
+  consumer->release(again.deliveries[0].receipt);
+  consumer->pull(1);
+  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 2; }, 5 * kSecond));
+  EXPECT_EQ(again.deliveries[1].message_id, 3u);
+  EXPECT_EQ(again.deliveries[1].receive_count, 3u);
+  consumer->release(again.deliveries[1].receipt);
+  EXPECT_TRUE(eventually([&] { return ready(RabbitmqLayout::kDeadQueue) == 1; }, 5 * kSecond));
+  EXPECT_EQ(ready(RabbitmqLayout::kQueue), 0u);
+
+  SCOPED_TRACE("a consumer that stalls past consumer_timeout loses its channel and its deliveries return");
+  publish_confirmed(*producer, sent, 4, 1);
+  consumer->pull(1);
+  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 3; }, 5 * kSecond));
+  EXPECT_EQ(again.deliveries[2].message_id, 4u);
+  const Time held = monotonic_now();
+  EXPECT_THROW(again.poll_until(*consumer, [] { return false; }, 4 * kConsumerTimeout), BackendError);
+  EXPECT_GE(monotonic_now() - held, kConsumerTimeout - 200 * kMillisecond);  // the delivery came a little earlier
+  consumer = client(ClientRole::consumer);
+  Collector third;
+  consumer->pull(1);
+  ASSERT_TRUE(third.poll_until(*consumer, [&] { return third.deliveries.size() == 1; }, 5 * kSecond));
+  EXPECT_EQ(third.deliveries[0].message_id, 4u);
+  EXPECT_EQ(third.deliveries[0].receive_count, 2u);
+  consumer->ack(third.deliveries[0].receipt);
+  consumer.reset();
+
+  SCOPED_TRACE("confirmed messages survive a SIGKILL of the node");
+  publish_confirmed(*producer, sent, 6, 3);
+  launcher_.kill(0);
+  EXPECT_FALSE(launcher_.running());
+  launcher_.restart(0, 90 * kSecond);
+  consumer = client(ClientRole::consumer);  // the quorum queue recovers its log after the restart
+  Collector after;
+  consumer->pull(3);
+  ASSERT_TRUE(after.poll_until(*consumer, [&] { return after.deliveries.size() == 3; }, 20 * kSecond));
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(after.deliveries[i].message_id, 6 + i);
+  consumer.reset();
+  const std::vector<Endpoint> endpoints = launcher_.endpoints();
+  launcher_.stop_all();
+  EXPECT_FALSE(launcher_.running());
+  EXPECT_THROW(RabbitmqConnection(endpoints, 0, kSecond), BackendError);
+}
+
+TEST(RabbitmqBackendCheck, RefusesWhatRabbitmqCannotExpress) {
+  const Backend backend = rabbitmq_backend();
+  Scenario scenario;
+  scenario.queue = queue_spec("visibility_timeout", {{"max_receives", std::int64_t{3}}});
+  EXPECT_NO_THROW(backend.check(scenario, {{"queue_type", "quorum"}}));
+  EXPECT_THROW(backend.check(scenario, {{"queue_type", "classic"}}), std::invalid_argument);  // no delivery limit
+  EXPECT_THROW(backend.check(scenario, {{"storage", "file"}}), std::invalid_argument);
+  scenario.queue = queue_spec("replicated");  // replicas: 3 by default
+  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
+  scenario.queue = queue_spec("replicated", {{"replicas", std::int64_t{1}}});
+  EXPECT_NO_THROW(backend.check(scenario, nlohmann::json::object()));
+  scenario.queue = queue_spec("pull");
+  EXPECT_NO_THROW(backend.check(scenario, {{"queue_type", "classic"}}));
+}
+
+}  // namespace
+}  // namespace qlab::live
