@@ -29,7 +29,9 @@ class NatsBackendTest : public ::testing::Test {
     plan.nodes = nodes;
     plan.queue = queue;
     plan.backend_options = options;
+    const Time begin = monotonic_now();
     launcher_.start(plan, 20 * kSecond);
+    RecordProperty("start_ms", std::to_string((monotonic_now() - begin) / kMillisecond));
   }
   std::unique_ptr<NatsClient> producer() {
     return std::make_unique<NatsClient>(client_config(ClientRole::producer, launcher_.endpoints(), queue_, options_));
@@ -133,6 +135,28 @@ TEST_F(NatsBackendTest, MessageHeldByALostConsumerIsRedeliveredAfterAckWait) {
   EXPECT_EQ(second_got.deliveries[0].receive_count, 2u);
 }
 
+TEST_F(NatsBackendTest, ALateAckOfAnEarlierDeliveryStillDeletesTheMessage) {
+  constexpr Time kAckWait = 300 * kMillisecond;
+  launch(visibility(kAckWait));
+  auto out = producer();
+  Collector sent;
+  publish_confirmed(*out, sent, 1, 1);
+  auto slow = consumer();
+  Collector slow_got;
+  slow->pull(1);
+  ASSERT_TRUE(slow_got.poll_until(*slow, [&] { return slow_got.deliveries.size() == 1; }, 5 * kSecond));
+  auto fast = consumer();
+  Collector fast_got;
+  fast->pull(1);
+  ASSERT_TRUE(fast_got.poll_until(*fast, [&] { return fast_got.deliveries.size() == 1; }, 10 * kSecond));
+  EXPECT_EQ(fast_got.deliveries[0].receive_count, 2u);
+  // JetStream acks by stream sequence: the first holder's ack deletes the message the second one holds
+  // (qlab's designs would reject or ignore it; see docs/BACKENDS.md).
+  slow->ack(slow_got.deliveries[0].receipt);
+  slow->flush(2 * kSecond);
+  EXPECT_TRUE(eventually([&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
+}
+
 TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
   launch(visibility(60 * kSecond));
   auto out = producer();
@@ -149,7 +173,7 @@ TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
 }
 
 TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
-  constexpr Time kAckWait = 1 * kSecond;
+  constexpr Time kAckWait = 600 * kMillisecond;
   launch(visibility(kAckWait));
   auto out = producer();
   Collector sent;
@@ -162,10 +186,10 @@ TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
   auto other = consumer();
   Collector other_got;
   other->pull(1);
-  // Three ack_waits, extended every 300 ms: the other consumer of the durable never sees the message.
-  for (int i = 0; i < 10; ++i) {
+  // Three ack_waits, extended every third of one: the other consumer of the durable never sees the message.
+  for (int i = 0; i < 9; ++i) {
     holder->extend(held.deliveries[0].receipt, kAckWait);
-    ASSERT_EQ(other_got.deliveries_during(*other, 300 * kMillisecond), 0u) << "after " << i << " extends";
+    ASSERT_EQ(other_got.deliveries_during(*other, kAckWait / 3), 0u) << "after " << i << " extends";
   }
   holder->ack(held.deliveries[0].receipt);
   holder->flush(2 * kSecond);
@@ -260,7 +284,9 @@ TEST_F(NatsBackendTest, ThreeReplicasLoseNoConfirmedMessageWhenTheStreamLeaderIs
 
   const std::uint32_t old_leader = launcher_.leader();
   launcher_.kill(old_leader);
+  const Time killed = monotonic_now();
   const std::uint32_t new_leader = launcher_.leader();  // polls through the election
+  RecordProperty("election_ms", std::to_string((monotonic_now() - killed) / kMillisecond));
   EXPECT_NE(new_leader, old_leader);
   EXPECT_TRUE(launcher_.running(new_leader));
 

@@ -1,6 +1,7 @@
 // The RabbitMQ back end against a real rabbitmq-server node (Debian's package, installed by scripts/setup.sh)
-// started by RabbitmqLauncher on free loopback ports. A node takes 3-30 s to start on a loaded 2-core machine,
-// so these run only with QLAB_TEST_RABBITMQ=1 (docs/BACKENDS.md); the check() test always runs.
+// started by RabbitmqLauncher on free loopback ports. A node takes 3-30 s to start on a loaded 2-core machine;
+// the node test (two starts) measured 20-25 s, under the minute allowed, so it runs unless QLAB_TEST_RABBITMQ=0
+// (docs/BACKENDS.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -22,20 +23,22 @@ using testing::queue_spec;
 
 constexpr Time kConsumerTimeout = 2 * kSecond;
 
-bool rabbitmq_tests_enabled() {
+bool rabbitmq_tests_disabled() {
   const char* flag = std::getenv("QLAB_TEST_RABBITMQ");
-  return flag != nullptr && std::string(flag) == "1";
+  return flag != nullptr && std::string(flag) == "0";
 }
 
 class RabbitmqBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!rabbitmq_tests_enabled()) GTEST_SKIP() << "RabbitMQ takes seconds to start: set QLAB_TEST_RABBITMQ=1 to run";
+    if (rabbitmq_tests_disabled()) GTEST_SKIP() << "QLAB_TEST_RABBITMQ=0: the RabbitMQ node test is skipped";
     queue_ = queue_spec("visibility_timeout", {{"visibility_timeout", kConsumerTimeout}, {"max_receives", std::int64_t{3}}});
     LaunchPlan plan;
     plan.work_dir = dir_.path();
     plan.queue = queue_;
+    const Time begin = monotonic_now();
     launcher_.start(plan, 90 * kSecond);
+    RecordProperty("start_ms", std::to_string((monotonic_now() - begin) / kMillisecond));
   }
   std::unique_ptr<RabbitmqClient> client(ClientRole role) {
     return std::make_unique<RabbitmqClient>(client_config(role, launcher_.endpoints(), queue_));
@@ -129,7 +132,9 @@ TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
   publish_confirmed(*producer, sent, 6, 3);
   launcher_.kill(0);
   EXPECT_FALSE(launcher_.running());
+  const Time killed = monotonic_now();
   launcher_.restart(0, 90 * kSecond);
+  RecordProperty("restart_ms", std::to_string((monotonic_now() - killed) / kMillisecond));
   consumer = client(ClientRole::consumer);  // the quorum queue recovers its log after the restart
   Collector after;
   consumer->pull(3);
