@@ -16,29 +16,19 @@ void refuse(const std::string& key, const std::string& why) {
 }
 
 void check_nats(const Scenario& scenario, const nlohmann::json& backend_options) {
-  const QueueSpec& queue = scenario.queue;
-  const std::string& design = queue.design;
-  if (design != "pull" && design != "preassigned" && design != "visibility_timeout" && design != "replicated") {
-    refuse("queue.design: " + design, "no JetStream mapping (pull, preassigned, visibility_timeout, replicated)");
-  }
-  const NatsLayout layout(queue, backend_options);  // validates backend_options
-  if (param_or(queue, "release_on_disconnect", false)) {
+  const NatsLayout layout(scenario.queue, backend_options);  // the design and backend_options
+  const QueueMapping& queue = layout.mapping();
+  if (queue.release_on_disconnect) {
     refuse("queue.release_on_disconnect: true", "JetStream redelivers a lost consumer's messages after ack_wait only");
   }
-  if (param_or<std::string>(queue, "acks", "all") == "leader") {
-    refuse("queue.acks: leader", "a JetStream PubAck always waits for a quorum of the replicas");
-  }
-  if (param_or(queue, "unclean_election", false)) {
+  if (queue.acks_leader) refuse("queue.acks: leader", "a JetStream PubAck always waits for a quorum of the replicas");
+  if (queue.unclean_election) {
     refuse("queue.unclean_election: true", "JetStream's Raft never elects a replica that lacks committed entries");
   }
-  if (layout.replicas() > kMaxReplicas) {
-    refuse("queue.replicas: " + std::to_string(layout.replicas()), "JetStream streams have at most 5 replicas");
+  if (queue.replicas > kMaxReplicas) {
+    refuse("queue.replicas: " + std::to_string(queue.replicas), "JetStream streams have at most 5 replicas");
   }
-  for (const FaultSpec& fault : scenario.faults) {
-    if (fault.action == FaultAction::drop) {
-      refuse("faults: drop", "it drops qlab protocol frames; NATS speaks its own protocol");
-    }
-  }
+  refuse_qlab_only_faults(scenario, "nats");
 }
 
 }  // namespace

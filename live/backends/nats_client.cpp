@@ -90,7 +90,7 @@ void NatsClient::publish(std::span<const PublishRequest> batch) {
   for (const PublishRequest& request : batch) {
     const std::uint32_t consumer =
         layout_.preassigned()
-            ? layout_.assign(request.message_id, request.key, turn_++, config_.consumer_count)
+            ? layout_.mapping().assign(request.message_id, request.key, turn_++, config_.consumer_count)
             : 0;
     std::vector<std::pair<std::string, std::string>> fields = {
         {"Qlab-Id", std::to_string(request.message_id)}, {"Qlab-Intended", std::to_string(request.intended)}};
@@ -98,7 +98,7 @@ void NatsClient::publish(std::span<const PublishRequest> batch) {
     const std::uint64_t token = next_token_++;
     connection_.publish(layout_.subject(consumer), connection_.inbox() + ".p." + std::to_string(token),
                         nats_headers(fields), request.payload);
-    publishes_[token] = {request.client_seq, request.message_id, deadline};
+    publishes_.add(token, request, deadline);
   }
   connection_.send();
 }
@@ -178,17 +178,15 @@ std::size_t NatsClient::on_message(const NatsMessage& message, BrokerEvents& eve
 
 std::size_t NatsClient::on_publish_answer(const NatsMessage& message, BrokerEvents& events) {
   const std::size_t dot = message.subject.rfind('.');
-  const auto it = publishes_.find(number_or_zero(std::string_view(message.subject).substr(dot + 1)));
-  if (it == publishes_.end()) return 0;  // answered after its timeout: already reported as refused
-  PublishResult result{it->second.client_seq, it->second.message_id, true};
-  publishes_.erase(it);
+  const std::uint64_t token = number_or_zero(std::string_view(message.subject).substr(dot + 1));
   const nlohmann::json answer = nlohmann::json::parse(message.payload, nullptr, false);
-  if (message.status() != 0 || !answer.is_object() || answer.contains("error")) {
-    result.accepted = false;  // no responders (no stream leader), or JetStream refused it
-    if (answer.is_object() && answer.contains("error")) warnings_.push_back("nats: publish: " + answer["error"].dump());
+  // Refused: no responders (no stream leader), or JetStream said no. An answer after the timeout finds nothing.
+  const bool accepted = message.status() == 0 && answer.is_object() && !answer.contains("error");
+  const std::size_t count = publishes_.resolve(token, token, accepted, events);
+  if (count > 0 && answer.is_object() && answer.contains("error")) {
+    warnings_.push_back("nats: publish: " + answer["error"].dump());
   }
-  events.on_published(result);
-  return 1;
+  return count;
 }
 
 std::size_t NatsClient::on_pulled(const NatsMessage& message, PullRequest& request, BrokerEvents& events) {
@@ -235,16 +233,7 @@ void NatsClient::on_max_deliveries(const NatsMessage& advisory) {
 }
 
 std::size_t NatsClient::on_deadlines(Time now, BrokerEvents& events) {
-  std::size_t count = 0;
-  for (auto it = publishes_.begin(); it != publishes_.end();) {
-    if (it->second.deadline > now) {
-      ++it;
-      continue;
-    }
-    events.on_published({it->second.client_seq, it->second.message_id, false});
-    ++count;
-    it = publishes_.erase(it);
-  }
+  const std::size_t count = publishes_.expire(now, events);
   for (auto it = pulls_.begin(); it != pulls_.end();) {
     if (it->second.deadline > now) {
       ++it;

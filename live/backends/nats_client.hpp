@@ -19,6 +19,7 @@
 #include "live/backends/broker_client.hpp"
 #include "live/backends/nats_connection.hpp"
 #include "live/backends/nats_layout.hpp"
+#include "live/backends/pending_publishes.hpp"
 
 namespace qlab::live {
 
@@ -43,11 +44,6 @@ class NatsClient final : public BrokerClient {
   const std::string& server_version() const { return connection_.server_version(); }
 
  private:
-  struct PendingPublish {
-    std::uint64_t client_seq = 0;
-    std::uint64_t message_id = 0;
-    Time deadline = 0;
-  };
   struct PullRequest {
     std::uint32_t remaining = 0;
     Time deadline = 0;  // no answer by then: the request died with its consumer leader
@@ -72,7 +68,7 @@ class NatsClient final : public BrokerClient {
   std::uint64_t next_receipt_ = 1;
   std::uint64_t turn_ = 0;
   std::uint32_t unrequested_ = 0;  // credit not yet asked for (at most kMaxRequests requests are open)
-  std::unordered_map<std::uint64_t, PendingPublish> publishes_;  // by the reply subject's token
+  PendingPublishes publishes_;                                    // by the reply subject's token
   std::unordered_map<std::uint64_t, PullRequest> pulls_;         // by subscription id
   std::unordered_map<std::uint64_t, std::string> receipts_;      // receipt -> the delivery's ack subject
   std::vector<std::string> warnings_;

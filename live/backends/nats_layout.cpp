@@ -2,22 +2,12 @@
 
 #include <stdexcept>
 
-#include "live/backends/queue_mapping.hpp"
-#include "queues/design_registry.hpp"
-
 namespace qlab::live {
 
-NatsLayout::NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_options) {
-  const DesignInfo* design = find_design(queue.design);
-  if (design == nullptr) throw std::invalid_argument("nats: unknown design '" + queue.design + "'");
-  preassigned_ = queue.design == "preassigned";
-  keeps_until_ack_ = design->keeps_until_ack;
-  assignment_ = param_or<std::string>(queue, "assignment", "round_robin");
-  replicas_ = static_cast<std::uint32_t>(param_or<std::int64_t>(queue, "replicas", 1));
-  if (keeps_until_ack_) {
-    ack_wait_ = param_or<std::int64_t>(queue, "visibility_timeout", ack_wait_);
-    const std::int64_t max_receives = param_or<std::int64_t>(queue, "max_receives", 0);
-    max_deliver_ = max_receives == 0 ? -1 : max_receives;
+NatsLayout::NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_options) : mapping_(queue, "nats") {
+  if (mapping_.keeps_until_ack) {
+    ack_wait_ = mapping_.visibility_timeout;
+    max_deliver_ = mapping_.max_receives == 0 ? -1 : mapping_.max_receives;
   }
   if (!backend_options.is_object()) throw std::invalid_argument("nats: live.backend_options must be a mapping");
   for (const auto& [key, value] : backend_options.items()) {
@@ -36,22 +26,22 @@ NatsLayout::NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_opt
 }
 
 std::string NatsLayout::subject(std::uint32_t consumer) const {
-  return preassigned_ ? "qlab.q." + std::to_string(consumer) : std::string("qlab.q.all");
+  return mapping_.preassigned ? "qlab.q." + std::to_string(consumer) : std::string("qlab.q.all");
 }
 
 std::string NatsLayout::durable(std::uint32_t consumer) const {
-  return preassigned_ ? "c" + std::to_string(consumer) : std::string("workers");
+  return mapping_.preassigned ? "c" + std::to_string(consumer) : std::string("workers");
 }
 
 nlohmann::json NatsLayout::stream_config() const {
   return {{"name", kStream},           {"subjects", {"qlab.q.>"}}, {"retention", "workqueue"},
-          {"storage", storage_},       {"num_replicas", replicas_}, {"discard", "old"},
+          {"storage", storage_},       {"num_replicas", mapping_.replicas}, {"discard", "old"},
           {"duplicate_window", 120 * kSecond}};
 }
 
 nlohmann::json NatsLayout::dead_stream_config() const {
   return {{"name", kDeadStream}, {"subjects", {kDeadSubject}}, {"retention", "limits"},
-          {"storage", storage_}, {"num_replicas", replicas_},  {"duplicate_window", 120 * kSecond}};
+          {"storage", storage_}, {"num_replicas", mapping_.replicas},  {"duplicate_window", 120 * kSecond}};
 }
 
 nlohmann::json NatsLayout::consumer_config(std::uint32_t consumer) const {
@@ -59,14 +49,8 @@ nlohmann::json NatsLayout::consumer_config(std::uint32_t consumer) const {
                            {"ack_wait", ack_wait_},             {"max_deliver", max_deliver_},
                            {"deliver_policy", "all"},           {"replay_policy", "instant"},
                            {"max_ack_pending", -1},             {"max_waiting", 512}};
-  if (preassigned_) config["filter_subject"] = subject(consumer);
+  if (mapping_.preassigned) config["filter_subject"] = subject(consumer);
   return config;
-}
-
-std::uint32_t NatsLayout::assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn,
-                                 std::uint32_t consumers) const {
-  if (consumers == 0) throw BackendError("nats: a preassigned producer needs consumer_count > 0", false);
-  return preassigned_consumer(assignment_, message_id, key, turn, consumers);
 }
 
 nlohmann::json jetstream_call(NatsConnection& connection, const std::string& subject, const nlohmann::json& body,

@@ -13,6 +13,7 @@
 #include "core/scenario.hpp"
 #include "core/time.hpp"
 #include "live/backends/nats_connection.hpp"
+#include "live/backends/queue_mapping.hpp"
 
 namespace qlab::live {
 
@@ -22,13 +23,14 @@ class NatsLayout {
   static constexpr const char* kDeadStream = "QLAB_DEAD";
   static constexpr const char* kDeadSubject = "qlab.dead";
 
-  // Throws std::invalid_argument naming the key of `backend_options` it cannot use.
+  // Throws std::invalid_argument naming the key it cannot use.
   NatsLayout(const QueueSpec& queue, const nlohmann::json& backend_options);
 
-  bool preassigned() const { return preassigned_; }
-  bool keeps_until_ack() const { return keeps_until_ack_; }
+  const QueueMapping& mapping() const { return mapping_; }
+  bool preassigned() const { return mapping_.preassigned; }
+  bool keeps_until_ack() const { return mapping_.keeps_until_ack; }
   bool dedup() const { return dedup_; }
-  std::uint32_t replicas() const { return replicas_; }
+  std::uint32_t replicas() const { return mapping_.replicas; }
   const std::string& storage() const { return storage_; }
   Time ack_wait() const { return ack_wait_; }
 
@@ -39,15 +41,10 @@ class NatsLayout {
   nlohmann::json stream_config() const;
   nlohmann::json dead_stream_config() const;
   nlohmann::json consumer_config(std::uint32_t consumer) const;
-  // A preassigned message's consumer (queue_mapping.hpp); `turn` counts the producer's messages.
-  std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
 
  private:
-  bool preassigned_ = false;
-  bool keeps_until_ack_ = false;
+  QueueMapping mapping_;
   bool dedup_ = true;
-  std::string assignment_;
-  std::uint32_t replicas_ = 1;
   std::int64_t max_deliver_ = -1;
   std::string storage_ = "file";
   Time ack_wait_ = 30 * kSecond;

@@ -1,31 +1,37 @@
 #pragma once
-// What the real-broker back ends share when they map a scenario's queue: reading a design parameter, and the
-// consumer a preassigned message is bound to.
+// What every real-broker back end reads from a scenario's queue before mapping it onto its own objects, and
+// the refusals they share.
 #include <cstdint>
 #include <string>
-#include <variant>
 
-#include "core/random_stream.hpp"
 #include "core/scenario.hpp"
+#include "core/time.hpp"
 
 namespace qlab::live {
 
-// The design parameter `name` when present with type T, else `fallback`.
-template <typename T>
-T param_or(const QueueSpec& queue, const std::string& name, T fallback) {
-  const auto it = queue.params.find(name);
-  if (it == queue.params.end()) return fallback;
-  const T* value = std::get_if<T>(&it->second);
-  return value != nullptr ? *value : fallback;
-}
+struct QueueMapping {
+  // Throws std::invalid_argument naming `backend` for a design no real broker maps.
+  QueueMapping(const QueueSpec& queue, const std::string& backend);
 
-// Picked by the producer as the design's `assignment` would: hash of the key, hash of the message id
-// (random), or the producer's own turn (round_robin is per producer: a real broker has no global join order).
-inline std::uint32_t preassigned_consumer(const std::string& assignment, std::uint64_t message_id,
-                                          std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) {
-  if (assignment == "hash") return static_cast<std::uint32_t>(mix64(key) % consumers);
-  if (assignment == "random") return static_cast<std::uint32_t>(mix64(message_id) % consumers);
-  return static_cast<std::uint32_t>(turn % consumers);
-}
+  // The consumer a preassigned message is bound to, picked by the producer as `assignment` would: hash of the
+  // key, hash of the message id (random), or `turn`, the producer's own count (round_robin is per producer: a
+  // real broker has no global join order). Throws BackendError when there are no consumers.
+  std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
+
+  std::string backend;
+  bool preassigned = false;
+  bool keeps_until_ack = false;      // at-least-once designs; the others ack on receipt
+  std::string assignment;            // preassigned
+  std::uint32_t replicas = 1;        // replicated
+  Time visibility_timeout = 0;       // keeps_until_ack designs
+  std::int64_t max_receives = 0;     // 0: unlimited
+  bool release_on_disconnect = false;
+  bool acks_leader = false;          // replicated with acks: leader
+  bool unclean_election = false;
+};
+
+// Refuses, with std::invalid_argument naming `backend` and the key, what no real broker here can run: drop
+// faults (the fault proxy drops qlab protocol frames).
+void refuse_qlab_only_faults(const Scenario& scenario, const std::string& backend);
 
 }  // namespace qlab::live

@@ -14,28 +14,18 @@ void refuse(const std::string& key, const std::string& why) {
 }
 
 void check_rabbitmq(const Scenario& scenario, const nlohmann::json& backend_options) {
-  const QueueSpec& queue = scenario.queue;
-  const std::string& design = queue.design;
-  if (design != "pull" && design != "preassigned" && design != "visibility_timeout" && design != "replicated") {
-    refuse("queue.design: " + design, "no RabbitMQ mapping (pull, preassigned, visibility_timeout, replicated)");
-  }
-  const RabbitmqLayout layout(queue, backend_options);  // validates backend_options and max_receives
+  const RabbitmqLayout layout(scenario.queue, backend_options);  // the design, backend_options, max_receives
+  const QueueMapping& queue = layout.mapping();
   // release_on_disconnect: false is not refused although RabbitMQ returns a closed connection's deliveries at
   // once: refusing the default would refuse every scenario; docs/BACKENDS.md says so.
-  if (design == "replicated" && layout.replicas() > 1) {
-    refuse("queue.replicas: " + std::to_string(layout.replicas()), "qlab starts a single RabbitMQ node, no cluster");
+  if (scenario.queue.design == "replicated" && queue.replicas > 1) {
+    refuse("queue.replicas: " + std::to_string(queue.replicas), "qlab starts a single RabbitMQ node, no cluster");
   }
-  if (design == "replicated" && !layout.quorum()) {
+  if (scenario.queue.design == "replicated" && !layout.quorum()) {
     refuse("queue.design: replicated with queue_type: classic", "replication needs a quorum queue");
   }
-  if (param_or<std::string>(queue, "acks", "all") == "leader") {
-    refuse("queue.acks: leader", "a quorum queue confirms once a majority has the message");
-  }
-  for (const FaultSpec& fault : scenario.faults) {
-    if (fault.action == FaultAction::drop) {
-      refuse("faults: drop", "it drops qlab protocol frames; RabbitMQ speaks AMQP");
-    }
-  }
+  if (queue.acks_leader) refuse("queue.acks: leader", "a quorum queue confirms once a majority has the message");
+  refuse_qlab_only_faults(scenario, "rabbitmq");
 }
 
 }  // namespace

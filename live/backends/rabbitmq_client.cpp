@@ -12,8 +12,6 @@ namespace {
 
 constexpr Time kPollSlice = 100 * kMillisecond;
 
-std::string bytes_text(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
-
 // A numeric header value of any integer kind; 0 otherwise.
 std::int64_t field_number(const amqp_field_value_t& value) {
   switch (value.kind) {
@@ -27,14 +25,6 @@ std::int64_t field_number(const amqp_field_value_t& value) {
     case AMQP_FIELD_KIND_U64: return static_cast<std::int64_t>(value.value.u64);
     default: return 0;
   }
-}
-
-amqp_table_entry_t number_entry(const char* key, std::int64_t value) {
-  amqp_table_entry_t entry{};
-  entry.key = amqp_cstring_bytes(key);
-  entry.value.kind = AMQP_FIELD_KIND_I64;
-  entry.value.value.i64 = value;
-  return entry;
 }
 
 }  // namespace
@@ -60,10 +50,10 @@ void RabbitmqClient::publish(std::span<const PublishRequest> batch) {
   const Time deadline = monotonic_now() + kPublishTimeout;
   for (const PublishRequest& request : batch) {
     const std::uint32_t consumer =
-        layout_.preassigned() ? layout_.assign(request.message_id, request.key, turn_++, config_.consumer_count) : 0;
+        layout_.preassigned() ? layout_.mapping().assign(request.message_id, request.key, turn_++, config_.consumer_count) : 0;
     const std::string queue = layout_.queue(consumer);
-    amqp_table_entry_t headers[] = {number_entry("qlab-id", static_cast<std::int64_t>(request.message_id)),
-                                    number_entry("qlab-intended", request.intended)};
+    amqp_table_entry_t headers[] = {amqp_number_entry("qlab-id", static_cast<std::int64_t>(request.message_id)),
+                                    amqp_number_entry("qlab-intended", request.intended)};
     amqp_basic_properties_t properties{};
     properties._flags = AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     properties.delivery_mode = 2;  // persistent
@@ -72,7 +62,7 @@ void RabbitmqClient::publish(std::span<const PublishRequest> batch) {
     connection_.check_status(amqp_basic_publish(connection_.state(), RabbitmqConnection::kChannel, amqp_empty_bytes,
                                                 amqp_cstring_bytes(queue.c_str()), 0, 0, &properties, body),
                              "basic.publish");
-    publishes_[next_publish_tag_++] = {request.client_seq, request.message_id, deadline};
+    publishes_.add(next_publish_tag_++, request, deadline);
   }
 }
 
@@ -117,15 +107,7 @@ std::size_t RabbitmqClient::poll(Time timeout, BrokerEvents& events) {
   const Time deadline = monotonic_now() + timeout;
   while (true) {
     const Time now = monotonic_now();
-    for (auto it = publishes_.begin(); it != publishes_.end();) {
-      if (it->second.deadline > now) {
-        ++it;
-        continue;
-      }
-      events.on_published({it->second.client_seq, it->second.message_id, false});
-      ++count;
-      it = publishes_.erase(it);
-    }
+    count += publishes_.expire(now, events);
     count += hand_out(events);
     if (count > 0 || now >= deadline) break;
     read_frame(std::min(deadline - now, kPollSlice), events, count);
@@ -155,21 +137,23 @@ bool RabbitmqClient::read_frame(Time timeout, BrokerEvents& events, std::size_t&
     }
     case AMQP_BASIC_ACK_METHOD: {
       const auto* confirm = static_cast<const amqp_basic_ack_t*>(decoded);
-      on_confirm(confirm->delivery_tag, confirm->multiple != 0, true, events, count);
+      count += publishes_.resolve(confirm->multiple != 0 ? 0 : confirm->delivery_tag, confirm->delivery_tag, true,
+                                  events);
       break;
     }
     case AMQP_BASIC_NACK_METHOD: {
       const auto* confirm = static_cast<const amqp_basic_nack_t*>(decoded);
-      on_confirm(confirm->delivery_tag, confirm->multiple != 0, false, events, count);
+      count += publishes_.resolve(confirm->multiple != 0 ? 0 : confirm->delivery_tag, confirm->delivery_tag, false,
+                                  events);
       break;
     }
     case AMQP_CHANNEL_CLOSE_METHOD:  // e.g. the consumer_timeout expired: every delivery of the channel returns
       connection_.fail("channel closed by the broker: " +
-                           bytes_text(static_cast<const amqp_channel_close_t*>(decoded)->reply_text),
+                           amqp_text(static_cast<const amqp_channel_close_t*>(decoded)->reply_text),
                        true);
     case AMQP_CONNECTION_CLOSE_METHOD:
       connection_.fail("connection closed by the broker: " +
-                           bytes_text(static_cast<const amqp_connection_close_t*>(decoded)->reply_text),
+                           amqp_text(static_cast<const amqp_connection_close_t*>(decoded)->reply_text),
                        true);
     case AMQP_BASIC_CANCEL_METHOD:
       connection_.fail("the broker cancelled the consumer", true);
@@ -190,7 +174,7 @@ void RabbitmqClient::on_deliver(std::uint64_t delivery_tag, bool redelivered) {
   if ((message.properties._flags & AMQP_BASIC_HEADERS_FLAG) != 0) {
     const amqp_table_t& headers = message.properties.headers;
     for (int i = 0; i < headers.num_entries; ++i) {
-      const std::string key = bytes_text(headers.entries[i].key);
+      const std::string key = amqp_text(headers.entries[i].key);
       const std::int64_t value = field_number(headers.entries[i].value);
       if (key == "qlab-id") delivery.message_id = static_cast<std::uint64_t>(value);
       if (key == "qlab-intended") delivery.intended = value;
@@ -199,19 +183,6 @@ void RabbitmqClient::on_deliver(std::uint64_t delivery_tag, bool redelivered) {
   }
   amqp_destroy_message(&message);
   waiting_.push_back(delivery);
-}
-
-void RabbitmqClient::on_confirm(std::uint64_t tag, bool multiple, bool accepted, BrokerEvents& events,
-                                std::size_t& count) {
-  const auto end = multiple ? publishes_.upper_bound(tag) : publishes_.find(tag);
-  auto it = multiple ? publishes_.begin() : end;
-  if (!multiple && it == publishes_.end()) return;  // already reported as refused after its timeout
-  const auto stop = multiple ? end : std::next(it);
-  while (it != stop) {
-    events.on_published({it->second.client_seq, it->second.message_id, accepted});
-    ++count;
-    it = publishes_.erase(it);
-  }
 }
 
 std::size_t RabbitmqClient::hand_out(BrokerEvents& events) {

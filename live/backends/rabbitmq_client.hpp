@@ -11,12 +11,12 @@
 //   classic ones (they only say `redelivered`). At-most-once designs ack each delivery as it is handed out.
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "live/backends/broker_client.hpp"
+#include "live/backends/pending_publishes.hpp"
 #include "live/backends/rabbitmq_connection.hpp"
 #include "live/backends/rabbitmq_layout.hpp"
 
@@ -39,16 +39,9 @@ class RabbitmqClient final : public BrokerClient {
   void flush(Time timeout) override;
 
  private:
-  struct PendingPublish {
-    std::uint64_t client_seq = 0;
-    std::uint64_t message_id = 0;
-    Time deadline = 0;
-  };
-
   // Reads one frame (waiting at most `timeout`); false when none came.
   bool read_frame(Time timeout, BrokerEvents& events, std::size_t& count);
   void on_deliver(std::uint64_t delivery_tag, bool redelivered);
-  void on_confirm(std::uint64_t tag, bool multiple, bool accepted, BrokerEvents& events, std::size_t& count);
   std::size_t hand_out(BrokerEvents& events);
   void settle(std::uint64_t receipt, bool ack);
 
@@ -58,7 +51,7 @@ class RabbitmqClient final : public BrokerClient {
   std::set<std::string> declared_;
   std::uint64_t next_publish_tag_ = 1;  // confirm mode numbers publishes from 1 on the channel
   std::uint64_t turn_ = 0;
-  std::map<std::uint64_t, PendingPublish> publishes_;  // by publish tag
+  PendingPublishes publishes_;          // by publish tag
   bool consuming_ = false;
   std::uint32_t credit_ = 0;           // deliveries the worker still asked for
   std::deque<Delivery> waiting_;       // delivered by the broker beyond the credit

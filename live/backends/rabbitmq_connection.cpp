@@ -21,17 +21,17 @@ amqp_table_entry_t text_entry(const char* key, const char* value) {
   return entry;
 }
 
-amqp_table_entry_t number_entry(const char* key, std::int64_t value) {
+}  // namespace
+
+std::string amqp_text(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
+
+amqp_table_entry_t amqp_number_entry(const char* key, std::int64_t value) {
   amqp_table_entry_t entry{};
   entry.key = amqp_cstring_bytes(key);
   entry.value.kind = AMQP_FIELD_KIND_I64;
   entry.value.value.i64 = value;
   return entry;
 }
-
-std::string bytes_text(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
-
-}  // namespace
 
 RabbitmqConnection::RabbitmqConnection(const std::vector<Endpoint>& endpoints, std::size_t first, Time timeout) {
   std::string errors;
@@ -76,8 +76,8 @@ std::string RabbitmqConnection::server_version() const {
   for (int i = 0; properties != nullptr && i < properties->num_entries; ++i) {
     const amqp_table_entry_t& entry = properties->entries[i];
     if (entry.value.kind != AMQP_FIELD_KIND_UTF8) continue;
-    if (bytes_text(entry.key) == "version") version = bytes_text(entry.value.value.bytes);
-    if (bytes_text(entry.key) == "product") product = bytes_text(entry.value.value.bytes);
+    if (amqp_text(entry.key) == "version") version = amqp_text(entry.value.value.bytes);
+    if (amqp_text(entry.key) == "product") product = amqp_text(entry.value.value.bytes);
   }
   return product + " " + version;
 }
@@ -86,10 +86,10 @@ void RabbitmqConnection::declare_queue(const RabbitmqLayout& layout, const std::
   std::vector<amqp_table_entry_t> entries;
   if (layout.quorum()) {
     entries.push_back(text_entry("x-queue-type", "quorum"));
-    entries.push_back(number_entry("x-quorum-initial-group-size", layout.replicas()));
+    entries.push_back(amqp_number_entry("x-quorum-initial-group-size", layout.replicas()));
   }
   if (name != RabbitmqLayout::kDeadQueue && layout.delivery_limit() >= 0) {
-    entries.push_back(number_entry("x-delivery-limit", layout.delivery_limit()));
+    entries.push_back(amqp_number_entry("x-delivery-limit", layout.delivery_limit()));
     entries.push_back(text_entry("x-dead-letter-exchange", ""));
     entries.push_back(text_entry("x-dead-letter-routing-key", RabbitmqLayout::kDeadQueue));
   }
@@ -113,7 +113,7 @@ void RabbitmqConnection::check_reply(const std::string& what) const {
       if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
         const auto* close = static_cast<const amqp_channel_close_t*>(reply.reply.decoded);
         // 406 PRECONDITION_FAILED: a queue declared with other arguments; a configuration error.
-        fail(what + ": " + bytes_text(close->reply_text), close->reply_code != 406);
+        fail(what + ": " + amqp_text(close->reply_text), close->reply_code != 406);
       }
       fail(what + ": the server closed the connection", true);
     case AMQP_RESPONSE_NONE:

@@ -4,6 +4,7 @@
 // connection_lost when the socket or the channel is gone.
 #include <amqp.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@
 #include "live/backends/rabbitmq_layout.hpp"
 
 namespace qlab::live {
+
+// AMQP values from and for rabbitmq-c.
+std::string amqp_text(amqp_bytes_t bytes);
+amqp_table_entry_t amqp_number_entry(const char* key, std::int64_t value);
 
 class RabbitmqConnection {
  public:

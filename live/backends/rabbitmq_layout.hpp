@@ -13,6 +13,7 @@
 
 #include "core/scenario.hpp"
 #include "core/time.hpp"
+#include "live/backends/queue_mapping.hpp"
 
 namespace qlab::live {
 
@@ -24,24 +25,21 @@ class RabbitmqLayout {
   // Throws std::invalid_argument naming the key it cannot use or express.
   RabbitmqLayout(const QueueSpec& queue, const nlohmann::json& backend_options);
 
-  bool preassigned() const { return preassigned_; }
-  bool keeps_until_ack() const { return keeps_until_ack_; }
+  const QueueMapping& mapping() const { return mapping_; }
+  bool preassigned() const { return mapping_.preassigned; }
+  bool keeps_until_ack() const { return mapping_.keeps_until_ack; }
   bool quorum() const { return quorum_; }
-  std::uint32_t replicas() const { return replicas_; }
+  std::uint32_t replicas() const { return mapping_.replicas; }
   // x-delivery-limit: how many times a message may come back before it is dead-lettered; -1: no limit.
   std::int64_t delivery_limit() const { return delivery_limit_; }
   // The broker's consumer_timeout (0: none, at-most-once designs).
   Time consumer_timeout() const { return consumer_timeout_; }
   // The queue of consumer `consumer` (every consumer's when not preassigned).
   std::string queue(std::uint32_t consumer) const;
-  std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
 
  private:
-  bool preassigned_ = false;
-  bool keeps_until_ack_ = false;
+  QueueMapping mapping_;
   bool quorum_ = true;
-  std::string assignment_;
-  std::uint32_t replicas_ = 1;
   std::int64_t delivery_limit_ = -1;
   Time consumer_timeout_ = 0;
 };

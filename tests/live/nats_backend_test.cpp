@@ -15,7 +15,7 @@ namespace {
 using testing::Collector;
 using testing::client_config;
 using testing::eventually;
-using testing::message;
+using testing::publish_confirmed;
 using testing::queue_spec;
 
 class NatsBackendTest : public ::testing::Test {
@@ -54,14 +54,6 @@ class NatsBackendTest : public ::testing::Test {
       throw;
     }
   }
-  void publish_confirmed(NatsClient& client, Collector& events, std::uint64_t first, std::uint64_t count) {
-    std::vector<PublishRequest> batch;
-    for (std::uint64_t id = first; id < first + count; ++id) batch.push_back(message(id));
-    client.publish(batch);
-    const std::size_t wanted = events.published.size() + count;
-    ASSERT_TRUE(events.poll_until(client, [&] { return events.published.size() >= wanted; }, 10 * kSecond));
-    ASSERT_EQ(events.accepted(), wanted);
-  }
 
   testing::ScratchDir dir_{"qlab-nats-test"};
   NatsLauncher launcher_;
@@ -83,8 +75,7 @@ TEST_F(NatsBackendTest, PublishedMessagesAreConfirmedDeliveredWithTheirIdsAndDel
 
   auto in = consumer();
   Collector got;
-  in->pull(20);
-  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 20; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*in, 20, 5 * kSecond));
   for (std::size_t i = 0; i < 20; ++i) {
     EXPECT_EQ(got.deliveries[i].message_id, i + 1);
     EXPECT_EQ(got.deliveries[i].intended, static_cast<Time>(1001 + i));
@@ -121,15 +112,13 @@ TEST_F(NatsBackendTest, MessageHeldByALostConsumerIsRedeliveredAfterAckWait) {
 
   auto first = consumer();
   Collector first_got;
-  first->pull(1);
-  ASSERT_TRUE(first_got.poll_until(*first, [&] { return first_got.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(first_got.pull_and_wait(*first, 1, 5 * kSecond));
   const Time delivered = monotonic_now();
   first.reset();  // disconnects holding the message, without ack
 
   auto second = consumer();
   Collector second_got;
-  second->pull(1);
-  ASSERT_TRUE(second_got.poll_until(*second, [&] { return second_got.deliveries.size() == 1; }, 10 * kSecond));
+  ASSERT_TRUE(second_got.pull_and_wait(*second, 1, 10 * kSecond));
   EXPECT_GE(monotonic_now() - delivered, kAckWait);
   EXPECT_EQ(second_got.deliveries[0].message_id, 1u);
   EXPECT_EQ(second_got.deliveries[0].receive_count, 2u);
@@ -143,12 +132,10 @@ TEST_F(NatsBackendTest, ALateAckOfAnEarlierDeliveryStillDeletesTheMessage) {
   publish_confirmed(*out, sent, 1, 1);
   auto slow = consumer();
   Collector slow_got;
-  slow->pull(1);
-  ASSERT_TRUE(slow_got.poll_until(*slow, [&] { return slow_got.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(slow_got.pull_and_wait(*slow, 1, 5 * kSecond));
   auto fast = consumer();
   Collector fast_got;
-  fast->pull(1);
-  ASSERT_TRUE(fast_got.poll_until(*fast, [&] { return fast_got.deliveries.size() == 1; }, 10 * kSecond));
+  ASSERT_TRUE(fast_got.pull_and_wait(*fast, 1, 10 * kSecond));
   EXPECT_EQ(fast_got.deliveries[0].receive_count, 2u);
   // JetStream acks by stream sequence: the first holder's ack deletes the message the second one holds
   // (qlab's designs would reject or ignore it; see docs/BACKENDS.md).
@@ -164,10 +151,9 @@ TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
   publish_confirmed(*out, sent, 1, 1);
   auto in = consumer();
   Collector got;
-  in->pull(2);
-  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
   in->release(got.deliveries[0].receipt);
-  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 2; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
   EXPECT_EQ(got.deliveries[1].message_id, 1u);
   EXPECT_EQ(got.deliveries[1].receive_count, 2u);
 }
@@ -180,8 +166,7 @@ TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
   publish_confirmed(*out, sent, 1, 1);
   auto holder = consumer();
   Collector held;
-  holder->pull(1);
-  ASSERT_TRUE(held.poll_until(*holder, [&] { return held.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(held.pull_and_wait(*holder, 1, 5 * kSecond));
 
   auto other = consumer();
   Collector other_got;
@@ -226,8 +211,7 @@ TEST_F(NatsBackendTest, PullDesignAcksOnReceiptSoALostConsumerLosesWhatItHeld) {
   publish_confirmed(*out, sent, 1, 3);
   auto in = consumer();
   Collector got;
-  in->pull(3);
-  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == 3; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*in, 3, 5 * kSecond));
   in->flush(2 * kSecond);
   in.reset();
   EXPECT_TRUE(eventually([&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
@@ -302,8 +286,7 @@ TEST_F(NatsBackendTest, ThreeReplicasLoseNoConfirmedMessageWhenTheStreamLeaderIs
     }
   }, 20 * kSecond));
   Collector got;
-  in->pull(30);
-  ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() >= 30; }, 20 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*in, 30, 20 * kSecond));
   std::set<std::uint64_t> ids;
   for (const Delivery& d : got.deliveries) ids.insert(d.message_id);
   EXPECT_EQ(ids.size(), 30u);

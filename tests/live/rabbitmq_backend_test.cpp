@@ -18,7 +18,7 @@ namespace {
 using testing::Collector;
 using testing::client_config;
 using testing::eventually;
-using testing::message;
+using testing::publish_confirmed;
 using testing::queue_spec;
 
 constexpr Time kConsumerTimeout = 2 * kSecond;
@@ -52,14 +52,6 @@ class RabbitmqBackendTest : public ::testing::Test {
     connection.check_reply("passive queue.declare");
     return ok->message_count;
   }
-  void publish_confirmed(RabbitmqClient& producer, Collector& events, std::uint64_t first, std::uint64_t count) {
-    std::vector<PublishRequest> batch;
-    for (std::uint64_t id = first; id < first + count; ++id) batch.push_back(message(id));
-    producer.publish(batch);
-    const std::size_t wanted = events.published.size() + count;
-    ASSERT_TRUE(events.poll_until(producer, [&] { return events.published.size() >= wanted; }, 10 * kSecond));
-    ASSERT_EQ(events.accepted(), wanted);
-  }
 
   testing::ScratchDir dir_{"qlab-rabbitmq-test"};
   RabbitmqLauncher launcher_;
@@ -77,8 +69,7 @@ TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
   SCOPED_TRACE("pulled deliveries carry their ids; no more than the credit is handed out; acks delete them");
   auto consumer = client(ClientRole::consumer);
   Collector got;
-  consumer->pull(2);
-  ASSERT_TRUE(got.poll_until(*consumer, [&] { return got.deliveries.size() == 2; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*consumer, 2, 5 * kSecond));
   EXPECT_EQ(got.deliveries_during(*consumer, 200 * kMillisecond), 0u);
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(got.deliveries[i].message_id, i + 1);
@@ -88,23 +79,20 @@ TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
   }
 
   SCOPED_TRACE("a consumer whose connection closes gives its deliveries back at once");
-  consumer->pull(1);
-  ASSERT_TRUE(got.poll_until(*consumer, [&] { return got.deliveries.size() == 3; }, 5 * kSecond));
+  ASSERT_TRUE(got.pull_and_wait(*consumer, 1, 5 * kSecond));
   EXPECT_EQ(got.deliveries[2].message_id, 3u);
   consumer.reset();
   const Time lost = monotonic_now();
   consumer = client(ClientRole::consumer);
   Collector again;
-  consumer->pull(1);
-  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(again.pull_and_wait(*consumer, 1, 5 * kSecond));
   EXPECT_LT(monotonic_now() - lost, kConsumerTimeout);
   EXPECT_EQ(again.deliveries[0].message_id, 3u);
   EXPECT_EQ(again.deliveries[0].receive_count, 2u);
 
   SCOPED_TRACE("released at its third receive (max_receives 3), it is dead-lettered");
   consumer->release(again.deliveries[0].receipt);
-  consumer->pull(1);
-  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 2; }, 5 * kSecond));
+  ASSERT_TRUE(again.pull_and_wait(*consumer, 1, 5 * kSecond));
   EXPECT_EQ(again.deliveries[1].message_id, 3u);
   EXPECT_EQ(again.deliveries[1].receive_count, 3u);
   consumer->release(again.deliveries[1].receipt);
@@ -113,16 +101,14 @@ TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
 
   SCOPED_TRACE("a consumer that stalls past consumer_timeout loses its channel and its deliveries return");
   publish_confirmed(*producer, sent, 4, 1);
-  consumer->pull(1);
-  ASSERT_TRUE(again.poll_until(*consumer, [&] { return again.deliveries.size() == 3; }, 5 * kSecond));
+  ASSERT_TRUE(again.pull_and_wait(*consumer, 1, 5 * kSecond));
   EXPECT_EQ(again.deliveries[2].message_id, 4u);
   const Time held = monotonic_now();
   EXPECT_THROW(again.poll_until(*consumer, [] { return false; }, 4 * kConsumerTimeout), BackendError);
   EXPECT_GE(monotonic_now() - held, kConsumerTimeout - 200 * kMillisecond);  // the delivery came a little earlier
   consumer = client(ClientRole::consumer);
   Collector third;
-  consumer->pull(1);
-  ASSERT_TRUE(third.poll_until(*consumer, [&] { return third.deliveries.size() == 1; }, 5 * kSecond));
+  ASSERT_TRUE(third.pull_and_wait(*consumer, 1, 5 * kSecond));
   EXPECT_EQ(third.deliveries[0].message_id, 4u);
   EXPECT_EQ(third.deliveries[0].receive_count, 2u);
   consumer->ack(third.deliveries[0].receipt);
@@ -137,8 +123,7 @@ TEST_F(RabbitmqBackendTest, DeliverySemanticsOnAQuorumQueue) {
   RecordProperty("restart_ms", std::to_string((monotonic_now() - killed) / kMillisecond));
   consumer = client(ClientRole::consumer);  // the quorum queue recovers its log after the restart
   Collector after;
-  consumer->pull(3);
-  ASSERT_TRUE(after.poll_until(*consumer, [&] { return after.deliveries.size() == 3; }, 20 * kSecond));
+  ASSERT_TRUE(after.pull_and_wait(*consumer, 3, 20 * kSecond));
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(after.deliveries[i].message_id, 6 + i);
   consumer.reset();
   const std::vector<Endpoint> endpoints = launcher_.endpoints();

@@ -2,6 +2,7 @@
 // What the tests of the real-broker back ends share: a scratch work folder, queue specs with the design's
 // defaults, client configs, and an event collector that polls a client until a condition holds (no sleeps:
 // every wait polls the broker with a deadline).
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -85,6 +86,12 @@ class Collector final : public BrokerEvents {
     }
     return true;
   }
+  // Pulls `count` more and polls until `count` more deliveries arrived; false when `timeout` passed first.
+  bool pull_and_wait(BrokerClient& client, std::uint32_t count, Time timeout) {
+    const std::size_t wanted = deliveries.size() + count;
+    client.pull(count);
+    return poll_until(client, [&] { return deliveries.size() >= wanted; }, timeout);
+  }
   // Polls `client` for `span` and returns how many deliveries arrived meanwhile (a wait for nothing to happen).
   std::size_t deliveries_during(BrokerClient& client, Time span) {
     const std::size_t before = deliveries.size();
@@ -96,6 +103,16 @@ class Collector final : public BrokerEvents {
   std::vector<Delivery> deliveries;
   std::vector<std::string> warnings;
 };
+
+// Publishes messages first .. first+count-1 and waits until the broker confirmed every one.
+inline void publish_confirmed(BrokerClient& producer, Collector& events, std::uint64_t first, std::uint64_t count) {
+  std::vector<PublishRequest> batch;
+  for (std::uint64_t id = first; id < first + count; ++id) batch.push_back(message(id));
+  producer.publish(batch);
+  const std::size_t wanted = events.published.size() + count;
+  ASSERT_TRUE(events.poll_until(producer, [&] { return events.published.size() >= wanted; }, 10 * kSecond));
+  ASSERT_EQ(events.accepted(), wanted);
+}
 
 // Polls `condition` (which asks a server) with a short pause until it holds or `timeout` passes.
 inline bool eventually(const std::function<bool()>& condition, Time timeout) {
