@@ -43,6 +43,15 @@ class NatsBackendTest : public ::testing::Test {
     config.name = "consumers[" + std::to_string(index) + "]";
     return std::make_unique<NatsClient>(config);
   }
+  // Publishes message 1 (confirmed) and returns a consumer that has received it into `got`.
+  std::unique_ptr<NatsClient> consumer_holding_one(Collector& got) {
+    auto out = producer();
+    Collector sent;
+    publish_confirmed(*out, sent, 1, 1);
+    auto in = consumer();
+    EXPECT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
+    return in;
+  }
   // Messages in a stream now; -1 when the stream does not exist.
   std::int64_t stream_messages(const std::string& stream) {
     try {
@@ -106,13 +115,9 @@ TEST_F(NatsBackendTest, RetriedPublishIsDeduplicatedByNatsMsgIdUnlessDedupIsOff)
 TEST_F(NatsBackendTest, MessageHeldByALostConsumerIsRedeliveredAfterAckWait) {
   constexpr Time kAckWait = 500 * kMillisecond;
   launch(visibility(kAckWait));
-  auto out = producer();
-  Collector sent;
-  publish_confirmed(*out, sent, 1, 1);
-
-  auto first = consumer();
   Collector first_got;
-  ASSERT_TRUE(first_got.pull_and_wait(*first, 1, 5 * kSecond));
+  auto first = consumer_holding_one(first_got);
+  ASSERT_EQ(first_got.deliveries.size(), 1u);
   const Time delivered = monotonic_now();
   first.reset();  // disconnects holding the message, without ack
 
@@ -127,12 +132,9 @@ TEST_F(NatsBackendTest, MessageHeldByALostConsumerIsRedeliveredAfterAckWait) {
 TEST_F(NatsBackendTest, ALateAckOfAnEarlierDeliveryStillDeletesTheMessage) {
   constexpr Time kAckWait = 300 * kMillisecond;
   launch(visibility(kAckWait));
-  auto out = producer();
-  Collector sent;
-  publish_confirmed(*out, sent, 1, 1);
-  auto slow = consumer();
   Collector slow_got;
-  ASSERT_TRUE(slow_got.pull_and_wait(*slow, 1, 5 * kSecond));
+  auto slow = consumer_holding_one(slow_got);
+  ASSERT_EQ(slow_got.deliveries.size(), 1u);
   auto fast = consumer();
   Collector fast_got;
   ASSERT_TRUE(fast_got.pull_and_wait(*fast, 1, 10 * kSecond));
@@ -146,12 +148,9 @@ TEST_F(NatsBackendTest, ALateAckOfAnEarlierDeliveryStillDeletesTheMessage) {
 
 TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
   launch(visibility(60 * kSecond));
-  auto out = producer();
-  Collector sent;
-  publish_confirmed(*out, sent, 1, 1);
-  auto in = consumer();
   Collector got;
-  ASSERT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
+  auto in = consumer_holding_one(got);
+  ASSERT_EQ(got.deliveries.size(), 1u);
   in->release(got.deliveries[0].receipt);
   ASSERT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
   EXPECT_EQ(got.deliveries[1].message_id, 1u);
@@ -161,12 +160,9 @@ TEST_F(NatsBackendTest, ReleasedMessageIsRedeliveredLongBeforeAckWait) {
 TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
   constexpr Time kAckWait = 600 * kMillisecond;
   launch(visibility(kAckWait));
-  auto out = producer();
-  Collector sent;
-  publish_confirmed(*out, sent, 1, 1);
-  auto holder = consumer();
   Collector held;
-  ASSERT_TRUE(held.pull_and_wait(*holder, 1, 5 * kSecond));
+  auto holder = consumer_holding_one(held);
+  ASSERT_EQ(held.deliveries.size(), 1u);
 
   auto other = consumer();
   Collector other_got;
@@ -184,19 +180,15 @@ TEST_F(NatsBackendTest, ExtendKeepsTheMessageHiddenPastAckWait) {
 
 TEST_F(NatsBackendTest, MessageThatUsedUpMaxDeliverMovesToTheDeadLetterStream) {
   launch(visibility(60 * kSecond, 2));
-  auto out = producer();
-  Collector sent;
-  publish_confirmed(*out, sent, 1, 1);
-  auto in = consumer();
   Collector got;
+  auto in = consumer_holding_one(got);
+  ASSERT_EQ(got.deliveries.size(), 1u);
+  in->release(got.deliveries.back().receipt);
+  ASSERT_TRUE(got.pull_and_wait(*in, 1, 5 * kSecond));
+  EXPECT_EQ(got.deliveries.back().message_id, 1u);
+  EXPECT_EQ(got.deliveries.back().receive_count, 2u);
+  in->release(got.deliveries.back().receipt);
   in->pull(1);
-  for (std::uint32_t receive = 1; receive <= 2; ++receive) {
-    ASSERT_TRUE(got.poll_until(*in, [&] { return got.deliveries.size() == receive; }, 5 * kSecond));
-    EXPECT_EQ(got.deliveries.back().message_id, 1u);
-    EXPECT_EQ(got.deliveries.back().receive_count, receive);
-    in->release(got.deliveries.back().receipt);
-    in->pull(1);
-  }
   // The consumer that hears the MAX_DELIVERIES advisory moves the message; it is never delivered a third time.
   EXPECT_TRUE(got.poll_until(*in, [&] { return stream_messages(NatsLayout::kDeadStream) == 1; }, 5 * kSecond));
   EXPECT_TRUE(got.poll_until(*in, [&] { return stream_messages(NatsLayout::kStream) == 0; }, 5 * kSecond));
