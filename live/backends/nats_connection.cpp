@@ -172,10 +172,8 @@ bool NatsConnection::fill(Time timeout) {
     if (errno == EINTR || errno == EAGAIN) return false;
     fail(std::string("recv failed: ") + std::strerror(errno), true);
   }
-  if (in_pos_ > 0 && in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  }
+  in_.erase(0, in_pos_);  // what parse_one() consumed; a partial message stays
+  in_pos_ = 0;
   in_.append(buffer, static_cast<std::size_t>(n));
   return true;
 }
