@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -63,7 +64,9 @@ void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
 void RabbitmqLauncher::spawn() {
   // RABBITMQ_ALLOW_INPUT makes the script exec the VM (else it waits on it as a child, and a SIGKILL of the
   // script would orphan the node); -noinput keeps the Erlang shell off all the same.
-  std::string erl_args = "-noinput -start_epmd false";
+  std::string address = host_;  // the Erlang distribution listens on every interface unless told
+  std::replace(address.begin(), address.end(), '.', ',');
+  std::string erl_args = "-noinput -start_epmd false -kernel inet_dist_use_interface {" + address + "}";
   if (layout_->consumer_timeout() > 0) {
     const Time timeout_ms = std::max<Time>(1, layout_->consumer_timeout() / kMillisecond);
     erl_args += " -rabbit consumer_timeout " + std::to_string(timeout_ms) + " -rabbit channel_tick_interval " +
