@@ -9,6 +9,8 @@
 namespace qlab::live {
 namespace {
 
+constexpr std::uint32_t kMaxNodes = 5;
+
 void refuse(const std::string& key, const std::string& why) {
   throw std::invalid_argument("rabbitmq cannot express " + key + ": " + why);
 }
@@ -18,8 +20,9 @@ void check_rabbitmq(const Scenario& scenario, const nlohmann::json& backend_opti
   const QueueMapping& queue = layout.mapping();
   // release_on_disconnect: false is not refused although RabbitMQ returns a closed connection's deliveries at
   // once: refusing the default would refuse every scenario; docs/BACKENDS.md says so.
-  if (scenario.queue.design == "replicated" && queue.replicas > 1) {
-    refuse("queue.replicas: " + std::to_string(queue.replicas), "qlab starts a single RabbitMQ node, no cluster");
+  if (queue.replicas > kMaxNodes) {
+    refuse("queue.replicas: " + std::to_string(queue.replicas),
+           "qlab starts at most 5 RabbitMQ nodes (each takes seconds and over 100 MB)");
   }
   if (scenario.queue.design == "replicated" && !layout.quorum()) {
     refuse("queue.design: replicated with queue_type: classic", "replication needs a quorum queue");
@@ -35,7 +38,7 @@ Backend rabbitmq_backend() {
       .name = "rabbitmq",
       .server_binary = RabbitmqLauncher::kServer,
       .features = "designs pull, preassigned, visibility_timeout (consumer_timeout, release_on_disconnect: true), "
-                  "replicated with replicas: 1 (quorum queue, single node); no extend; option queue_type: "
+                  "replicated (a quorum queue on a cluster of up to 5 nodes); no extend; option queue_type: "
                   "quorum|classic",
       .connect = [](const ClientConfig& config) -> std::unique_ptr<BrokerClient> {
         return std::make_unique<RabbitmqClient>(config);

@@ -2,6 +2,7 @@
 qlab_test(qlab_nats_backend_tests nats_backend_test.cpp)
 target_link_libraries(qlab_nats_backend_tests PRIVATE qlab::nats_backend)
 
-# The RabbitMQ node test takes 20-25 s (two node starts); QLAB_TEST_RABBITMQ=0 skips it.
+# The RabbitMQ tests take 13-28 s (one node, started twice) and 20-26 s (3-node cluster); QLAB_TEST_RABBITMQ=0
+# skips them.
 qlab_test(qlab_rabbitmq_backend_tests rabbitmq_backend_test.cpp)
 target_link_libraries(qlab_rabbitmq_backend_tests PRIVATE qlab::rabbitmq_backend)
