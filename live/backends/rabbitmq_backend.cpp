@@ -28,6 +28,9 @@ void check_rabbitmq(const Scenario& scenario, const nlohmann::json& backend_opti
     refuse("queue.design: replicated with queue_type: classic", "replication needs a quorum queue");
   }
   if (queue.acks_leader) refuse("queue.acks: leader", "a quorum queue confirms once a majority has the message");
+  if (queue.unclean_election) {
+    refuse("queue.unclean_election: true", "a quorum queue's Raft never elects a member that lacks committed entries");
+  }
   refuse_qlab_only_faults(scenario, "rabbitmq");
 }
 

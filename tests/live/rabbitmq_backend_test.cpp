@@ -176,6 +176,8 @@ TEST(RabbitmqBackendCheck, RefusesWhatRabbitmqCannotExpress) {
   scenario.queue = queue_spec("replicated");  // replicas: 3 by default
   EXPECT_NO_THROW(backend.check(scenario, nlohmann::json::object()));
   EXPECT_THROW(backend.check(scenario, {{"queue_type", "classic"}}), std::invalid_argument);
+  scenario.queue = queue_spec("replicated", {{"unclean_election", true}});
+  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
   scenario.queue = queue_spec("replicated", {{"replicas", std::int64_t{7}}});
   EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
   scenario.queue = queue_spec("pull");
