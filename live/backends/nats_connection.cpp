@@ -99,6 +99,15 @@ NatsConnection::NatsConnection(const std::vector<Endpoint>& endpoints, std::size
   }
   if (fd_ < 0) throw BackendError("nats: " + (errors.empty() ? std::string("no endpoint") : errors), true);
 
+  try {
+    handshake(name, timeout);
+  } catch (...) {
+    ::close(fd_);  // no destructor runs for a constructor that throws
+    throw;
+  }
+}
+
+void NatsConnection::handshake(const std::string& name, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
   std::size_t eol = std::string::npos;
   while ((eol = in_.find(kCrlf)) == std::string::npos) {
@@ -108,7 +117,9 @@ NatsConnection::NatsConnection(const std::vector<Endpoint>& endpoints, std::size
   in_.erase(0, eol + kCrlf.size());
   if (info_line.rfind("INFO ", 0) != 0) fail("expected INFO, got '" + info_line + "'", true);
   const nlohmann::json info = nlohmann::json::parse(info_line.substr(5), nullptr, false);
-  if (info.is_object()) server_version_ = info.value("version", "");
+  if (info.is_object() && info.contains("version") && info["version"].is_string()) {
+    server_version_ = info["version"].get<std::string>();
+  }
 
   const nlohmann::json connect = {{"verbose", false}, {"pedantic", false}, {"headers", true},
                                   {"no_responders", true}, {"protocol", 1}, {"lang", "c++"},

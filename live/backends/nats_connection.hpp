@@ -60,6 +60,7 @@ class NatsConnection {
   void round_trip(Time timeout);
 
  private:
+  void handshake(const std::string& name, Time timeout);  // INFO, CONNECT, PING/PONG
   bool fill(Time timeout);                            // one recv into in_; false on timeout
   bool parse_one(std::vector<NatsMessage>& out);      // false when in_ holds no complete message
   [[noreturn]] void fail(const std::string& what, bool lost) const;

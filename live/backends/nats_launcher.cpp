@@ -131,7 +131,9 @@ std::uint32_t NatsLauncher::leader() {
       const auto connection = connect(kSecond);
       const nlohmann::json info = jetstream_call(*connection, std::string("$JS.API.STREAM.INFO.") + NatsLayout::kStream,
                                                  nullptr, kSecond);
-      last = info.value("cluster", nlohmann::json::object()).value("leader", "");
+      const nlohmann::json cluster = info.value("cluster", nlohmann::json::object());
+      const nlohmann::json leader = cluster.is_object() ? cluster.value("leader", nlohmann::json()) : nullptr;
+      last = leader.is_string() ? leader.get<std::string>() : info.dump();
       for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
         if (nodes_[i].name == last && running(i)) return i;
       }

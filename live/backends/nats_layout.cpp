@@ -61,9 +61,10 @@ nlohmann::json jetstream_call(NatsConnection& connection, const std::string& sub
   if (!reply.is_object()) throw BackendError("nats: " + subject + " answered '" + answer.payload + "'", false);
   if (reply.contains("error")) {
     const nlohmann::json& error = reply["error"];
-    const int code = error.value("code", 0);
+    const bool unavailable = error.is_object() && error.contains("code") && error["code"].is_number() &&
+                             (error["code"] == 503 || error["code"] == 504);
     // 503 (no meta leader, stream offline) and 504 (timeout) pass during elections.
-    throw BackendError("nats: " + subject + ": " + error.dump(), code == 503 || code == 504);
+    throw BackendError("nats: " + subject + ": " + error.dump(), unavailable);
   }
   return reply;
 }

@@ -2,7 +2,13 @@
 // scripts/setup.sh) started by NatsLauncher on free loopback ports.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
+#include <thread>
 
 #include "live/backends/nats_backend.hpp"
 #include "live/backends/nats_client.hpp"
@@ -294,6 +300,55 @@ TEST_F(NatsBackendTest, ThreeReplicasLoseNoConfirmedMessageWhenTheStreamLeaderIs
   }
   for (std::uint32_t i = 0; i < 3; ++i) EXPECT_FALSE(launcher_.running(i));
 }
+
+// A fake server on loopback sends INFO, answers the client's PING, then sends one malformed line: the client
+// reports a BackendError (not a crash, not a hang).
+class NatsMalformedLineTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(NatsMalformedLineTest, IsAnErrorNotACrash) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string garbage = GetParam();
+  std::jthread server([&] {  // joins however the test ends
+    const int fd = ::accept(listener, nullptr, nullptr);
+    const std::string info = "INFO {\"version\":\"fake\"}\r\n";
+    ::send(fd, info.data(), info.size(), MSG_NOSIGNAL);
+    std::string seen;
+    char buffer[512];
+    while (seen.find("PING\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      seen.append(buffer, static_cast<std::size_t>(n));
+    }
+    const std::string reply = "PONG\r\n" + garbage;
+    ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }  // until the client closes
+    ::close(fd);
+  });
+  std::vector<NatsMessage> got;
+  const auto talk = [&] {  // the line may arrive with the PONG that ends the handshake
+    NatsConnection connection({{"127.0.0.1", ntohs(address.sin_port)}}, 0, "probe", 2 * kSecond);
+    for (int i = 0; i < 3; ++i) connection.read(kSecond, got);
+  };
+  EXPECT_THROW(talk(), BackendError);
+  EXPECT_TRUE(got.empty());
+  server.join();
+  ::close(listener);
+}
+
+INSTANTIATE_TEST_SUITE_P(Lines, NatsMalformedLineTest,
+                         ::testing::Values("MSG subject not-a-number 5\r\nhello\r\n",
+                                           "MSG subject 1 99999999999999999999999\r\n",
+                                           "HMSG subject 1 10 5\r\nhello\r\n",
+                                           "MSG\r\n",
+                                           "-ERR 'Authorization Violation'\r\n"));
 
 TEST(NatsBackendCheck, RefusesWhatJetStreamCannotExpress) {
   const Backend backend = nats_backend();
