@@ -10,6 +10,7 @@ packages=(
   python3 python3-matplotlib
   iproute2
   slurm-wlm munge parallel    # tests/bench/suite_slurm_test.py's private cluster; GNU parallel: docs/SCALE.md
+  nats-server rabbitmq-server librabbitmq-dev    # live/backends: NATS JetStream and RabbitMQ tests
 )
 
 missing=()

@@ -1,0 +1,9 @@
+#pragma once
+// The NATS JetStream back end for the registry: client, launcher and what it can express (docs/BACKENDS.md).
+#include "live/backends/backend_registry.hpp"
+
+namespace qlab::live {
+
+Backend nats_backend();
+
+}  // namespace qlab::live

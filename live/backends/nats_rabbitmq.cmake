@@ -1,0 +1,34 @@
+# The NATS JetStream and RabbitMQ back ends (included from live/CMakeLists.txt), each its own library so the
+# registry links what it lists; both start their servers through qlab::live's ChildProcess.
+# What both share: free ports, executables, log tails, and reading the scenario's queue.
+add_library(qlab_real_broker_support
+  backends/local_server.cpp
+  backends/queue_mapping.cpp
+)
+add_library(qlab::real_broker_support ALIAS qlab_real_broker_support)
+target_link_libraries(qlab_real_broker_support PUBLIC qlab::queues qlab::core nlohmann_json::nlohmann_json)
+qlab_warnings(qlab_real_broker_support)
+
+add_library(qlab_nats_backend
+  backends/nats_backend.cpp
+  backends/nats_client.cpp
+  backends/nats_connection.cpp
+  backends/nats_launcher.cpp
+  backends/nats_layout.cpp
+)
+add_library(qlab::nats_backend ALIAS qlab_nats_backend)
+target_link_libraries(qlab_nats_backend PUBLIC qlab::live qlab::real_broker_support qlab::queues nlohmann_json::nlohmann_json)
+qlab_warnings(qlab_nats_backend)
+
+find_package(rabbitmq-c REQUIRED)
+add_library(qlab_rabbitmq_backend
+  backends/rabbitmq_backend.cpp
+  backends/rabbitmq_client.cpp
+  backends/rabbitmq_connection.cpp
+  backends/rabbitmq_launcher.cpp
+  backends/rabbitmq_layout.cpp
+)
+add_library(qlab::rabbitmq_backend ALIAS qlab_rabbitmq_backend)
+target_link_libraries(qlab_rabbitmq_backend PUBLIC qlab::live qlab::real_broker_support qlab::queues rabbitmq::rabbitmq
+  nlohmann_json::nlohmann_json)
+qlab_warnings(qlab_rabbitmq_backend)

@@ -1,0 +1,37 @@
+#pragma once
+// What every real-broker back end reads from a scenario's queue before mapping it onto its own objects, and
+// the refusals they share.
+#include <cstdint>
+#include <string>
+
+#include "core/scenario.hpp"
+#include "core/time.hpp"
+
+namespace qlab::live {
+
+struct QueueMapping {
+  // Throws std::invalid_argument naming `backend` for a design no real broker maps.
+  QueueMapping(const QueueSpec& queue, const std::string& backend);
+
+  // The consumer a preassigned message is bound to, picked by the producer as `assignment` would: hash of the
+  // key, hash of the message id (random), or `turn`, the producer's own count (round_robin is per producer: a
+  // real broker has no global join order). Throws BackendError when there are no consumers.
+  std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
+
+  std::string backend;
+  bool preassigned = false;
+  bool keeps_until_ack = false;      // at-least-once designs; the others ack on receipt
+  std::string assignment;            // preassigned
+  std::uint32_t replicas = 1;        // replicated
+  Time visibility_timeout = 0;       // keeps_until_ack designs
+  std::int64_t max_receives = 0;     // 0: unlimited
+  bool release_on_disconnect = false;
+  bool acks_leader = false;          // replicated with acks: leader
+  bool unclean_election = false;
+};
+
+// Refuses, with std::invalid_argument naming `backend` and the key, what no real broker here can run: drop
+// faults (the fault proxy drops qlab protocol frames).
+void refuse_qlab_only_faults(const Scenario& scenario, const std::string& backend);
+
+}  // namespace qlab::live

@@ -1,0 +1,66 @@
+#pragma once
+// Private RabbitMQ nodes: one epmd of their own on a free port, and rabbitmq-server run directly from
+// /usr/lib/rabbitmq/bin with HOME, Erlang cookie, node name (qlab<i>@localhost), data and log folders in
+// work_dir/rabbitmq-<i>/, the AMQP listener on a free port of plan.bind_host. With plan.nodes > 1, node 0
+// starts first and the others join it at boot (classic peer discovery). The scenario's visibility timeout
+// becomes every node's consumer_timeout (checked every tenth of it). A node takes 3-30 s to start here.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "live/backends/broker_launcher.hpp"
+#include "live/backends/rabbitmq_layout.hpp"
+#include "live/child_process.hpp"
+
+namespace qlab::live {
+
+class RabbitmqLauncher final : public BrokerLauncher {
+ public:
+  static constexpr const char* kServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+  static constexpr const char* kQueues = "/usr/lib/rabbitmq/bin/rabbitmq-queues";
+  static constexpr Time kElectionTimeout = 60 * kSecond;  // leader() gives up after this
+
+  RabbitmqLauncher() = default;
+  ~RabbitmqLauncher() override;
+
+  void start(const LaunchPlan& plan, Time timeout) override;
+  std::vector<Endpoint> endpoints() const override;
+  std::uint32_t node_count() const override { return static_cast<std::uint32_t>(nodes_.size()); }
+  // The node leading the work queue's Raft group, asked with `rabbitmq-queues quorum_status` (seconds:
+  // every call boots a CLI VM); 0 on a single node.
+  std::uint32_t leader() override;
+  void kill(std::uint32_t node) override;
+  void restart(std::uint32_t node, Time timeout) override;
+  void stop_all() noexcept override;
+  std::string version() const override { return version_; }
+
+  bool running(std::uint32_t node) const;
+
+ private:
+  struct Node {
+    std::string name;  // qlab<i>@localhost
+    std::uint16_t port = 0;
+    std::uint16_t dist_port = 0;
+    std::filesystem::path dir;
+    std::unique_ptr<ChildProcess> process;
+  };
+
+  void spawn(Node& node);
+  // Polls until `node` accepts an AMQP login; throws with its log's tail when it exits or times out.
+  void wait_ready(const Node& node, Time deadline);
+  void declare(Time deadline);
+  std::vector<std::string> cli_environment(const Node& node) const;
+
+  std::string host_;
+  std::uint16_t epmd_port_ = 0;
+  std::filesystem::path work_dir_;
+  std::optional<RabbitmqLayout> layout_;
+  std::unique_ptr<ChildProcess> epmd_;
+  std::vector<Node> nodes_;
+  std::string version_;
+};
+
+}  // namespace qlab::live
