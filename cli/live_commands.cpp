@@ -268,7 +268,8 @@ void run_live_command(const LiveArguments& args) {
   nlohmann::ordered_json resolved = workloads::scenario_to_json(scenario);
   nlohmann::ordered_json clocks = nlohmann::ordered_json::object();
   for (const live::ClockReport& c : live::last_clock_report()) {
-    clocks[c.host] = {{"offset_seconds", to_seconds(c.offset)}, {"rtt_seconds", to_seconds(c.rtt)}};
+    clocks[c.host] = {{"offset_seconds", to_seconds(c.offset)}, {"rtt_seconds", to_seconds(c.rtt)},
+                      {"max_correction_seconds", to_seconds(c.max_correction)}};
   }
   resolved["live"] = {{"time_scale", args.time_scale},
                       {"hosts", args.hosts.empty() ? std::string("local") : args.hosts},

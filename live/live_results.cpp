@@ -50,18 +50,19 @@ std::uint64_t unum(const std::vector<std::string>& fields, std::size_t i) {
 
 }  // namespace
 
-void read_producer_records(const std::string& path, LiveRecords& records, Time offset) {
+void read_producer_records(const std::string& path, LiveRecords& records, const ClockConversion& clock) {
+  const auto at = [&](Time t) { return clock ? clock(t) : t; };
   std::unordered_map<std::uint64_t, std::size_t> by_seq;
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "S") {
       by_seq[unum(f, 1)] = records.publishes.size();
-      records.publishes.push_back({unum(f, 1), num(f, 2) + offset, num(f, 3) + offset, -1, 0, false});
+      records.publishes.push_back({unum(f, 1), at(num(f, 2)), at(num(f, 3)), -1, 0, false});
     } else if (f.at(0) == "A") {
       const auto it = by_seq.find(unum(f, 1));
       if (it == by_seq.end()) throw std::runtime_error("confirmation of an unknown seq");
       LiveRecords::Publish& p = records.publishes[it->second];
       p.message_id = unum(f, 2);
-      p.confirmed = num(f, 3) + offset;
+      p.confirmed = at(num(f, 3));
       p.refused = num(f, 4) != 0;
     } else if (f.at(0) == "R") {
       ++records.retries;
@@ -71,23 +72,25 @@ void read_producer_records(const std::string& path, LiveRecords& records, Time o
   });
 }
 
-void read_broker_records(const std::string& path, LiveRecords& records, Time offset) {
+void read_broker_records(const std::string& path, LiveRecords& records, const ClockConversion& clock) {
+  const auto at = [&](Time t) { return clock ? clock(t) : t; };
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0).size() != 1 || std::string_view("HLXUA").find(f.at(0)[0]) == std::string_view::npos) {
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
     }
-    records.broker.push_back({f.at(0)[0], unum(f, 1), static_cast<std::uint32_t>(unum(f, 2)), num(f, 3) + offset});
+    records.broker.push_back({f.at(0)[0], unum(f, 1), static_cast<std::uint32_t>(unum(f, 2)), at(num(f, 3))});
   });
 }
 
-void read_consumer_records(const std::string& path, LiveRecords& records, Time offset) {
+void read_consumer_records(const std::string& path, LiveRecords& records, const ClockConversion& clock) {
+  const auto at = [&](Time t) { return clock ? clock(t) : t; };
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "D") {
       records.deliveries.push_back({static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2),
-                                    static_cast<std::uint32_t>(unum(f, 3)), num(f, 4), num(f, 5) + offset});  // intended: producer's clock
+                                    static_cast<std::uint32_t>(unum(f, 3)), num(f, 4), at(num(f, 5))});  // intended: producer's clock
     } else if (f.at(0) == "C") {
       records.completions.push_back(
-          {static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2), num(f, 3) + offset, num(f, 4) + offset});
+          {static_cast<std::uint32_t>(unum(f, 1)), unum(f, 2), at(num(f, 3)), at(num(f, 4))});
     } else if (f.at(0) != "B") {  // B: processing began (counts service-time draws; no metric needs it)
       throw std::runtime_error("unknown kind '" + f.at(0) + "'");
     }

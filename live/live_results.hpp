@@ -9,6 +9,7 @@
 // (published - unique_processed - dead_lettered - remaining), split by cause from where each unfinished
 // message was last seen (docs/LIVE.md). Metrics that only a simulation has are written as null with a reason.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,12 +56,13 @@ struct LiveRecords {
   std::uint64_t retries = 0;  // refused sends that a producer sent again (R lines)
 };
 
-// Appends the lines of one producer's / consumer's records file; a malformed line throws std::runtime_error
-// naming the file and line (a torn last line, from a kill mid-write, is ignored).
-// `offset` is added to every time (the writer host's clock -> the coordinator's).
-void read_producer_records(const std::string& path, LiveRecords& records, Time offset = 0);
-void read_consumer_records(const std::string& path, LiveRecords& records, Time offset = 0);
-void read_broker_records(const std::string& path, LiveRecords& records, Time offset = 0);
+// Appends the lines of one producer's / consumer's / the broker's records file; a malformed line throws
+// std::runtime_error naming the file and line (a torn last line, from a kill mid-write, is ignored).
+// `clock` turns every time of the writer host's clock into the coordinator's (none: the same clock).
+using ClockConversion = std::function<Time(Time)>;
+void read_producer_records(const std::string& path, LiveRecords& records, const ClockConversion& clock = {});
+void read_consumer_records(const std::string& path, LiveRecords& records, const ClockConversion& clock = {});
+void read_broker_records(const std::string& path, LiveRecords& records, const ClockConversion& clock = {});
 
 struct LiveRunFacts {
   Time start = 0;         // steady clock of scenario time 0

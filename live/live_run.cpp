@@ -335,11 +335,19 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
   bool producers_done = false;
+  // Agents' clocks drift from ours: their offsets are measured again every few seconds of a run, and records are
+  // moved onto our clock by interpolating between the measurements.
+  constexpr Time kClockCheck = 5 * kSecond;
+  Time next_clock_check = monotonic_now() + kClockCheck;
   std::string unscheduled;  // why the run ended early, when something died that no fault killed
   bool timed_out = false;
   while (true) {
     if (g_interrupted.load()) throw std::runtime_error("interrupted");
     const Time now = monotonic_now();
+    if (now >= next_clock_check) {
+      for (Host* h : placement.used) h->remeasure_offset();
+      next_clock_check = now + kClockCheck;
+    }
     while (plan.next_time() != kNever && real_time(plan.next_time()) <= now) take_occurrence(*plan.next());
     while (!steps.empty() && real_time(steps.front().at) <= now) {
       std::pop_heap(steps.begin(), steps.end(), std::greater<>());
@@ -570,9 +578,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         local = dir / (h->name() + "." + file);
         std::ofstream(local) << content;
       }
-      if (file.starts_with("producer-")) read_producer_records(local.string(), records, h->offset());
-      if (file.starts_with("consumer-")) read_consumer_records(local.string(), records, h->offset());
-      if (file == "broker.csv") read_broker_records(local.string(), records, h->offset());
+      const ClockConversion clock = [h](Time t) { return h->to_coordinator(t); };
+      if (file.starts_with("producer-")) read_producer_records(local.string(), records, clock);
+      if (file.starts_with("consumer-")) read_consumer_records(local.string(), records, clock);
+      if (file == "broker.csv") read_broker_records(local.string(), records, clock);
     }
   }
   LiveRunFacts facts;
@@ -837,13 +846,8 @@ std::vector<ClockReport> g_clock_report;
 // Anything not placed runs on this machine ("local").
 Placement load_placement(const std::string& file, const Scenario& s, const LiveOptions& o,
                          std::map<std::string, std::unique_ptr<Host>>& hosts) {
-  hosts["local"] = make_local_host(o.work_dir.string(), o.qlab_binary);
-  Placement placement;
-  placement.broker = hosts["local"].get();
-  placement.producers.assign(s.producers.size(), hosts["local"].get());
-  placement.consumers.assign(s.consumers.size(), hosts["local"].get());
+  YAML::Node root;
   if (!file.empty()) {
-    YAML::Node root;
     try {
       root = YAML::LoadFile(file);
     } catch (const YAML::Exception& e) {
@@ -851,10 +855,20 @@ Placement load_placement(const std::string& file, const Scenario& s, const LiveO
     }
     for (const auto& entry : root) {
       const std::string key = entry.first.as<std::string>();
-      if (key != "agents" && key != "broker" && key != "producers" && key != "consumers") {
-        throw std::invalid_argument(file + ": unknown key '" + key + "' (expected agents, broker, producers, consumers)");
+      if (key != "agents" && key != "broker" && key != "producers" && key != "consumers" && key != "local_address") {
+        throw std::invalid_argument(file + ": unknown key '" + key +
+                                    "' (expected agents, broker, producers, consumers, local_address)");
       }
     }
+  }
+  // `local_address`: where a broker placed on this machine listens, an address the agents' hosts can reach.
+  const std::string local_address = root["local_address"] ? root["local_address"].as<std::string>() : "127.0.0.1";
+  hosts["local"] = make_local_host(o.work_dir.string(), o.qlab_binary, local_address);
+  Placement placement;
+  placement.broker = hosts["local"].get();
+  placement.producers.assign(s.producers.size(), hosts["local"].get());
+  placement.consumers.assign(s.consumers.size(), hosts["local"].get());
+  if (!file.empty()) {
     for (const auto& agent : root["agents"]) {
       const std::string name = agent.first.as<std::string>();
       if (name == "local") throw std::invalid_argument(file + ": agents.local: 'local' means this machine");
@@ -889,6 +903,11 @@ Placement load_placement(const std::string& file, const Scenario& s, const LiveO
   use(placement.broker);
   for (Host* h : placement.producers) use(h);
   for (Host* h : placement.consumers) use(h);
+  const bool remote_clients = std::any_of(placement.used.begin(), placement.used.end(), [](Host* h) { return h->name() != "local"; });
+  if (placement.broker->name() == "local" && remote_clients && !root["local_address"]) {
+    throw std::invalid_argument(file + ": the broker runs on this machine and clients on agents, which cannot reach "
+                                "127.0.0.1 here: give local_address: ADDR (an address of this machine the agents reach)");
+  }
   return placement;
 }
 
@@ -909,7 +928,7 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   g_clock_report.clear();
   for (const auto& [name, host] : hosts) {
     if (name == "local") continue;
-    g_clock_report.push_back({name, host->offset(), host->rtt()});
+    g_clock_report.push_back({name, host->offset(), host->rtt(), 0});
     if (options.log) {
       options.log("agent " + name + " at " + host->address() + ": clock offset " + format_duration(host->offset()) +
                   " (round trip " + format_duration(host->rtt()) + ")");
@@ -947,6 +966,7 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
     ::sigaction(SIGTERM, &old_term, nullptr);
     throw;
   }
+  for (ClockReport& report : g_clock_report) report.max_correction = hosts.at(report.host)->max_correction();
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
   return runs;

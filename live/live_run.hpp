@@ -71,8 +71,9 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
 // the last run_live() call (empty for a local run).
 struct ClockReport {
   std::string host;
-  Time offset = 0;
+  Time offset = 0;          // first measured
   Time rtt = 0;
+  Time max_correction = 0;  // the largest change of the offset measured during the runs (drift)
 };
 const std::vector<ClockReport>& last_clock_report();
 

@@ -1,6 +1,9 @@
 #include "process_host.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -30,7 +33,8 @@ class LocalProcess final : public Process {
 
 class LocalHost final : public Host {
  public:
-  LocalHost(std::string root, std::string binary) : root_(std::move(root)), binary_(std::move(binary)) {}
+  LocalHost(std::string root, std::string binary, std::string address)
+      : root_(std::move(root)), binary_(std::move(binary)), address_(std::move(address)) {}
   const std::string& name() const override { return name_; }
   const std::string& address() const override { return address_; }
   Time offset() const override { return 0; }
@@ -69,7 +73,7 @@ class LocalHost final : public Host {
   std::filesystem::path root_;
   std::string binary_;
   std::string name_ = "local";
-  std::string address_ = "127.0.0.1";
+  std::string address_;
 };
 
 class AgentHost;
@@ -108,18 +112,39 @@ class AgentHost final : public Host {
   AgentHost(std::string name, const std::string& host, std::uint16_t port)
       : name_(std::move(name)), address_(host), socket_(JsonLineSocket::connect(host, port)) {
     socket_.call({{"op", "hello"}});
-    // Cristian's algorithm: the fastest of several round trips bounds the offset's error by half its RTT.
-    rtt_ = kNever;
+    remeasure_offset();
+  }
+  // Cristian's algorithm: the fastest of several round trips bounds the offset's error by half its RTT.
+  void remeasure_offset() override {
+    Time best = kNever;
+    Time offset = 0;
+    Time remote_at = 0;
     for (int i = 0; i < 8; ++i) {
       const Time before = monotonic_now();
       const Time remote = socket_.call({{"op", "clock"}})["now"].get<Time>();
       const Time after = monotonic_now();
-      if (after - before < rtt_) {
-        rtt_ = after - before;
-        offset_ = before + (after - before) / 2 - remote;
+      if (after - before < best) {
+        best = after - before;
+        offset = before + (after - before) / 2 - remote;
+        remote_at = remote;
       }
     }
+    if (samples_.empty()) rtt_ = best;
+    offset_ = offset;
+    samples_.emplace_back(remote_at, offset);
+    max_correction_ = std::max(max_correction_, std::abs(offset - samples_.front().second));
   }
+  Time to_coordinator(Time host_time) const override {
+    // Linear between the measurements around host_time; the nearest one outside them.
+    const auto after = std::lower_bound(samples_.begin(), samples_.end(), std::pair<Time, Time>{host_time, kNever},
+                                        [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (after == samples_.begin()) return host_time + samples_.front().second;
+    if (after == samples_.end()) return host_time + samples_.back().second;
+    const auto before = std::prev(after);
+    const double f = static_cast<double>(host_time - before->first) / static_cast<double>(after->first - before->first);
+    return host_time + before->second + static_cast<Time>(f * static_cast<double>(after->second - before->second));
+  }
+  Time max_correction() const override { return max_correction_; }
   const std::string& name() const override { return name_; }
   const std::string& address() const override { return address_; }
   Time offset() const override { return offset_; }
@@ -156,6 +181,8 @@ class AgentHost final : public Host {
   JsonLineSocket socket_;
   Time offset_ = 0;
   Time rtt_ = 0;
+  std::vector<std::pair<Time, Time>> samples_;  // (host clock, offset) of every measurement, in time order
+  Time max_correction_ = 0;
   mutable std::string work_dir_;
 };
 
@@ -175,8 +202,8 @@ void AgentProcess::signal(int sig) {
 
 }  // namespace
 
-std::unique_ptr<Host> make_local_host(std::string root, std::string binary) {
-  return std::make_unique<LocalHost>(std::move(root), std::move(binary));
+std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std::string address) {
+  return std::make_unique<LocalHost>(std::move(root), std::move(binary), std::move(address));
 }
 
 std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port) {

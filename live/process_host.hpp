@@ -33,6 +33,13 @@ class Host {
   // Coordinator clock - host clock (0 for this machine).
   virtual Time offset() const = 0;
   virtual Time rtt() const = 0;  // of the offset measurement
+  // Measures the offset again (clocks drift); the offset becomes the new one, and to_coordinator() interpolates
+  // between all measurements.
+  virtual void remeasure_offset() {}
+  // `host_time` (the host's steady clock) on the coordinator's clock.
+  virtual Time to_coordinator(Time host_time) const { return host_time + offset(); }
+  // The largest change of the offset since the first measurement.
+  virtual Time max_correction() const { return 0; }
   // A fresh folder `run` on the host for one repetition.
   virtual void prepare(const std::string& run) = 0;
   // Writes `content` as `run/name` on the host; returns its path there.
@@ -47,8 +54,9 @@ class Host {
   virtual std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) = 0;
 };
 
-// This machine; folders under `root`; `qlab` is `binary`.
-std::unique_ptr<Host> make_local_host(std::string root, std::string binary);
+// This machine; folders under `root`; `qlab` is `binary`; its services (a broker placed here) listen on
+// `address`, which must be one the agents can reach when they run clients of it.
+std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std::string address = "127.0.0.1");
 // A `qlab agent` at host:port.
 std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port);
 
