@@ -1,6 +1,8 @@
 #pragma once
-// Every message's fate, at one byte per message (no per-message record unless tracing): accepted,
-// delivered at least once, processed, dead-lettered, lost, confirmed. Fates form a partition checked at
+// Every message's fate in flag bits (no per-message record unless tracing): accepted, delivered at least
+// once, processed, dead-lettered, lost, confirmed. Memory does not grow with the number of messages: a
+// message's byte stays in a dense window only until it is processed, dead-lettered or lost (or 2^20 newer
+// messages exist); older ones are kept as runs of equal flags (FateFlags), exactly. Fates form a partition checked at
 // the end: published == unique_processed + dead_lettered + lost + remaining. A message that completes
 // processing counts as processed even if it was also dead-lettered: processing is what users wait for.
 //
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "fate_flags.hpp"
 #include "metrics/run_result.hpp"
 #include "queues/queue_design.hpp"
 
@@ -51,10 +54,11 @@ class MessageLedger {
     if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
   }
 
-  bool finished(MessageId id) const { return (flags_[id] & (kProcessed | kDeadLettered | kLost)) != 0; }
-  bool accepted(MessageId id) const { return (flags_[id] & kAccepted) != 0; }
+  bool finished(MessageId id) const { return (fates_.get(id) & (kProcessed | kDeadLettered | kLost)) != 0; }
+  bool accepted(MessageId id) const { return (fates_.get(id) & kAccepted) != 0; }
   bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }
-  std::uint64_t created() const { return flags_.size(); }
+  std::uint64_t created() const { return fates_.size(); }
+  const FateFlags& fates() const { return fates_; }
   std::uint64_t published() const { return published_; }
   std::uint64_t publish_side_losses() const { return refused_ + lost_unconfirmed_publish_ + lost_network_publish_; }
   std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_; }
@@ -84,7 +88,7 @@ class MessageLedger {
 
   Time warmup_;
   bool tracing_;
-  std::vector<std::uint8_t> flags_;
+  FateFlags fates_;
   std::unordered_map<MessageId, std::uint32_t> orphan_copies_;  // released by the design, copies still out
   std::vector<MessageTrace> trace_;
   Histogram latency_;
