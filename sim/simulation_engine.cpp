@@ -20,6 +20,13 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
+  // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).
+  std::size_t producer_count = 0;
+  std::size_t consumer_count = 0;
+  for (const ProducerGroup& group : scenario.producers) producer_count += group.count;
+  for (const ConsumerGroup& group : scenario.consumers) consumer_count += group.count;
+  producers_.reserve(producer_count);
+  consumers_.reserve(consumer_count);
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
     group_first_producer_.push_back(static_cast<std::uint32_t>(producers_.size()));
