@@ -8,8 +8,9 @@
 // buckets whatever the population (a heap's cost grows with its depth and, past the cache, with a miss
 // per level). Each bucket is kept sorted by (time, sequence): ties, and so the order, are exactly a
 // heap's. The ring and the width are rebuilt when the population doubles or halves, or when the work per
-// operation shows the width no longer fits the spacing of the events. Payloads stay put in a slot pool;
-// only small keys move. bench/event_list_bench.cpp measures it against a binary heap.
+// operation shows the width no longer fits the spacing of the events. Below a few thousand pending events
+// the keys are a binary heap instead, which is cheaper there. Payloads stay put in a slot pool; only small
+// keys move. bench/event_list_bench.cpp measures it against a binary heap of whole entries.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -28,8 +29,6 @@ class EventList {
     Payload payload;
   };
 
-  EventList() { buckets_.resize(kMinBuckets); }
-
   void schedule(Time time, const Payload& payload) {
     std::uint32_t slot;
     if (free_slots_.empty()) {
@@ -41,17 +40,26 @@ class EventList {
       free_slots_.pop_back();
       slots_[slot] = payload;
     }
-    if (++size_ > 2 * buckets_.size()) rebuild();
-    insert(Key{time, next_sequence_++, slot});
+    ++size_;
+    const Key key{time, next_sequence_++, slot};
+    if (buckets_.empty()) {
+      heap_.push_back(key);
+      sift_up(heap_.size() - 1);
+      if (size_ > kCalendarAbove) to_calendar();
+      return;
+    }
+    if (size_ > 2 * buckets_.size()) rebuild();
+    insert(key);
     count_operation();
   }
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   // The earliest pending time. Precondition: !empty().
-  Time next_time() { return front().time; }
+  Time next_time() { return buckets_.empty() ? heap_.front().time : front().time; }
   // Visits every pending payload, in no particular order.
   template <class Visit>
   void for_each(Visit visit) const {
+    for (const Key& k : heap_) visit(slots_[k.slot]);
     for (const Bucket& b : buckets_) {
       for (std::size_t i = b.head; i < b.keys.size(); ++i) visit(slots_[b.keys[i].slot]);
     }
@@ -59,18 +67,29 @@ class EventList {
   // Removes and returns the earliest entry. Precondition: !empty().
   Entry pop() {
     QLAB_CHECK(size_ > 0, "pop from an empty event list");
-    const Key top = front();
-    Bucket& bucket = buckets_[current_];
-    if (++bucket.head == bucket.keys.size()) {
-      bucket.keys.clear();
-      bucket.head = 0;
+    --size_;
+    Key top;
+    if (buckets_.empty()) {
+      top = heap_.front();
+      heap_.front() = heap_.back();
+      heap_.pop_back();
+      if (!heap_.empty()) sift_down(0);
+    } else {
+      top = front();
+      Bucket& bucket = buckets_[current_];
+      if (++bucket.head == bucket.keys.size()) {
+        bucket.keys.clear();
+        bucket.head = 0;
+      }
+      if (size_ < kHeapBelow) {
+        to_heap();
+      } else if (size_ < buckets_.size() / 4) {
+        rebuild();
+      } else {
+        count_operation();
+      }
     }
     free_slots_.push_back(top.slot);
-    if (--size_ < buckets_.size() / 4 && buckets_.size() > kMinBuckets) {
-      rebuild();
-    } else {
-      count_operation();
-    }
     return Entry{top.time, top.sequence, std::move(slots_[top.slot])};
   }
 
@@ -84,10 +103,46 @@ class EventList {
     std::vector<Key> keys;  // sorted by (time, sequence) from `head`; [0, head) already popped
     std::uint32_t head = 0;
   };
+  // Below a few thousand pending events a binary heap of keys is cheaper (it fits in cache and has few
+  // levels); the list switches to the calendar above kCalendarAbove and back below kHeapBelow.
+  static constexpr std::size_t kCalendarAbove = 4096;
+  static constexpr std::size_t kHeapBelow = 1024;
   static constexpr std::size_t kMinBuckets = 16;
 
   static bool before(const Key& a, const Key& b) {
     return a.time < b.time || (a.time == b.time && a.sequence < b.sequence);
+  }
+  void sift_up(std::size_t i) {
+    const Key moving = heap_[i];
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 2;
+      if (!before(moving, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = moving;
+  }
+  void sift_down(std::size_t i) {
+    const std::size_t n = heap_.size();
+    const Key moving = heap_[i];
+    for (std::size_t child = 2 * i + 1; child < n; child = 2 * i + 1) {
+      if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
+      if (!before(heap_[child], moving)) break;
+      heap_[i] = heap_[child];
+      i = child;
+    }
+    heap_[i] = moving;
+  }
+
+  void to_calendar() {
+    rebuild_keys_.swap(heap_);
+    heap_.clear();
+    lay_out();
+  }
+  void to_heap() {
+    for (Bucket& b : buckets_) heap_.insert(heap_.end(), b.keys.begin() + b.head, b.keys.end());
+    buckets_.clear();
+    for (std::size_t i = heap_.size() / 2; i-- > 0;) sift_down(i);
   }
   std::size_t bucket_of(Time time) const { return static_cast<std::size_t>(time >> width_shift_) & (buckets_.size() - 1); }
 
@@ -145,13 +200,17 @@ class EventList {
   // spacing of the earlier half of the pending times (far-future outliers do not stretch it). Buckets keep
   // their storage; each is re-sorted on its own (they are short).
   void rebuild() {
-    std::vector<Key>& keys = rebuild_keys_;
-    keys.clear();
+    rebuild_keys_.clear();
     for (Bucket& b : buckets_) {
-      keys.insert(keys.end(), b.keys.begin() + b.head, b.keys.end());
+      rebuild_keys_.insert(rebuild_keys_.end(), b.keys.begin() + b.head, b.keys.end());
       b.keys.clear();
       b.head = 0;
     }
+    lay_out();
+  }
+  // Lays the keys of rebuild_keys_ out over empty buckets.
+  void lay_out() {
+    const std::vector<Key>& keys = rebuild_keys_;
     std::size_t count = kMinBuckets;
     while (count < keys.size()) count *= 2;
     // The spacing from an evenly strided sample of at most 64 keys: its median estimates the median time.
@@ -180,7 +239,8 @@ class EventList {
     work_ = 0;
   }
 
-  std::vector<Bucket> buckets_;  // a power of two of them
+  std::vector<Key> heap_;        // the keys while the list is a heap (buckets_ empty)
+  std::vector<Bucket> buckets_;  // a power of two of them while the list is a calendar
   int width_shift_ = 0;          // bucket width: 2^width_shift_ ns
   std::size_t current_ = 0;      // the bucket the scan is at
   Time window_end_ = 1;          // end of the current bucket's window: keys at or after it are a later turn

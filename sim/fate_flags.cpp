@@ -39,6 +39,7 @@ void FateFlags::retired_set(MessageId id, std::uint8_t flags) {
   }
   if (next != runs_.end() && next->second == flags) runs_.erase(next);
   if (run != runs_.begin() && std::prev(run)->second == flags) runs_.erase(run);
+  last_run_flags_ = std::prev(runs_.end())->second;
 }
 
 }  // namespace qlab::sim

@@ -67,6 +67,7 @@ class FateFlags {
   MessageId base_ = 0;
   MessageId next_id_ = 0;
   std::map<MessageId, std::uint8_t> runs_;  // first id of a run -> its flags; the runs cover [0, base_)
+  std::uint8_t last_run_flags_ = 0;         // flags of the last run (when there is one)
 };
 
 }  // namespace qlab::sim

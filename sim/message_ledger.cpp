@@ -26,6 +26,10 @@ MessageId MessageLedger::on_created(Time now) {
   return id;
 }
 
+void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, std::string_view detail) {
+  if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
+}
+
 void MessageLedger::on_accepted(const Message& message, Time now) {
   fates_.set(message.id, fates_.get(message.id) | kAccepted);
   ++published_;
@@ -70,8 +74,10 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
   std::uint8_t flags = fates_.get(message.id);
   ++processed_;
   last_completion_ = now;
-  if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end() && --it->second == 0) {
-    orphan_copies_.erase(it);
+  if (!orphan_copies_.empty()) {
+    if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end() && --it->second == 0) {
+      orphan_copies_.erase(it);
+    }
   }
   if (flags & kProcessed) return false;
   QLAB_CHECK(!(flags & kLost), "a lost message was processed");

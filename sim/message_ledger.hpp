@@ -51,7 +51,7 @@ class MessageLedger {
   // Adds `what` + `detail` to a traced message's history. Costs a branch when not tracing: callers pass
   // pieces, never a string built in advance.
   void note(MessageId id, Time now, std::string_view what, std::string_view detail = {}) {
-    if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
+    if (tracing_) note_traced(id, now, what, detail);
   }
 
   bool finished(MessageId id) const { return (fates_.get(id) & (kProcessed | kDeadLettered | kLost)) != 0; }
@@ -84,6 +84,7 @@ class MessageLedger {
   static constexpr std::uint8_t kConfirmed = 32;
 
   void lose(const Message& message, LossCause cause, Time now);
+  void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);
   bool tracing(MessageId id) const { return tracing_ && id < trace_.size(); }
 
   Time warmup_;
