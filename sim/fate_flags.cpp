@@ -8,6 +8,7 @@ namespace qlab::sim {
 
 void FateFlags::retire_front() {
   const std::uint8_t flags = window_[head_];
+  unsettled_ -= static_cast<std::size_t>(!settled(flags));
   if (runs_.empty() || runs_.rbegin()->second != flags) runs_.emplace_hint(runs_.end(), base_, flags);
   ++head_;
   ++base_;

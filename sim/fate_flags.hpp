@@ -1,10 +1,10 @@
 #pragma once
 // One flag byte per message id (ids are dense, from 0), in memory that does not grow with the number of
 // messages. Recent ids live in a dense window, one byte each; the window's front is retired as soon as it
-// is `settled` (or the window exceeds kMaxWindow bytes), into runs of equal bytes: almost every old message
-// ends with the same flags, so a long run costs one node. Every id stays readable and writable at its
-// exact value forever; writes to retired ids (rare: a late confirm, a redelivery after a failover) split
-// and re-merge runs. Which ids are retired is a matter of memory and speed, never of results.
+// is `settled` (or the window is over kMaxWindow bytes and mostly settled), into runs of equal bytes:
+// almost every old message ends with the same flags, so a long run costs one node. Every id stays readable
+// and writable at its exact value forever; writes to retired ids (rare: a late confirm, a redelivery after
+// a failover) split and re-merge runs. Which ids are retired is a matter of memory and speed, never of results.
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -22,12 +22,15 @@ class FateFlags {
   MessageId append() {
     retire_settled();
     window_.push_back(0);
+    ++unsettled_;
     return next_id_++;
   }
   std::uint8_t get(MessageId id) const { return id >= base_ ? window_[head_ + (id - base_)] : retired_get(id); }
   void set(MessageId id, std::uint8_t flags) {
     if (id >= base_) {
-      window_[head_ + (id - base_)] = flags;
+      std::uint8_t& slot = window_[head_ + (id - base_)];
+      unsettled_ += static_cast<std::size_t>(!settled(flags)) - static_cast<std::size_t>(!settled(slot));
+      slot = flags;
     } else {
       retired_set(id, flags);
     }
@@ -52,8 +55,13 @@ class FateFlags {
  private:
   static constexpr std::size_t kRunNodeBytes = 48;  // a std::map node with a 16-byte value, typical libstdc++
 
+  bool settled(std::uint8_t flags) const { return (flags & settled_mask_) != 0; }
+  // Unsettled fronts are retired too once the window is long and mostly settled (a message stuck for a
+  // long time must not hold every later byte); a window that is long because many messages are unsettled
+  // (a deep backlog) stays, at one byte per such message.
   void retire_settled() {
-    while (head_ < window_.size() && ((window_[head_] & settled_mask_) != 0 || window_.size() - head_ >= kMaxWindow)) {
+    while (head_ < window_.size() &&
+           (settled(window_[head_]) || (window_size() >= kMaxWindow && window_size() > 4 * unsettled_))) {
       retire_front();
     }
   }
@@ -64,6 +72,7 @@ class FateFlags {
   std::uint8_t settled_mask_;
   std::vector<std::uint8_t> window_;  // flags of ids [base_, next_id_) from index head_
   std::size_t head_ = 0;
+  std::size_t unsettled_ = 0;  // ids in the window without a settled flag
   MessageId base_ = 0;
   MessageId next_id_ = 0;
   std::map<MessageId, std::uint8_t> runs_;  // first id of a run -> its flags; the runs cover [0, base_)
