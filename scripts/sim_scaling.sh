@@ -11,7 +11,7 @@
 # CPU time rather than wall time: the figures hold on a machine shared with other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-qlab=./build/cli/qlab
+qlab=${QLAB:-./build/cli/qlab}  # QLAB=/path/to/another/qlab measures another build's scaling
 bench=./build/bench/qlab_sim_bench
 consumers=${CONSUMERS-"8 1000 10000 100000"}
 messages=${MESSAGES-"1000000 10000000"}

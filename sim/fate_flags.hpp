@@ -6,6 +6,7 @@
 // and writable at its exact value forever; writes to retired ids (rare: a late confirm, a redelivery after
 // a failover) split and re-merge runs. Which ids are retired is a matter of memory and speed, never of results.
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <vector>
 
@@ -45,16 +46,13 @@ class FateFlags {
     }
     for (std::size_t i = head_; i < window_.size(); ++i) visit(window_[i], std::uint64_t{1});
   }
-  // Bytes held: the window's buffer and the runs (for the memory figures; approximate for the map nodes).
-  std::size_t memory_bytes() const { return window_.capacity() + runs_.size() * kRunNodeBytes; }
+  // How the ids are held: in the window, and how many runs the retired ones form.
   std::size_t window_size() const { return window_.size() - head_; }
   std::size_t run_count() const { return runs_.size(); }
 
   static constexpr std::size_t kMaxWindow = std::size_t{1} << 20;
 
  private:
-  static constexpr std::size_t kRunNodeBytes = 48;  // a std::map node with a 16-byte value, typical libstdc++
-
   bool settled(std::uint8_t flags) const { return (flags & settled_mask_) != 0; }
   // Unsettled fronts are retired too once the window is long and mostly settled (a message stuck for a
   // long time must not hold every later byte); a window that is long because many messages are unsettled

@@ -58,7 +58,6 @@ class MessageLedger {
   bool accepted(MessageId id) const { return (fates_.get(id) & kAccepted) != 0; }
   bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }
   std::uint64_t created() const { return fates_.size(); }
-  const FateFlags& fates() const { return fates_; }
   std::uint64_t published() const { return published_; }
   std::uint64_t publish_side_losses() const { return refused_ + lost_unconfirmed_publish_ + lost_network_publish_; }
   std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_; }
