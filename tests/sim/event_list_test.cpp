@@ -35,8 +35,9 @@ TEST(EventList, TiesAreBrokenByInsertionOrder) {
   EXPECT_EQ(order[25], 0);
 }
 
-// The calendar queue against a plain ordered set of (time, sequence) over populations that grow and
-// shrink (the ring is rebuilt both ways), ties, far-future outliers and a drifting event spacing.
+// The event list against a plain ordered set of (time, sequence) over populations that grow and shrink,
+// ties, far-future outliers and an event spacing that drifts by orders of magnitude (what a bucketed list
+// such as a calendar queue finds hardest).
 TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
   EventList<std::uint64_t> events;
   std::set<std::pair<Time, std::uint64_t>> reference;  // (time, sequence); the payload is the sequence
