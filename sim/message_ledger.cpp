@@ -13,11 +13,11 @@ const char* loss_cause_name(LossCause cause) {
   return "?";
 }
 
-MessageLedger::MessageLedger(Time warmup, bool trace) : warmup_(warmup), tracing_(trace) {}
+MessageLedger::MessageLedger(Time warmup, bool trace)
+    : warmup_(warmup), tracing_(trace), fates_(kProcessed | kDeadLettered | kLost) {}
 
 MessageId MessageLedger::on_created(Time now) {
-  const MessageId id = flags_.size();
-  flags_.push_back(0);
+  const MessageId id = fates_.append();
   if (first_publish_ < 0) first_publish_ = now;
   if (tracing_) {
     trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
@@ -26,16 +26,20 @@ MessageId MessageLedger::on_created(Time now) {
   return id;
 }
 
+void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, std::string_view detail) {
+  if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
+}
+
 void MessageLedger::on_accepted(const Message& message, Time now) {
-  flags_[message.id] |= kAccepted;
+  fates_.set(message.id, fates_.get(message.id) | kAccepted);
   ++published_;
   note(message.id, now, "accepted");
 }
 
 void MessageLedger::on_refused(const Message& message, Time now, bool will_retry) {
-  std::uint8_t& flags = flags_[message.id];
+  const std::uint8_t flags = fates_.get(message.id);
   QLAB_CHECK((flags & kAccepted) && !(flags & kDelivered), "a refused publish was already delivered");
-  flags &= static_cast<std::uint8_t>(~kAccepted);
+  fates_.set(message.id, flags & static_cast<std::uint8_t>(~kAccepted));
   --published_;
   ++(will_retry ? retried_ : refused_);
   note(message.id, now, will_retry ? "refused, will retry" : "refused");
@@ -47,31 +51,33 @@ void MessageLedger::on_publish_lost(const Message& message, Time now, bool produ
 }
 
 void MessageLedger::on_confirmed(const Message& message, Time now) {
-  std::uint8_t& flags = flags_[message.id];
+  const std::uint8_t flags = fates_.get(message.id);
   if (flags & kConfirmed) return;
-  flags |= kConfirmed;
+  fates_.set(message.id, flags | kConfirmed);
   if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
   note(message.id, now, "confirmed");
 }
 
 void MessageLedger::on_delivered(const Message& message, ConsumerId consumer, Time now) {
-  std::uint8_t& flags = flags_[message.id];
+  const std::uint8_t flags = fates_.get(message.id);
   ++deliveries_;
   if (flags & kDelivered) {
     ++redeliveries_;
   } else {
-    flags |= kDelivered;
+    fates_.set(message.id, flags | kDelivered);
     if (message.published_at >= warmup_) wait_.record(now - message.published_at);
   }
   if (tracing(message.id)) trace_[message.id].deliveries.emplace_back(consumer, now);
 }
 
 bool MessageLedger::on_processed(const Message& message, Time now) {
-  std::uint8_t& flags = flags_[message.id];
+  std::uint8_t flags = fates_.get(message.id);
   ++processed_;
   last_completion_ = now;
-  if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end() && --it->second == 0) {
-    orphan_copies_.erase(it);
+  if (!orphan_copies_.empty()) {
+    if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end() && --it->second == 0) {
+      orphan_copies_.erase(it);
+    }
   }
   if (flags & kProcessed) return false;
   QLAB_CHECK(!(flags & kLost), "a lost message was processed");
@@ -80,6 +86,7 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
     --dead_lettered_;
   }
   flags |= kProcessed;
+  fates_.set(message.id, flags);
   ++unique_processed_;
   if (message.published_at >= warmup_) {
     latency_.record(now - message.published_at);
@@ -90,18 +97,18 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
 }
 
 void MessageLedger::on_dead_lettered(const Message& message, Time now) {
-  std::uint8_t& flags = flags_[message.id];
+  const std::uint8_t flags = fates_.get(message.id);
   note(message.id, now, "dead_lettered");
   // Already dead-lettered: a failover brought the message back because its removal had not reached the new
   // leader (replicated), and the new leader dead-lettered it again. It is counted once.
   if (flags & (kProcessed | kDeadLettered)) return;
-  flags |= kDeadLettered;
+  fates_.set(message.id, flags | kDeadLettered);
   ++dead_lettered_;
 }
 
 void MessageLedger::lose(const Message& message, LossCause cause, Time now) {
-  std::uint8_t& flags = flags_[message.id];
-  flags |= kLost;
+  const std::uint8_t flags = fates_.get(message.id);
+  fates_.set(message.id, flags | kLost);
   ++lost_;
   ++lost_by_cause_[static_cast<int>(cause)];
   if (flags & kConfirmed) ++lost_confirmed_;
@@ -109,7 +116,7 @@ void MessageLedger::lose(const Message& message, LossCause cause, Time now) {
 }
 
 void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause, Time now) {
-  const std::uint8_t flags = flags_[message.id];
+  const std::uint8_t flags = fates_.get(message.id);
   note(message.id, now, "copy dropped:", loss_cause_name(cause));
   if (auto it = orphan_copies_.find(message.id); it != orphan_copies_.end()) {
     if (--it->second > 0) return;  // another copy is still out there
@@ -124,7 +131,7 @@ void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it
 void MessageLedger::on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now,
                                 const std::string& where) {
   note(message.id, now, "released by the queue: ", where);
-  if (flags_[message.id] & (kProcessed | kDeadLettered | kLost)) return;
+  if (fates_.get(message.id) & (kProcessed | kDeadLettered | kLost)) return;
   if (copies > 0) {
     orphan_copies_[message.id] = copies;
   } else {
@@ -138,16 +145,16 @@ std::uint64_t MessageLedger::audit() const {
   std::uint64_t dead = 0;
   std::uint64_t lost = 0;
   std::uint64_t remaining = 0;
-  for (std::uint8_t flags : flags_) {
-    if (!(flags & kAccepted)) continue;
-    ++accepted;
+  fates_.for_each_run([&](std::uint8_t flags, std::uint64_t count) {
+    if (!(flags & kAccepted)) return;
+    accepted += count;
     const int fates = ((flags & kProcessed) != 0) + ((flags & kDeadLettered) != 0) + ((flags & kLost) != 0);
     QLAB_CHECK(fates <= 1, "a message has more than one fate");
-    processed += (flags & kProcessed) != 0;
-    dead += (flags & kDeadLettered) != 0;
-    lost += (flags & kLost) != 0;
-    remaining += fates == 0;
-  }
+    processed += (flags & kProcessed) != 0 ? count : 0;
+    dead += (flags & kDeadLettered) != 0 ? count : 0;
+    lost += (flags & kLost) != 0 ? count : 0;
+    remaining += fates == 0 ? count : 0;
+  });
   QLAB_CHECK(accepted == published_ && processed == unique_processed_ && dead == dead_lettered_ && lost == lost_,
              "message counters disagree with the per-message fates");
   QLAB_CHECK(lost_ == lost_by_cause_[0] + lost_by_cause_[1] + lost_by_cause_[2], "losses disagree with their causes");
@@ -193,7 +200,7 @@ void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
 
 std::vector<MessageTrace> MessageLedger::take_trace() {
   for (MessageTrace& m : trace_) {
-    const std::uint8_t flags = flags_[m.id];
+    const std::uint8_t flags = fates_.get(m.id);
     if (!(flags & kAccepted)) {
       m.fate = "never_accepted";
     } else if (flags & kProcessed) {

@@ -1,6 +1,8 @@
 #pragma once
-// Every message's fate, at one byte per message (no per-message record unless tracing): accepted,
-// delivered at least once, processed, dead-lettered, lost, confirmed. Fates form a partition checked at
+// Every message's fate in flag bits (no per-message record unless tracing): accepted, delivered at least
+// once, processed, dead-lettered, lost, confirmed. Memory does not grow with the number of messages: a
+// message's byte stays in a dense window only until it is processed, dead-lettered or lost (or 2^20 newer
+// messages exist); older ones are kept as runs of equal flags (FateFlags), exactly. Fates form a partition checked at
 // the end: published == unique_processed + dead_lettered + lost + remaining. A message that completes
 // processing counts as processed even if it was also dead-lettered: processing is what users wait for.
 //
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "fate_flags.hpp"
 #include "metrics/run_result.hpp"
 #include "queues/queue_design.hpp"
 
@@ -49,13 +52,13 @@ class MessageLedger {
   // Adds `what` + `detail` to a traced message's history. Costs a branch when not tracing: callers pass
   // pieces, never a string built in advance.
   void note(MessageId id, Time now, std::string_view what, std::string_view detail = {}) {
-    if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
+    if (tracing_) note_traced(id, now, what, detail);
   }
 
-  bool finished(MessageId id) const { return (flags_[id] & (kProcessed | kDeadLettered | kLost)) != 0; }
-  bool accepted(MessageId id) const { return (flags_[id] & kAccepted) != 0; }
+  bool finished(MessageId id) const { return (fates_.get(id) & (kProcessed | kDeadLettered | kLost)) != 0; }
+  bool accepted(MessageId id) const { return (fates_.get(id) & kAccepted) != 0; }
   bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }
-  std::uint64_t created() const { return flags_.size(); }
+  std::uint64_t created() const { return fates_.size(); }
   std::uint64_t published() const { return published_; }
   std::uint64_t publish_side_losses() const { return refused_ + lost_unconfirmed_publish_ + lost_network_publish_; }
   std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_; }
@@ -81,11 +84,12 @@ class MessageLedger {
   static constexpr std::uint8_t kConfirmed = 32;
 
   void lose(const Message& message, LossCause cause, Time now);
+  void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);
   bool tracing(MessageId id) const { return tracing_ && id < trace_.size(); }
 
   Time warmup_;
   bool tracing_;
-  std::vector<std::uint8_t> flags_;
+  FateFlags fates_;
   std::unordered_map<MessageId, std::uint32_t> orphan_copies_;  // released by the design, copies still out
   std::vector<MessageTrace> trace_;
   Histogram latency_;

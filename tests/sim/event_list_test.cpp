@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <vector>
+
 #include "core/random_stream.hpp"
 
 namespace qlab::sim {
@@ -28,6 +33,73 @@ TEST(EventList, TiesAreBrokenByInsertionOrder) {
   for (std::size_t i = 26; i < 50; ++i) EXPECT_LT(order[i - 1], order[i]);  // all at t=7, in order
   EXPECT_EQ(order[0], 1);
   EXPECT_EQ(order[25], 0);
+}
+
+// The event list against a plain ordered set of (time, sequence) over populations that grow and shrink,
+// ties, far-future outliers and an event spacing that drifts by orders of magnitude (what a bucketed list
+// such as a calendar queue finds hardest).
+TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
+  EventList<std::uint64_t> events;
+  std::set<std::pair<Time, std::uint64_t>> reference;  // (time, sequence); the payload is the sequence
+  RandomStream rng(17);
+  std::uint64_t sequence = 0;
+  Time now = 0;
+  const auto schedule = [&](Time at) {
+    events.schedule(at, sequence);
+    reference.emplace(at, sequence++);
+  };
+  const auto pop = [&] {
+    ASSERT_FALSE(events.empty());
+    const auto expected = *reference.begin();
+    reference.erase(reference.begin());
+    EXPECT_EQ(events.next_time(), expected.first);
+    const auto e = events.pop();
+    ASSERT_EQ(e.time, expected.first);
+    ASSERT_EQ(e.sequence, expected.second);
+    ASSERT_EQ(e.payload, expected.second);
+    now = e.time;
+  };
+  for (int phase = 0; phase < 6; ++phase) {
+    const Time spread = Time{1} << (4 * phase + 2);  // the spacing drifts by orders of magnitude
+    const std::size_t target = phase % 2 == 0 ? 20000 : 50;
+    for (int step = 0; step < 60000; ++step) {
+      const bool grow = events.size() < target;
+      if (grow || rng.next_below(2) == 0) {
+        const std::uint64_t kind = rng.next_below(100);
+        if (kind < 10) {
+          schedule(now);  // a tie with the present
+        } else if (kind < 12) {
+          schedule(now + spread * 100000);  // far future
+        } else {
+          schedule(now + static_cast<Time>(rng.next_below(static_cast<std::uint64_t>(spread))));
+        }
+      } else {
+        pop();
+      }
+      ASSERT_EQ(events.size(), reference.size());
+    }
+  }
+  while (!reference.empty()) pop();
+  EXPECT_TRUE(events.empty());
+}
+
+TEST(EventList, ABatchAtOneInstantComesOutInInsertionOrder) {
+  EventList<int> events;
+  for (int i = 0; i < 100000; ++i) events.schedule(42, i);
+  for (int i = 0; i < 100000; ++i) ASSERT_EQ(events.pop().payload, i);
+}
+
+TEST(EventList, ForEachVisitsEveryPendingPayloadOnce) {
+  EventList<int> events;
+  for (int i = 0; i < 1000; ++i) events.schedule(i * 7 % 13, i);
+  for (int i = 0; i < 300; ++i) events.pop();
+  std::vector<int> seen;
+  events.for_each([&](int payload) { seen.push_back(payload); });
+  std::vector<int> expected;
+  while (!events.empty()) expected.push_back(events.pop().payload);
+  std::sort(seen.begin(), seen.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(seen, expected);
 }
 
 }  // namespace

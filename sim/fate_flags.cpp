@@ -1,0 +1,46 @@
+#include "fate_flags.hpp"
+
+#include <iterator>
+
+#include "core/check.hpp"
+
+namespace qlab::sim {
+
+void FateFlags::retire_front() {
+  const std::uint8_t flags = window_[head_];
+  unsettled_ -= static_cast<std::size_t>(!settled(flags));
+  if (runs_.empty() || runs_.rbegin()->second != flags) runs_.emplace_hint(runs_.end(), base_, flags);
+  ++head_;
+  ++base_;
+  // Drop the retired prefix once it is half the buffer: amortised O(1) per id, at most 2x the live window.
+  if (head_ >= 4096 && head_ * 2 >= window_.size()) {
+    window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+std::uint8_t FateFlags::retired_get(MessageId id) const {
+  QLAB_CHECK(!runs_.empty() && id < base_, "flags of an id that does not exist");
+  return std::prev(runs_.upper_bound(id))->second;
+}
+
+void FateFlags::retired_set(MessageId id, std::uint8_t flags) {
+  QLAB_CHECK(!runs_.empty() && id < base_, "flags of an id that does not exist");
+  auto run = std::prev(runs_.upper_bound(id));
+  const std::uint8_t old = run->second;
+  if (old == flags) return;
+  auto next = std::next(run);
+  const MessageId end = next == runs_.end() ? base_ : next->first;
+  // Split the run into [first, id) old, [id] flags, [id + 1, end) old; then merge equal neighbours.
+  if (id + 1 < end) next = runs_.emplace_hint(next, id + 1, old);
+  if (id == run->first) {
+    run->second = flags;
+  } else {
+    run = runs_.emplace_hint(next, id, flags);
+  }
+  if (next != runs_.end() && next->second == flags) runs_.erase(next);
+  if (run != runs_.begin() && std::prev(run)->second == flags) runs_.erase(run);
+  last_run_flags_ = std::prev(runs_.end())->second;
+}
+
+}  // namespace qlab::sim
