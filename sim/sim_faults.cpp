@@ -199,8 +199,7 @@ void SimulationEngine::on_producer_restarts(Time now, std::uint32_t index, std::
   SimProducer& producer = producers_[index];
   if (!producer.down || producer.epoch != epoch) return;
   producer.down = false;
-  producer.origin = now;
-  producer.sent_at_origin = producer.sent;
+  producer.arrivals.on_restart(now);
   close_fault_record(now, open_producer_record_[index]);
   open_producer_record_[index] = SIZE_MAX;
   if (scenario_.duration && now >= *scenario_.duration) {

@@ -5,29 +5,14 @@ namespace qlab::sim {
 
 void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
   SimProducer& producer = producers_[index];
-  const ProducerGroup& group = scenario_.producers[producer.group];
-  if (producer.left == 0) {
+  if (producer.arrivals.left() == 0) {
     on_producer_stops(now, producer);
     return;
   }
-  Time next = now;
-  switch (group.arrival) {
-    case Arrival::batch:
-      next = std::max(now, group.at);
-      break;
-    case Arrival::poisson:
-      next = now + Distribution::exponential(static_cast<double>(kSecond) / group.rate).sample(producer.arrival_rng);
-      break;
-    case Arrival::constant:
-      // From the origin, not the previous message, so rounding never accumulates.
-      next = std::max(now, producer.origin + static_cast<Time>(static_cast<double>(producer.sent - producer.sent_at_origin + 1) *
-                                                                static_cast<double>(kSecond) / group.rate));
-      break;
-  }
-  if (scenario_.duration && next >= *scenario_.duration) {
+  if (const std::optional<Time> next = producer.arrivals.next(now)) {
+    events_.schedule(*next, Event{EventType::produce, index, producer.epoch, 0, 0, {}});
+  } else {  // the next arrival would fall at or after the duration
     events_.schedule(std::max(now, *scenario_.duration), Event{EventType::producer_stops, index, 0, 0, 0, {}});
-  } else {
-    events_.schedule(next, Event{EventType::produce, index, producer.epoch, 0, 0, {}});
   }
 }
 
@@ -35,7 +20,7 @@ void SimulationEngine::on_produce(Time now, std::uint32_t index, std::uint32_t e
   SimProducer& producer = producers_[index];
   if (producer.down || producer.epoch != epoch) return;  // crashed since this was planned
   const ProducerGroup& group = scenario_.producers[producer.group];
-  const std::uint64_t burst = group.arrival == Arrival::batch ? producer.left : 1;
+  const std::uint64_t burst = group.arrival == Arrival::batch ? producer.arrivals.left() : 1;
   for (std::uint64_t i = 0; i < burst; ++i) publish_one(now, producer, index);
   schedule_next_publish(now, index);
 }
@@ -46,11 +31,10 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   message.id = ledger_.on_created(now);
   message.published_at = now;
   message.key = mix64((static_cast<std::uint64_t>(producer.group) << 48) ^
-                      (static_cast<std::uint64_t>(producer.index) << 32) ^ producer.sent);
+                      (static_cast<std::uint64_t>(producer.index) << 32) ^ producer.arrivals.sent());
   message.size = static_cast<std::uint32_t>(group.size.sample(producer.size_rng));
-  ++producer.sent;
+  producer.arrivals.on_published();
   ++sent_;
-  if (producer.left != UINT64_MAX) --producer.left;
   series_.on_published();
   send(now, Hop::producer_to_broker, index, producer.network_rng,
        Event{EventType::publish_arrives, index, producer.epoch, 0, 0, message});

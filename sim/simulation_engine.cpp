@@ -36,10 +36,10 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       producers_.push_back(SimProducer{.name = group.name + "[" + std::to_string(i) + "]",
                                        .group = g,
                                        .index = i,
-                                       .arrival_rng = RandomStream::derive(seed_, stream + "/arrivals"),
+                                       .arrivals = ArrivalProcess(group, scenario.duration,
+                                                                  RandomStream::derive(seed_, stream + "/arrivals")),
                                        .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
-                                       .network_rng = RandomStream::derive(seed_, stream + "/network"),
-                                       .left = group.messages.value_or(UINT64_MAX)});
+                                       .network_rng = RandomStream::derive(seed_, stream + "/network")});
     }
   }
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/arrival_process.hpp"
 #include "core/check.hpp"
 #include "core/scenario.hpp"
 #include "event_list.hpp"
@@ -54,14 +55,10 @@ struct SimProducer {
   std::string name;  // group[index]
   std::size_t group = 0;
   std::uint32_t index = 0;
-  RandomStream arrival_rng;
+  ArrivalProcess arrivals;  // also counts what it sent and has left (live producers draw the same)
   RandomStream size_rng;
   RandomStream network_rng;
-  std::uint64_t left = 0;  // messages still to publish (UINT64_MAX: until the duration ends)
-  std::uint64_t sent = 0;
   std::uint32_t epoch = 0; // bumps on crash: its publishes still on the wire are void
-  Time origin = 0;         // constant arrivals are spaced from here (reset on restart)
-  std::uint64_t sent_at_origin = 0;
   bool active = true;      // has not stopped for good
   bool down = false;
 };
