@@ -16,5 +16,6 @@ void add_suite_command(CLI::App& app);    // suite_command.cpp
 void add_plot_command(CLI::App& app);     // plot_command.cpp
 void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, live, compare
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
+void add_backends_command(CLI::App& app);  // backends_command.cpp: the live back ends
 
 }  // namespace qlab::cli
