@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib
   iproute2
+  redis-server libhiredis-dev beanstalkd  # live back ends (servers started privately by qlab, never as services)
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/server_node.hpp"
 #include "live/backends/single_node_launcher.hpp"
+#include "live/backends/tcp_connection.hpp"
 
 namespace qlab::live {
 namespace {
@@ -20,6 +21,24 @@ BeanstalkdOptions beanstalkd_options(const nlohmann::json& json) {
 class BeanstalkdLauncher final : public SingleNodeLauncher {
  public:
   std::string version() const override { return first_output_line({"beanstalkd", "-v"}); }
+
+  // Buried jobs are the dead letters: the server-wide count from `stats`.
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    TcpConnection connection(at.front(), "beanstalkd");
+    connection.append("stats\r\n");
+    connection.send();
+    const std::string key = "\ncurrent-jobs-buried: ";
+    for (;;) {
+      const std::string_view in = connection.input();
+      if (const std::size_t at_key = in.find(key); at_key != std::string_view::npos) {
+        const std::size_t eol = in.find('\n', at_key + key.size());
+        if (eol != std::string_view::npos) return std::stoull(std::string(in.substr(at_key + key.size(), eol - at_key - key.size())));
+      }
+      if (!connection.wait_and_read(kSecond)) return std::nullopt;
+    }
+  }
 
  protected:
   std::string server_name() const override { return "beanstalkd"; }

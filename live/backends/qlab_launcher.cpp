@@ -5,6 +5,7 @@
 #include "core/units.hpp"
 #include "core/version.hpp"
 #include "live/backends/single_node_launcher.hpp"
+#include "live/client.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::live {
@@ -13,6 +14,13 @@ namespace {
 class QlabLauncher final : public SingleNodeLauncher {
  public:
   std::string version() const override { return std::string("qlab ") + qlab::version(); }
+
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    Client admin(at.front().host, at.front().port, Hello{kProtocolVersion, Role::admin, "launcher", ""});
+    return admin.stats().value("dead_lettered", std::uint64_t{0});
+  }
 
  protected:
   std::string server_name() const override { return "qlab"; }

@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <functional>
+
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/server_node.hpp"
 #include "live/backends/single_node_launcher.hpp"
@@ -29,6 +31,16 @@ class RedisLauncher final : public SingleNodeLauncher {
     return "redis-server " + line.substr(v + 2, line.find(' ', v) - v - 2);
   }
 
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    std::optional<std::uint64_t> length;
+    ask(at.front(), {"XLEN", "qlab:dead"}, [&](const redisReply& r) {
+      if (r.type == REDIS_REPLY_INTEGER) length = static_cast<std::uint64_t>(r.integer);
+    });
+    return length;
+  }
+
  protected:
   std::string server_name() const override { return "redis"; }
 
@@ -45,16 +57,25 @@ class RedisLauncher final : public SingleNodeLauncher {
   // Ready once PING says PONG: while it loads its append-only file, Redis accepts connections but answers
   // -LOADING.
   bool ready(const Endpoint& endpoint) override {
+    bool pong = false;
+    ask(endpoint, {"PING"}, [&](const redisReply& r) {
+      pong = r.type == REDIS_REPLY_STATUS && std::string_view(r.str, r.len) == "PONG";
+    });
+    return pong;
+  }
+
+ private:
+  // One command on a short-lived connection; `on_reply` sees the reply when there is one.
+  static void ask(const Endpoint& endpoint, std::vector<const char*> argv,
+                  const std::function<void(const redisReply&)>& on_reply) {
     timeval tv{1, 0};
     redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
-    bool pong = false;
     if (c != nullptr && c->err == 0) {
-      auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
-      pong = r != nullptr && r->type == REDIS_REPLY_STATUS && std::string_view(r->str, r->len) == "PONG";
+      auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), nullptr));
+      if (r != nullptr) on_reply(*r);
       if (r != nullptr) freeReplyObject(r);
     }
     if (c != nullptr) redisFree(c);
-    return pong;
   }
 };
 
