@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::size_t kHeader = 32;  // message id and intended time, 16 hex digits each
 constexpr Time kRetryEmpty = kMillisecond;
+constexpr std::uint64_t kMaxReserves = 16;  // non-blocking reserves on their way, at most
 
 std::string tube_name(std::optional<std::uint32_t> consumer) {
   return consumer ? "qlab-" + std::to_string(*consumer) : std::string("qlab");
@@ -89,9 +90,8 @@ class BeanstalkdClient final : public BrokerClient {
   }
 
   void flush(Time timeout) override {
-    connection_.send();
     const Time deadline = monotonic_now() + timeout;
-    while (settling_ > 0) {
+    for (connection_.send(); settling_ > 0; connection_.send()) {  // replies may ask for more (stats-job)
       if (monotonic_now() >= deadline) throw BackendError("beanstalkd: flush timed out", false);
       if (connection_.wait_and_read(deadline - monotonic_now())) parse(kept_);
     }
@@ -153,7 +153,7 @@ class BeanstalkdClient final : public BrokerClient {
       if (monotonic_now() < retry_at_) return;
       free = 1;
     }
-    for (; free > 0; --free) {
+    for (free = std::min(free, kMaxReserves - std::min(kMaxReserves, reserving_)); free > 0; --free) {
       ++reserving_;
       command("reserve-with-timeout 0", Kind::reserve);
     }

@@ -10,7 +10,7 @@
 //
 // A job can only be deleted on the connection that reserved it, and a waiting `reserve` holds back every
 // command behind it, so a consumer sends a blocking `reserve` only while it holds no job; otherwise it asks
-// with `reserve-with-timeout 0` (pipelined up to its credit while jobs keep coming, once per millisecond
+// with `reserve-with-timeout 0` (up to 16 pipelined while jobs keep coming, one per millisecond
 // while the tube is empty).
 #include <memory>
 

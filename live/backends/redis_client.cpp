@@ -206,9 +206,8 @@ class RedisStreamsClient final : public BrokerClient {
   }
 
   void flush(Time timeout) override {
-    cmd_->send();
     const Time deadline = monotonic_now() + timeout;
-    while (cmd_->pending() > 0) {
+    for (cmd_->send(); cmd_->pending() > 0; cmd_->send()) {  // a delivery read meanwhile may add an XDEL
       if (monotonic_now() >= deadline) throw BackendError("redis: flush timed out", false);
       read_replies(deadline - monotonic_now(), kept_);
     }
