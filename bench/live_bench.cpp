@@ -242,6 +242,9 @@ int main_impl(int argc, char** argv) {
   app.add_option("--probe", o.probe_s, "measured seconds per rate-search probe")->check(CLI::Range(0.5, 600.0))->capture_default_str();
   app.add_option("--max-rate", o.max_rate, "the rate search stops here")->capture_default_str();
   app.add_option("--window", o.shape.window, "published but not yet acked, at most (every system)")->check(CLI::Range(1, 1000000))->capture_default_str();
+  double bound_ms = 100;
+  app.add_option("--latency-bound", bound_ms, "ms: a step is sustained only with its p99 latency under this")
+      ->check(CLI::Range(0.1, 1e6))->capture_default_str();
   app.add_option("--size", o.shape.size, "payload bytes")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   app.add_option("--json", o.json_file, "results (every step)")->capture_default_str();
   app.add_option("--csv", o.csv_file, "also one CSV row per step");
@@ -249,6 +252,7 @@ int main_impl(int argc, char** argv) {
   app.add_option("--work-dir", o.work_dir, "the servers' data folders go below this")->capture_default_str();
   app.add_option("--qlab", o.qlab_binary, "the qlab executable (for `qlab broker`)")->required();
   CLI11_PARSE(app, argc, argv);
+  o.shape.latency_bound = static_cast<Time>(bound_ms * 1e6);
 
   utsname u{};
   ::uname(&u);
@@ -259,9 +263,10 @@ int main_impl(int argc, char** argv) {
   std::snprintf(setup, sizeof setup,
                 "%s, %s, %u cores (%s %s); loopback; %zu-byte messages, each acked individually on arrival, at most %u "
                 "in flight; open loop at constant rates, %g s warm-up + %g s measured per sweep step (%g s per search "
-                "probe); latency from the intended send time",
+                "probe); latency from the intended send time; sustained = at least 95%% of the offered rate acked, "
+                "p99 under %g ms",
                 date, cpu_model().c_str(), std::thread::hardware_concurrency(), u.sysname, u.release, o.shape.size,
-                o.shape.window, to_seconds(o.shape.warmup), o.measure_s, o.probe_s);
+                o.shape.window, to_seconds(o.shape.warmup), o.measure_s, o.probe_s, bound_ms);
   nlohmann::json report = {{"setup", setup}, {"load_average_before", load_average()}, {"settings", nlohmann::json::array()}};
   try {
     for (const Setting& s : settings()) {

@@ -87,7 +87,7 @@ StepResult run_open_loop(const live::Backend& backend, const live::ClientConfig&
   if (r.undelivered > 0) r.latency.record_n(now - (measure_to - 1), r.undelivered);
   consumer->flush(10 * kSecond);
   r.achieved = static_cast<double>(acked_in_window) / to_seconds(shape.measure);
-  r.sustained = r.undelivered == 0 && r.achieved >= 0.95 * shape.rate;
+  r.sustained = r.undelivered == 0 && r.achieved >= 0.95 * shape.rate && r.latency.percentile(0.99) <= shape.latency_bound;
   return r;
 }
 

@@ -20,6 +20,7 @@ struct LoadShape {
   Time grace = 2 * kSecond;              // after the last due message: how long to wait for the stragglers
   std::uint32_t window = 1000;           // published and not yet acked, at most
   std::size_t size = 100;                // payload bytes
+  Time latency_bound = 100 * kMillisecond;  // a sustained step keeps its p99 latency under this
 };
 
 struct StepResult {
@@ -31,7 +32,8 @@ struct StepResult {
   std::uint64_t redeliveries = 0;        // deliveries with receive_count > 1
   std::uint64_t publish_calls = 0;       // publish() calls (each hands the client every message due then)
   std::uint64_t published = 0;
-  bool sustained = false;                // achieved >= 95% of offered and every measured message delivered
+  // Achieved >= 95% of offered, every measured message delivered, and p99 latency within the bound.
+  bool sustained = false;
 };
 
 // Connects a producer and a consumer to `endpoints` and runs one step. Throws live::BackendError.

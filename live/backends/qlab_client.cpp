@@ -23,19 +23,20 @@ class QlabClient final : public BrokerClient {
     Publish frame;
     frame.messages.reserve(batch.size());
     for (const PublishRequest& r : batch) frame.messages.push_back(PublishItem{r.client_seq, r.key, static_cast<std::uint64_t>(r.intended), r.payload});
-    guarded([&] { client_->send_publish(frame); });
+    append_publish(out_, frame);
   }
 
   void pull(std::uint32_t count) override {
-    if (count > 0) guarded([&] { client_->send_pull(Pull{count, kWaitForever, false}); });
+    if (count > 0) append_pull(out_, Pull{count, kWaitForever, false});
   }
-  void ack(std::uint64_t receipt) override { guarded([&] { client_->ack({receipt}); }); }
-  void release(std::uint64_t receipt) override { guarded([&] { client_->release({receipt}); }); }
+  void ack(std::uint64_t receipt) override { append_receipts(out_, FrameType::ack, Receipts{{receipt}}); }
+  void release(std::uint64_t receipt) override { append_receipts(out_, FrameType::release, Receipts{{receipt}}); }
   void extend(std::uint64_t receipt, Time timeout) override {
-    guarded([&] { client_->extend(receipt, static_cast<std::uint32_t>(std::max<Time>(1, timeout / kMillisecond))); });
+    append_extend(out_, Extend{receipt, static_cast<std::uint32_t>(std::max<Time>(1, timeout / kMillisecond))});
   }
 
   std::size_t poll(Time timeout, BrokerEvents& events) override {
+    send();
     std::size_t n = kept_.replay(events);
     std::optional<Frame> frame;
     guarded([&] { frame = client_->read_frame(std::chrono::milliseconds(n > 0 ? 0 : timeout / kMillisecond)); });
@@ -48,11 +49,8 @@ class QlabClient final : public BrokerClient {
 
   void flush(Time timeout) override {
     // The broker handles one connection's frames in order: its STATS_OK follows everything sent before.
-    guarded([&] {
-      std::vector<std::uint8_t> stats;
-      append_stats(stats);
-      client_->send_bytes(stats);
-    });
+    append_stats(out_);
+    send();
     const Time deadline = monotonic_now() + timeout;
     for (;;) {
       const Time left = deadline - monotonic_now();
@@ -75,6 +73,13 @@ class QlabClient final : public BrokerClient {
     } catch (const ClientError& e) {
       throw BackendError(std::string("qlab: ") + e.what(), !e.error.has_value());
     }
+  }
+
+  // Everything queued since the last poll() goes out in one write.
+  void send() {
+    if (out_.empty()) return;
+    guarded([&] { client_->send_bytes(out_); });
+    out_.clear();
   }
 
   std::size_t handle(const Frame& frame, BrokerEvents& events) {
@@ -104,6 +109,7 @@ class QlabClient final : public BrokerClient {
   }
 
   std::optional<Client> client_;
+  std::vector<std::uint8_t> out_;  // frames for the next write
   BufferedEvents kept_;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // The qlab back end's client: today's protocol client (live/client.hpp) behind BrokerClient. The broker
 // assigns message ids (PublishResult names them); a PUBLISH frame carries a whole batch; intended send times
-// travel in producer_time and come back in DELIVER.
+// travel in producer_time and come back in DELIVER. Like the other clients, it queues frames and writes them
+// all at the next poll() or flush().
 #include <memory>
 
 #include "live/backends/broker_client.hpp"

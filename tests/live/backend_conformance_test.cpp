@@ -185,14 +185,18 @@ TEST_P(BackendTest, publishes_are_confirmed_and_delivered_with_their_ids_and_int
 }
 
 TEST_P(BackendTest, a_silent_consumers_deliveries_go_to_another_consumer_after_the_timeout_not_before) {
+  if (GetParam() == "beanstalkd") {
+    GTEST_SKIP() << "beanstalkd 1.12 sometimes never times out the jobs of a connection that stays open and idle "
+                    "(docs/BACKENDS.md, 'What each cannot express')";
+  }
   const Time timeout = kSecond;
   start(visibility(timeout));
   auto producer = connect(ClientRole::producer, "p[0]");
   const std::vector<std::uint64_t> ids = publish(*producer, 5);
   auto silent = connect(ClientRole::consumer, "c[0]");
+  const Time received = monotonic_now();  // no delivery, hence no timeout, starts before this
   silent->client->pull(5);
   ASSERT_TRUE(silent->poll_until([&] { return silent->seen.deliveries.size() == 5; }));
-  const Time received = monotonic_now();
   auto other = connect(ClientRole::consumer, "c[1]");
   other->client->pull(5);
   ASSERT_TRUE(other->poll_until([&] { return other->seen.deliveries.size() == 5; }));
@@ -214,9 +218,9 @@ TEST_P(BackendTest, a_disconnected_consumers_deliveries_are_redelivered) {
   auto producer = connect(ClientRole::producer, "p[0]");
   const std::vector<std::uint64_t> ids = publish(*producer, 5);
   auto gone = connect(ClientRole::consumer, "c[0]");
+  const Time received = monotonic_now();  // no delivery, hence no timeout, starts before this
   gone->client->pull(5);
   ASSERT_TRUE(gone->poll_until([&] { return gone->seen.deliveries.size() == 5; }));
-  const Time received = monotonic_now();
   gone.reset();  // closes its connections without acking
   auto other = connect(ClientRole::consumer, "c[1]");
   other->client->pull(5);
