@@ -260,9 +260,17 @@ TEST_P(BackendTest, an_extended_delivery_stays_hidden_for_the_extension) {
   const Time extended = monotonic_now();
   holder->client->extend(holder->seen.deliveries[0].receipt, timeout);
   holder->client->flush(10 * kSecond);
-  ASSERT_TRUE(other->poll_until([&] { return other->seen.deliveries.size() == 1; }, 3 * timeout));
-  EXPECT_GE(monotonic_now() - extended, timeout - 50 * kMillisecond);  // redis: idle times in whole ms
   EXPECT_TRUE(holder->seen.warnings.empty());
+  EXPECT_EQ(other->deliveries_within(timeout - 100 * kMillisecond), 0u);
+  // That window ended well past the original deadline. beanstalkd may never time out an idle connection's
+  // job (docs/BACKENDS.md): there the hold ends by closing; elsewhere by the extended timeout.
+  if (traits_of(GetParam()).releases_on_disconnect) {
+    holder.reset();
+  }
+  ASSERT_TRUE(other->poll_until([&] { return other->seen.deliveries.size() == 1; }, 3 * timeout));
+  if (!traits_of(GetParam()).releases_on_disconnect) {
+    EXPECT_GE(monotonic_now() - extended, timeout - 50 * kMillisecond);  // redis: idle times in whole ms
+  }
 }
 
 TEST_P(BackendTest, a_message_received_max_receives_times_becomes_a_dead_letter) {
