@@ -141,6 +141,20 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
 
   void kill_and_restart(const nlohmann::json& options, bool durable);
 
+  struct HandedOut {
+    std::vector<std::uint64_t> ids;
+    std::unique_ptr<Peer> consumer;
+    Time before = 0;  // taken before the consumer asked: no delivery, hence no timeout, started earlier
+  };
+  // Publishes `n` messages and has consumer "c[0]" receive all of them (not acked).
+  HandedOut hand_out(std::size_t n) {
+    auto producer = connect(ClientRole::producer, "p[0]");
+    HandedOut out{publish(*producer, n), connect(ClientRole::consumer, "c[0]"), monotonic_now()};
+    out.consumer->client->pull(static_cast<std::uint32_t>(n));
+    EXPECT_TRUE(out.consumer->poll_until([&] { return out.consumer->seen.deliveries.size() == n; }));
+    return out;
+  }
+
   static std::set<std::uint64_t> ids_of(const std::vector<Delivery>& deliveries) {
     std::set<std::uint64_t> ids;
     for (const Delivery& d : deliveries) ids.insert(d.message_id);
@@ -191,12 +205,7 @@ TEST_P(BackendTest, a_silent_consumers_deliveries_go_to_another_consumer_after_t
   }
   const Time timeout = kSecond;
   start(visibility(timeout));
-  auto producer = connect(ClientRole::producer, "p[0]");
-  const std::vector<std::uint64_t> ids = publish(*producer, 5);
-  auto silent = connect(ClientRole::consumer, "c[0]");
-  const Time received = monotonic_now();  // no delivery, hence no timeout, starts before this
-  silent->client->pull(5);
-  ASSERT_TRUE(silent->poll_until([&] { return silent->seen.deliveries.size() == 5; }));
+  auto [ids, silent, received] = hand_out(5);
   auto other = connect(ClientRole::consumer, "c[1]");
   other->client->pull(5);
   ASSERT_TRUE(other->poll_until([&] { return other->seen.deliveries.size() == 5; }));
@@ -215,12 +224,7 @@ TEST_P(BackendTest, a_silent_consumers_deliveries_go_to_another_consumer_after_t
 TEST_P(BackendTest, a_disconnected_consumers_deliveries_are_redelivered) {
   const Time timeout = kSecond;
   start(visibility(timeout));
-  auto producer = connect(ClientRole::producer, "p[0]");
-  const std::vector<std::uint64_t> ids = publish(*producer, 5);
-  auto gone = connect(ClientRole::consumer, "c[0]");
-  const Time received = monotonic_now();  // no delivery, hence no timeout, starts before this
-  gone->client->pull(5);
-  ASSERT_TRUE(gone->poll_until([&] { return gone->seen.deliveries.size() == 5; }));
+  auto [ids, gone, received] = hand_out(5);
   gone.reset();  // closes its connections without acking
   auto other = connect(ClientRole::consumer, "c[1]");
   other->client->pull(5);
