@@ -1,7 +1,7 @@
 """The live benchmark's figure: latency (p50 dashed, p99 solid) against achieved throughput, one line per
 back end setting (qlab, Redis Streams and beanstalkd, in memory and durable), from qlab_live_bench's JSON.
-Points are the sweep's offered rates and the rate search's probes, in order of achieved throughput; a
-hollow marker is a step the system did not sustain (its latency is a lower bound).
+The lines join the sustained steps (sweep and rate search) in order of achieved throughput; a hollow
+marker is a step the system did not sustain (its p99 there is a lower bound).
 
     /usr/bin/python3 analysis/plot_live_bench.py live_bench.json [OUT_DIR]   # writes live_bench.png/.svg
 """
@@ -27,17 +27,19 @@ def colour(setting):
 def draw(report, out_dir):
     fig, ax = ps.new_figure(8.0, 4.8)
     for setting in report["settings"]:
+        # The line joins the sustained steps; an unsustained one is only a hollow marker (its latency is
+        # a lower bound, and its achieved rate is below what was offered).
         steps = sorted(setting["steps"], key=lambda s: s["achieved"])
-        if not steps:
-            continue
-        xs = [s["achieved"] for s in steps]
+        kept = [s for s in steps if s["sustained"]]
         c = colour(setting)
         label = "%s (%s, %s)" % (setting["label"], setting["durability"], setting["version"])
-        ax.plot(xs, [s["p99_us"] / 1e3 for s in steps], color=c, linewidth=1.8, label=label + " p99")
-        ax.plot(xs, [s["p50_us"] / 1e3 for s in steps], color=c, linewidth=1.0, linestyle="--")
-        for s in steps:
-            face = c if s["sustained"] else "white"
-            ax.plot([s["achieved"]], [s["p99_us"] / 1e3], marker="o", markersize=4, color=c, markerfacecolor=face)
+        xs = [s["achieved"] for s in kept]
+        ax.plot(xs, [s["p99_us"] / 1e3 for s in kept], color=c, linewidth=1.8, marker="o", markersize=4,
+                label=label)
+        ax.plot(xs, [s["p50_us"] / 1e3 for s in kept], color=c, linewidth=1.0, linestyle="--")
+        lost = [s for s in steps if not s["sustained"]]
+        ax.plot([s["achieved"] for s in lost], [s["p99_us"] / 1e3 for s in lost], linestyle="none", marker="o",
+                markersize=4, color=c, markerfacecolor="white")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("achieved throughput (acked messages/s)")
