@@ -34,6 +34,16 @@ void cannot_express(const std::string& backend, const std::string& name, const s
   throw std::invalid_argument("back end " + backend + " cannot express queue." + name + ": " + why);
 }
 
+void require_single_node(const std::string& backend, const Scenario& scenario) {
+  for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+    const FaultSpec& f = scenario.faults[i];
+    if (f.action == FaultAction::broker_crash && f.target.kind == FaultTarget::Kind::broker && f.target.first > 0) {
+      throw std::invalid_argument("back end " + backend + " cannot express faults[" + std::to_string(i) +
+                                  "].target: " + f.target.text + " (it runs a single server, node 0)");
+    }
+  }
+}
+
 BackendOptions::BackendOptions(std::string backend, const nlohmann::json& options, std::vector<std::string> known)
     : backend_(std::move(backend)), options_(options.is_null() ? nlohmann::json::object() : options) {
   if (!options_.is_object()) {

@@ -24,6 +24,9 @@ std::string text_param(const QueueSpec& queue, const std::string& name, const st
 // Throws `<backend> cannot express queue.<name>: <why>` (the scenario key it cannot run).
 [[noreturn]] void cannot_express(const std::string& backend, const std::string& name, const std::string& why);
 
+// Throws unless every broker_crash aims at node 0 (or `leader`, which is node 0): the back end runs one server.
+void require_single_node(const std::string& backend, const Scenario& scenario);
+
 // live.backend_options of one back end: refuses keys it does not know, and reads typed values.
 class BackendOptions {
  public:

@@ -60,6 +60,7 @@ std::unique_ptr<BrokerLauncher> make_beanstalkd_launcher() { return std::make_un
 
 void check_beanstalkd(const Scenario& scenario, const nlohmann::json& backend_options) {
   require_design("beanstalkd", scenario.queue, {"visibility_timeout", "pull", "preassigned"});
+  require_single_node("beanstalkd", scenario);
   if (scenario.queue.design == "visibility_timeout") {
     const std::int64_t timeout = int_param(scenario.queue, "visibility_timeout", kSecond);
     if (timeout % kSecond != 0) cannot_express("beanstalkd", "visibility_timeout", "a job's TTR is whole seconds");

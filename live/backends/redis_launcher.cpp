@@ -85,6 +85,7 @@ std::unique_ptr<BrokerLauncher> make_redis_launcher() { return std::make_unique<
 
 void check_redis(const Scenario& scenario, const nlohmann::json& backend_options) {
   require_design("redis", scenario.queue, {"visibility_timeout", "pull", "preassigned"});
+  require_single_node("redis", scenario);
   if (flag_param(scenario.queue, "release_on_disconnect", false)) {
     cannot_express("redis", "release_on_disconnect",
                    "a consumer group does not notice a consumer's connection closing; deliveries wait for the timeout");

@@ -425,6 +425,22 @@ TEST(BackendChecks, each_backend_refuses_what_it_cannot_express_naming_the_key) 
                 .find("visibility_timeout"),
             std::string::npos);
   EXPECT_EQ(refused("qlab", spec("replicated")), "");
+  Scenario node1;
+  node1.queue = spec("pull");
+  FaultSpec crash;
+  crash.action = FaultAction::broker_crash;
+  crash.target.kind = FaultTarget::Kind::broker;
+  crash.target.first = 1;
+  crash.target.text = "broker[1]";
+  node1.faults.push_back(crash);
+  for (const std::string backend : {"redis", "beanstalkd"}) {
+    try {
+      find_backend(backend).check(node1, nlohmann::json::object());
+      ADD_FAILURE() << backend << " accepted a crash of node 1";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("faults[0].target"), std::string::npos) << e.what();
+    }
+  }
   EXPECT_THROW(find_backend("kafka"), std::invalid_argument);
 }
 
