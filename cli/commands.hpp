@@ -17,5 +17,6 @@ void add_plot_command(CLI::App& app);     // plot_command.cpp
 void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, live
 void add_compare_command(CLI::App& app);  // compare_command.cpp: two results folders side by side
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
+void add_backends_command(CLI::App& app);  // backends_command.cpp: the live back ends
 
 }  // namespace qlab::cli

@@ -11,6 +11,7 @@ packages=(
   iproute2
   slurm-wlm munge parallel    # tests/bench/suite_slurm_test.py's private cluster; GNU parallel: docs/SCALE.md
   nats-server rabbitmq-server librabbitmq-dev    # live/backends: NATS JetStream and RabbitMQ tests
+  redis-server libhiredis-dev beanstalkd  # live back ends (servers started privately by qlab, never as services)
 )
 
 missing=()

@@ -5,6 +5,9 @@
 // a message id and its intended send time travel) stays behind this interface, so the ledger joins the
 // records of every back end the same way.
 //
+// A client may queue what it sends until the next poll() or flush() (qlab's, Redis's and beanstalkd's do: one
+// write per poll), so a worker polls regularly and flushes before it exits.
+//
 // Not thread-safe: one thread per client. A client is one connection (or one set of connections to a
 // cluster); after a BackendError with connection_lost the worker discards it and connects a new one.
 #include <cstdint>

@@ -4,6 +4,7 @@
 // and always stopped by pid (and reaped) at the end, also when the run fails.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ class BrokerLauncher {
   virtual void stop_all() noexcept = 0;
   // The server's version as it reports it (e.g. "nats-server 2.9.10").
   virtual std::string version() const = 0;
+  // How many dead letters (messages moved aside at max_receives) the back end holds now, asked from the
+  // running server; nullopt where it cannot tell.
+  virtual std::optional<std::uint64_t> dead_letters() { return std::nullopt; }
 };
 
 }  // namespace qlab::live

@@ -1,0 +1,65 @@
+"""The live benchmark's figure: latency (p50 dashed, p99 solid) against achieved throughput, one line per
+back end setting (qlab, Redis Streams and beanstalkd, in memory and durable), from qlab_live_bench's JSON.
+The lines join the sustained steps (sweep and rate search) in order of achieved throughput; a hollow
+marker is a step the system did not sustain (its p99 there is a lower bound).
+
+    /usr/bin/python3 analysis/plot_live_bench.py live_bench.json [OUT_DIR]   # writes live_bench.png/.svg
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import plot_style as ps  # noqa: E402
+
+# One colour per back end; the durable setting of a back end is drawn in a darker shade of it.
+BACKEND_COLOURS = {"qlab": "#2ca02c", "redis": "#d62728", "beanstalkd": "#1f77b4", "nats": "#9467bd",
+                   "rabbitmq": "#ff7f0e"}
+
+
+def colour(setting):
+    base = BACKEND_COLOURS.get(setting["backend"], "#7f7f7f")
+    return base if setting["label"] == setting["backend"] else ps._shade(base, -0.35)
+
+
+def draw(report, out_dir):
+    fig, ax = ps.new_figure(8.0, 4.8)
+    for setting in report["settings"]:
+        # The line joins the sustained steps; an unsustained one is only a hollow marker (its latency is
+        # a lower bound, and its achieved rate is below what was offered).
+        steps = sorted(setting["steps"], key=lambda s: s["achieved"])
+        kept = [s for s in steps if s["sustained"]]
+        c = colour(setting)
+        label = "%s (%s, %s)" % (setting["label"], setting["durability"], setting["version"])
+        xs = [s["achieved"] for s in kept]
+        ax.plot(xs, [s["p99_us"] / 1e3 for s in kept], color=c, linewidth=1.8, marker="o", markersize=4,
+                label=label)
+        ax.plot(xs, [s["p50_us"] / 1e3 for s in kept], color=c, linewidth=1.0, linestyle="--")
+        lost = [s for s in steps if not s["sustained"]]
+        ax.plot([s["achieved"] for s in lost], [s["p99_us"] / 1e3 for s in lost], linestyle="none", marker="o",
+                markersize=4, color=c, markerfacecolor="white")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("achieved throughput (acked messages/s)")
+    ax.set_ylabel("latency from intended send (ms)\np99 solid, p50 dashed")
+    ax.set_title(ps.headline("Live back ends, open loop: latency against throughput", report["setup"][:110] + "..."),
+                 fontsize=9)
+    ps.style_axes(ax)
+    ax.legend(fontsize=7, loc="upper left")
+    ps.save(fig, out_dir, "live_bench")
+    return os.path.join(out_dir, "live_bench.png")
+
+
+def main(argv):
+    if not argv:
+        raise SystemExit("usage: plot_live_bench.py LIVE_BENCH.json [OUT_DIR]")
+    with open(argv[0]) as f:
+        report = json.load(f)
+    out_dir = argv[1] if len(argv) > 1 else os.path.dirname(os.path.abspath(argv[0]))
+    print(draw(report, out_dir))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

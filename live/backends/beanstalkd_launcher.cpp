@@ -1,0 +1,75 @@
+#include "live/backends/beanstalkd_launcher.hpp"
+
+#include "live/backends/backend_checks.hpp"
+#include "live/backends/server_node.hpp"
+#include "live/backends/single_node_launcher.hpp"
+#include "live/backends/tcp_connection.hpp"
+
+namespace qlab::live {
+namespace {
+
+struct BeanstalkdOptions {
+  bool binlog = true;
+  std::int64_t fsync_ms = 50;
+};
+
+BeanstalkdOptions beanstalkd_options(const nlohmann::json& json) {
+  const BackendOptions options("beanstalkd", json, {"binlog", "fsync_ms"});
+  return {options.flag("binlog", true), options.integer("fsync_ms", 50, 0, 3'600'000)};
+}
+
+class BeanstalkdLauncher final : public SingleNodeLauncher {
+ public:
+  std::string version() const override { return first_output_line({"beanstalkd", "-v"}); }
+
+  // Buried jobs are the dead letters: the server-wide count from `stats`.
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    TcpConnection connection(at.front(), "beanstalkd");
+    connection.append("stats\r\n");
+    connection.send();
+    const std::string key = "\ncurrent-jobs-buried: ";
+    for (;;) {
+      const std::string_view in = connection.input();
+      if (const std::size_t at_key = in.find(key); at_key != std::string_view::npos) {
+        const std::size_t eol = in.find('\n', at_key + key.size());
+        if (eol != std::string_view::npos) return std::stoull(std::string(in.substr(at_key + key.size(), eol - at_key - key.size())));
+      }
+      if (!connection.wait_and_read(kSecond)) return std::nullopt;
+    }
+  }
+
+ protected:
+  std::string server_name() const override { return "beanstalkd"; }
+
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
+                                   const std::filesystem::path& data_dir) override {
+    const std::string binary = find_executable("beanstalkd");
+    if (binary.empty()) throw std::runtime_error("beanstalkd back end: beanstalkd is not installed (scripts/setup.sh installs it)");
+    const BeanstalkdOptions o = beanstalkd_options(plan.backend_options);
+    std::vector<std::string> argv = {binary, "-l", endpoint.host, "-p", std::to_string(endpoint.port)};
+    if (o.binlog) argv.insert(argv.end(), {"-b", data_dir.string(), "-f", std::to_string(o.fsync_ms)});
+    return argv;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<BrokerLauncher> make_beanstalkd_launcher() { return std::make_unique<BeanstalkdLauncher>(); }
+
+void check_beanstalkd(const Scenario& scenario, const nlohmann::json& backend_options) {
+  require_design("beanstalkd", scenario.queue, {"visibility_timeout", "pull", "preassigned"});
+  require_single_node("beanstalkd", scenario);
+  if (scenario.queue.design == "visibility_timeout") {
+    const std::int64_t timeout = int_param(scenario.queue, "visibility_timeout", kSecond);
+    if (timeout % kSecond != 0) cannot_express("beanstalkd", "visibility_timeout", "a job's TTR is whole seconds");
+    if (!flag_param(scenario.queue, "release_on_disconnect", false)) {
+      cannot_express("beanstalkd", "release_on_disconnect",
+                     "beanstalkd makes a disconnected client's reserved jobs ready at once (set it to true)");
+    }
+  }
+  beanstalkd_options(backend_options);
+}
+
+}  // namespace qlab::live

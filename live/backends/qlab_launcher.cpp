@@ -1,0 +1,68 @@
+#include "live/backends/qlab_launcher.hpp"
+
+#include <stdexcept>
+
+#include "core/units.hpp"
+#include "core/version.hpp"
+#include "live/backends/single_node_launcher.hpp"
+#include "live/client.hpp"
+#include "queues/design_registry.hpp"
+
+namespace qlab::live {
+namespace {
+
+class QlabLauncher final : public SingleNodeLauncher {
+ public:
+  std::string version() const override { return std::string("qlab ") + qlab::version(); }
+
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    Client admin(at.front().host, at.front().port, Hello{kProtocolVersion, Role::admin, "launcher", ""});
+    return admin.stats().value("dead_lettered", std::uint64_t{0});
+  }
+
+ protected:
+  std::string server_name() const override { return "qlab"; }
+
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::filesystem::path&) override {
+    if (plan.qlab_binary.empty()) throw std::invalid_argument("qlab back end: LaunchPlan::qlab_binary is empty");
+    std::vector<std::string> argv = {plan.qlab_binary, "broker", "--design", plan.queue.design};
+    for (std::string& s : design_settings(plan.queue)) argv.push_back(std::move(s));
+    // Every start of the node (restarts included) runs this command line again: count the incarnations so a
+    // restarted broker's message ids continue above its predecessor's.
+    argv.insert(argv.end(), {"--listen", endpoint.host + ":" + std::to_string(endpoint.port), "--first-message-id",
+                             std::to_string((std::uint64_t{incarnation_++} << 40) + 1)});
+    return argv;
+  }
+
+ private:
+  std::uint32_t incarnation_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::string> design_settings(const QueueSpec& queue) {
+  const DesignInfo* design = find_design(queue.design);
+  if (design == nullptr) throw std::invalid_argument("queue.design: unknown design '" + queue.design + "'");
+  std::vector<std::string> out;
+  for (const ParamSpec& spec : design->params) {
+    const auto it = queue.params.find(spec.name);
+    if (it == queue.params.end()) continue;
+    std::string value;
+    if (const auto* n = std::get_if<std::int64_t>(&it->second)) {
+      value = spec.type == ParamSpec::Type::duration ? format_duration(*n) : std::to_string(*n);
+    } else if (const auto* b = std::get_if<bool>(&it->second)) {
+      value = *b ? "true" : "false";
+    } else {
+      value = std::get<std::string>(it->second);
+    }
+    out.push_back("--set");
+    out.push_back("queue." + spec.name + "=" + value);
+  }
+  return out;
+}
+
+std::unique_ptr<BrokerLauncher> make_qlab_launcher() { return std::make_unique<QlabLauncher>(); }
+
+}  // namespace qlab::live

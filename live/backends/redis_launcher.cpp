@@ -1,0 +1,99 @@
+#include "live/backends/redis_launcher.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <functional>
+
+#include "live/backends/backend_checks.hpp"
+#include "live/backends/server_node.hpp"
+#include "live/backends/single_node_launcher.hpp"
+
+namespace qlab::live {
+namespace {
+
+struct RedisOptions {
+  bool appendonly = true;
+  std::string appendfsync = "everysec";
+};
+
+RedisOptions redis_options(const nlohmann::json& json) {
+  const BackendOptions options("redis", json, {"appendonly", "appendfsync"});
+  return {options.flag("appendonly", true), options.choice("appendfsync", "everysec", {"always", "everysec", "no"})};
+}
+
+class RedisLauncher final : public SingleNodeLauncher {
+ public:
+  std::string version() const override {
+    // "Redis server v=7.0.15 sha=..." -> "redis-server 7.0.15"
+    const std::string line = first_output_line({"redis-server", "--version"});
+    const std::size_t v = line.find("v=");
+    if (v == std::string::npos) return line;
+    return "redis-server " + line.substr(v + 2, line.find(' ', v) - v - 2);
+  }
+
+  std::optional<std::uint64_t> dead_letters() override {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    std::optional<std::uint64_t> length;
+    ask(at.front(), {"XLEN", "qlab:dead"}, [&](const redisReply& r) {
+      if (r.type == REDIS_REPLY_INTEGER) length = static_cast<std::uint64_t>(r.integer);
+    });
+    return length;
+  }
+
+ protected:
+  std::string server_name() const override { return "redis"; }
+
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
+                                   const std::filesystem::path& data_dir) override {
+    const std::string binary = find_executable("redis-server");
+    if (binary.empty()) throw std::runtime_error("redis back end: redis-server is not installed (scripts/setup.sh installs it)");
+    const RedisOptions o = redis_options(plan.backend_options);
+    return {binary, "--bind", endpoint.host, "--port", std::to_string(endpoint.port), "--dir", data_dir.string(),
+            "--save", "", "--appendonly", o.appendonly ? "yes" : "no", "--appendfsync", o.appendfsync,
+            "--daemonize", "no", "--protected-mode", "no", "--logfile", ""};
+  }
+
+  // Ready once PING says PONG: while it loads its append-only file, Redis accepts connections but answers
+  // -LOADING.
+  bool ready(const Endpoint& endpoint) override {
+    bool pong = false;
+    ask(endpoint, {"PING"}, [&](const redisReply& r) {
+      pong = r.type == REDIS_REPLY_STATUS && std::string_view(r.str, r.len) == "PONG";
+    });
+    return pong;
+  }
+
+ private:
+  // One command on a short-lived connection; `on_reply` sees the reply when there is one.
+  static void ask(const Endpoint& endpoint, std::vector<const char*> argv,
+                  const std::function<void(const redisReply&)>& on_reply) {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
+    if (c != nullptr && c->err == 0) {
+      auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), nullptr));
+      if (r != nullptr) on_reply(*r);
+      if (r != nullptr) freeReplyObject(r);
+    }
+    if (c != nullptr) redisFree(c);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<BrokerLauncher> make_redis_launcher() { return std::make_unique<RedisLauncher>(); }
+
+void check_redis(const Scenario& scenario, const nlohmann::json& backend_options) {
+  require_design("redis", scenario.queue, {"visibility_timeout", "pull", "preassigned"});
+  require_single_node("redis", scenario);
+  if (flag_param(scenario.queue, "release_on_disconnect", false)) {
+    cannot_express("redis", "release_on_disconnect",
+                   "a consumer group does not notice a consumer's connection closing; deliveries wait for the timeout");
+  }
+  if (scenario.queue.design == "visibility_timeout" && int_param(scenario.queue, "visibility_timeout", kSecond) < kMillisecond) {
+    cannot_express("redis", "visibility_timeout", "idle times are whole milliseconds (at least 1ms)");
+  }
+  redis_options(backend_options);
+}
+
+}  // namespace qlab::live

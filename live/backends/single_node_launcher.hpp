@@ -1,0 +1,43 @@
+#pragma once
+// What the launchers of single-server back ends (qlab, Redis, beanstalkd) share: one node on a free port of
+// plan.bind_host, its data folder and log under plan.work_dir, killed and restarted on the same port and data.
+// A subclass says how to start its server and, if need be, how to tell it is ready.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "live/backends/broker_launcher.hpp"
+#include "live/backends/server_node.hpp"
+
+namespace qlab::live {
+
+class SingleNodeLauncher : public BrokerLauncher {
+ public:
+  // Throws std::invalid_argument when the plan asks for more than one node.
+  void start(const LaunchPlan& plan, Time timeout) override;
+  std::vector<Endpoint> endpoints() const override;
+  std::uint32_t node_count() const override { return 1; }
+  std::uint32_t leader() override { return 0; }
+  void kill(std::uint32_t node) override;
+  void restart(std::uint32_t node, Time timeout) override;
+  void stop_all() noexcept override;
+
+ protected:
+  // The command line of the server (argv[0] a path), listening on `endpoint`, keeping its data in `data_dir`.
+  virtual std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
+                                           const std::filesystem::path& data_dir) = 0;
+  // True once the server answers at `endpoint` (default: it accepts a TCP connection).
+  virtual bool ready(const Endpoint& endpoint);
+  // The server's name in messages and its folder name under work_dir.
+  virtual std::string server_name() const = 0;
+
+ private:
+  void launch(const Endpoint& endpoint, Time timeout);
+
+  std::optional<ServerNode> node_;
+  LaunchPlan plan_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace qlab::live

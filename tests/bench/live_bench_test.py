@@ -1,0 +1,54 @@
+"""qlab_live_bench end to end, tiny: qlab's broker and Redis at one low offered rate, then the rate search
+capped just above it. Checks the JSON, CSV and Markdown it writes and that analysis/plot_live_bench.py draws
+the figure from the JSON. Asserts structure and consistency, not speed (that is the benchmark's job).
+
+    /usr/bin/python3 live_bench_test.py QLAB_LIVE_BENCH QLAB SOURCE_DIR
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+BENCH, QLAB, SOURCE = sys.argv[1:4]
+
+
+class LiveBenchTest(unittest.TestCase):
+    def test_every_step_is_reported_in_json_csv_and_markdown_and_plotted(self):
+        with tempfile.TemporaryDirectory() as out:
+            files = {ext: os.path.join(out, "lb." + ext) for ext in ("json", "csv", "md")}
+            subprocess.run([BENCH, "--qlab", QLAB, "--systems", "qlab,redis", "--rates", "300", "--measure", "0.5",
+                            "--probe", "0.5", "--max-rate", "500", "--work-dir", out, "--json", files["json"],
+                            "--csv", files["csv"], "--markdown", files["md"]],
+                           check=True, timeout=240, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            report = json.load(open(files["json"]))
+            self.assertEqual([s["label"] for s in report["settings"]], ["qlab", "redis"])
+            steps = 0
+            for s in report["settings"]:
+                self.assertTrue(s["version"])
+                sweep = [st for st in s["steps"] if not st["search"]]
+                self.assertEqual([st["offered"] for st in sweep], [300])
+                for st in s["steps"]:
+                    self.assertGreater(st["achieved"], 0)
+                    self.assertLessEqual(st["p50_us"], st["p99_us"])
+                    self.assertLessEqual(st["p99_us"], st["p999_us"])
+                    self.assertLessEqual(st["undelivered"], st["measured"])
+                    if st["offered"] == 300:
+                        self.assertAlmostEqual(st["measured"], 150, delta=1)  # 300 msg/s over 0.5 s
+                self.assertLessEqual(s["max_sustainable"], 500)
+                steps += len(s["steps"])
+            rows = list(csv.DictReader(open(files["csv"])))
+            self.assertEqual(len(rows), steps)
+            markdown = open(files["md"]).read()
+            self.assertIn("| qlab (", markdown)
+            self.assertIn("| redis (", markdown)
+            plot = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE, "analysis", "plot_live_bench.py"),
+                                   files["json"], out], check=True, capture_output=True, text=True, timeout=120)
+            self.assertTrue(os.path.getsize(os.path.join(out, "live_bench.png")) > 0, plot.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1])
