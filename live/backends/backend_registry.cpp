@@ -5,8 +5,10 @@
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/beanstalkd_client.hpp"
 #include "live/backends/beanstalkd_launcher.hpp"
+#include "live/backends/nats_backend.hpp"
 #include "live/backends/qlab_client.hpp"
 #include "live/backends/qlab_launcher.hpp"
+#include "live/backends/rabbitmq_backend.hpp"
 #include "live/backends/redis_client.hpp"
 #include "live/backends/redis_launcher.hpp"
 #include "queues/design_registry.hpp"
@@ -33,6 +35,8 @@ const std::vector<Backend>& registry() {
        "visibility_timeout (whole-second timeouts, release_on_disconnect: true), pull, preassigned; "
        "broker_crash (1 node); options binlog, fsync_ms",
        connect_beanstalkd, make_beanstalkd_launcher, check_beanstalkd},
+      nats_backend(),
+      rabbitmq_backend(),
   };
   return all;
 }

@@ -57,42 +57,6 @@ void ServerNode::kill() { process_.reset(); }  // ~ChildProcess: SIGCONT, SIGKIL
 
 bool ServerNode::running() { return process_ != nullptr && !process_->reap(); }
 
-std::uint16_t free_port(const std::string& host) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("free_port: socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
-    ::close(fd);
-    throw std::invalid_argument("free_port: '" + host + "' is not an IPv4 address");
-  }
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    throw std::runtime_error("free_port: cannot bind " + host);
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-std::string find_executable(const std::string& name) {
-  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  dirs += ":/usr/sbin:/sbin";  // servers are often here, outside a user's PATH
-  std::size_t begin = 0;
-  while (begin <= dirs.size()) {
-    const std::size_t end = std::min(dirs.find(':', begin), dirs.size());
-    if (end > begin) {
-      const std::string candidate = dirs.substr(begin, end - begin) + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    begin = end + 1;
-  }
-  return "";
-}
-
 std::string first_output_line(const std::vector<std::string>& argv) {
   if (argv.empty() || find_executable(argv[0]).empty()) return "";
   const std::filesystem::path log =

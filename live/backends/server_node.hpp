@@ -12,6 +12,7 @@
 
 #include "core/time.hpp"
 #include "live/backends/broker_client.hpp"
+#include "live/backends/local_server.hpp"
 #include "live/child_process.hpp"
 
 namespace qlab::live {
@@ -41,10 +42,6 @@ class ServerNode {
 
 // True when a TCP connection to `endpoint` succeeds.
 bool accepts_connections(const Endpoint& endpoint);
-// A port nobody listens on at `host` now (bound and released: another process may take it meanwhile).
-std::uint16_t free_port(const std::string& host);
-// The absolute path of `name` on PATH (or `name` itself when it contains a '/' and exists), else "".
-std::string find_executable(const std::string& name);
 // The first line `argv` prints on stdout or stderr (e.g. `redis-server --version`), "" when it cannot run.
 std::string first_output_line(const std::vector<std::string>& argv);
 // The last `lines` lines of a log file, for error messages.

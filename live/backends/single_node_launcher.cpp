@@ -13,7 +13,7 @@ void SingleNodeLauncher::start(const LaunchPlan& plan, Time timeout) {
   plan_ = plan;
   dir_ = plan.work_dir / (server_name() + "-0");
   std::filesystem::create_directories(dir_ / "data");
-  launch(Endpoint{plan.bind_host, free_port(plan.bind_host)}, timeout);
+  launch(Endpoint{plan.bind_host, free_tcp_port(plan.bind_host)}, timeout);
 }
 
 void SingleNodeLauncher::launch(const Endpoint& endpoint, Time timeout) {

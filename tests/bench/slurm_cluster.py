@@ -30,7 +30,7 @@ def missing_programs():
     return [name for name, path in found.items() if path is None]
 
 
-def free_port():
+def free_tcp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -139,8 +139,8 @@ class SlurmCluster:
                                "--log-file=" + os.path.join(d, "log", "munged.log")])
         poll_until(lambda: os.path.exists(socket_path) or self._died("munged"), 10, "munged's socket")
         with open(self.env["SLURM_CONF"], "w") as f:
-            f.write(SLURM_CONF.format(user=pwd.getpwuid(os.getuid()).pw_name, ctld_port=free_port(),
-                                      slurmd_port=free_port(), dir=d, cpus=len(os.sched_getaffinity(0))))
+            f.write(SLURM_CONF.format(user=pwd.getpwuid(os.getuid()).pw_name, ctld_port=free_tcp_port(),
+                                      slurmd_port=free_tcp_port(), dir=d, cpus=len(os.sched_getaffinity(0))))
         self._spawn("slurmctld", ["slurmctld", "-D", "-c", "-i"])
         self._spawn("slurmd", ["slurmd", "-D", "-N", "n1"])
         poll_until(lambda: self._node_state() == "idle" or self._died("slurmctld") or self._died("slurmd"), 30,
