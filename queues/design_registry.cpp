@@ -3,10 +3,14 @@
 #include <utility>
 
 #include "core/check.hpp"
+#include "fifo_groups_queue.hpp"
+#include "power_of_d_queue.hpp"
 #include "preassigned_queue.hpp"
 #include "pull_queue.hpp"
+#include "push_queue.hpp"
 #include "replicated_queue.hpp"
 #include "visibility_timeout_queue.hpp"
+#include "work_stealing_queue.hpp"
 
 namespace qlab {
 namespace {
@@ -143,11 +147,87 @@ DesignInfo replicated_design() {
   };
 }
 
+DesignInfo push_design() {
+  return {
+      .name = "push",
+      .summary = "RabbitMQ: pushed round robin to consumers with free prefetch credit; unacked requeued on disconnect",
+      .keeps_until_ack = true,
+      .params = {{"consumer_timeout", ParamSpec::Type::duration, std::int64_t{0}, {}, 0,
+                  "0 = never; else a delivery unacked this long closes its consumer's channel (all its unacked requeued)"}},
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PushQueue>(param<std::int64_t>(params, "consumer_timeout"));
+      },
+  };
+}
+
+DesignInfo power_of_d_design() {
+  return {
+      .name = "power_of_d",
+      .summary = "each message pushed to the shortest local queue of d consumers sampled at random (supermarket model)",
+      .keeps_until_ack = false,
+      .params = {{"d", ParamSpec::Type::count, std::int64_t{2}, {}, 1,
+                  "consumers sampled per message (with replacement); 1 = random assignment"}},
+      .make = [](const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PowerOfDQueue>(count_param(params, "d"), std::move(rng));
+      },
+  };
+}
+
+DesignInfo jsq_design() {
+  return {
+      .name = "jsq",
+      .summary = "join the shortest queue: each message pushed to the live consumer with the fewest bound and unacked",
+      .keeps_until_ack = false,
+      .params = {},
+      .make = [](const DesignParams&, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PowerOfDQueue>(0, std::move(rng));
+      },
+  };
+}
+
+DesignInfo work_stealing_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "work_stealing",
+      .summary = "preassigned round robin, but a consumer with credit and nothing queued steals from another queue",
+      .keeps_until_ack = false,
+      .params = {{"steal", Type::choice, std::string("half"), {"one", "half"}, 0,
+                  "how much a thief takes from the tail of its victim's queue"},
+                 {"victim", Type::choice, std::string("longest"), {"longest", "random"}, 0,
+                  "whose queue a thief steals from: the longest, or a random non-empty one"}},
+      .make = [](const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<WorkStealingQueue>(
+            param<std::string>(params, "steal") == "one" ? WorkStealingQueue::Steal::one : WorkStealingQueue::Steal::half,
+            param<std::string>(params, "victim") == "random" ? WorkStealingQueue::Victim::random
+                                                             : WorkStealingQueue::Victim::longest,
+            std::move(rng));
+      },
+  };
+}
+
+DesignInfo fifo_groups_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "fifo_groups",
+      .summary = "SQS FIFO: in order within a message group (from the key), at most one message per group in flight",
+      .keeps_until_ack = true,
+      .params = {{"groups", Type::count, std::int64_t{0}, {}, 0,
+                  "0 = the message key is its group; else the group is the key modulo this"},
+                 {"visibility_timeout", Type::duration, std::int64_t{30 * kSecond}, {}, 1,
+                  "how long a received message stays hidden (and its group blocked) before it is redelivered"}},
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<FifoGroupsQueue>(static_cast<std::uint64_t>(param<std::int64_t>(params, "groups")),
+                                                 param<std::int64_t>(params, "visibility_timeout"));
+      },
+  };
+}
+
 }  // namespace
 
 const std::vector<DesignInfo>& designs() {
-  static const std::vector<DesignInfo> all = {pull_design(), preassigned_design(), visibility_timeout_design(),
-                                                replicated_design()};
+  static const std::vector<DesignInfo> all = {pull_design(),       preassigned_design(), visibility_timeout_design(),
+                                              replicated_design(), push_design(),        power_of_d_design(),
+                                              jsq_design(),        work_stealing_design(), fifo_groups_design()};
   return all;
 }
 
