@@ -25,7 +25,8 @@ DESIGN_COLOURS = {
     "replicated": "#9467bd",
 }
 _SPARE_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173"]
-THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777", (0, (1, 2)))}
+THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777", (0, (1, 2))),
+                 "supermarket_d2": ("#444444", (0, (3, 1, 1, 1)))}
 FAULT_COLOURS = {"crash": "#d62728", "stall": "#ff7f0e"}
 
 
