@@ -15,7 +15,7 @@
 namespace qlab::chaos {
 namespace {
 
-constexpr int kSteps = 3000;
+constexpr int kSteps = 1500;
 constexpr std::uint64_t kKeys = 6;  // few keys, so groups collide often
 
 std::int64_t int_param(const Scenario& scenario, const std::string& name, std::int64_t fallback) {
@@ -55,7 +55,8 @@ class Auditor {
         partitions_(static_cast<std::uint32_t>(int_param(scenario, "partitions", 1))),
         round_robin_(choice_param(scenario, "partitioner") == "round_robin"),
         max_record_locks_(int_param(scenario, "max_record_locks", 0)),
-        releases_on_loss_(scenario.queue.design == "push" || flag_param(scenario, "release_on_disconnect")) {
+        releases_on_loss_(scenario.queue.design == "push" || flag_param(scenario, "release_on_disconnect")),
+        channel_timeout_(scenario.queue.design == "push") {
     // The one of these a design has bounds how long a delivery stays its consumer's alone (0 or none: for ever).
     for (const char* name : {"visibility_timeout", "lock_duration", "consumer_timeout"}) {
       const Time timeout = int_param(scenario, name, 0);
@@ -149,11 +150,13 @@ class Auditor {
     const Current cur = current_.at(receipt);
     current_.erase(receipt);
     if (ack) {
+      // Counted as acked before the call: the deliveries the ack releases are checked within it.
+      const bool first = acked_.insert(cur.message).second;
       const ActionBuffer out = call([&](ActionBuffer& o) { design_->on_ack(now_, cur.consumer, receipt, o); });
       const bool refused = std::any_of(out.begin(), out.end(), [](const Action& a) {
         return a.kind == ActionKind::ack_rejected || a.kind == ActionKind::ack_ignored;
       });
-      if (!refused) acked_.insert(cur.message);
+      if (refused && first) acked_.erase(cur.message);
     } else {
       call([&](ActionBuffer& out) { design_->on_release(now_, cur.consumer, receipt, out); });
     }
@@ -168,8 +171,15 @@ class Auditor {
   ActionBuffer call(Input input) {
     ActionBuffer out;
     input(out);
-    // Deliveries whose redelivery timeout has passed are no longer current.
-    std::erase_if(current_, [&](const auto& entry) { return entry.second.deadline <= now_; });
+    // Deliveries whose redelivery timeout has passed are no longer current; push closes the channel of such
+    // a delivery's consumer, taking back all it holds.
+    std::set<ConsumerId> closed;
+    for (const auto& [receipt, cur] : current_) {
+      if (cur.deadline <= now_) closed.insert(cur.consumer);
+    }
+    std::erase_if(current_, [&](const auto& entry) {
+      return entry.second.deadline <= now_ || (channel_timeout_ && closed.count(entry.second.consumer) != 0);
+    });
     for (const Action& a : out) {
       if (a.kind == ActionKind::deliver) on_deliver(a);
     }
@@ -177,25 +187,28 @@ class Auditor {
   }
 
   void on_deliver(const Action& a) {
-    const std::string what = "message " + std::to_string(a.message.id) + " delivered to consumer " +
-                             std::to_string(a.consumer) + " at " + std::to_string(now_) + " ns";
+    // Built only for a violation: deliveries are many.
+    const auto what = [&] {
+      return "message " + std::to_string(a.message.id) + " delivered to consumer " + std::to_string(a.consumer) +
+             " at " + std::to_string(now_) + " ns";
+    };
     const auto [stream, offset] = position_.at(a.message.id);
     if (kind_ != Kind::partitions) {
       for (const auto& [receipt, cur] : current_) {
         if (cur.message == a.message.id) {
-          fail("custody", what + " while consumer " + std::to_string(cur.consumer) + " still holds it unexpired");
+          fail("custody", what() + " while consumer " + std::to_string(cur.consumer) + " still holds it unexpired");
         }
       }
     }
     if (kind_ == Kind::groups) {
       for (const auto& [receipt, cur] : current_) {
         if (position_.at(cur.message).first == stream) {
-          fail("group_in_flight", what + " while message " + std::to_string(cur.message) + " of group " +
+          fail("group_in_flight", what() + " while message " + std::to_string(cur.message) + " of group " +
                                       std::to_string(stream) + " is in flight");
         }
       }
       if (!acked_before(stream, offset)) {
-        fail("group_order", what + ": group " + std::to_string(stream) + " still has an older message unacked");
+        fail("group_order", what() + ": group " + std::to_string(stream) + " still has an older message unacked");
       }
     }
     if (kind_ == Kind::partitions) {
@@ -203,7 +216,7 @@ class Auditor {
       auto& [next, last_consumer] = partition_state_[stream];
       const bool in_order = offset == next && a.consumer == last_consumer;
       if (!in_order && !acked_before(stream, offset)) {
-        fail("partition_order", what + ": offset " + std::to_string(offset) + " of partition " + std::to_string(stream) +
+        fail("partition_order", what() + ": offset " + std::to_string(offset) + " of partition " + std::to_string(stream) +
                                     " while offset " + std::to_string(next) + " was next for consumer " +
                                     std::to_string(last_consumer) + " and an earlier record is unacked");
       }
@@ -215,7 +228,7 @@ class Auditor {
         return position_.at(entry.second.message).first == stream;
       });
       if (locked >= max_record_locks_) {
-        fail("lock_limit", what + ": partition " + std::to_string(stream) + " already has " + std::to_string(locked) +
+        fail("lock_limit", what() + ": partition " + std::to_string(stream) + " already has " + std::to_string(locked) +
                                " records locked (max_record_locks " + std::to_string(max_record_locks_) + ")");
       }
     }
@@ -239,6 +252,7 @@ class Auditor {
   std::int64_t max_record_locks_;
   std::uint64_t published_count_ = 0;
   bool releases_on_loss_;
+  bool channel_timeout_;  // a consumer's timed-out delivery takes back everything it holds (push)
   Time redelivery_after_ = kNever;
   Time now_ = 0;
   MessageId next_id_ = 1;

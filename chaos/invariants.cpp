@@ -261,17 +261,15 @@ class InvariantChecker {
   }
 
   // How long a delivery of an at-least-once design stays exclusive: visibility_timeout; share_group:
-  // lock_duration; push: consumer_timeout (0: for ever; push takes a delivery back early only from a lost
-  // consumer, whose processing ended). partitioned promises nothing (a rebalance moves a partition away
-  // from a live member that still works on its records).
+  // lock_duration; push: for ever without consumer_timeout (it takes a delivery back early only from a lost
+  // consumer, whose processing ended), and nothing with it (a timeout takes back all the consumer holds,
+  // however young). partitioned promises nothing (a rebalance moves a partition away from a live member
+  // that still works on its records). The design audit checks push's channel rule exactly.
   Time redelivery_timeout() const {
     const std::string& design = scenario_.queue.design;
     if (design == "partitioned") return 0;
     if (design == "share_group") return int_param("lock_duration", 0);
-    if (design == "push") {
-      const Time timeout = int_param("consumer_timeout", 0);
-      return timeout > 0 ? timeout : kNever;
-    }
+    if (design == "push") return int_param("consumer_timeout", 0) > 0 ? 0 : kNever;
     return int_param("visibility_timeout", 0);
   }
 
