@@ -233,7 +233,11 @@ void PartitionedQueue::commit(Partition& p) {
 }
 
 void PartitionedQueue::commit_all() {
-  for (Partition& p : partitions_) commit(p);
+  // Each member commits its own partitions: a lost member commits nothing more.
+  for (Partition& p : partitions_) {
+    const auto it = members_.find(p.owner);
+    if (it != members_.end() && it->second.alive) commit(p);
+  }
 }
 
 void PartitionedQueue::dispatch(Time now, ActionBuffer& out) {

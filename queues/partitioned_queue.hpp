@@ -4,7 +4,7 @@
 // partition's records in offset order (so it processes them in order, one at a time); members beyond the
 // number of partitions own nothing and sit idle. An ack marks a record processed; the group commits the
 // processed prefix of each partition at once (`commit: after_processing`) or every `commit_interval`
-// (`commit: interval`, auto-commit). held() counts the records not processed yet; a record processed but
+// (`commit: interval`, auto-commit; a lost member commits nothing more). held() counts the records not processed yet; a record processed but
 // not committed is no longer held, yet a rewind past it makes it unprocessed (and held) again.
 //
 // Membership: a consumer that joins (or a member whose session expired) triggers a rebalance: partitions

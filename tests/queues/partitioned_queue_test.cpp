@@ -103,9 +103,9 @@ TEST(PartitionedQueue, a_lost_member_keeps_its_partitions_until_the_session_time
 }
 
 // Consumer 1 processes (acks) three records of partition 1 and is lost before they are committed.
-DesignDriver crash_after_processing(PartitionedQueue::Commit commit) {
+DesignDriver crash_after_processing(PartitionedQueue::Commit commit, Time commit_interval = 10 * kSecond) {
   DesignDriver d = partitioned({.partitions = 2, .session_timeout = 5 * kSecond, .rebalance_time = 0, .commit = commit,
-                                .commit_interval = 10 * kSecond});
+                                .commit_interval = commit_interval});
   d.join(0);
   d.join(1);
   for (MessageId id = 1; id <= 4; ++id) d.publish(id, key_in(1, 2));
@@ -122,6 +122,13 @@ TEST(PartitionedQueue, records_processed_but_not_committed_are_processed_again_a
   const ActionBuffer again = d.advance_by(5 * kSecond);
   EXPECT_EQ(ids_of(again), (std::vector<MessageId>{1, 2, 3, 4}));
   for (const Action& a : again) EXPECT_EQ(a.receive_count, 2u);
+}
+
+TEST(PartitionedQueue, a_lost_member_commits_nothing_more) {
+  DesignDriver d = crash_after_processing(PartitionedQueue::Commit::interval, 2 * kSecond);
+  d.advance_by(4 * kSecond);
+  d.join(1);  // back within its session, after the commit would have been made for a live member
+  EXPECT_EQ(ids_of(d.pull(1, 10)), (std::vector<MessageId>{1, 2, 3, 4}));
 }
 
 TEST(PartitionedQueue, commit_after_processing_redelivers_only_the_unprocessed_record) {
