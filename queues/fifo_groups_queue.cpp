@@ -1,8 +1,8 @@
 #include "fifo_groups_queue.hpp"
 
-#include <algorithm>
 
 #include "core/check.hpp"
+#include "design_helpers.hpp"
 
 namespace qlab {
 
@@ -47,8 +47,7 @@ void FifoGroupsQueue::on_extend(Time now, ConsumerId consumer, Receipt receipt, 
   const auto it = find(consumer, receipt, out);
   if (it == in_flight_.end()) return;
   deadlines_.erase({it->second.deadline, receipt});
-  timeout = std::max<Time>(timeout, 0);
-  it->second.deadline = timeout > kNever - now ? kNever : now + timeout;
+  it->second.deadline = deadline_after(now, timeout);
   deadlines_.insert({it->second.deadline, receipt});
 }
 
@@ -72,11 +71,7 @@ std::map<Receipt, FifoGroupsQueue::InFlight>::iterator FifoGroupsQueue::find(Con
                                                                              ActionBuffer& out) {
   const auto it = in_flight_.find(receipt);
   if (it != in_flight_.end()) return it;
-  Action refused;
-  refused.kind = ActionKind::ack_rejected;
-  refused.consumer = consumer;
-  refused.receipt = receipt;
-  out.push_back(refused);
+  reject_receipt(consumer, receipt, out);
   return in_flight_.end();
 }
 
@@ -112,7 +107,7 @@ void FifoGroupsQueue::dispatch(Time now, ActionBuffer& out) {
     ++pending.receive_count;
     const ConsumerId consumer = credits_.take();
     const Receipt receipt = next_receipt_++;
-    const Time deadline = visibility_timeout_ > kNever - now ? kNever : now + visibility_timeout_;
+    const Time deadline = deadline_after(now, visibility_timeout_);
     in_flight_.emplace(receipt, InFlight{pending, id, deadline});
     deadlines_.insert({deadline, receipt});
     out.push_back({ActionKind::deliver, consumer, receipt, pending.receive_count, pending.message});

@@ -4,6 +4,7 @@
 
 #include "consumer_slot.hpp"
 #include "core/check.hpp"
+#include "design_helpers.hpp"
 #include "core/random_stream.hpp"
 
 namespace qlab {
@@ -129,11 +130,7 @@ const PartitionedQueue::Delivery* PartitionedQueue::find(ConsumerId consumer, Re
   if (it != deliveries_.end() && it->second.consumer == consumer) {
     return &it->second;
   }
-  Action refused;
-  refused.kind = ActionKind::ack_rejected;
-  refused.consumer = consumer;
-  refused.receipt = receipt;
-  out.push_back(refused);
+  reject_receipt(consumer, receipt, out);
   return nullptr;
 }
 

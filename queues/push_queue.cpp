@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/check.hpp"
+#include "design_helpers.hpp"
 
 namespace qlab {
 
@@ -69,11 +70,7 @@ void PushQueue::for_each_held(const std::function<void(const Message&)>& visit) 
 PushQueue::Unacked* PushQueue::find(ConsumerId consumer, Receipt receipt, ActionBuffer& out) {
   const auto it = unacked_.find(receipt);
   if (it != unacked_.end() && it->second.consumer == consumer) return &it->second;
-  Action refused;
-  refused.kind = ActionKind::ack_rejected;
-  refused.consumer = consumer;
-  refused.receipt = receipt;
-  out.push_back(refused);
+  reject_receipt(consumer, receipt, out);
   return nullptr;
 }
 

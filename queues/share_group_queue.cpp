@@ -3,16 +3,12 @@
 #include <algorithm>
 
 #include "core/check.hpp"
+#include "design_helpers.hpp"
 #include "partitioned_queue.hpp"
 
 namespace qlab {
 namespace {
 constexpr std::uint64_t kNone = UINT64_MAX;
-
-Time deadline_after(Time now, Time timeout) {
-  timeout = std::max<Time>(timeout, 0);
-  return timeout > kNever - now ? kNever : now + timeout;
-}
 }  // namespace
 
 ShareGroupQueue::ShareGroupQueue(Options options) : options_(options), partitions_(options.partitions) {
@@ -86,11 +82,7 @@ std::map<Receipt, ShareGroupQueue::Lock>::iterator ShareGroupQueue::find(Consume
                                                                          ActionBuffer& out) {
   const auto it = locks_.find(receipt);
   if (it != locks_.end() && it->second.consumer == consumer) return it;
-  Action refused;
-  refused.kind = ActionKind::ack_rejected;
-  refused.consumer = consumer;
-  refused.receipt = receipt;
-  out.push_back(refused);
+  reject_receipt(consumer, receipt, out);
   return locks_.end();
 }
 
