@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "core/random_stream.hpp"
 #include "queues/design_registry.hpp"
@@ -42,10 +43,9 @@ bool flag_param(const Scenario& scenario, const std::string& name) {
 // Drives a design that keeps messages until acked (the promises audited are about deliveries still held).
 class Auditor {
  public:
-  explicit Auditor(const Scenario& scenario)
-      : scenario_(scenario),
-        info_(*find_design(scenario.queue.design)),
-        design_(info_.make(with_defaults(info_, scenario.queue.params), RandomStream::derive(scenario.seed, "audit/queue"))),
+  Auditor(const Scenario& scenario, std::unique_ptr<QueueDesign> design)
+      : info_(*find_design(scenario.queue.design)),
+        design_(std::move(design)),
         rng_(RandomStream::derive(scenario.seed, "audit/workload")),
         kind_(scenario.queue.design == "fifo_groups"   ? Kind::groups
               : scenario.queue.design == "partitioned" ? Kind::partitions
@@ -240,7 +240,6 @@ class Auditor {
     if (violations_.size() < 3) violations_.push_back({invariant, "design audit: " + std::move(detail)});
   }
 
-  const Scenario& scenario_;
   const DesignInfo& info_;
   std::unique_ptr<QueueDesign> design_;
   RandomStream rng_;
@@ -272,7 +271,14 @@ class Auditor {
 std::vector<Violation> audit_design(const Scenario& scenario) {
   const DesignInfo* info = find_design(scenario.queue.design);
   if (info == nullptr || !info->keeps_until_ack) return {};
-  return Auditor(scenario).run();
+  return audit_design(scenario, info->make(with_defaults(*info, scenario.queue.params),
+                                           RandomStream::derive(scenario.seed, "audit/queue")));
+}
+
+std::vector<Violation> audit_design(const Scenario& scenario, std::unique_ptr<QueueDesign> design) {
+  const DesignInfo* info = find_design(scenario.queue.design);
+  if (info == nullptr || !info->keeps_until_ack) return {};
+  return Auditor(scenario, std::move(design)).run();
 }
 
 }  // namespace qlab::chaos

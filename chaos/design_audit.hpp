@@ -15,13 +15,17 @@
 //     going back (a rewind) or on to another consumer happens only when every earlier record was acked;
 //   - lock_limit (share_group): a partition never has more than max_record_locks records locked.
 // Pure: the same scenario always gives the same violations.
+#include <memory>
 #include <vector>
 
 #include "chaos/invariants.hpp"
 #include "core/scenario.hpp"
+#include "queues/queue_design.hpp"
 
 namespace qlab::chaos {
 
 std::vector<Violation> audit_design(const Scenario& scenario);
+// The same audit of `design` (in place of the registered one), checked by the rules of the scenario's design.
+std::vector<Violation> audit_design(const Scenario& scenario, std::unique_ptr<QueueDesign> design);
 
 }  // namespace qlab::chaos
