@@ -23,9 +23,17 @@ DESIGN_COLOURS = {
     "preassigned/hash": "#8c564b",
     "visibility_timeout": "#2ca02c",
     "replicated": "#9467bd",
+    "push": "#17becf",
+    "power_of_d": "#bcbd22",
+    "jsq": "#7f7f7f",
+    "work_stealing": "#e377c2",
+    "fifo_groups": "#393b79",
+    "partitioned": "#843c39",
+    "share_group": "#7b4173",
 }
 _SPARE_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173"]
-THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777", (0, (1, 2)))}
+THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777", (0, (1, 2))),
+                 "supermarket_d2": ("#444444", (0, (3, 1, 1, 1)))}
 FAULT_COLOURS = {"crash": "#d62728", "stall": "#ff7f0e"}
 
 

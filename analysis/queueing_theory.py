@@ -7,6 +7,10 @@ Two models of a scenario with Poisson producers:
   queue fed by a Poisson stream of lambda / c: M/M/1, or M/G/1 (Pollaczek-Khinchine) when the service is
   not exponential. Consumers may differ; the prediction is the average over consumers (each gets 1/c of
   the messages).
+- 'supermarket_d2': the supermarket model (power of two choices, N -> infinity): each message joins the
+  shorter of two consumer queues sampled at random; with exponential service of mean E[S] and load rho per
+  consumer the mean time in system is E[S] * T_2(rho), T_d = sum_{i>=1} rho^((d^i - d)/(d - 1)). Random
+  assignment (d = 1) is 'per_consumer_mm1'.
 """
 
 import math
@@ -16,7 +20,25 @@ from qlab_results import distribution_moments, parse_rate
 MODELS = {
     "mmc": "M/M/c (Erlang C)",
     "per_consumer_mm1": "per-consumer M/M/1 (random split)",
+    "supermarket_d2": "supermarket model, d = 2 (N -> inf)",
 }
+
+
+def supermarket_time(rho, d):
+    """Mean time in system, in service times, of the supermarket model with d choices at load rho per
+    server (Mitzenmacher; Vvedenskaya et al.): sum over i >= 1 of rho^((d^i - d) / (d - 1)); 1 / (1 - rho)
+    for d = 1; inf if rho >= 1."""
+    if rho >= 1:
+        return math.inf
+    if d == 1:
+        return 1 / (1 - rho)
+    total, i = 0.0, 1
+    while True:
+        term = rho ** ((d ** i - d) / (d - 1))
+        total += term
+        if term < 1e-12 or i > 60:
+            return total
+        i += 1
 
 
 def erlang_c(c, a):
@@ -99,6 +121,12 @@ def predict(resolved, model):
         wait = sum(waits) / len(waits)
         latency = sum(w + mean for w, (mean, _) in zip(waits, inp.services)) / len(waits)
         return {"wait": wait, "latency": latency}
+    if model == "supermarket_d2":
+        if len(set(inp.services)) > 1 or inp.services[0][1] != 1.0:
+            return "the supermarket model needs identical consumers with exponential service"
+        mean = inp.services[0][0]
+        latency = mean * supermarket_time(inp.lam * mean / inp.c, 2)
+        return {"wait": latency - mean, "latency": latency}
     raise ValueError("unknown theory model %r (known: %s)" % (model, ", ".join(MODELS)))
 
 

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "chaos/design_audit.hpp"
 #include "sim/simulation.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -167,6 +168,7 @@ CaseReport simulate_and_check(const Scenario& scenario) {
   const RunResult result = sim::simulate(scenario, 0, options);
   CaseReport report;
   report.violations = check_invariants(scenario, result);
+  for (Violation& v : audit_design(scenario)) report.violations.push_back(std::move(v));
   report.published = static_cast<std::uint64_t>(result.metric("published").value_or(0));
   report.events = static_cast<std::uint64_t>(result.metric("events").value_or(0));
   return report;

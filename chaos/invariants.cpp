@@ -245,16 +245,32 @@ class InvariantChecker {
           fail("exclusive_processing", what + " under at-most-once " + scenario_.queue.design);
           continue;
         }
-        const Time visibility = int_param("visibility_timeout", 0);
+        const Time visibility = redelivery_timeout();
         const Time first = std::min(a.delivered, b.delivered);
         const Time second = std::max(a.delivered, b.delivered);
         if (second - first >= visibility) continue;
         const bool failover = std::any_of(broker_windows_.begin(), broker_windows_.end(), [&](const FaultWindow* w) {
           return w->start >= first && w->start <= second;
         });
-        if (!failover) fail("exclusive_processing", what + ", less than visibility_timeout " + seconds(visibility) + " apart");
+        if (!failover) {
+          fail("exclusive_processing", what + ", less than the redelivery timeout " +
+                                           (visibility == kNever ? std::string("(never)") : seconds(visibility)) + " apart");
+        }
       }
     }
+  }
+
+  // How long a delivery of an at-least-once design stays exclusive: visibility_timeout; share_group:
+  // lock_duration; push: for ever without consumer_timeout (it takes a delivery back early only from a lost
+  // consumer, whose processing ended), and nothing with it (a timeout takes back all the consumer holds,
+  // however young). partitioned promises nothing (a rebalance moves a partition away from a live member
+  // that still works on its records). The design audit checks push's channel rule exactly.
+  Time redelivery_timeout() const {
+    const std::string& design = scenario_.queue.design;
+    if (design == "partitioned") return 0;
+    if (design == "share_group") return int_param("lock_duration", 0);
+    if (design == "push") return int_param("consumer_timeout", 0) > 0 ? 0 : kNever;
+    return int_param("visibility_timeout", 0);
   }
 
   // Designs that keep a message until it is acked lose it only when a broker crash takes it.

@@ -12,7 +12,8 @@ namespace qlab::chaos {
 
 struct Violation {
   std::string invariant;  // conservation, trace, loss_attribution, no_loss, confirmed_survive,
-                          // exclusive_processing, at_most_once
+                          // exclusive_processing, at_most_once; audit_design adds custody,
+                          // group_in_flight, group_order
   std::string detail;     // one line: which message, which numbers
 };
 

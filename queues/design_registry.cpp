@@ -3,10 +3,16 @@
 #include <utility>
 
 #include "core/check.hpp"
+#include "fifo_groups_queue.hpp"
+#include "partitioned_queue.hpp"
+#include "power_of_d_queue.hpp"
 #include "preassigned_queue.hpp"
 #include "pull_queue.hpp"
+#include "push_queue.hpp"
 #include "replicated_queue.hpp"
+#include "share_group_queue.hpp"
 #include "visibility_timeout_queue.hpp"
+#include "work_stealing_queue.hpp"
 
 namespace qlab {
 namespace {
@@ -143,11 +149,169 @@ DesignInfo replicated_design() {
   };
 }
 
+DesignInfo push_design() {
+  return {
+      .name = "push",
+      .summary = "RabbitMQ: pushed round robin to consumers with free prefetch credit; unacked requeued on disconnect",
+      .keeps_until_ack = true,
+      .params = {{"consumer_timeout", ParamSpec::Type::duration, std::int64_t{0}, {}, 0,
+                  "0 = never; else a delivery unacked this long closes its consumer's channel (all its unacked requeued)"}},
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PushQueue>(param<std::int64_t>(params, "consumer_timeout"));
+      },
+  };
+}
+
+DesignInfo power_of_d_design() {
+  return {
+      .name = "power_of_d",
+      .summary = "each message pushed to the shortest local queue of d consumers sampled at random (supermarket model)",
+      .keeps_until_ack = false,
+      .params = {{"d", ParamSpec::Type::count, std::int64_t{2}, {}, 1,
+                  "consumers sampled per message (with replacement); 1 = random assignment"}},
+      .make = [](const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PowerOfDQueue>(count_param(params, "d"), std::move(rng));
+      },
+  };
+}
+
+DesignInfo jsq_design() {
+  return {
+      .name = "jsq",
+      .summary = "join the shortest queue: each message pushed to the live consumer with the fewest bound and unacked",
+      .keeps_until_ack = false,
+      .params = {},
+      .make = [](const DesignParams&, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<PowerOfDQueue>(0, std::move(rng));
+      },
+  };
+}
+
+DesignInfo work_stealing_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "work_stealing",
+      .summary = "preassigned round robin, but a consumer with credit and nothing queued steals from another queue",
+      .keeps_until_ack = false,
+      .params = {{"steal", Type::choice, std::string("half"), {"one", "half"}, 0,
+                  "how much a thief takes from the tail of its victim's queue"},
+                 {"victim", Type::choice, std::string("longest"), {"longest", "random"}, 0,
+                  "whose queue a thief steals from: the longest, or a random non-empty one"}},
+      .make = [](const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<WorkStealingQueue>(
+            param<std::string>(params, "steal") == "one" ? WorkStealingQueue::Steal::one : WorkStealingQueue::Steal::half,
+            param<std::string>(params, "victim") == "random" ? WorkStealingQueue::Victim::random
+                                                             : WorkStealingQueue::Victim::longest,
+            std::move(rng));
+      },
+  };
+}
+
+DesignInfo fifo_groups_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "fifo_groups",
+      .summary = "SQS FIFO: in order within a message group (from the key), at most one message per group in flight",
+      .keeps_until_ack = true,
+      .params = {{"groups", Type::count, std::int64_t{0}, {}, 0,
+                  "0 = the message key is its group; else the group is the key modulo this"},
+                 {"visibility_timeout", Type::duration, std::int64_t{30 * kSecond}, {}, 1,
+                  "how long a received message stays hidden (and its group blocked) before it is redelivered"}},
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        return std::make_unique<FifoGroupsQueue>(static_cast<std::uint64_t>(param<std::int64_t>(params, "groups")),
+                                                 param<std::int64_t>(params, "visibility_timeout"));
+      },
+  };
+}
+
+std::unique_ptr<QueueDesign> make_partitioned(const DesignParams& params, RandomStream) {
+  PartitionedQueue::Options options;
+  options.partitions = count_param(params, "partitions");
+  options.partitioner = param<std::string>(params, "partitioner") == "round_robin" ? PartitionedQueue::Partitioner::round_robin
+                                                                                   : PartitionedQueue::Partitioner::key;
+  const std::string& assignment = param<std::string>(params, "assignment");
+  options.assignment = assignment == "sticky"        ? PartitionedQueue::Assignment::sticky
+                       : assignment == "round_robin" ? PartitionedQueue::Assignment::round_robin
+                                                     : PartitionedQueue::Assignment::range;
+  options.session_timeout = param<std::int64_t>(params, "session_timeout");
+  options.rebalance = param<std::string>(params, "rebalance") == "cooperative" ? PartitionedQueue::Rebalance::cooperative
+                                                                              : PartitionedQueue::Rebalance::eager;
+  options.rebalance_time = param<std::int64_t>(params, "rebalance_time");
+  options.commit = param<std::string>(params, "commit") == "after_processing" ? PartitionedQueue::Commit::after_processing
+                                                                             : PartitionedQueue::Commit::interval;
+  options.commit_interval = param<std::int64_t>(params, "commit_interval");
+  return std::make_unique<PartitionedQueue>(options);
+}
+
+// The parameters of Kafka's topic layout, shared by partitioned and share_group.
+std::vector<ParamSpec> partition_params(std::vector<ParamSpec> more) {
+  using Type = ParamSpec::Type;
+  std::vector<ParamSpec> params = {
+      {"partitions", Type::count, std::int64_t{8}, {}, 1, "partitions of the topic"},
+      {"partitioner", Type::choice, std::string("key"), {"key", "round_robin"}, 0,
+       "how a message picks its partition: by a hash of its key, or in turn"},
+  };
+  params.insert(params.end(), more.begin(), more.end());
+  return params;
+}
+
+DesignInfo partitioned_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "partitioned",
+      .summary = "Kafka consumer groups: partitions owned by one member each, in order, committed offsets, rebalances",
+      .keeps_until_ack = true,
+      .params = partition_params({
+              {"assignment", Type::choice, std::string("range"), {"range", "round_robin", "sticky"}, 0,
+               "how a rebalance spreads partitions over the members (ordered by id)"},
+              {"session_timeout", Type::duration, std::int64_t{45 * kSecond}, {}, 0,
+               "a lost member keeps its partitions (undelivered) this long before a rebalance takes them"},
+              {"rebalance", Type::choice, std::string("eager"), {"eager", "cooperative"}, 0,
+               "eager: every partition pauses for rebalance_time; cooperative: only the partitions that move"},
+              {"rebalance_time", Type::duration, std::int64_t{3 * kSecond}, {}, 0,
+               "how long a rebalance stops delivery from the partitions it pauses"},
+              {"commit", Type::choice, std::string("interval"), {"interval", "after_processing"}, 0,
+               "when processed offsets are committed: every commit_interval (auto-commit), or at each ack"},
+              {"commit_interval", Type::duration, std::int64_t{5 * kSecond}, {}, 1,
+               "commit: interval: the auto-commit period (processed, uncommitted records are redone after a move)"},
+          }),
+      .make = make_partitioned,
+  };
+}
+
+DesignInfo share_group_design() {
+  using Type = ParamSpec::Type;
+  return {
+      .name = "share_group",
+      .summary = "Kafka share groups (KIP-932): partitions whose records any consumer acquires under a lock",
+      .keeps_until_ack = true,
+      .params = partition_params({
+              {"lock_duration", Type::duration, std::int64_t{30 * kSecond}, {}, 1,
+               "how long an acquired record stays locked before it is available again"},
+              {"delivery_limit", Type::count, std::int64_t{5}, {}, 1,
+               "a record acquired this many times without being accepted is archived (dead-lettered)"},
+              {"max_record_locks", Type::count, std::int64_t{200}, {}, 1,
+               "records in flight per partition, counted from its oldest record not completed"},
+          }),
+      .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
+        ShareGroupQueue::Options options;
+        options.partitions = count_param(params, "partitions");
+        options.round_robin = param<std::string>(params, "partitioner") == "round_robin";
+        options.lock_duration = param<std::int64_t>(params, "lock_duration");
+        options.delivery_limit = count_param(params, "delivery_limit");
+        options.max_record_locks = count_param(params, "max_record_locks");
+        return std::make_unique<ShareGroupQueue>(options);
+      },
+  };
+}
+
 }  // namespace
 
 const std::vector<DesignInfo>& designs() {
-  static const std::vector<DesignInfo> all = {pull_design(), preassigned_design(), visibility_timeout_design(),
-                                                replicated_design()};
+  static const std::vector<DesignInfo> all = {pull_design(),       preassigned_design(), visibility_timeout_design(),
+                                              replicated_design(), push_design(),        power_of_d_design(),
+                                              jsq_design(),        work_stealing_design(), fifo_groups_design(),
+                                              partitioned_design(), share_group_design()};
   return all;
 }
 

@@ -1,17 +1,10 @@
 #include "visibility_timeout_queue.hpp"
 
-#include <algorithm>
-
 #include "core/check.hpp"
+#include "design_helpers.hpp"
 
 namespace qlab {
 namespace {
-
-// now + timeout without overflow; a negative timeout means "expire now".
-Time deadline_after(Time now, Time timeout) {
-  timeout = std::max<Time>(timeout, 0);
-  return timeout > kNever - now ? kNever : now + timeout;
-}
 
 Receipt make_receipt(std::uint32_t generation, std::uint32_t slot) {
   return (static_cast<Receipt>(generation) << 32) | (static_cast<Receipt>(slot) + 1);  // never 0

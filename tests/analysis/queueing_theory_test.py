@@ -88,6 +88,18 @@ class PredictTest(unittest.TestCase):
         crashes = scenario("1/s", [(2, EXP_1S)], faults=[{"at": "1s", "action": "crash", "target": "x"}])
         self.assertIn("faults", qt.predict(crashes, "per_consumer_mm1"))
 
+    def test_supermarket_model_matches_the_known_values_at_rho_0_9(self):
+        self.assertAlmostEqual(qt.supermarket_time(0.9, 1), 10.0)
+        self.assertAlmostEqual(qt.supermarket_time(0.9, 2), 2.6141, places=3)
+        self.assertLess(qt.supermarket_time(0.9, 3), qt.supermarket_time(0.9, 2))
+        self.assertEqual(qt.supermarket_time(1.0, 2), math.inf)
+
+    def test_supermarket_prediction_scales_with_the_mean_service(self):
+        # 90 consumers of mean 100 ms at 810/s: rho 0.9 each, T = 0.1 s * T_2(0.9).
+        p = qt.predict(scenario("810/s", [(90, {"dist": "exponential", "mean": "100ms"})]), "supermarket_d2")
+        self.assertAlmostEqual(p["latency"], 0.1 * qt.supermarket_time(0.9, 2))
+        self.assertIn("exponential", qt.predict(scenario("1/s", [(2, "1s")]), "supermarket_d2"))
+
     def test_unknown_model(self):
         with self.assertRaises(ValueError):
             qt.predict(scenario("1/s", [(2, EXP_1S)]), "mm_infinity")

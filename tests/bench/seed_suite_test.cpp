@@ -7,6 +7,7 @@
 #include <set>
 
 #include "bench/suite.hpp"
+#include "queues/design_registry.hpp"
 
 namespace qlab::bench {
 namespace {
@@ -50,6 +51,8 @@ TEST(SeedSuite, LoadsWithAFigureForEveryRun) {
   EXPECT_EQ(designs(run_named(suite, "crashes")), (std::set<std::string>{"visibility_timeout", "pull"}));
   EXPECT_EQ(designs(run_named(suite, "backlog-drain")).size(), 3u);
   EXPECT_EQ(run_named(suite, "vt-tradeoff").points.size(), 7u);
+  EXPECT_EQ(designs(run_named(suite, "zoo")).size(), qlab::designs().size()) << "the zoo runs every registered design";
+  EXPECT_EQ(run_named(suite, "power-of-d").points.size(), 12u);
   EXPECT_LE(suite.task_count(), 500u);  // the suite is meant to take about a minute on 2 cores at most
 }
 

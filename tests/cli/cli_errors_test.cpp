@@ -45,7 +45,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"DesignKeyOnWrongDesign",
                  "name: x\nduration: 10s\nqueue: {design: pull, visibility_timeout: 3s}\nproducers: [{rate: 1/s}]\nconsumers: [{service: 1s}]\n", "",
                  "s.yaml:3:23: queue.visibility_timeout: visibility_timeout is a parameter of design visibility_timeout "
-                 "and replicated, not of pull (expected queue.design: visibility_timeout, or no visibility_timeout)"},
+                 "and replicated and fifo_groups, not of pull (expected queue.design: visibility_timeout, or no "
+                 "visibility_timeout)"},
         BadInput{"DuplicateGroupNames",
                  "name: x\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{name: a, service: 1s}, {name: a, service: 1s}]\n", "",
                  "s.yaml:4:44: consumers[1].name: name 'a' is already used by consumers[0] (expected names unique across "

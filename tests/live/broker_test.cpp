@@ -363,5 +363,30 @@ TEST_F(Robustness, AConsumerThatStopsReadingIsDisconnectedAndItsMessagesRedelive
   EXPECT_EQ(stats["held"], 0);
 }
 
+// The broker hosts every registered design unchanged: each delivers what is published, once, to a consumer
+// that acks, and ends holding nothing.
+class EveryDesignLive : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryDesignLive, DeliversEveryMessageOnceAndEndsHoldingNothing) {
+  TestBroker broker(config_for(GetParam()));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  constexpr std::uint64_t kCount = 300;
+  const std::vector<std::uint64_t> ids = publish(producer, "m", kCount);
+  const std::map<std::uint64_t, std::string> got = consume(consumer, kCount);
+  ASSERT_EQ(got.size(), kCount);
+  for (const std::uint64_t id : ids) EXPECT_TRUE(got.count(id)) << "message " << id;
+  EXPECT_TRUE(nothing_held(wait_for_stats(producer, nothing_held)));
+}
+
+std::vector<std::string> design_names() {
+  std::vector<std::string> names;
+  for (const DesignInfo& info : designs()) names.push_back(info.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registered, EveryDesignLive, ::testing::ValuesIn(design_names()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
 }  // namespace
 }  // namespace qlab::live

@@ -18,7 +18,9 @@ const ParamSpec* spec(const DesignInfo& info, const std::string& name) {
 TEST(DesignRegistry, lists_the_designs_in_a_stable_order) {
   std::vector<std::string> names;
   for (const DesignInfo& info : designs()) names.push_back(info.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"pull", "preassigned", "visibility_timeout", "replicated"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"pull", "preassigned", "visibility_timeout", "replicated", "push", "power_of_d",
+                                             "jsq", "work_stealing", "fifo_groups", "partitioned",
+                                             "share_group"}));
   for (const DesignInfo& info : designs()) {
     EXPECT_FALSE(info.summary.empty()) << info.name;
     for (const ParamSpec& p : info.params) EXPECT_FALSE(p.doc.empty()) << info.name << "." << p.name;

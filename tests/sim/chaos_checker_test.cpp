@@ -7,6 +7,7 @@
 #include <set>
 
 #include "chaos/checker.hpp"
+#include "chaos/design_audit.hpp"
 #include "chaos/invariants.hpp"
 #include "core/check.hpp"
 #include "queues/design_registry.hpp"
@@ -209,6 +210,53 @@ TEST(ChaosRunner, ARunawayCaseIsKilledAtTheTimeLimit) {
   const auto verdicts = run_cases({generate_case(1)}, spins, limits);
   EXPECT_EQ(verdicts[0].outcome, CaseVerdict::Outcome::crashed);
   EXPECT_NE(verdicts[0].message.find("time limit"), std::string::npos);
+}
+
+// A broken design: every delivery of the wrapped design is made twice, the copy under a receipt of its own.
+class DoublingDesign final : public QueueDesign {
+ public:
+  explicit DoublingDesign(std::unique_ptr<QueueDesign> inner) : inner_(std::move(inner)) {}
+  void on_consumer_joined(Time now, ConsumerId c, ActionBuffer& out) override { twice(out, [&] { inner_->on_consumer_joined(now, c, out); }); }
+  void on_publish(Time now, const Message& m, ActionBuffer& out) override { twice(out, [&] { inner_->on_publish(now, m, out); }); }
+  void on_pull(Time now, ConsumerId c, std::uint32_t n, ActionBuffer& out) override { twice(out, [&] { inner_->on_pull(now, c, n, out); }); }
+  void on_pull_cancelled(Time now, ConsumerId c, ActionBuffer& out) override { inner_->on_pull_cancelled(now, c, out); }
+  void on_ack(Time now, ConsumerId c, Receipt r, ActionBuffer& out) override { twice(out, [&] { inner_->on_ack(now, c, r, out); }); }
+  void on_release(Time now, ConsumerId c, Receipt r, ActionBuffer& out) override { twice(out, [&] { inner_->on_release(now, c, r, out); }); }
+  void on_extend(Time now, ConsumerId c, Receipt r, Time t, ActionBuffer& out) override { inner_->on_extend(now, c, r, t, out); }
+  void on_consumer_lost(Time now, ConsumerId c, ActionBuffer& out) override { twice(out, [&] { inner_->on_consumer_lost(now, c, out); }); }
+  void on_timer(Time now, ActionBuffer& out) override { twice(out, [&] { inner_->on_timer(now, out); }); }
+  Time next_deadline() const override { return inner_->next_deadline(); }
+  std::size_t backlog() const override { return inner_->backlog(); }
+  std::size_t held() const override { return inner_->held(); }
+  void for_each_held(const std::function<void(const Message&)>& visit) const override { inner_->for_each_held(visit); }
+
+ private:
+  template <class Call>
+  void twice(ActionBuffer& out, Call call) {
+    const std::size_t first = out.size();
+    call();
+    const std::size_t end = out.size();
+    for (std::size_t i = first; i < end; ++i) {
+      if (out[i].kind != ActionKind::deliver) continue;
+      Action copy = out[i];
+      copy.receipt |= Receipt{1} << 62;
+      out.push_back(copy);
+    }
+  }
+  std::unique_ptr<QueueDesign> inner_;
+};
+
+TEST(ChaosAudit, TheRegisteredDesignsPassAndADesignDeliveringTwiceIsCaught) {
+  for (const char* design : {"push", "fifo_groups", "share_group"}) {
+    SCOPED_TRACE(design);
+    const Scenario scenario = scenario_from(case_yaml(generate_case(3, {design})));
+    EXPECT_TRUE(audit_design(scenario).empty()) << names(audit_design(scenario));
+    const DesignInfo& info = *find_design(design);
+    auto doubled = std::make_unique<DoublingDesign>(info.make(with_defaults(info, scenario.queue.params), RandomStream(1)));
+    const std::vector<Violation> violations = audit_design(scenario, std::move(doubled));
+    EXPECT_TRUE(violates(violations, "custody")) << names(violations);
+    if (std::string(design) == "fifo_groups") EXPECT_TRUE(violates(violations, "group_in_flight")) << names(violations);
+  }
 }
 
 // A planted bug: whenever a consumer stalls, one phantom message is counted as published.

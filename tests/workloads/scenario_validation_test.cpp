@@ -99,10 +99,11 @@ TEST(ScenarioValidation, DistributionParametersAreChecked) {
 TEST(ScenarioValidation, DesignSpecificKeysBelongToTheirDesign) {
   EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pull\n  visibility_timeout: 5s\n"),
             "s.yaml:9:3: queue.visibility_timeout: visibility_timeout is a parameter of design visibility_timeout and "
-            "replicated, not of pull (expected queue.design: visibility_timeout, or no visibility_timeout)");
+            "replicated and fifo_groups, not of pull (expected queue.design: visibility_timeout, or no "
+            "visibility_timeout)");
   EXPECT_EQ(error_of(kMinimal + "queue:\n  assignment: random\n"),
-            "s.yaml:8:3: queue.assignment: assignment is a parameter of design preassigned, not of pull (expected "
-            "queue.design: preassigned, or no assignment)");
+            "s.yaml:8:3: queue.assignment: assignment is a parameter of design preassigned and partitioned, not of "
+            "pull (expected queue.design: preassigned, or no assignment)");
   EXPECT_EQ(error_of(kMinimal + "queue:\n  design: preassigned\n  assignment: sticky\n"),
             "s.yaml:9:15: queue.assignment: unknown assignment 'sticky' (expected one of round_robin, random, hash)");
 }
@@ -110,7 +111,8 @@ TEST(ScenarioValidation, DesignSpecificKeysBelongToTheirDesign) {
 TEST(ScenarioValidation, UnknownDesignListsTheRegisteredOnes) {
   EXPECT_EQ(error_of(kMinimal + "queue:\n  design: pul\n"),
             "s.yaml:8:11: queue.design: unknown design 'pul' (did you mean 'pull'? expected one of pull, preassigned, "
-            "visibility_timeout, replicated)");
+            "visibility_timeout, replicated, push, power_of_d, jsq, work_stealing, fifo_groups, partitioned, "
+            "share_group)");
 }
 
 TEST(ScenarioValidation, GroupNamesAreUniqueAcrossProducersAndConsumers) {
