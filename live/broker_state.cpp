@@ -235,8 +235,11 @@ void BrokerState::forget_message(MessageId id) {
   }
   // A multi-node design may bring the message back after a failover (the new leader never saw the ack or
   // the dead-letter): keep what a delivery needs besides the payload, which is resent as filler of its size.
-  found->second.receipt = 0;
-  std::string().swap(found->second.payload);
+  Stored& kept = forgotten_[id];
+  kept.producer_time = found->second.producer_time;
+  kept.key = found->second.key;
+  kept.published_at = found->second.published_at;
+  store_.erase(found);
 }
 
 void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pull) {
@@ -334,10 +337,15 @@ void BrokerState::deliver(Time now, const Action& action) {
   const std::uint32_t id = consumer_sessions_[action.consumer];
   Session& s = sessions_.at(id);
   QLAB_CHECK(s.credit > 0, "the design delivered beyond the consumer's credit");
-  const auto found = store_.find(action.message.id);
-  QLAB_CHECK(found != store_.end(), "the design delivered a message the broker does not hold");
+  auto found = store_.find(action.message.id);
+  if (found == store_.end()) {  // brought back by a failover after the broker forgot it (multi-node designs)
+    const auto kept = forgotten_.find(action.message.id);
+    QLAB_CHECK(kept != forgotten_.end(), "the design delivered a message the broker does not hold");
+    found = store_.emplace(action.message.id, std::move(kept->second)).first;
+    forgotten_.erase(kept);
+    found->second.payload.assign(action.message.size, '.');
+  }
   Stored& stored = found->second;
-  if (stored.payload.size() < action.message.size) stored.payload.resize(action.message.size, '.');  // forgotten
   append_deliver(scratch_, action.message.id, action.receipt, action.receive_count,
                  static_cast<std::uint64_t>(stored.published_at), stored.producer_time, stored.key, stored.payload);
   send(s);

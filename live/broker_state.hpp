@@ -161,6 +161,8 @@ class BrokerState {
   std::set<std::pair<Time, std::uint32_t>> pull_deadlines_;
   std::unordered_map<MessageId, Stored> store_;
   std::unordered_map<Receipt, MessageId> receipts_;  // at-least-once designs: current receipts
+  // Multi-node designs: acked or dead-lettered messages a failover may bring back (metadata only).
+  std::unordered_map<MessageId, Stored> forgotten_;
   // Designs that confirm publishes themselves: who waits for each message's confirmation.
   struct Unconfirmed {
     std::uint32_t session = 0;
