@@ -206,7 +206,16 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   };
   for (ConsumerProcess& c : consumers) start_consumer(c);
   const Time ready_deadline = monotonic_now() + 30 * kSecond;
-  while (admin->stats()["consumers"].get<std::size_t>() < consumers.size()) {
+  // Before time 0 there is nothing to keep: a broker that dies now fails the run with a plain error.
+  const auto connected_consumers = [&]() -> std::size_t {
+    try {
+      return admin->stats()["consumers"].get<std::size_t>();
+    } catch (const ClientError& e) {
+      throw std::runtime_error(std::string("the broker died before the run started (") + e.what() + "; see " +
+                               placement.broker->path(run, "broker.log") + ")");
+    }
+  };
+  while (connected_consumers() < consumers.size()) {
     if (monotonic_now() > ready_deadline) throw std::runtime_error("consumers did not connect within 30 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -425,9 +434,15 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         }
         case Step::broker_crash: {
           if (broker_nodes > 1) {
-            const std::uint32_t node = step.node ? *step.node : admin->stats().value("leader", 0u);
-            if (!nodes_down.insert(node).second) break;  // already down
-            admin->control({{"op", "crash_node"}, {"node", node}});
+            std::uint32_t node = 0;
+            try {
+              node = step.node ? *step.node : admin->stats().value("leader", 0u);
+              if (nodes_down.count(node) != 0) break;  // already down
+              admin->control({{"op", "crash_node"}, {"node", node}});
+            } catch (const ClientError&) {
+              break;  // the broker itself died: found dead on the next turn
+            }
+            nodes_down.insert(node);
             const std::string name = "broker[" + std::to_string(node) + "]";
             const Time back = fault.restart_after ? step.at + *fault.restart_after : kNever;
             windows.push_back({"broker_crash", name, step.at, back});
@@ -461,7 +476,11 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         }
         case Step::broker_restart: {
           if (broker_nodes > 1) {
-            admin->control({{"op", "restart_node"}, {"node", *step.node}});
+            try {
+              admin->control({{"op", "restart_node"}, {"node", *step.node}});
+            } catch (const ClientError&) {
+              break;  // the broker itself died: found dead on the next turn
+            }
             nodes_down.erase(*step.node);
             break;
           }
@@ -523,7 +542,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         const bool waiting = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
           return st.kind == Step::resume || st.kind == Step::broker_restart;
         });
-        if (!waiting && broker_up && admin->stats()["held"] == 0) break;
+        // A broker that dies in the middle of this question is found dead on the next turn.
+        std::optional<std::uint64_t> held;
+        try {
+          if (!waiting && broker_up) held = admin->stats()["held"].get<std::uint64_t>();
+        } catch (const ClientError&) {
+        }
+        if (held == 0) break;
       }
     }
     if (now > hard_end) {
