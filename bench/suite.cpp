@@ -18,6 +18,7 @@
 #include "workloads/scenario_loader.hpp"
 #include "workloads/scenario_override.hpp"
 #include "workloads/scenario_writer.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::bench {
 namespace {
@@ -336,22 +337,11 @@ std::size_t Suite::task_count() const {
 }
 
 Suite load_suite_file(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file + ": cannot open (no such file or not readable)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_suite_text(text.str(), file);
+  return load_suite_text(workloads::read_text_file(file, "a suite file"), file);
 }
 
 Suite load_suite_text(const std::string& yaml, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                        ": not valid YAML: " + e.msg);
-  }
-  return SuiteBuilder(file).build(root);
+  return SuiteBuilder(file).build(workloads::parse_yaml(yaml, file, "a suite map"));
 }
 
 std::size_t filter_runs(Suite& suite, const std::string& pattern) {

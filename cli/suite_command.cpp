@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "bench/suite.hpp"
 #include "bench/suite_runner.hpp"
 #include "commands.hpp"
+#include "flag_checks.hpp"
+#include "workloads/memory_estimate.hpp"
 #include "workloads/scenario_error.hpp"
 
 namespace qlab::cli {
@@ -33,6 +36,7 @@ struct SuiteArguments {
   unsigned jobs = 0;
   bool resume = false;
   std::string filter;
+  bool force = false;
 };
 
 std::string clock_text(double seconds) {
@@ -72,12 +76,31 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Points run one after another, their repetitions `jobs` at a time: the largest point decides.
+void check_suite_memory(const bench::Suite& suite, const SuiteArguments& args) {
+  const unsigned jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  workloads::MemoryEstimate largest;
+  std::string where;
+  for (const bench::SuiteRun& run : suite.runs) {
+    for (const bench::SuitePoint& point : run.points) {
+      const workloads::MemoryEstimate estimate = workloads::estimate_memory(point.scenario, jobs);
+      if (estimate.bytes > largest.bytes) {
+        largest = estimate;
+        where = suite.file + ": run " + run.name + ", point " + point.id;
+      }
+    }
+  }
+  workloads::check_memory(largest, where, args.force);
+}
+
 void run(const SuiteArguments& args) {
   bench::Suite suite = bench::load_suite_file(args.suite);
   if (!args.filter.empty() && bench::filter_runs(suite, args.filter) == 0) {
     throw workloads::ScenarioError("--filter " + args.filter + ": no run name matches (runs are matched by substring, or as a glob with * ? [])");
   }
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("results") / suite.name : std::filesystem::path(args.out);
+  check_output_path(out.string(), "--out", true);
+  check_suite_memory(suite, args);
 
   const auto start = std::chrono::steady_clock::now();
   const ProgressBar bar(start);
@@ -126,7 +149,8 @@ void add_suite_command(CLI::App& app) {
   auto* command = app.add_subcommand("suite", "Run a benchmark suite: every run x sweep point x repetition");
   command->add_option("suite", args->suite, "Suite YAML file (see bench/README.md)")->required();
   command->add_option("--out,-o", args->out, "Output folder (default: results/<suite name>)");
-  command->add_option("--jobs,-j", args->jobs, "Worker threads (default: all cores)");
+  command->add_option("--jobs,-j", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
+  command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
   command->add_option("--filter", args->filter, "Only runs whose name contains PATTERN (a glob when it has * ? [)")
       ->type_name("PATTERN");

@@ -1,0 +1,76 @@
+#include "workloads/yaml_document.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/depthguard.h>  // YAML::DeepRecursion: yaml.h does not bring it
+
+#include "workloads/scenario_error.hpp"
+#include "workloads/scenario_limits.hpp"
+
+namespace qlab::workloads {
+namespace {
+
+std::string place(const std::string& source_name, const YAML::Mark& mark) {
+  return source_name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+std::string too_deep(const std::string& source_name, const YAML::Mark& mark, const std::string& expected) {
+  return place(source_name, mark) + ": nesting deeper than " + std::to_string(kMaxNesting) + " levels (expected " + expected + ")";
+}
+
+// Walks the tree without recursion; aliases are followed, so their expansion is what gets counted.
+void check_shape(const YAML::Node& root, const std::string& source_name, const std::string& expected) {
+  std::vector<std::pair<YAML::Node, int>> pending{{root, 0}};
+  long values = 0;
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (++values > kMaxYamlValues) {
+      throw ScenarioError(place(source_name, node.Mark()) + ": more than " + std::to_string(kMaxYamlValues) +
+                          " values, counting each alias as often as it is used (expected " + expected + ")");
+    }
+    if (depth > kMaxNesting) throw ScenarioError(too_deep(source_name, node.Mark(), expected));
+    if (node.IsSequence()) {
+      for (const YAML::Node& item : node) pending.emplace_back(item, depth + 1);
+    } else if (node.IsMap()) {
+      for (const auto& entry : node) {
+        pending.emplace_back(entry.first, depth + 1);
+        pending.emplace_back(entry.second, depth + 1);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string read_text_file(const std::string& file, const std::string& what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) throw ScenarioError(file + ": is a folder (expected " + what + ")");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ScenarioError(file + ": cannot read (" + std::strerror(errno) + ")");
+  return text.str();
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source_name, const std::string& expected) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw ScenarioError(too_deep(source_name, e.mark, expected));
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(place(source_name, e.mark) + ": invalid YAML: " + e.msg + " (expected " + expected + ")");
+  }
+  check_shape(root, source_name, expected);
+  return root;
+}
+
+}  // namespace qlab::workloads
