@@ -30,6 +30,8 @@ using workloads::ScenarioError;
 using workloads::Source;
 
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
+// Every point is loaded (and later run) on its own: a sweep beyond this is a typo, not a benchmark.
+constexpr double kMaxPointsPerRun = 10'000;
 
 // A plot map as JSON: plain scalars that read as numbers or booleans become numbers and booleans.
 nlohmann::ordered_json to_json(const YAML::Node& node) {
@@ -192,6 +194,12 @@ class SuiteBuilder {
         read_.map(entry, "a map describing the figure, e.g. {x: PATH, metrics: [makespan]}");
         spec.plot = to_json(entry.node);
       }
+    }
+    double points = 1;
+    for (const Axis& axis : spec.axes) points *= static_cast<double>(axis.rows.size());
+    if (points > kMaxPointsPerRun) {
+      read_.fail(field, "the sweep has " + std::to_string(static_cast<unsigned long long>(std::min(points, 1e19))) + " points",
+                 "at most 10000 points per run");
     }
     return spec;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -50,8 +51,9 @@ std::string format_bytes(double bytes) {
 }
 
 MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) {
-  // Publishing time, messages published and the offered load, per repetition.
-  double publishing = s.duration ? seconds(*s.duration) : 0;
+  // Publishing time (the last group to stop), messages published and the offered load, per repetition.
+  const double duration = s.duration ? seconds(*s.duration) : std::numeric_limits<double>::infinity();
+  double publishing = 0;
   double messages = 0;
   double batch_messages = 0;
   double offered = 0;
@@ -61,13 +63,12 @@ MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) 
     producers += count;
     if (g.arrival == Arrival::batch) {
       batch_messages += count * static_cast<double>(g.messages.value_or(0));
-      if (!s.duration) publishing = std::max(publishing, seconds(g.at));
+      publishing = std::max(publishing, std::min(duration, seconds(g.at)));
       continue;
     }
     if (g.rate_max) continue;  // live only: the simulator refuses the scenario
-    double each = s.duration ? g.rate * seconds(*s.duration) : std::numeric_limits<double>::infinity();
-    if (g.messages) each = std::min(each, static_cast<double>(*g.messages));
-    if (!s.duration) publishing = std::max(publishing, each / g.rate);
+    const double each = std::min(g.rate * duration, static_cast<double>(g.messages.value_or(UINT64_MAX)));
+    publishing = std::max(publishing, each / g.rate);
     messages += count * each;
     offered += count * g.rate;
   }

@@ -224,16 +224,7 @@ class ScenarioBuilder {
       }
       if (auto at = m.get("at")) read_.fail(*at, "at applies only to batch arrival", "arrival: batch, or no at");
     }
-    if (auto f = m.get("messages")) {
-      g.messages = static_cast<std::uint64_t>(read_.integer(*f, 1, kMaxInt));
-      // Without a duration the messages end the run: their spacing must keep it within the clock's horizon.
-      const double span = g.rate > 0 ? static_cast<double>(*g.messages) * static_cast<double>(kSecond) / g.rate : 0;
-      if (span > static_cast<double>(kMaxHorizon)) {
-        read_.fail(*f, f->node.Scalar() + " messages at " + rate->node.Scalar() + " take " + format_seconds(span) +
-                           ", beyond the clock's horizon of " + format_seconds(static_cast<double>(kMaxHorizon)),
-                   "fewer messages or a higher rate");
-      }
-    }
+    if (auto f = m.get("messages")) g.messages = static_cast<std::uint64_t>(read_.integer(*f, 1, kMaxInt));
     if (auto f = m.get("at")) g.at = read_.duration(*f);
     if (auto f = m.get("size")) g.size = read_.distribution(*f, Quantity::size);
     producer_fields_.push_back(item);
@@ -505,7 +496,21 @@ class ScenarioBuilder {
   // The run ends at the latest drain_timeout after publishing ends; every time up to there, plus one more
   // duration, must fit the clock.
   void check_horizon(const Scenario& s, const MapView& m) const {
-    if (!s.duration) return;
+    if (!s.duration) {
+      // The messages end the run: their spacing must keep it within the clock's horizon.
+      for (std::size_t i = 0; i < s.producers.size(); ++i) {
+        const ProducerGroup& g = s.producers[i];
+        if (g.rate <= 0) continue;  // batch, or rate: max
+        const double span = static_cast<double>(*g.messages) * static_cast<double>(kSecond) / g.rate;
+        if (span <= static_cast<double>(kMaxHorizon)) continue;
+        const MapView group = read_.map(producer_fields_.at(i), "a group map");
+        read_.fail(*group.get("messages"), group.get("messages")->node.Scalar() + " messages at " + group.get("rate")->node.Scalar() +
+                       " take " + format_seconds(span) + ", beyond the clock's horizon of " +
+                       format_seconds(static_cast<double>(kMaxHorizon)),
+                   "fewer messages or a higher rate");
+      }
+      return;
+    }
     const Time longest = s.drain ? kMaxHorizon - s.drain_timeout : kMaxHorizon;
     if (*s.duration <= longest) return;
     const auto drain_timeout = m.get("drain_timeout");

@@ -4,7 +4,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -51,13 +50,22 @@ void check_shape(const YAML::Node& root, const std::string& source_name, const s
 
 std::string read_text_file(const std::string& file, const std::string& what) {
   std::error_code error;
-  if (std::filesystem::is_directory(file, error)) throw ScenarioError(file + ": is a folder (expected " + what + ")");
+  const auto type = std::filesystem::status(file, error).type();
+  if (type == std::filesystem::file_type::directory) throw ScenarioError(file + ": is a folder (expected " + what + ")");
+  // A pipe is fine (qlab run /dev/stdin); a device such as /dev/zero would never end.
+  if (!error && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::fifo) {
+    throw ScenarioError(file + ": is not a regular file (expected " + what + ")");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text(static_cast<std::size_t>(kMaxYamlFileBytes) + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ScenarioError(file + ": cannot read (" + std::strerror(errno) + ")");
-  return text.str();
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > static_cast<std::size_t>(kMaxYamlFileBytes)) {
+    throw ScenarioError(file + ": larger than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB (expected " + what + ")");
+  }
+  return text;
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source_name, const std::string& expected) {

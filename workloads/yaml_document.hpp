@@ -10,9 +10,12 @@ namespace qlab::workloads {
 
 // Values in one document, counting each alias as often as it is used.
 inline constexpr long kMaxYamlValues = 1'000'000;
+// Scenario and suite files are read whole; a real one is a few KiB.
+inline constexpr long kMaxYamlFileBytes = 16L << 20;
 
-// The whole text of `file`; throws ScenarioError `FILE: cannot open (reason)`, or `FILE: is a folder
-// (expected WHAT)` (a folder opens as an empty stream on Linux).
+// The whole text of `file`; throws ScenarioError `FILE: cannot open (reason)`, `FILE: is a folder
+// (expected WHAT)` (a folder opens as an empty stream on Linux), or when it is a device or over
+// kMaxYamlFileBytes.
 std::string read_text_file(const std::string& file, const std::string& what);
 
 // `expected` completes the messages: "(expected a YAML map)".
