@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib
   iproute2
+  clang libclang-rt-14-dev   # the fuzz targets: clang 14 and its libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()

@@ -1,8 +1,32 @@
 #!/usr/bin/env bash
-# README command 2: installs dependencies, builds, and runs every test (unit, end-to-end, analysis).
+# README command 2: installs dependencies, builds, and runs every test (unit, end-to-end, analysis); then
+# the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer (./build-asan), and each fuzz
+# target for a bounded time (./build-fuzz, clang + libFuzzer). QLAB_SANITIZE=0 skips those two passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 600
+jobs="$(nproc)"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+[ "${QLAB_SANITIZE:-1}" = 0 ] && exit 0
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# -O1: sanitizer builds at -O2 take twice as long to compile for little gain in test time.
+sanitize="-O1 -g1 -fno-omit-frame-pointer -fno-sanitize-recover=all"
+
+# Sanitizer pass. Left out, because they cannot run meaningfully under ASan: the Python end-to-end tests
+# (live.*: they compare live against simulated timings within 10% and search the highest sustainable rate,
+# which a 2-3x slower broker would fail or change; analysis.*: they test the Python plotting scripts, whose
+# C++ side the gtest suites cover) and the benchmarks (timing, not correctness).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=address,undefined" \
+  -DQLAB_ENABLE_BENCHMARKS=OFF "${launcher[@]}" >/dev/null
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" --timeout 600 -E '^(live|analysis)\.')
+
+# Fuzzing: every library the targets reach is instrumented, so this is a third build folder (clang).
+CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=None \
+  -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=fuzzer-no-link,address,undefined" \
+  -DQLAB_ENABLE_TESTING=OFF -DQLAB_ENABLE_BENCHMARKS=OFF -DQLAB_ENABLE_FUZZING=ON "${launcher[@]}" >/dev/null
+cmake --build build-fuzz -j "$jobs" --target qlab_fuzzers
+(cd build-fuzz && ctest --output-on-failure -j "$jobs")
