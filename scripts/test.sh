@@ -19,7 +19,8 @@ sanitize="-O1 -g1 -fno-omit-frame-pointer -fno-sanitize-recover=all"
 # (live.*: they compare live against simulated timings within 10% and search the highest sustainable rate,
 # which a 2-3x slower broker would fail or change; analysis.*: they test the Python plotting scripts, whose
 # C++ side the gtest suites cover) and the benchmarks (timing, not correctness).
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=address,undefined" \
+# float-cast-overflow: GCC's "undefined" leaves out the float-to-integer conversions the clock relies on.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=address,undefined,float-cast-overflow" \
   -DQLAB_ENABLE_BENCHMARKS=OFF "${launcher[@]}" >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs" --timeout 600 -E '^(live|analysis)\.')

@@ -10,6 +10,7 @@
 #include "workloads/did_you_mean.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_limits.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::workloads {
 namespace {
@@ -134,6 +135,7 @@ std::string NodeReader::scalar(const Field& f, const std::string& expected) cons
   if (!f.node.IsDefined() || f.node.IsNull()) fail(f, "missing value", expected);
   if (f.node.IsMap()) fail(f, "got a map", expected);
   if (f.node.IsSequence()) fail(f, "got a list", expected);
+  if (!is_utf8(f.node.Scalar())) fail(f, "text that is not valid UTF-8", expected);  // a --set value; files are checked whole
   return f.node.Scalar();
 }
 

@@ -1,6 +1,7 @@
 #include "workloads/yaml_document.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,10 @@ std::string too_deep(const std::string& source_name, const YAML::Mark& mark, con
   return place(source_name, mark) + ": nesting deeper than " + std::to_string(kMaxNesting) + " levels (expected " + expected + ")";
 }
 
+std::string not_utf8(const std::string& source_name, const YAML::Mark& mark, const std::string& expected) {
+  return place(source_name, mark) + ": text that is not valid UTF-8 (expected " + expected + ")";
+}
+
 // Walks the tree without recursion; aliases are followed, so their expansion is what gets counted.
 void check_shape(const YAML::Node& root, const std::string& source_name, const std::string& expected) {
   std::vector<std::pair<YAML::Node, int>> pending{{root, 0}};
@@ -35,6 +40,7 @@ void check_shape(const YAML::Node& root, const std::string& source_name, const s
                           " values, counting each alias as often as it is used (expected " + expected + ")");
     }
     if (depth > kMaxNesting) throw ScenarioError(too_deep(source_name, node.Mark(), expected));
+    if (node.IsScalar() && !is_utf8(node.Scalar())) throw ScenarioError(not_utf8(source_name, node.Mark(), expected));
     if (node.IsSequence()) {
       for (const YAML::Node& item : node) pending.emplace_back(item, depth + 1);
     } else if (node.IsMap()) {
@@ -47,6 +53,26 @@ void check_shape(const YAML::Node& root, const std::string& source_name, const s
 }
 
 }  // namespace
+
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    // The sequence length and the smallest code point it may encode (overlong forms are invalid).
+    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = code << 6 | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
 
 std::string read_text_file(const std::string& file, const std::string& what) {
   std::error_code error;

@@ -352,5 +352,14 @@ TEST(ScenarioValidation, FoldersAndDevicesAreNotScenarioFiles) {
   }
 }
 
+TEST(ScenarioValidation, TextMustBeUtf8) {
+  // Found by the scenario loader fuzzer: results are JSON, and writing them threw on such text.
+  EXPECT_EQ(error_of(kMinimal + "description: drain\xC3ing\n"),
+            "s.yaml:7:14: text that is not valid UTF-8 (expected a YAML map)");
+  EXPECT_EQ(error_of(kMinimal, {"description=a\xE0\x80\xAF"}),
+            "--set description=a\xE0\x80\xAF: description: text that is not valid UTF-8 (expected free text)");
+  EXPECT_EQ(error_of(kMinimal + "description: \"caf\xC3\xA9 \xF0\x9F\x98\x80\"\n"), "(accepted)");
+}
+
 }  // namespace
 }  // namespace qlab::workloads
