@@ -6,12 +6,10 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "workloads/node_reader.hpp"
 #include "workloads/scenario_error.hpp"
@@ -55,13 +53,6 @@ nlohmann::ordered_json to_json(const YAML::Node& node) {
   if (auto [p, ec] = std::from_chars(text.data(), end, number); ec == std::errc{} && p == end) return number;
   if (text == "true" || text == "false") return text == "true";
   return text;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Design labels: queue.design, except where a run sweeps whole `queue` maps naming one design more than once
@@ -162,7 +153,11 @@ class SuiteBuilder {
     if (!std::filesystem::is_regular_file(path)) {
       read_.fail(spec.scenario_field, "no such file: " + spec.scenario_file, "a scenario file, relative to the suite file");
     }
-    spec.scenario_text = read_file(path);
+    try {
+      spec.scenario_text = workloads::read_text_file(spec.scenario_file, "a scenario file");  // bounded: /proc files are regular too
+    } catch (const ScenarioError& e) {
+      read_.fail(spec.scenario_field, e.what(), "a scenario file, relative to the suite file");
+    }
     spec.name = path.stem().string();
     spec.name_field = spec.scenario_field;
     if (auto f = m.get("name")) {

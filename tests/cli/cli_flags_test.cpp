@@ -108,5 +108,17 @@ TEST(CliRefusesScenario, DeepNestingSaysHowDeep) {
   EXPECT_TRUE(outcome.err.ends_with(": nesting deeper than 64 levels (expected a YAML map)\n")) << outcome.err;
 }
 
+TEST(CliRefusesScenario, ASweepBeyond10000PointsIsRefusedBeforeLoadingThem) {
+  CliRunner cli;
+  cli.write("s.yaml", kValid);
+  std::string seeds;
+  for (int i = 0; i < 101; ++i) seeds += (i == 0 ? "" : ", ") + std::to_string(i);
+  cli.write("suite.yaml", "name: s\nruns:\n  - scenario: s.yaml\n    sweep:\n      seed: [" + seeds + "]\n      repetitions: [" +
+                              seeds.substr(seeds.find(' ') + 1) + "]\n");
+  const auto outcome = cli.run("suite suite.yaml --out out");
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_EQ(outcome.err, "qlab: suite.yaml:3:5: runs[0]: the sweep has 10100 points (expected at most 10000 points per run)\n");
+}
+
 }  // namespace
 }  // namespace qlab::cli
