@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "cli_runner.hpp"
 
@@ -86,6 +87,28 @@ TEST(CliMemoryEstimate, ARunBeyondTheAvailableMemoryIsRefusedWithTheEstimate) {
                                     "--force to run anyway)\n"))
       << outcome.err;
   EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
+}
+
+// The cases of issue 10 item 9 that grew memory without bound, each estimated at terabytes or more (so
+// refused on any machine): exit code 2, the estimate and its largest part, no files.
+TEST(CliMemoryEstimate, TheUnboundedCasesOfIssue10AreRefused) {
+  const std::string head = "name: big\nduration: 1h\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "metrics: {interval: 1ns}\n", "(largest part: metrics points: 3.6e+12 x 64 B)"},
+      {head + "faults: [{every: 1ns, action: stall, target: consumers, duration: 1ns}]\n",
+       "(largest part: fault occurrences: 3.6e+12 x 128 B)"},
+      {"name: big\nduration: 10h\nproducers: [{rate: 1000000/s, messages: 9223372036854775807}]\nconsumers: [{service: 10ms}]\n",
+       "(largest part: waiting messages: 3.6e+10 x 64 B)"},
+  };
+  for (const auto& [yaml, largest] : cases) {
+    CliRunner cli;
+    cli.write("s.yaml", yaml);
+    const auto outcome = cli.run("run s.yaml --out out -j 1");
+    EXPECT_EQ(outcome.exit_code, 2) << yaml;
+    EXPECT_TRUE(outcome.err.starts_with("qlab: s.yaml: the run needs an estimated ")) << outcome.err;
+    EXPECT_NE(outcome.err.find(largest), std::string::npos) << outcome.err;
+    EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
+  }
 }
 
 TEST(CliMemoryEstimate, ASuiteIsRefusedOnItsLargestPoint) {

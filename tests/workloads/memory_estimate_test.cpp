@@ -55,6 +55,7 @@ TEST(MemoryEstimate, RepetitionsRunAtOnceMultiplyTheRun) {
 
 TEST(MemoryEstimate, TheUnboundedCasesOfIssue10AreFarBeyondAnyMachine) {
   EXPECT_GT(estimate(kSmall, {"consumers[0].count=4294967295"}), 5 * kTiB);
+  EXPECT_GT(estimate(kSmall, {"consumers[0].count=100000000"}), 0.125 * kTiB);
   EXPECT_GT(estimate(kSmall, {"metrics.interval=1ns"}), 0.5 * kTiB);
   EXPECT_GT(estimate(kSmall + "faults:\n  - {every: 1ns, action: stall, target: consumers, duration: 1ns}\n"), kTiB);
   EXPECT_GT(estimate(kSmall, {"queue={design: replicated, replicas: 100000000}"}), 0.25 * kTiB);
