@@ -226,6 +226,7 @@ void run_live_command(const LiveArguments& args) {
   } catch (const std::invalid_argument& e) {
     bad_input(args.scenario + ": " + e.what());
   }
+  if (!args.out.empty()) check_output_path(args.out, "--out", true);
   live::LiveOptions options;
   options.scenario_file = std::filesystem::absolute(args.scenario).string();
   options.sets = sets;
@@ -440,7 +441,7 @@ void add_live_commands(CLI::App& app) {
   live_command->add_option("scenario", live_args->scenario, "Scenario YAML file")->required();
   live_command->add_option("--out,-o", live_args->out, "Write summary.json, timeseries.csv, ... (mode \"live\")");
   live_command->add_option("--set", live_args->sets, "Override a scenario key (repeatable)")->type_name("PATH=VALUE");
-  live_command->add_option("--reps", live_args->reps, "Number of repetitions")->check(CLI::Range(1u, 1000u));
+  live_command->add_option("--reps", live_args->reps, "Number of repetitions")->check(whole_number(1, 1000));
   live_command->add_option("--seed", live_args->seed, "Base seed")->check(seed_number());
   live_command->add_option("--time-scale", live_args->time_scale,
                            "Multiply every scenario duration by this (0.01: 100x faster); results are scaled back")
