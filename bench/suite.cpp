@@ -6,18 +6,17 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "workloads/node_reader.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
 #include "workloads/scenario_override.hpp"
 #include "workloads/scenario_writer.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::bench {
 namespace {
@@ -29,6 +28,8 @@ using workloads::ScenarioError;
 using workloads::Source;
 
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
+// Every point is loaded (and later run) on its own: a sweep beyond this is a typo, not a benchmark.
+constexpr double kMaxPointsPerRun = 10'000;
 
 // A plot map as JSON: plain scalars that read as numbers or booleans become numbers and booleans.
 nlohmann::ordered_json to_json(const YAML::Node& node) {
@@ -52,13 +53,6 @@ nlohmann::ordered_json to_json(const YAML::Node& node) {
   if (auto [p, ec] = std::from_chars(text.data(), end, number); ec == std::errc{} && p == end) return number;
   if (text == "true" || text == "false") return text == "true";
   return text;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Design labels: queue.design, except where a run sweeps whole `queue` maps naming one design more than once
@@ -159,7 +153,11 @@ class SuiteBuilder {
     if (!std::filesystem::is_regular_file(path)) {
       read_.fail(spec.scenario_field, "no such file: " + spec.scenario_file, "a scenario file, relative to the suite file");
     }
-    spec.scenario_text = read_file(path);
+    try {
+      spec.scenario_text = workloads::read_text_file(spec.scenario_file, "a scenario file");  // bounded: /proc files are regular too
+    } catch (const ScenarioError& e) {
+      read_.fail(spec.scenario_field, e.what(), "a scenario file, relative to the suite file");
+    }
     spec.name = path.stem().string();
     spec.name_field = spec.scenario_field;
     if (auto f = m.get("name")) {
@@ -191,6 +189,12 @@ class SuiteBuilder {
         read_.map(entry, "a map describing the figure, e.g. {x: PATH, metrics: [makespan]}");
         spec.plot = to_json(entry.node);
       }
+    }
+    double points = 1;
+    for (const Axis& axis : spec.axes) points *= static_cast<double>(axis.rows.size());
+    if (points > kMaxPointsPerRun) {
+      read_.fail(field, "the sweep has " + std::to_string(static_cast<unsigned long long>(std::min(points, 1e19))) + " points",
+                 "at most 10000 points per run");
     }
     return spec;
   }
@@ -362,22 +366,11 @@ std::size_t Suite::task_count() const {
 }
 
 Suite load_suite_file(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file + ": cannot open (no such file or not readable)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_suite_text(text.str(), file);
+  return load_suite_text(workloads::read_text_file(file, "a suite file"), file);
 }
 
 Suite load_suite_text(const std::string& yaml, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                        ": not valid YAML: " + e.msg);
-  }
-  return SuiteBuilder(file).build(root);
+  return SuiteBuilder(file).build(workloads::parse_yaml(yaml, file, "a suite map"));
 }
 
 std::size_t filter_runs(Suite& suite, const std::string& pattern) {

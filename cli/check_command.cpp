@@ -11,6 +11,7 @@
 
 #include "chaos/checker.hpp"
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "queues/design_registry.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -120,13 +121,14 @@ void add_check_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "check", "Randomized invariant checking: random scenarios and fault schedules, every design's promises checked");
   command->add_option("--cases", args->cases, "Number of cases (default 1000, or unlimited with --seconds)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
-  command->add_option("--seconds", args->seconds, "Run for this long (wall time)")->check(CLI::PositiveNumber);
-  command->add_option("--seed", args->seed, "Seed of the first case; case k uses seed + k (default: from the clock)");
+      ->check(whole_number(1, std::uint64_t{1} << 40));
+  command->add_option("--seconds", args->seconds, "Run for this long (wall time)")->check(positive_seconds(1e7));
+  command->add_option("--seed", args->seed, "Seed of the first case; case k uses seed + k (default: from the clock)")
+      ->check(seed_number());
   command->add_option("--design", args->design, "Generate only this design (default: every registered design)");
   command->add_option("--out,-o", args->out, "Write the shrunk failing scenario (YAML) to this file");
   command->add_option("--replay", args->replay, "Check this scenario file instead of generated cases");
-  command->add_option("--jobs,-j", args->jobs, "Cases run at once (default: one per core)");
+  command->add_option("--jobs,-j", args->jobs, "Cases run at once, 1 to 1024 (default: one per core)")->check(whole_number(1, 1024));
   command->add_flag("--no-shrink", args->no_shrink, "Report a failing case as generated, without shrinking it");
   command->callback([args] { check(*args); });
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "core/units.hpp"
 #include "live/broker.hpp"
 #include "live/agent.hpp"
@@ -227,6 +228,7 @@ void run_live_command(const LiveArguments& args) {
   } catch (const std::invalid_argument& e) {
     bad_input(args.scenario + ": " + e.what());
   }
+  if (!args.out.empty()) check_output_path(args.out, "--out", true);
   live::LiveOptions options;
   options.scenario_file = std::filesystem::absolute(args.scenario).string();
   options.sets = sets;
@@ -363,7 +365,7 @@ void add_live_commands(CLI::App& app) {
   broker->add_option("--token", broker_options->token, "a secret every client's HELLO must carry");
   broker->add_option("--max-write-queue", broker_options->max_write_queue,
                      "unsent bytes after which a client that stopped reading is disconnected")->capture_default_str();
-  broker->add_option("--seed", broker_options->seed, "seed of the design's random choices")->capture_default_str();
+  broker->add_option("--seed", broker_options->seed, "seed of the design's random choices")->capture_default_str()->check(seed_number());
   broker->add_option("--first-message-id", broker_options->first_message_id,
                      "message ids start here (a restarted broker continues above its predecessor's)")
       ->capture_default_str();
@@ -402,8 +404,8 @@ void add_live_commands(CLI::App& app) {
   live_command->add_option("scenario", live_args->scenario, "Scenario YAML file")->required();
   live_command->add_option("--out,-o", live_args->out, "Write summary.json, timeseries.csv, ... (mode \"live\")");
   live_command->add_option("--set", live_args->sets, "Override a scenario key (repeatable)")->type_name("PATH=VALUE");
-  live_command->add_option("--reps", live_args->reps, "Number of repetitions")->check(CLI::Range(1u, 1000u));
-  live_command->add_option("--seed", live_args->seed, "Base seed");
+  live_command->add_option("--reps", live_args->reps, "Number of repetitions")->check(whole_number(1, 1000));
+  live_command->add_option("--seed", live_args->seed, "Base seed")->check(seed_number());
   live_command->add_option("--time-scale", live_args->time_scale,
                            "Multiply every scenario duration by this (0.01: 100x faster); results are scaled back")
       ->capture_default_str();

@@ -1,15 +1,19 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands.hpp"
+#include "flag_checks.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics_table.hpp"
 #include "sim/repetition_runner.hpp"
+#include "workloads/memory_estimate.hpp"
 #include "workloads/scenario_loader.hpp"
 #include "workloads/scenario_override.hpp"
 #include "workloads/scenario_writer.hpp"
@@ -25,6 +29,7 @@ struct RunArguments {
   std::optional<std::uint64_t> seed;
   unsigned threads = 0;
   bool trace = false;
+  bool force = false;
 };
 
 // Reports progress on one rewritten stderr line, only on a terminal and only once a run passes a second.
@@ -46,6 +51,9 @@ void run(const RunArguments& args) {
   if (args.seed) overrides.push_back({"seed", std::to_string(*args.seed)});
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
   workloads::check_simulatable(scenario, args.scenario);
+  const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
+  workloads::check_memory(workloads::estimate_memory(scenario, threads), args.scenario, args.force);
+  if (!args.out.empty()) check_output_path(args.out, "--out", true);
 
   const auto start = std::chrono::steady_clock::now();
   sim::RepetitionOptions options;
@@ -76,12 +84,14 @@ void add_run_command(CLI::App& app) {
   auto* command = app.add_subcommand("run", "Simulate a scenario and report its metrics");
   command->add_option("scenario", args->scenario, "Scenario YAML file")->required();
   command->add_option("--out,-o", args->out, "Write summary.json, timeseries.csv, ... into this folder");
-  command->add_option("--reps", args->reps, "Number of repetitions (overrides the scenario's)")->check(CLI::Range(1u, 100000u));
-  command->add_option("--seed", args->seed, "Base seed (overrides the scenario's)");
+  command->add_option("--reps", args->reps, "Number of repetitions (overrides the scenario's)")->check(whole_number(1, 100000));
+  command->add_option("--seed", args->seed, "Base seed (overrides the scenario's)")->check(seed_number());
   command->add_option("--set", args->sets, "Override a scenario key: --set consumers[0].count=4 (repeatable)")
       ->type_name("PATH=VALUE");
-  command->add_option("--threads,-j", args->threads, "Worker threads for repetitions (default: all cores)");
+  command->add_option("--threads,-j", args->threads, "Worker threads for repetitions, 1 to 1024 (default: all cores)")
+      ->check(whole_number(1, 1024));
   command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
+  command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->callback([args] { run(*args); });
 }
 

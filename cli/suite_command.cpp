@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <thread>
 
 #include "bench/suite.hpp"
 #include "bench/suite_reports.hpp"
@@ -24,6 +25,8 @@
 #include "bench/suite_slurm_progress.hpp"
 #include "metrics/results_writer.hpp"
 #include "commands.hpp"
+#include "flag_checks.hpp"
+#include "workloads/memory_estimate.hpp"
 #include "workloads/scenario_error.hpp"
 
 namespace qlab::cli {
@@ -55,6 +58,7 @@ struct SuiteArguments {
   unsigned slurm_tasks = 0;
   std::vector<std::string> slurm_options;
   std::string slurm_script;
+  bool force = false;
 };
 
 std::string clock_text(double seconds) {
@@ -101,6 +105,23 @@ std::string point_label(const bench::SuitePoint& point) {
     label += (i == 0 ? " (" : ", ") + point.params[i].path + "=" + point.params[i].value;
   }
   return point.params.empty() ? label : label + ")";
+}
+
+// Points run one after another, their repetitions `jobs` at a time: the largest point decides.
+void check_suite_memory(const bench::Suite& suite, const SuiteArguments& args) {
+  const unsigned jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  workloads::MemoryEstimate largest;
+  std::string where;
+  for (const bench::SuiteRun& run : suite.runs) {
+    for (const bench::SuitePoint& point : run.points) {
+      const workloads::MemoryEstimate estimate = workloads::estimate_memory(point.scenario, jobs);
+      if (estimate.bytes > largest.bytes) {
+        largest = estimate;
+        where = suite.file + ": run " + run.name + ", point " + point.id;
+      }
+    }
+  }
+  workloads::check_memory(largest, where, args.force);
 }
 
 void print_results(const std::filesystem::path& out) {
@@ -302,6 +323,8 @@ void run(const SuiteArguments& args) {
     throw workloads::ScenarioError("--filter " + args.filter + ": no run name matches (runs are matched by substring, or as a glob with * ? [])");
   }
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("results") / suite.name : std::filesystem::path(args.out);
+  check_output_path(out.string(), "--out", true);
+  if (!args.merge) check_suite_memory(suite, args);
   if (args.merge) {
     merge(suite, out, suite_command_line(args, out));
   } else if (on_slurm) {
@@ -318,8 +341,10 @@ void add_suite_command(CLI::App& app) {
   auto* command = app.add_subcommand("suite", "Run a benchmark suite: every run x sweep point x repetition");
   command->add_option("suite", args->suite, "Suite YAML file (see bench/README.md)")->required();
   command->add_option("--out,-o", args->out, "Output folder (default: results/<suite name>)");
-  command->add_option("--jobs,-j", args->jobs, "Worker threads (default: all cores)");
   auto* resume = command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
+  command->add_option("--jobs,-j", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
+  command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
+  command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
   command->add_option("--filter", args->filter, "Only runs whose name contains PATTERN (a glob when it has * ? [)")
       ->type_name("PATTERN");
   auto* shard = command->add_option("--shard", args->shard,

@@ -12,6 +12,7 @@ packages=(
   slurm-wlm munge parallel    # tests/bench/suite_slurm_test.py's private cluster; GNU parallel: docs/SCALE.md
   nats-server rabbitmq-server librabbitmq-dev    # live/backends: NATS JetStream and RabbitMQ tests
   redis-server libhiredis-dev beanstalkd  # live back ends (servers started privately by qlab, never as services)
+  clang libclang-rt-14-dev   # the fuzz targets: clang 14 and its libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()

@@ -9,6 +9,8 @@
 #include "core/units.hpp"
 #include "workloads/did_you_mean.hpp"
 #include "workloads/scenario_error.hpp"
+#include "workloads/scenario_limits.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::workloads {
 namespace {
@@ -133,6 +135,7 @@ std::string NodeReader::scalar(const Field& f, const std::string& expected) cons
   if (!f.node.IsDefined() || f.node.IsNull()) fail(f, "missing value", expected);
   if (f.node.IsMap()) fail(f, "got a map", expected);
   if (f.node.IsSequence()) fail(f, "got a list", expected);
+  if (!is_utf8(f.node.Scalar())) fail(f, "text that is not valid UTF-8", expected);  // a --set value; files are checked whole
   return f.node.Scalar();
 }
 
@@ -228,11 +231,21 @@ double NodeReader::rate(const Field& f) const {
   const std::string text = scalar(f, "a rate such as 7.2/s, 300/m or 10/h");
   const double value = parse_with_unit(source_, f, text, parse_rate);
   if (!(value > 0)) fail(f, "'" + text + "' is out of range", "a rate > 0, e.g. 10/s");
+  if (value > kMaxRate) {
+    fail(f, "'" + text + "' is out of range: arrivals would be closer than the clock's 1ns apart",
+         "a rate of at most " + format_rate(kMaxRate));
+  }
+  if (value < kMinRate) {
+    fail(f, "'" + text + "' is out of range", "a rate of at least " + format_rate(kMinRate) + ", one message in about 31.7 years");
+  }
   return value;
 }
 
 std::int64_t NodeReader::size(const Field& f) const {
-  return parse_with_unit(source_, f, scalar(f, "a size such as 100B, 4KiB or 1MB"), parse_size);
+  const std::string text = scalar(f, "a size such as 100B, 4KiB or 1MB");
+  const std::int64_t value = parse_with_unit(source_, f, text, parse_size);
+  if (value > kMaxMessageSize) fail(f, "'" + text + "' is out of range", "a size below 4GiB (message sizes are 32-bit)");
+  return value;
 }
 
 double NodeReader::quantity(const Field& f, Quantity quantity) const {
@@ -283,22 +296,25 @@ Distribution NodeReader::distribution(const Field& f, Quantity quantity, bool po
     if (positive && max <= 0) fail(max_field, "'" + max_field.node.Scalar() + "' is out of range", "max > 0");
     return Distribution::uniform(min, max);
   }
-  // Reads a plain number (cv, shape) that must be above `lowest`, or equal to it when `inclusive`.
-  const auto number_param = [&](const std::string& key, double lowest, bool inclusive, const std::string& wanted) {
+  // Reads a plain number (cv, shape) up to `highest` that must be above `lowest`, or equal to it when `inclusive`.
+  const auto number_param = [&](const std::string& key, double lowest, bool inclusive, double highest, const std::string& wanted) {
     const Field p = m.require(key, key + ": " + wanted);
     const double value = number(p);
-    if (value < lowest || (!inclusive && value == lowest)) fail(p, "'" + p.node.Scalar() + "' is out of range", wanted);
+    if (value < lowest || (!inclusive && value == lowest) || value > highest) {
+      fail(p, "'" + p.node.Scalar() + "' is out of range", wanted);
+    }
     return value;
   };
   if (kind == "lognormal") {
     known({"mean", "cv"});
     const double mean = positive_param("mean");
-    return Distribution::lognormal(mean, number_param("cv", 0, true, "cv >= 0: the standard deviation / mean"));
+    return Distribution::lognormal(mean, number_param("cv", 0, true, kMaxCv, "cv from 0 to 1000: the standard deviation / mean"));
   }
   if (kind == "pareto") {
     known({"mean", "shape"});
     const double mean = positive_param("mean");
-    return Distribution::pareto(mean, number_param("shape", 1, false, "shape > 1: the mean is infinite otherwise"));
+    return Distribution::pareto(
+        mean, number_param("shape", 1, false, kMaxShape, "shape > 1 (the mean is infinite otherwise) and at most 1000000"));
   }
   known({"k", "mean"});
   constexpr std::int64_t kMaxErlangK = 10'000;  // each sample sums k exponentials

@@ -1,6 +1,8 @@
 #include "workloads/scenario_loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -9,10 +11,13 @@
 #include <regex>
 #include <sstream>
 
+#include "core/units.hpp"
 #include "queues/design_registry.hpp"
 #include "workloads/did_you_mean.hpp"
 #include "workloads/node_reader.hpp"
 #include "workloads/scenario_error.hpp"
+#include "workloads/scenario_limits.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::workloads {
 namespace {
@@ -36,6 +41,14 @@ std::vector<std::string> designs_with_param(const std::string& key, const std::s
     }
   }
   return owners;
+}
+
+// "146 years" for messages about the clock's horizon; durations this long have no exact unit text.
+std::string format_seconds(double ns) {
+  const double years = ns / 1e9 / (365.25 * 24 * 3600);
+  char text[64];
+  std::snprintf(text, sizeof text, years >= 1 ? "%.0f years" : "%.3g s", years >= 1 ? years : ns / 1e9);
+  return text;
 }
 
 bool is_max(const Field& f) { return f.node.IsScalar() && f.node.Scalar() == "max"; }
@@ -91,6 +104,7 @@ class ScenarioBuilder {
       for (const Field& item : read_.list(*f, "a list of faults")) s.faults.push_back(read_fault(item, s));
     }
     check_can_end(s);
+    check_horizon(s, m);
     return s;
   }
 
@@ -113,7 +127,9 @@ class ScenarioBuilder {
     std::vector<std::string> known{"design"};
     for (const ParamSpec& spec : info->params) known.push_back(spec.name);
     DesignParams given;
-    for (const auto& [key, value] : m.entries()) {
+    for (const auto& entry : m.entries()) {
+      const std::string& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+      const Field& value = entry.second;
       if (key == "design") continue;
       const auto spec = std::find_if(info->params.begin(), info->params.end(), [&](const ParamSpec& p) { return p.name == key; });
       if (spec != info->params.end()) {
@@ -317,6 +333,7 @@ class ScenarioBuilder {
           const Field f = m.require("factor", "factor: how many times longer each service takes, e.g. 4");
           fault.factor = read_.number(f);
           if (!(fault.factor > 0)) read_.fail(f, "factor must be positive", "a number > 0, e.g. 4");
+          check_slow_factor(f, fault.factor, s);
         }
         break;
       case FaultAction::broker_crash:
@@ -480,6 +497,47 @@ class ScenarioBuilder {
     return target;
   }
 
+  // Slowed service times are converted back to integer nanoseconds: the longest mean service times the factor
+  // must stay on the clock.
+  void check_slow_factor(const Field& f, double factor, const Scenario& s) const {
+    double longest = 0;
+    for (const ConsumerGroup& g : s.consumers) {
+      const Distribution& d = g.service;
+      longest = std::max(longest, d.kind() == Distribution::Kind::uniform ? d.b() : d.mean());
+    }
+    if (factor > kMaxSlowFactor || longest * factor > static_cast<double>(kMaxHorizon)) {
+      read_.fail(f, "'" + f.node.Scalar() + "' is out of range", "a factor of at most 1000000 whose product with the longest "
+                 "mean service stays within the clock's horizon of " + format_seconds(static_cast<double>(kMaxHorizon)));
+    }
+  }
+
+  // The run ends at the latest drain_timeout after publishing ends; every time up to there, plus one more
+  // duration, must fit the clock.
+  void check_horizon(const Scenario& s, const MapView& m) const {
+    if (!s.duration) {
+      // The messages end the run: their spacing must keep it within the clock's horizon.
+      for (std::size_t i = 0; i < s.producers.size(); ++i) {
+        const ProducerGroup& g = s.producers[i];
+        if (g.rate <= 0) continue;  // batch, or rate: max
+        const double span = static_cast<double>(*g.messages) * static_cast<double>(kSecond) / g.rate;
+        if (span <= static_cast<double>(kMaxHorizon)) continue;
+        const MapView group = read_.map(producer_fields_.at(i), "a group map");
+        read_.fail(*group.get("messages"), group.get("messages")->node.Scalar() + " messages at " + group.get("rate")->node.Scalar() +
+                       " take " + format_seconds(span) + ", beyond the clock's horizon of " +
+                       format_seconds(static_cast<double>(kMaxHorizon)),
+                   "fewer messages or a higher rate");
+      }
+      return;
+    }
+    const Time longest = s.drain ? kMaxHorizon - s.drain_timeout : kMaxHorizon;
+    if (*s.duration <= longest) return;
+    const auto drain_timeout = m.get("drain_timeout");
+    read_.fail(drain_timeout && s.drain ? *drain_timeout : *m.get("duration"),
+               "duration " + format_duration(*s.duration) + (s.drain ? " + drain_timeout " + format_duration(s.drain_timeout) : "") +
+                   " is beyond the clock's horizon of " + format_seconds(static_cast<double>(kMaxHorizon)),
+               "a shorter duration or drain_timeout");
+  }
+
   void check_can_end(const Scenario& s) const {
     if (s.duration) return;
     for (std::size_t i = 0; i < s.producers.size(); ++i) {
@@ -507,23 +565,11 @@ qlab::Scenario load_scenario_node(YAML::Node root, const std::string& source_nam
 }
 
 qlab::Scenario load_scenario_text(const std::string& yaml, const std::string& source_name, const std::vector<Override>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    throw ScenarioError(source_name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                        ": invalid YAML: " + e.msg + " (expected a YAML map)");
-  }
-  return load_scenario_node(root, source_name, overrides);
+  return load_scenario_node(parse_yaml(yaml, source_name, "a YAML map"), source_name, overrides);
 }
 
 qlab::Scenario load_scenario_file(const std::string& file, const std::vector<Override>& overrides) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
-  return load_scenario_text(text.str(), file, overrides);
+  return load_scenario_text(read_text_file(file, "a scenario file"), file, overrides);
 }
 
 void check_simulatable(const qlab::Scenario& scenario, const std::string& source) {

@@ -2,6 +2,9 @@
 // and what the message says was wrong and expected.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 #include "load_helpers.hpp"
 
 namespace qlab::workloads {
@@ -72,13 +75,13 @@ TEST(ScenarioValidation, OutOfRangeValuesAreRejected) {
 TEST(ScenarioValidation, DistributionParametersAreChecked) {
   const std::string head = "name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: ";
   EXPECT_EQ(error_of(head + "{dist: pareto, mean: 1s, shape: 1}\n"),
-            "s.yaml:6:46: consumers[0].service.shape: '1' is out of range (expected shape > 1: the mean is infinite "
-            "otherwise)");
+            "s.yaml:6:46: consumers[0].service.shape: '1' is out of range (expected shape > 1 (the mean is infinite "
+            "otherwise) and at most 1000000)");
   EXPECT_EQ(error_of(head + "{dist: uniform, min: 2s, max: 1s}\n"),
             "s.yaml:6:44: consumers[0].service.max: max '1s' is below min '2s' (expected min <= max)");
   EXPECT_EQ(error_of(head + "{dist: lognormal, mean: 1s, cv: -0.5}\n"),
-            "s.yaml:6:46: consumers[0].service.cv: '-0.5' is out of range (expected cv >= 0: the standard deviation / "
-            "mean)");
+            "s.yaml:6:46: consumers[0].service.cv: '-0.5' is out of range (expected cv from 0 to 1000: the standard "
+            "deviation / mean)");
   EXPECT_EQ(error_of(head + "{dist: erlang, k: 2.5, mean: 1s}\n"),
             "s.yaml:6:32: consumers[0].service.k: '2.5' is not a whole number (expected a whole number from 1 to 10000)");
   EXPECT_EQ(error_of(head + "{dist: erlang, k: 0, mean: 1s}\n"),
@@ -248,6 +251,116 @@ TEST(ScenarioValidation, ValuesFromOverridesArePlacedOnTheOverride) {
   EXPECT_EQ(error_of(kMinimal, {"queue.visibilty_timeout=5s"}),
             "--set queue.visibilty_timeout=5s: queue.visibilty_timeout: unknown key in queue (design pull) (expected one "
             "of design)");
+}
+
+// The cases of issue 10 item 9 that passed validation and then aborted or overflowed in `qlab run`.
+TEST(ScenarioValidation, RatesAreLimitedByTheNanosecondClock) {
+  const auto with_rate = [](const std::string& rate) {
+    return error_of("name: t\nduration: 10s\nproducers:\n  - rate: " + rate + "\nconsumers:\n  - service: 1s\n");
+  };
+  EXPECT_EQ(with_rate("1e-300/s"),
+            "s.yaml:4:11: producers[0].rate: '1e-300/s' is out of range (expected a rate of at least 0.000000001/s, one "
+            "message in about 31.7 years)");
+  EXPECT_EQ(with_rate("1e300/s"),
+            "s.yaml:4:11: producers[0].rate: '1e300/s' is out of range: arrivals would be closer than the clock's 1ns "
+            "apart (expected a rate of at most 1000000000/s)");
+  EXPECT_EQ(with_rate("1e12/s"),
+            "s.yaml:4:11: producers[0].rate: '1e12/s' is out of range: arrivals would be closer than the clock's 1ns "
+            "apart (expected a rate of at most 1000000000/s)");
+  EXPECT_EQ(with_rate("1000000000/s"), "(accepted)");
+  EXPECT_EQ(with_rate("0.000000001/s"), "(accepted)");
+}
+
+TEST(ScenarioValidation, DistributionShapesKeepTheirArithmeticFinite) {
+  const std::string head = "name: t\nduration: 10s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: ";
+  EXPECT_EQ(error_of(head + "{dist: lognormal, mean: 1s, cv: 1e200}\n"),
+            "s.yaml:6:46: consumers[0].service.cv: '1e200' is out of range (expected cv from 0 to 1000: the standard "
+            "deviation / mean)");
+  EXPECT_EQ(error_of(head + "{dist: pareto, mean: 1s, shape: 1e308}\n"),
+            "s.yaml:6:46: consumers[0].service.shape: '1e308' is out of range (expected shape > 1 (the mean is infinite "
+            "otherwise) and at most 1000000)");
+  EXPECT_EQ(error_of(head + "{dist: lognormal, mean: 1s, cv: 1000}\n"), "(accepted)");
+  EXPECT_EQ(error_of(head + "{dist: pareto, mean: 1s, shape: 1000000}\n"), "(accepted)");
+}
+
+TEST(ScenarioValidation, SlowFactorStaysConvertibleToNanoseconds) {
+  const std::string slow = kMinimal + "faults:\n  - {at: 1s, action: slow, target: consumers, duration: 1s, factor: ";
+  EXPECT_EQ(error_of(slow + "1e308}\n"),
+            "s.yaml:8:69: faults[0].factor: '1e308' is out of range (expected a factor of at most 1000000 whose product "
+            "with the longest mean service stays within the clock's horizon of 146 years)");
+  EXPECT_EQ(error_of(slow + "1000000}\n"), "(accepted)");
+  // 2 x a mean service of 114 years is beyond 2^62 ns although the factor alone is allowed.
+  EXPECT_NE(error_of("name: t\nduration: 100s\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1000000h\nfaults:\n"
+                     "  - {at: 1s, action: slow, target: consumers, duration: 1s, factor: 2}\n")
+                .find("faults[0].factor: '2' is out of range"),
+            std::string::npos);
+}
+
+TEST(ScenarioValidation, TheRunMustEndWithinTheClocksHorizon) {
+  EXPECT_EQ(error_of("name: t\nproducers:\n  - rate: 1000/s\n    messages: 9223372036854775807\nconsumers:\n  - service: 1ms\n"),
+            "s.yaml:4:15: producers[0].messages: 9223372036854775807 messages at 1000/s take 292271023 years, beyond the "
+            "clock's horizon of 146 years (expected fewer messages or a higher rate)");
+  EXPECT_EQ(error_of("name: t\nduration: 1000000h\ndrain_timeout: 1000000h\nproducers:\n  - rate: 1/s\nconsumers:\n"
+                     "  - service: 1s\n"),
+            "s.yaml:3:16: drain_timeout: duration 1000000h + drain_timeout 1000000h is beyond the clock's horizon of 146 "
+            "years (expected a shorter duration or drain_timeout)");
+  EXPECT_EQ(error_of("name: t\nduration: 1000000h\ndrain_timeout: 1000000h\ndrain: false\nproducers:\n  - rate: 1/s\n"
+                     "consumers:\n  - service: 1s\n"),
+            "(accepted)");
+  // Just below 2^62 ns, which the unit parser allows, plus the default drain_timeout.
+  EXPECT_EQ(error_of("name: t\nduration: 1281000h\nproducers:\n  - rate: 1/s\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:2:11: duration: duration 1281000h + drain_timeout 24h is beyond the clock's horizon of 146 years "
+            "(expected a shorter duration or drain_timeout)");
+}
+
+TEST(ScenarioValidation, MessageSizesFitIn32Bits) {
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\n    size: 4GiB\nconsumers:\n  - service: 1s\n"),
+            "s.yaml:5:11: producers[0].size: '4GiB' is out of range (expected a size below 4GiB (message sizes are "
+            "32-bit))");
+  EXPECT_EQ(error_of("name: t\nduration: 10s\nproducers:\n  - rate: 1/s\n    size: 4294967295B\nconsumers:\n  - service: 1s\n"),
+            "(accepted)");
+}
+
+// Issue 10 item 10: deep nesting was "invalid YAML: bad file".
+TEST(ScenarioValidation, DeepNestingSaysHowDeep) {
+  const auto nested = [](int depth) { return "name: " + std::string(depth, '[') + std::string(depth, ']') + "\n"; };
+  EXPECT_EQ(error_of(nested(100)), "s.yaml:1:71: nesting deeper than 64 levels (expected a YAML map)");
+  // Deep enough for yaml-cpp's own recursion guard: the same message, at the parser's position.
+  EXPECT_EQ(error_of(nested(5000)).substr(0, 9), "s.yaml:1:");
+  EXPECT_NE(error_of(nested(5000)).find(": nesting deeper than 64 levels (expected a YAML map)"), std::string::npos);
+  EXPECT_EQ(error_of(nested(60)).find("nesting"), std::string::npos);
+}
+
+TEST(ScenarioValidation, AliasExpansionIsBounded) {
+  // Each level doubles the references: 2^30 values if the aliases were expanded.
+  std::string yaml = "a0: &a0 [x, x]\n";
+  for (int i = 1; i <= 30; ++i) {
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + "]\n";
+  }
+  EXPECT_NE(error_of(yaml).find("more than 1000000 values, counting each alias as often as it is used"), std::string::npos)
+      << error_of(yaml);
+}
+
+TEST(ScenarioValidation, FoldersAndDevicesAreNotScenarioFiles) {
+  for (const auto& [file, message] : {std::pair<std::string, std::string>{"/tmp", "/tmp: is a folder (expected a scenario file)"},
+                                      {"/dev/zero", "/dev/zero: is not a regular file (expected a scenario file)"}}) {
+    try {
+      load_scenario_file(file);
+      ADD_FAILURE() << file << " was accepted";
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.what(), message);
+    }
+  }
+}
+
+TEST(ScenarioValidation, TextMustBeUtf8) {
+  // Found by the scenario loader fuzzer: results are JSON, and writing them threw on such text.
+  EXPECT_EQ(error_of(kMinimal + "description: drain\xC3ing\n"),
+            "s.yaml:7:14: text that is not valid UTF-8 (expected a YAML map)");
+  EXPECT_EQ(error_of(kMinimal, {"description=a\xE0\x80\xAF"}),
+            "--set description=a\xE0\x80\xAF: description: text that is not valid UTF-8 (expected free text)");
+  EXPECT_EQ(error_of(kMinimal + "description: \"caf\xC3\xA9 \xF0\x9F\x98\x80\"\n"), "(accepted)");
 }
 
 }  // namespace
