@@ -344,7 +344,6 @@ void add_suite_command(CLI::App& app) {
   auto* resume = command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
   command->add_option("--jobs,-j", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
-  command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
   command->add_option("--filter", args->filter, "Only runs whose name contains PATTERN (a glob when it has * ? [)")
       ->type_name("PATTERN");
   auto* shard = command->add_option("--shard", args->shard,
