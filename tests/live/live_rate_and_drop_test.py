@@ -118,8 +118,10 @@ class LiveDrop(unittest.TestCase):
         m = summary["runs"][0]["metrics"]
         self.assert_conservation(m)
         self.assertEqual(m["lost"], 0)
-        self.assertGreater(m["lost_unconfirmed_publish"], 0)
-        self.assertAlmostEqual(m["published"] + m["lost_unconfirmed_publish"], 900, delta=120)
+        # Sent inside the drop window and never confirmed: the network took them, as the simulator counts it.
+        self.assertGreater(m["lost_network_publish"], 0)
+        self.assertAlmostEqual(m["published"] + m["lost_network_publish"] + m["lost_unconfirmed_publish"], 900,
+                               delta=120)
 
 
 if __name__ == "__main__":
