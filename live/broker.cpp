@@ -322,7 +322,7 @@ struct Broker::Impl final : Server {
   void shutdown(const std::string& why) {
     if (stopped) return;
     stopped = true;
-    log("shutting down (" + why + "): " + core.stats(now()).dump());
+    log("shutting down (" + why + "): " + core.stats_text(now()));
     boost::system::error_code ec;
     acceptor.close(ec);
     timer.cancel();

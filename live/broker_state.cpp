@@ -95,7 +95,7 @@ BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const Fra
       }
       case FrameType::stats:
         if (!body.empty()) throw ProtocolError(ErrorCode::malformed, "STATS body must be empty");
-        append_stats_ok(scratch_, StatsOk{stats(now).dump()});
+        append_stats_ok(scratch_, StatsOk{stats_text(now)});
         send(s);
         break;
       case FrameType::control: {
@@ -103,7 +103,12 @@ BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const Fra
         const std::string text(reinterpret_cast<const char*>(body.data()), body.size());
         const nlohmann::json order = nlohmann::json::parse(text, nullptr, false);
         if (order.is_discarded() || !order.is_object()) throw ProtocolError(ErrorCode::malformed, "CONTROL body is not a JSON object");
-        append_stats_ok(scratch_, StatsOk{on_control(now, order).dump()});
+        try {
+          on_control(now, order);
+        } catch (const nlohmann::json::exception& e) {
+          throw ProtocolError(ErrorCode::malformed, std::string("CONTROL: ") + e.what());
+        }
+        append_stats_ok(scratch_, StatsOk{stats_text(now)});
         send(s);
         break;
       }
@@ -157,7 +162,12 @@ BrokerState::Verdict BrokerState::on_hello(Time now, Session& s, std::uint32_t i
   return Verdict::keep;
 }
 
-nlohmann::ordered_json BrokerState::on_control(Time now, const nlohmann::json& order) {
+std::string BrokerState::stats_text(Time now) const {
+  // Consumer names are the clients' bytes: a name that is not UTF-8 is shown with replacement characters.
+  return stats(now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void BrokerState::on_control(Time now, const nlohmann::json& order) {
   const std::string op = order.value("op", "");
   if (op == "crash_node" || op == "restart_node") {
     const auto node = order.value("node", std::int64_t{-1});
@@ -179,7 +189,6 @@ nlohmann::ordered_json BrokerState::on_control(Time now, const nlohmann::json& o
   } else if (op != "status") {
     throw ProtocolError(ErrorCode::bad_request, "CONTROL op '" + op + "' (known: crash_node, restart_node, status)");
   }
-  return stats(now);
 }
 
 void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, const Publish& publish) {

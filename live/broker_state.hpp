@@ -93,6 +93,8 @@ class BrokerState {
   const DesignInfo& design_info() const { return info_; }
   std::size_t stored_messages() const { return store_.size(); }
   nlohmann::ordered_json stats(Time now) const;
+  // stats() as the JSON text of a STATS_OK (never throws on odd client names).
+  std::string stats_text(Time now) const;
 
  private:
   struct Session {
@@ -137,7 +139,7 @@ class BrokerState {
   void expire_pulls(Time now);
   void set_pull_deadline(Session& s, std::uint32_t id, Time deadline);
   void send(Session& s);  // hands scratch_ to the peer
-  nlohmann::ordered_json on_control(Time now, const nlohmann::json& order);
+  void on_control(Time now, const nlohmann::json& order);
   void emit(BrokerRecord::Kind kind, MessageId message, std::uint32_t count, Time now) const {
     if (record_) record_({kind, message, count, now});
   }

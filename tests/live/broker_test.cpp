@@ -285,6 +285,36 @@ TEST_F(Robustness, GarbageBytesGetBadMagic) {
   });
 }
 
+TEST_F(Robustness, AConsumerNameThatIsNotUtf8StillGetsStats) {
+  // Found by the broker fuzzer: STATS lists consumers by name, and a name is the client's bytes.
+  expect_good_clients_served([&] {
+    Client odd = broker_.connect(Role::consumer, "\xbf\xfe", "secret");
+    const nlohmann::json stats = odd.stats();
+    EXPECT_TRUE(stats["idle_with_backlog"].contains("\xef\xbf\xbd\xef\xbf\xbd"));  // U+FFFD twice
+  });
+}
+
+TEST_F(Robustness, ACorruptControlOrderIsRefusedAndOnlyClosesThatConnection) {
+  expect_good_clients_served([&] {
+    Client admin = broker_.connect(Role::admin, "admin", "secret");
+    try {
+      admin.control({{"op", 7}});
+      ADD_FAILURE() << "a CONTROL op that is not a string was accepted";
+    } catch (const ClientError& e) {
+      ASSERT_TRUE(e.error.has_value()) << e.what();
+      EXPECT_EQ(e.error->code, ErrorCode::malformed);
+    }
+    Client single = broker_.connect(Role::admin, "admin2", "secret");
+    try {
+      single.control({{"op", "crash_node"}, {"node", 0}});  // a single-node design crashes with its process
+      ADD_FAILURE() << "crash_node on a single-node design was accepted";
+    } catch (const ClientError& e) {
+      ASSERT_TRUE(e.error.has_value()) << e.what();
+      EXPECT_EQ(e.error->code, ErrorCode::bad_request);
+    }
+  });
+}
+
 TEST_F(Robustness, ATruncatedFrameFollowedByCloseIsLogged) {
   expect_good_clients_served([&] {
     RawConnection raw(broker_.port());
