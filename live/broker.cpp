@@ -431,4 +431,25 @@ void apply_design_setting(const DesignInfo& design, DesignParams& params, const 
   }
 }
 
+std::vector<std::string> design_settings(const QueueSpec& queue) {
+  const DesignInfo* design = find_design(queue.design);
+  if (design == nullptr) throw std::invalid_argument("queue.design: unknown design '" + queue.design + "'");
+  std::vector<std::string> out;
+  for (const ParamSpec& spec : design->params) {
+    const auto it = queue.params.find(spec.name);
+    if (it == queue.params.end()) continue;
+    std::string value;
+    if (const auto* n = std::get_if<std::int64_t>(&it->second)) {
+      value = spec.type == ParamSpec::Type::duration ? format_duration(*n) : std::to_string(*n);
+    } else if (const auto* b = std::get_if<bool>(&it->second)) {
+      value = *b ? "true" : "false";
+    } else {
+      value = std::get<std::string>(it->second);
+    }
+    out.push_back("--set");
+    out.push_back("queue." + spec.name + "=" + value);
+  }
+  return out;
+}
+
 }  // namespace qlab::live

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/scenario.hpp"
 #include "live/broker_state.hpp"
@@ -51,5 +52,8 @@ class Broker {
 // Parses `--set queue.KEY=VALUE` style overrides ("KEY=VALUE", with or without the "queue." prefix)
 // against the design's ParamSpecs; throws std::invalid_argument naming the key and what was expected.
 void apply_design_setting(const DesignInfo& design, DesignParams& params, const std::string& setting);
+// The inverse: `--set queue.KEY=VALUE` arguments of `qlab broker` for every parameter of `queue` (durations in
+// units). Throws std::invalid_argument for an unknown design.
+std::vector<std::string> design_settings(const QueueSpec& queue);
 
 }  // namespace qlab::live

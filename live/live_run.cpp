@@ -25,6 +25,7 @@
 #include "core/fault_plan.hpp"
 #include "core/random_stream.hpp"
 #include "core/units.hpp"
+#include "live/broker.hpp"
 #include "live/child_process.hpp"
 #include "live/client.hpp"
 #include "live/live_results.hpp"
@@ -105,21 +106,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   // The broker, with the scaled design parameters.
   std::vector<std::string> broker_argv = {"broker", "--design", s.queue.design, "--seed", std::to_string(seed)};
-  const DesignInfo* design = find_design(s.queue.design);
-  for (const ParamSpec& spec : design->params) {
-    const auto it = s.queue.params.find(spec.name);
-    if (it == s.queue.params.end()) continue;
-    std::string value;
-    if (const auto* n = std::get_if<std::int64_t>(&it->second)) {
-      value = spec.type == ParamSpec::Type::duration ? format_duration(*n) : std::to_string(*n);
-    } else if (const auto* b = std::get_if<bool>(&it->second)) {
-      value = *b ? "true" : "false";
-    } else {
-      value = std::get<std::string>(it->second);
-    }
-    broker_argv.push_back("--set");
-    broker_argv.push_back("queue." + spec.name + "=" + value);
-  }
+  for (std::string& setting : design_settings(s.queue)) broker_argv.push_back(std::move(setting));
   // A restarted broker listens on the same port and hands out message ids above its predecessors'.
   std::unique_ptr<Process> broker;
   std::optional<Client> admin;

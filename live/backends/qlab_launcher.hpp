@@ -13,7 +13,5 @@ namespace qlab::live {
 
 std::unique_ptr<BrokerLauncher> make_qlab_launcher();
 
-// `--set queue.NAME=VALUE` for every parameter of the design, as `qlab broker` takes them.
-std::vector<std::string> design_settings(const QueueSpec& queue);
 
 }  // namespace qlab::live
