@@ -82,7 +82,6 @@ struct LiveRunFacts {
   std::vector<std::pair<Time, Time>> broker_down;        // steady clock: the broker process was dead
   std::vector<std::pair<Time, Time>> publish_drops;      // steady clock: a drop fault on producer->broker
   std::vector<FaultWindow> faults;  // scenario times (as planned), already ending by the end of the run
-  std::uint64_t dead_lettered = 0;  // from the broker's final STATS
   std::uint64_t remaining = 0;      // the broker's `held` at the end
   std::uint64_t stale_acks = 0;
   double wall_seconds = 0;

@@ -133,7 +133,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   // a single-node broker crashes with its process.
   const std::uint32_t broker_nodes = admin->stats().value("nodes", 1u);
   std::set<std::uint32_t> nodes_down;
-  std::uint64_t dead_lettered_before = 0;  // by brokers that crashed since
   std::uint64_t stale_before = 0;
   std::map<std::string, double> idle_before;  // consumer -> idle_with_backlog seconds counted by crashed brokers
   std::vector<std::pair<Time, Time>> broker_down;
@@ -444,7 +443,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           if (!broker->running()) break;
           try {
             const nlohmann::json last = admin->stats();  // what the dying broker counted
-            dead_lettered_before += last.value("dead_lettered", std::uint64_t{0});
             stale_before += last.value("stale_refused", std::uint64_t{0});
             const nlohmann::json idle = last.value("idle_with_backlog", nlohmann::json::object());
             for (const auto& [name, seconds] : idle.items()) idle_before[name] += seconds.get<double>();
@@ -612,7 +610,6 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       facts.idle_with_backlog.push_back(static_cast<Time>(seconds * static_cast<double>(kSecond)));
     }
   }
-  facts.dead_lettered = dead_lettered_before + stats.value("dead_lettered", std::uint64_t{0});
   facts.remaining = stats.value("held", std::uint64_t{0});
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
