@@ -3,7 +3,6 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -11,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "bench/suite_plot.hpp"
 #include "workloads/node_reader.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -30,30 +30,6 @@ using workloads::Source;
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
 // Every point is loaded (and later run) on its own: a sweep beyond this is a typo, not a benchmark.
 constexpr double kMaxPointsPerRun = 10'000;
-
-// A plot map as JSON: plain scalars that read as numbers or booleans become numbers and booleans.
-nlohmann::ordered_json to_json(const YAML::Node& node) {
-  if (node.IsMap()) {
-    nlohmann::ordered_json object = nlohmann::ordered_json::object();
-    for (const auto& entry : node) object[entry.first.Scalar()] = to_json(entry.second);
-    return object;
-  }
-  if (node.IsSequence()) {
-    nlohmann::ordered_json array = nlohmann::ordered_json::array();
-    for (const auto& item : node) array.push_back(to_json(item));
-    return array;
-  }
-  if (!node.IsScalar()) return nullptr;
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return text;  // quoted: a string whatever it looks like
-  const char* end = text.data() + text.size();
-  std::int64_t integer = 0;
-  if (auto [p, ec] = std::from_chars(text.data(), end, integer); ec == std::errc{} && p == end) return integer;
-  double number = 0;
-  if (auto [p, ec] = std::from_chars(text.data(), end, number); ec == std::errc{} && p == end) return number;
-  if (text == "true" || text == "false") return text == "true";
-  return text;
-}
 
 // Design labels: queue.design, except where a run sweeps whole `queue` maps naming one design more than once
 // (preassigned with round_robin and with random): those variants get the values that tell them apart
@@ -98,6 +74,7 @@ struct RunSpec {
   std::vector<Param> set;
   std::vector<Axis> axes;
   nlohmann::ordered_json plot;
+  std::string claim;
 };
 
 class SuiteBuilder {
@@ -141,8 +118,8 @@ class SuiteBuilder {
 
  private:
   RunSpec read_run(const Field& field, const std::vector<Param>& suite_fixed) {
-    const MapView m = read_.map(field, "a run: a map with scenario and optionally name, repetitions, set, sweep, zip, plot");
-    m.check_known({"name", "scenario", "repetitions", "set", "sweep", "zip", "plot"}, "a run");
+    const MapView m = read_.map(field, "a run: a map with scenario and optionally name, repetitions, set, sweep, zip, plot, claim");
+    m.check_known({"name", "scenario", "repetitions", "set", "sweep", "zip", "plot", "claim"}, "a run");
     RunSpec spec;
     spec.self = field;
     spec.fixed = suite_fixed;
@@ -185,10 +162,17 @@ class SuiteBuilder {
         }
       } else if (key == "zip") {
         spec.axes.push_back(read_zip(entry, paths));
-      } else if (key == "plot") {
-        read_.map(entry, "a map describing the figure, e.g. {x: PATH, metrics: [makespan]}");
-        spec.plot = to_json(entry.node);
+      } else if (key == "claim") {
+        spec.claim = read_.string(entry, "one or two sentences the run is meant to show");
       }
+    }
+    // After the sweep is known: the plot map names swept paths.
+    if (auto f = m.get("plot")) {
+      std::vector<std::string> swept;
+      for (const Axis& axis : spec.axes) {
+        for (const Param& p : axis.columns) swept.push_back(p.path);
+      }
+      spec.plot = read_plot_map(read_, *f, swept);
     }
     double points = 1;
     for (const Axis& axis : spec.axes) points *= static_cast<double>(axis.rows.size());
@@ -251,6 +235,7 @@ class SuiteBuilder {
     run.name = spec.name;
     run.scenario_file = spec.scenario_file;
     run.plot = spec.plot;
+    run.claim = spec.claim;
     for (const Param& p : spec.set) run.set_paths.push_back(p.path);
     for (const Axis& axis : spec.axes) {
       for (const Param& p : axis.columns) run.swept_paths.push_back(p.path);

@@ -35,7 +35,8 @@ struct SuiteRun {
   std::string scenario_file;             // as opened: the suite's folder joined with the path written
   std::vector<std::string> swept_paths;  // sweep and zip paths in file order
   std::vector<std::string> set_paths;
-  nlohmann::ordered_json plot;           // the run's `plot` map as written; null when absent
+  nlohmann::ordered_json plot;           // the run's `plot` map, validated (bench/suite_plot.hpp); null when absent
+  std::string claim;                     // what the run is meant to show, for the report; "" when absent
   std::vector<SuitePoint> points;
 };
 

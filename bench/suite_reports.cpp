@@ -236,6 +236,7 @@ nlohmann::ordered_json suite_json(const Suite& suite) {
                     {"swept", run.swept_paths},
                     {"designs", designs},
                     {"plot", run.plot},
+                    {"claim", run.claim},
                     {"points", run.points.size()}});
   }
   doc["runs"] = runs;

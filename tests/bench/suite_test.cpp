@@ -2,8 +2,13 @@
 // exact place (suite file:line:column) and message.
 #include "bench/suite.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "bench/suite_plot.hpp"
+#include "sim/simulation.hpp"
 #include "suite_files.hpp"
 
 namespace qlab::bench {
@@ -90,7 +95,7 @@ TEST_F(SuiteLoading, UnknownKeysAreRejectedWithAHint) {
             "repetitions, seed, runs)");
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    sweeps: {queue.design: [pull]}\n"),
             "s.yaml:4:5: runs[0].sweeps: unknown key in a run (did you mean 'sweep'? expected one of name, scenario, "
-            "repetitions, set, sweep, zip, plot)");
+            "repetitions, set, sweep, zip, plot, claim)");
 }
 
 TEST_F(SuiteLoading, MissingPiecesAreNamed) {
@@ -156,6 +161,44 @@ TEST_F(SuiteLoading, PointsOfARunThatResolveToOneScenarioAreRejected) {
 TEST_F(SuiteLoading, PlotMustBeAMap) {
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    plot: [makespan]\n"),
             "s.yaml:4:11: runs[0].plot: got a list (expected a map describing the figure, e.g. {x: PATH, metrics: [makespan]})");
+}
+
+TEST_F(SuiteLoading, PlotKeysAreCheckedAgainstTheRunsSweepAndTheMetricKeys) {
+  const std::string run = "name: s\nruns:\n  - scenario: tiny.yaml\n    sweep: {'consumers[1].service.mean': [20ms, 40ms]}\n";
+  EXPECT_EQ(error_of(run + "    plot: {x: 'consumers[0].service.mean'}\n"),
+            "s.yaml:5:15: runs[0].plot.x: x 'consumers[0].service.mean' is not swept in this run (did you mean "
+            "'consumers[1].service.mean'? expected one of consumers[1].service.mean)");
+  EXPECT_THAT(error_of(run + "    plot: {metrics: [makespan, latncy_p99]}\n"),
+              ::testing::StartsWith("s.yaml:5:32: runs[0].plot.metrics[1]: unknown metric 'latncy_p99' (did you mean "
+                                    "'latency_p99'? expected one of published, deliveries,"));
+  EXPECT_THAT(error_of(run + "    plot: {metric: [makespan]}\n"),
+              ::testing::StartsWith("s.yaml:5:12: runs[0].plot.metric: unknown key in a plot map (did you mean 'metrics'?"));
+  EXPECT_EQ(error_of(run + "    plot: {at: {'consumers[2].count': 3}}\n"),
+            "s.yaml:5:17: runs[0].plot.at.consumers[2].count: at 'consumers[2].count' is not swept in this run "
+            "(expected one of consumers[1].service.mean)");
+  EXPECT_EQ(error_of(run + "    plot: {drain_time: in_flight}\n"),
+            "s.yaml:5:24: runs[0].plot.drain_time: unknown drain-time column 'in_flight' (expected one of backlog)");
+  EXPECT_EQ(error_of(run + "    plot: {timeseries: backlog}\n"),
+            "s.yaml:5:24: runs[0].plot.timeseries: got 'backlog' (expected a list of time-series columns, e.g. [backlog])");
+  EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    plot: {x: 'consumers[1].service.mean'}\n"),
+            "s.yaml:4:15: runs[0].plot.x: x 'consumers[1].service.mean' but this run sweeps nothing (expected a sweep "
+            "or zip in the run)");
+  // Valid: flags typed, the claim kept.
+  const Suite suite = load(run + "    claim: pull wins\n    plot: {x: 'consumers[1].service.mean', log_y: yes, "
+                                 "timeseries: [backlog], drain_time: backlog}\n");
+  EXPECT_EQ(suite.runs[0].plot.dump(),
+            R"({"x":"consumers[1].service.mean","log_y":true,"timeseries":["backlog"],"drain_time":"backlog"})");
+  EXPECT_EQ(suite.runs[0].claim, "pull wins");
+}
+
+TEST_F(SuiteLoading, EveryMetricARunWritesIsAKnownPlotMetric) {
+  const Suite suite = load("name: s\nruns:\n  - scenario: tiny.yaml\n");
+  const RunResult result = sim::simulate(suite.runs[0].points[0].scenario, 0);
+  const std::vector<std::string>& known = known_metric_keys();
+  ASSERT_FALSE(result.metrics.empty());
+  for (const Metric& metric : result.metrics) {
+    EXPECT_NE(std::find(known.begin(), known.end(), metric.key), known.end()) << metric.key;
+  }
 }
 
 }  // namespace
