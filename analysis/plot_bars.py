@@ -36,6 +36,8 @@ def bars_figure(entries, out_dir, name, context, metrics=None, group_label=None)
     """entries: [(design label, group (a sweep point's label or ''), {metric: (mean, ci95, n)})].
     None when there is nothing to compare."""
     metrics = choose_metrics(entries, metrics)
+    zero = [m for m in metrics if all(e[2][m][0] == 0 for e in entries if m in e[2] and not math.isnan(e[2][m][0]))]
+    metrics = [m for m in metrics if m not in zero]
     if not entries or not metrics:
         return None
     labels = list(dict.fromkeys(e[0] for e in entries))
@@ -59,12 +61,14 @@ def bars_figure(entries, out_dir, name, context, metrics=None, group_label=None)
                         xs.append(g - 0.4 + width * (i + 0.5))
                         ys.append(mean * factor)
                         errs.append((ci or 0) * factor)
-            ax.bar(xs, ys, width=width * 0.9, color=ps.design_colour(label), label=label,
+            style = ps.design_style(label)
+            ax.bar(xs, ys, width=width * 0.9, color=style["colour"], hatch=style["hatch"], edgecolor="#ffffff"
+                   if not style["hatch"] else "#333333", linewidth=0.5, label=label,
                    yerr=errs if any(errs) else None, capsize=3, error_kw={"elinewidth": 1, "ecolor": "#333333"})
             for x, y in zip(xs, ys):
                 if y == 0:  # say "zero" rather than leave a gap that reads as missing data
                     ax.annotate("0", (x, 0), xytext=(0, 2), textcoords="offset points", ha="center",
-                                va="bottom", fontsize=8, color=ps.design_colour(label))
+                                va="bottom", fontsize=8, color="#333333")
         ax.set_title(ps.metric_name(key), fontsize=10)
         ax.set_ylabel(ylabel, fontsize=9)
         ax.set_ylim(0, 1) if not any(v * factor > 0 for v in values) else ax.set_ylim(bottom=0)
@@ -74,21 +78,28 @@ def bars_figure(entries, out_dir, name, context, metrics=None, group_label=None)
                                ha="right" if len(groups) > 4 else "center")
             if group_label:
                 ax.set_xlabel(group_label, fontsize=9)
-        else:
-            ax.set_xticks([])
+        else:  # one bar per design: the design names are the tick labels
+            ax.set_xticks([-0.4 + width * (i + 0.5) for i in range(len(labels))])
+            rotate = len(labels) > 3 or max(len(l) for l in labels) > 14
+            ax.set_xticklabels(labels, fontsize=8, rotation=35 if rotate else 0, ha="right" if rotate else "center")
         ps.style_axes(ax)
         ax.grid(False, axis="x")
     for k in range(len(metrics), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=min(6, len(labels)), frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, -0.01))
+    if len(groups) > 1:  # with one group the tick labels name the designs
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=min(6, len(labels)), frameon=False, fontsize=9,
+                   bbox_to_anchor=(0.5, -0.01))
     fig.suptitle(ps.headline("Designs compared", context), fontsize=11)
-    fig.tight_layout(rect=(0, 0.06 if nrows == 1 else 0.035, 1, 1))
+    fig.tight_layout(rect=(0, (0.06 if nrows == 1 else 0.035) if len(groups) > 1 else 0, 1, 1))
     ps.save(fig, out_dir, name)
 
-    caption = ("Each design's mean over repetitions; error bars are Student-t 95% confidence intervals "
-               "(none when there is a single repetition).")
+    caption = ("%s of each design%s: the mean over repetitions; error bars are Student-t 95%% confidence "
+               "intervals (none when there is a single repetition)." % (
+                   ", ".join(ps.metric_name(m) for m in metrics).capitalize(),
+                   " at each point" if len(groups) > 1 else ""))
+    if zero:
+        caption += " Left out, zero for every design: %s." % ", ".join(ps.metric_name(m) for m in zero)
     headers = ["design"] + ([group_label or "point"] if len(groups) > 1 else []) + [ps.metric_name(m) for m in metrics]
     rows = []
     for label, group, values in entries:

@@ -57,11 +57,18 @@ def consumers_figure(series, out_dir, name, context):
     group_order = list(dict.fromkeys(group_of[n] for n in names))
     names.sort(key=lambda k: group_order.index(group_of[k]))  # stable: file order within a group
 
+    # Idle time with backlog is zero everywhere for designs that never hold a message from a free consumer:
+    # then its panel shows nothing and is left out.
+    idle_zero = all(s["idle_with_backlog"][0] == 0 for _, rows in stats for _, _, s in rows)
+    panels = [("utilization", "utilization (% of alive time busy)")]
+    if not idle_zero:
+        panels.append(("idle_with_backlog", "idle with backlog (% of alive time)"))
     width = min(12.0, max(7.0, 0.35 * len(names) * max(1, len(series)) + 2))
-    fig, axes = ps.new_figure(width, 6.2, nrows=2, sharex=True)
+    fig, axes = ps.new_figure(width, 3.3 * len(panels) - 0.4 * (len(panels) - 1), nrows=len(panels), sharex=True,
+                              squeeze=False)
+    axes = [row[0] for row in axes]
     bar_width = 0.8 / len(series)
-    for ax, column, ylabel in ((axes[0], "utilization", "utilization (% of alive time busy)"),
-                               (axes[1], "idle_with_backlog", "idle with backlog (% of alive time)")):
+    for ax, (column, ylabel) in zip(axes, panels):
         _group_bands(ax, names, group_of, labelled=ax is axes[0])
         for i, (label, rows) in enumerate(stats):
             by_key = {key: s for key, _, s in rows}
@@ -72,7 +79,8 @@ def consumers_figure(series, out_dir, name, context):
                     xs.append(j - 0.4 + bar_width * (i + 0.5))
                     ys.append(mean * 100)
                     errs.append(ci * 100)
-            ax.bar(xs, ys, width=bar_width * 0.92, color=ps.design_colour(label), label=label,
+            style = ps.design_style(label)
+            ax.bar(xs, ys, width=bar_width * 0.92, color=style["colour"], hatch=style["hatch"], label=label,
                    yerr=errs if any(errs) else None, error_kw={"elinewidth": 0.8, "capsize": 1.5,
                                                                "ecolor": "#333333"})
         ax.set_ylabel(ylabel, fontsize=9)
@@ -82,12 +90,12 @@ def consumers_figure(series, out_dir, name, context):
     axes[0].set_ylim(0, 105)
     top = max(((s["idle_with_backlog"][0] + s["idle_with_backlog"][1]) * 100 for _, rows in stats
                for _, _, s in rows), default=0)
-    axes[1].set_ylim(0, min(105.0, max(1.0, top * 1.1)))
-    axes[1].set_xticks(range(len(names)))
-    axes[1].set_xticklabels(names, rotation=60 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center",
-                            fontsize=8)
-    axes[1].set_xlim(-0.6, len(names) - 0.4)
-    axes[1].set_xlabel("consumer group" if by_group else "consumer")
+    axes[-1].set_ylim(0, 105) if idle_zero else axes[-1].set_ylim(0, min(105.0, max(1.0, top * 1.1)))
+    axes[-1].set_xticks(range(len(names)))
+    axes[-1].set_xticklabels(names, rotation=60 if len(names) > 8 else 0, ha="right" if len(names) > 8 else "center",
+                             fontsize=8)
+    axes[-1].set_xlim(-0.6, len(names) - 0.4)
+    axes[-1].set_xlabel("consumer group" if by_group else "consumer")
     if len(series) > 1:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=min(5, len(series)),
                    frameon=False, fontsize=9, bbox_to_anchor=(0.5, -0.01))
@@ -95,10 +103,12 @@ def consumers_figure(series, out_dir, name, context):
     fig.tight_layout(rect=(0, 0.04 if len(series) > 1 else 0, 1, 1))
     ps.save(fig, out_dir, name)
 
-    caption = ("For each %s, the fraction of its alive time spent processing (top) and spent idle while "
-               "some message was waiting anywhere in the system (bottom, the cost of pre-assignment); mean "
-               "over repetitions with 95%% CI whiskers. Shaded bands group consumers by consumer group."
-               % ("consumer group" if by_group else "consumer"))
+    caption = ("For each %s, the fraction of its alive time spent processing%s; mean over repetitions with 95%% "
+               "CI whiskers. Shaded bands group consumers by consumer group." % (
+                   "consumer group" if by_group else "consumer",
+                   " (no consumer of any design was ever idle while a message waited: that panel is left out)"
+                   if idle_zero else " (top) and spent idle while some message was waiting anywhere in the system "
+                   "(bottom, the cost of pre-assignment)"))
     headers = ["design", "group" if by_group else "consumer", "group", "processed (mean)", "utilization",
                "idle with backlog"]
     rows = []

@@ -73,7 +73,9 @@ def cdf_figure(series, out_dir, name, context, metric="latency"):
         points = qr.histogram_cdf(h)
         xs = [max(x, lo) * factor for x, _ in points]
         ys = [y for _, y in points]
-        ax.step(xs, ys, where="post", color=ps.design_colour(label), label=label, linewidth=ps.line_width(i))
+        style = ps.design_style(label)
+        ax.step(xs, ys, where="post", color=style["colour"], linestyle=style["linestyle"], label=label,
+                linewidth=ps.line_width(i))
     if log_x:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _time_tick(v)))
@@ -108,8 +110,9 @@ def quantile_figure(series, out_dir, name, context, metric="latency"):
     factor, unit = ps.time_scale([top_value])
     fig, ax = ps.new_figure()
     for i, (label, curve) in enumerate(curves):
-        ax.plot([x for x, _ in curve], [v * factor for _, v in curve], color=ps.design_colour(label),
-                label=label, linewidth=ps.line_width(i))
+        style = ps.design_style(label)
+        ax.plot([x for x, _ in curve], [v * factor for _, v in curve], color=style["colour"],
+                linestyle=style["linestyle"], label=label, linewidth=ps.line_width(i))
     ax.set_xscale("log")
     top_x = max(c[-1][0] for _, c in curves)
     ticks = [1 / (1 - q) for q in NINES if 1 / (1 - q) <= top_x * 1.0001]

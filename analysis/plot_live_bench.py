@@ -15,13 +15,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_style as ps  # noqa: E402
 
 # One colour per back end; the durable setting of a back end is drawn in a darker shade of it.
-BACKEND_COLOURS = {"qlab": "#2ca02c", "redis": "#d62728", "beanstalkd": "#1f77b4", "nats": "#9467bd",
-                   "rabbitmq": "#ff7f0e"}
+BACKEND_COLOURS = {"qlab": ps.OKABE_ITO["green"], "redis": ps.OKABE_ITO["vermillion"],
+                   "beanstalkd": ps.OKABE_ITO["blue"], "nats": ps.OKABE_ITO["purple"], "rabbitmq": ps.OKABE_ITO["orange"]}
 
 
 def colour(setting):
-    base = BACKEND_COLOURS.get(setting["backend"], "#7f7f7f")
-    return base if setting["label"] == setting["backend"] else ps._shade(base, -0.35)
+    base = BACKEND_COLOURS.get(setting["backend"], ps.OKABE_ITO["grey"])
+    return base if setting["label"] == setting["backend"] else ps.shade(base, -0.35)
 
 
 def draw(report, out_dir):

@@ -10,78 +10,93 @@ import zlib
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in the SVGs: smaller, searchable, selectable
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 DPI = 110
 
-# One colour per design, fixed so a design looks the same in every figure of every report.
-DESIGN_COLOURS = {
-    "pull": "#1f77b4",
-    "preassigned": "#d62728",
-    "preassigned/round_robin": "#d62728",
-    "preassigned/random": "#ff7f0e",
-    "preassigned/hash": "#8c564b",
-    "visibility_timeout": "#2ca02c",
-    "replicated": "#9467bd",
-    "push": "#17becf",
-    "power_of_d": "#bcbd22",
-    "jsq": "#7f7f7f",
-    "work_stealing": "#e377c2",
-    "fifo_groups": "#393b79",
-    "partitioned": "#843c39",
-    "share_group": "#7b4173",
+# One hue per design from the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+# fixed so a design looks the same in every figure of every report. The palette has eight hues and grey; the
+# designs beyond them reuse a hue with a hatch (bars) and a dashed line (lines) of their own.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "purple": "#CC79A7",
+             "sky": "#56B4E9", "orange": "#E69F00", "black": "#000000", "yellow": "#F0E442", "grey": "#999999"}
+DESIGN_STYLES = {  # design: (colour, hatch of its bars, line style)
+    "pull": (OKABE_ITO["blue"], None, "-"),
+    "preassigned": (OKABE_ITO["vermillion"], None, "-"),
+    "visibility_timeout": (OKABE_ITO["green"], None, "-"),
+    "replicated": (OKABE_ITO["purple"], None, "-"),
+    "push": (OKABE_ITO["sky"], None, "-"),
+    "power_of_d": (OKABE_ITO["orange"], None, "-"),
+    "jsq": (OKABE_ITO["black"], None, "-"),
+    "work_stealing": (OKABE_ITO["grey"], None, "-"),
+    "fifo_groups": (OKABE_ITO["yellow"], None, "-"),
+    "partitioned": (OKABE_ITO["vermillion"], "xx", (0, (5, 2))),
+    "share_group": (OKABE_ITO["blue"], "xx", (0, (5, 2))),
 }
-_SPARE_COLOURS = ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#843c39", "#7b4173"]
+DESIGN_COLOURS = {design: style[0] for design, style in DESIGN_STYLES.items()}
+_SPARE_STYLES = [(OKABE_ITO[c], "..", (0, (1, 1))) for c in ("green", "purple", "sky", "orange", "black", "grey")]
+# Variants of one design ('preassigned/round_robin', 'preassigned/random') share its hue and differ by marker,
+# hatch and line style, in order of registration.
+VARIANT_MARKERS = ["o", "s", "^", "D", "v", "P"]
+VARIANT_HATCHES = [None, "//", "..", "\\\\", "--", "++"]
+VARIANT_LINES = ["-", (0, (6, 2)), (0, (2, 1.5)), (0, (6, 2, 1, 2)), "-", (0, (6, 2))]
 THEORY_STYLES = {"mmc": ("#222222", (0, (5, 3))), "per_consumer_mm1": ("#777777", (0, (1, 2))),
                  "supermarket_d2": ("#444444", (0, (3, 1, 1, 1)))}
-FAULT_COLOURS = {"crash": "#d62728", "stall": "#ff7f0e"}
+FAULT_COLOURS = {"crash": "#D55E00", "stall": "#E69F00", "partition": "#CC79A7"}
 
 
 def design_base(label):
-    """The colour-map name of a design label: 'pull (run-a)' -> 'pull', 'visibility_timeout/5s' ->
-    'visibility_timeout', 'preassigned/random' stays (it has a colour of its own)."""
-    base = label.split(" (")[0]
-    if base in DESIGN_COLOURS:
-        return base
-    return base.split("/")[0]
+    """The design of a label: 'pull (run-a)' -> 'pull', 'preassigned/random' -> 'preassigned'."""
+    return label.split(" (")[0].split("/")[0]
 
 
-def design_colour(label):
-    """The design's colour; unknown designs get a spare colour chosen by a stable hash of the name.
-    Variants of one design ('replicated/3/leader', 'replicated/3/all') are shades of the design's colour,
-    darker or lighter by a stable hash of the variant, so they stay apart yet recognisably one design."""
-    base = design_base(label)
-    colour = DESIGN_COLOURS.get(base) or _SPARE_COLOURS[zlib.crc32(base.encode()) % len(_SPARE_COLOURS)]
+def _base_style(base):
+    return DESIGN_STYLES.get(base) or _SPARE_STYLES[zlib.crc32(base.encode()) % len(_SPARE_STYLES)]
+
+
+def _variant_index(label):
+    """0 for a design's first (or only) variant, then 1, 2, ... in order of registration."""
     variant = label.split(" (")[0]
-    if variant == base or variant in DESIGN_COLOURS:
-        return colour
-    shade = _variant_shades.get(variant)
-    if shade is None:
-        shade = _VARIANT_SHADES[zlib.crc32(variant.encode()) % len(_VARIANT_SHADES)]
-    return _shade(colour, shade)
+    if variant == design_base(label):
+        return 0
+    if variant not in _variant_order:
+        _variant_order[variant] = zlib.crc32(variant.encode()) % len(VARIANT_MARKERS)
+    return _variant_order[variant]
 
 
-_VARIANT_SHADES = [-0.45, 0.4, -0.2, 0.6, 0.15, -0.65]
-_variant_shades = {}
+_variant_order = {}
 
 
 def register_designs(labels):
-    """Gives the variants of each design among `labels` distinct shades, in order of appearance, for
-    every figure drawn afterwards (a report calls this once with all its labels)."""
+    """Numbers the variants of each design among `labels` in order of appearance, for every figure drawn
+    afterwards (a report calls this once with all its labels)."""
     per_design = {}
     for label in labels:
         variant = label.split(" (")[0]
-        base = design_base(variant)
-        if variant != base and variant not in DESIGN_COLOURS:
-            per_design.setdefault(base, [])
-            if variant not in per_design[base]:
-                per_design[base].append(variant)
+        if variant != design_base(variant):
+            per_design.setdefault(design_base(variant), [])
+            if variant not in per_design[design_base(variant)]:
+                per_design[design_base(variant)].append(variant)
     for variants in per_design.values():
         for i, variant in enumerate(variants):
-            _variant_shades[variant] = _VARIANT_SHADES[i % len(_VARIANT_SHADES)]
+            _variant_order[variant] = i % len(VARIANT_MARKERS)
 
 
-def _shade(colour, amount):
+def design_colour(label):
+    """The design's hue; every variant of a design shares it."""
+    return _base_style(design_base(label))[0]
+
+
+def design_style(label):
+    """{colour, marker, hatch, linestyle} of a design label: the design's hue, the variant's marker, hatch
+    and line style (a design beyond the palette's hues brings its own hatch and dashes)."""
+    colour, hatch, line = _base_style(design_base(label))
+    i = _variant_index(label)
+    return {"colour": colour, "marker": VARIANT_MARKERS[i], "hatch": VARIANT_HATCHES[i] or hatch,
+            "linestyle": VARIANT_LINES[i] if i else line}
+
+
+def shade(colour, amount):
     """`colour` ('#rrggbb') mixed towards white (amount > 0) or black (amount < 0)."""
     rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
     target = 255 if amount > 0 else 0
@@ -90,9 +105,9 @@ def _shade(colour, amount):
 
 
 def design_rank(label):
-    """Sort key putting designs in one fixed order (the colour map's), unknown ones after, by name."""
+    """Sort key putting designs in one fixed order (the style map's), unknown ones after, by name."""
     base = design_base(label)
-    names = list(DESIGN_COLOURS)
+    names = list(DESIGN_STYLES)
     return (names.index(base) if base in names else len(names), label)
 
 
@@ -132,6 +147,7 @@ METRICS = {
     "wait_p99": ("p99 wait", "time"),
     "throughput": ("throughput", "rate"),
     "makespan": ("makespan", "time"),
+    "drain_time": ("backlog drain time", "time"),
     "duration_simulated": ("simulated duration", "time"),
     "utilization_mean": ("consumer utilization", "fraction"),
     "idle_with_backlog": ("idle with backlog", "fraction"),
@@ -178,6 +194,11 @@ def metric_scale(key, values):
     return 1.0, name
 
 
+def log_label(label, scale):
+    """An axis label that says when the axis is logarithmic."""
+    return label + " (log scale)" if scale == "log" and "log scale" not in label else label
+
+
 def format_value(key, value, ci=None):
     """A metric value for tables, with its unit and the CI half-width when given."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -205,11 +226,10 @@ def slug(text):
 class Table:
     """The numbers behind a figure: column headers and rows of already formatted strings."""
 
-    def __init__(self, headers, rows, title=None, collapsed=False):
+    def __init__(self, headers, rows, title=None):
         self.headers = headers
         self.rows = rows
         self.title = title
-        self.collapsed = collapsed  # long tables start folded in the report
 
 
 class Figure:

@@ -37,9 +37,22 @@ def point_x(point, path):
 
 
 def series_key(point, x_path, others):
-    """The line a point belongs to: its design label, plus any other parameter that varies."""
-    extra = ", ".join("%s=%s" % (k.split(".")[-1], point.params.get(k)) for k in others)
+    """The line a point belongs to: its design label, plus any other parameter that varies (named in words)."""
+    resolved = point.run.resolved if point.run else {}
+    extra = ", ".join("%s %s" % (qr.describe_path(k, resolved), point.params.get(k)) for k in others)
     return point.label + (" (%s)" % extra if extra else "")
+
+
+def x_name(run, x_path):
+    """The x parameter in words: the plot map's x_label, else a description of the path."""
+    resolved = next((p.run.resolved for p in run.points if p.run), {})
+    return run.plot.get("x_label") or qr.describe_path(x_path, resolved)
+
+
+def all_zero(values):
+    """True when every finite value is zero: such a panel shows nothing and is left out."""
+    finite = [v for v in values if v is not None and not math.isnan(v)]
+    return bool(finite) and all(v == 0 for v in finite)
 
 
 def x_axis(kind, values, path, label, scale=None):
@@ -90,8 +103,9 @@ def theory_curves(run, x_path, kind, xs, models):
     return out
 
 
-def sweep_figure(run, out_dir, name, context):
-    """One panel per metric; None when the run sweeps nothing but the design."""
+def sweep_figure(run, out_dir, name, context, metrics=None):
+    """One panel per metric (`metrics`, else the plot map's, else the ones that vary most); None when the run
+    sweeps nothing but the design."""
     x_path = run.x_path()
     if not x_path:
         return None
@@ -118,11 +132,13 @@ def sweep_figure(run, out_dir, name, context):
     for p in points:
         lines.setdefault(series_key(p, x_path, others), []).append(p)
     plot = run.plot
-    wanted = plot.get("metrics")
+    wanted = metrics or plot.get("metrics")
     if not wanted:
         entries = [(p.label, "", {k: p.metric(k) for k in plot_bars.DEFAULT_METRICS}) for p in points]
         wanted = plot_bars.choose_metrics(entries)[:4]
     metrics = [m for m in wanted if any(not math.isnan(p.metric(m)[0]) for p in points)]
+    zero = [m for m in metrics if all_zero([p.metric(m)[0] for p in points])]
+    metrics = [m for m in metrics if m not in zero]
     if not metrics:
         return None
     models = [m for m in (plot.get("theory") or []) if m in qt.MODELS]
@@ -132,7 +148,7 @@ def sweep_figure(run, out_dir, name, context):
     nrows = int(math.ceil(len(metrics) / ncols))
     fig, axes = ps.new_figure(6.0 * ncols + 0.5, 3.8 * nrows + 0.7, nrows=nrows, ncols=ncols, squeeze=False)
     x_values = sorted(set(xs.values()))
-    x_factor, x_label = x_axis(kind, x_values, x_path, plot.get("x_label"),
+    x_factor, x_label = x_axis(kind, x_values, x_path, x_name(run, x_path),
                                plot.get("x_scale") if kind != "text" else None)
     table_rows = []
     for k, key in enumerate(metrics):
@@ -145,9 +161,10 @@ def sweep_figure(run, out_dir, name, context):
             px = [xs[id(p)] * x_factor for p in members]
             mean = [stats[id(p)][0] * factor for p in members]
             ci = [(stats[id(p)][1] or 0) * factor for p in members]
-            colour = ps.design_colour(line)
-            ax.plot(px, mean, color=colour, marker="o", markersize=4 + 2 * max(0, 2 - i), linewidth=ps.line_width(i),
-                    label=line)
+            style = ps.design_style(line)
+            colour = style["colour"]
+            ax.plot(px, mean, color=colour, marker=style["marker"], markersize=4 + 2 * max(0, 2 - i),
+                    linestyle=style["linestyle"], linewidth=ps.line_width(i), label=line)
             ax.fill_between(px, [m - c for m, c in zip(mean, ci)], [m + c for m, c in zip(mean, ci)],
                             color=colour, alpha=0.18, linewidth=0)
             for p in members:
@@ -176,10 +193,10 @@ def sweep_figure(run, out_dir, name, context):
                     ax.set_ylim(top=top * 1.35)
                 ax.set_ylim(bottom=0)
         ax.set_title(ps.metric_name(key), fontsize=10)
-        ax.set_ylabel(ylabel, fontsize=9)
-        ax.set_xlabel(x_label, fontsize=9)
         _x_ticks(ax, [v * x_factor for v in x_values], kind, categories if kind == "text" else None,
                  plot.get("log_x"))
+        ax.set_ylabel(ps.log_label(ylabel, ax.get_yscale()), fontsize=9)
+        ax.set_xlabel(ps.log_label(x_label, ax.get_xscale()), fontsize=9)
         if plot.get("invert_x"):
             ax.invert_xaxis()
         ps.style_axes(ax)
@@ -199,15 +216,19 @@ def sweep_figure(run, out_dir, name, context):
     fig.tight_layout(rect=(0, 0.07 if nrows == 1 else 0.04, 1, 1))
     ps.save(fig, out_dir, name)
 
-    caption = ("Mean over repetitions at each value of %s, one line per design; the band is the Student-t "
-               "95%% confidence interval of the mean." % x_path)
+    caption = ("How %s change%s with %s: the mean over repetitions at each swept value, one line per design "
+               "(marker and dashes tell variants of one design apart); the band is the Student-t 95%% confidence "
+               "interval of the mean." % (", ".join(ps.metric_name(m) for m in metrics), "s" if len(metrics) == 1
+                                          else "", x_label.split(" (")[0]))
+    if zero:
+        caption += " Left out, zero for every design and point: %s." % ", ".join(ps.metric_name(m) for m in zero)
     for model in models:
         if model in theory:
             caption += " Dashed/dotted: %s prediction from the resolved scenario." % theory[model][2]
         elif ("skipped", model) in theory:
             caption += " No %s line: %s." % (qt.MODELS[model], theory[("skipped", model)])
-    return ps.Figure(name, "%s vs %s" % (", ".join(ps.metric_name(m) for m in metrics), x_path), caption,
-                     [_table(table_rows, x_path, kind, theory, models, categories if kind == "text" else None)])
+    return ps.Figure(name, head[0].upper() + head[1:], caption,
+                     [_table(table_rows, x_path, x_label, theory, models, categories if kind == "text" else None)])
 
 
 def _x_ticks(ax, values, kind, categories, log_x=None):
@@ -226,8 +247,8 @@ def _x_ticks(ax, values, kind, categories, log_x=None):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "%g" % float("%.4g" % v)))
 
 
-def _table(rows, x_path, kind, theory, models, categories):
-    headers = [x_path, "design", "metric", "mean \u00b1 95% CI", "repetitions"]
+def _table(rows, x_path, x_label, theory, models, categories):
+    headers = [x_label, "design", "metric", "mean \u00b1 95% CI", "repetitions"]
     shown = [m for m in models if m in theory]
     headers += [theory[m][2] for m in shown]
     out = []

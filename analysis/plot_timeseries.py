@@ -1,5 +1,5 @@
 """Backlog, in-flight messages and throughput over time (repetition 0), one line per design, with the fault
-windows of faults.csv shaded.
+windows of faults.csv shaded and the view zoomed on them and the recovery after them.
 
     python3 analysis/plot_timeseries.py RUN_DIR [RUN_DIR...]   # writes into the first RUN_DIR/plots/
 """
@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matplotlib.patches import Patch  # noqa: E402
 
 import plot_style as ps  # noqa: E402
+import qlab_results as qr  # noqa: E402
 
 MAX_TABLE_ROWS = 120
 RATE_BINS = 100  # throughput is drawn over about this many windows, so short sampling intervals do not
@@ -74,70 +75,126 @@ def _shade_faults(axes, windows, factor, span):
     return [Patch(color=ps.FAULT_COLOURS.get(k, "#9467bd"), alpha=0.25, label="%s window" % k) for k in kinds]
 
 
-def timeseries_figure(series_runs, out_dir, name, context):
-    """Three stacked panels sharing the time axis; None when no run has a time series."""
+PANELS = {  # column: (source column, axis label)
+    "backlog": ("backlog", "backlog (messages waiting)"),
+    "in_flight": ("in_flight", "in flight (messages)"),
+    "processed": ("processed_rate", "throughput (processed/s)"),
+    "published": ("published_rate", "published (messages/s)"),
+    "busy_consumers": ("busy_consumers", "busy consumers"),
+    "alive_consumers": ("alive_consumers", "alive consumers"),
+}
+DEFAULT_COLUMNS = ["backlog", "in_flight", "processed"]
+
+
+def zoom_window(series, windows):
+    """(lo, hi) in seconds around the fault windows and the recovery after them (until every design's backlog
+    is back to its level before), with a margin; None when there are no faults or they span most of the run."""
+    if not windows:
+        return None
+    start = min(w[2] for w in windows)
+    end = max(w[3] for w in windows)
+    recovered = end
+    for _label, _s, run in series:
+        drained = qr.drain_time(run, 0)
+        if drained:
+            recovered = max(recovered, drained[2] if math.isfinite(drained[2]) else run.series(0)["t"][-1])
+    first = min(s["t"][0] for _, s, _ in series)
+    last = max(s["t"][-1] for _, s, _ in series)
+    margin = max(0.25 * (recovered - start), 0.02 * (last - first))
+    lo, hi = max(first, start - margin), min(last, recovered + margin)
+    return (lo, hi) if hi - lo < 0.8 * (last - first) else None
+
+
+def timeseries_figure(series_runs, out_dir, name, context, columns=None):
+    """Stacked panels sharing the time axis (backlog, in flight and throughput unless `columns` names others),
+    zoomed on the fault windows and the recovery when there are any; None when no run has a time series."""
     series = [(label, run.series(0), run) for label, run in series_runs]
     series = [(label, s, run) for label, s, run in series if s.get("t")]
     if not series:
         return None
     factor, unit = _time_axis([(l, s) for l, s, _ in series])
-    fig, axes = ps.new_figure(8.0, 7.0, nrows=3, sharex=True)
-    panels = [
-        (axes[0], "backlog", "backlog (messages waiting)"),
-        (axes[1], "in_flight", "in flight (messages)"),
-        (axes[2], "processed_rate", "throughput (processed/s)"),
-    ]
+    windows = series[0][2].fault_windows(0)
+    zoom = zoom_window(series, windows)
     span = max(s["t"][-1] for _, s, _ in series)
-    width = span / RATE_BINS
-    for ax, column, ylabel in panels:
+    width = (zoom[1] - zoom[0] if zoom else span) / RATE_BINS
+    for _, s, _ in series:
+        edges, rates = binned_rate(s["t"], s["processed"], width)
+        s["processed_binned"] = (edges, rates)
+    wanted = [c for c in (columns or DEFAULT_COLUMNS) if c in PANELS]
+    # A panel that is zero throughout for every design shows nothing: it is left out and the caption says so.
+    zero = [c for c in wanted if c != "processed" and all(
+        not any(v for v in s.get(PANELS[c][0], []) if isinstance(v, float) and not math.isnan(v)) for _, s, _ in series)]
+    shown = [c for c in wanted if c not in zero] or ["backlog"]
+    fig, axes = ps.new_figure(8.0, 1.2 + 2.0 * len(shown), nrows=len(shown), sharex=True, squeeze=False)
+    axes = [row[0] for row in axes]
+    for ax, column in zip(axes, shown):
+        source, ylabel = PANELS[column]
         for i, (label, s, _run) in enumerate(series):
-            if column == "processed_rate":
-                edges, rates = binned_rate(s["t"], s["processed"], width)
-                s["processed_binned"] = rates
-                ax.stairs(rates, [e * factor for e in edges], color=ps.design_colour(label), label=label,
-                          linewidth=ps.line_width(i), baseline=None)
+            style = ps.design_style(label)
+            if column == "processed":
+                edges, rates = s["processed_binned"]
+                ax.stairs(rates, [e * factor for e in edges], color=style["colour"], linestyle=style["linestyle"],
+                          label=label, linewidth=ps.line_width(i), baseline=None)
             else:
-                ax.plot([t * factor for t in s["t"]], s[column], color=ps.design_colour(label), label=label,
-                        linewidth=ps.line_width(i))
-        ax.set_ylabel(ylabel)
+                ax.plot([t * factor for t in s["t"]], s[source], color=style["colour"], linestyle=style["linestyle"],
+                        label=label, linewidth=ps.line_width(i))
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.set_ylim(bottom=0)
         ps.style_axes(ax)
-    # The published rate is the same for every design under common random numbers: one grey line.
+    if "processed" in shown:
+        _published_line(axes[shown.index("processed")], series, width, factor, unit)
+    axes[-1].set_xlabel("simulated time (%s)" % unit)
+    if zoom:
+        axes[-1].set_xlim(zoom[0] * factor, zoom[1] * factor)
+    fault_handles = _shade_faults(axes, windows, factor, span) if windows else []
+    handles, labels = [], []
+    for ax in axes:
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            if l not in labels:
+                handles.append(h)
+                labels.append(l)
+    fig.legend(handles + fault_handles, labels + [h.get_label() for h in fault_handles], loc="lower center",
+               ncol=min(5, len(handles) + len(fault_handles)), frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, -0.01))
+    what = ", ".join(PANELS[c][1].split(" (")[0] for c in shown)
+    fig.suptitle(ps.headline("%s over time, repetition 0" % what.capitalize(), context), fontsize=11)
+    fig.tight_layout(rect=(0, 0.3 / (1.2 + 2.0 * len(shown)), 1, 1))
+    ps.save(fig, out_dir, name)
+
+    caption = ("%s over time in repetition 0 of each design (the same seed for every design)" % what.capitalize())
+    if "processed" in shown:
+        caption += "; throughput is messages processed per second over windows of about %.3g s (dashed grey: " \
+                   "published per second)" % width
+    caption += "."
+    if windows:
+        caption += " Shaded: fault windows of %s (%d fault%s)." % (
+            series[0][0], len(windows), "" if len(windows) == 1 else "s")
+    if zoom:
+        caption += (" Zoomed on the faults and the recovery after them: %.4g\u2013%.4g s of a %.4g s run."
+                    % (zoom[0], zoom[1], span))
+    if zero:
+        caption += " Left out, zero throughout: %s." % ", ".join(PANELS[c][1].split(" (")[0] for c in zero)
+    return ps.Figure(name, "%s over time" % what.capitalize(), caption, _tables(series, windows))
+
+
+def _published_line(ax, series, width, factor, unit):
+    """The published rate, the same for every design under common random numbers: one dashed grey line. A batch
+    publish is one huge spike in it: the processed rate is kept readable instead, and the spike labelled."""
     s0 = series[0][1]
     edges, published = binned_rate(s0["t"], s0["published"], width)
-    axes[2].stairs(published, [e * factor for e in edges], color="#999999", linewidth=1.0, linestyle=(0, (3, 2)),
-                   baseline=None, label="published (%s)" % series[0][0] if len(series) > 1 else "published")
-    # A batch publish is one huge spike in the published rate: keep the processed rate readable instead.
-    processed_top = max((r for _, s, _ in series for r in s["processed_binned"]), default=0)
+    ax.stairs(published, [e * factor for e in edges], color="#999999", linewidth=1.0, linestyle=(0, (3, 2)),
+              baseline=None, label="published (%s)" % series[0][0] if len(series) > 1 else "published")
+    processed_top = max((r for _, s, _ in series for r in s["processed_binned"][1]), default=0)
     published_top = max(published, default=0)
     if published_top > 3 * processed_top > 0:
-        axes[2].set_ylim(0, processed_top * 1.2)
+        ax.set_ylim(0, processed_top * 1.2)
         peak = max(range(len(published)), key=lambda i: published[i])
-        axes[2].annotate("published off scale: %d messages in %.3g\u2013%.3g %s" % (
+        ax.annotate("published off scale: %d messages in %.3g\u2013%.3g %s" % (
             round(published[peak] * (edges[peak + 1] - edges[peak])), edges[peak] * factor,
             edges[peak + 1] * factor, unit), xy=(edges[peak + 1] * factor, processed_top * 1.15),
             xytext=(6, 0), textcoords="offset points", fontsize=8, color="#666666", va="top")
     else:
-        axes[2].set_ylim(0, max(processed_top, published_top) * 1.1 or 1)
-    for ax in axes[:2]:
-        ax.set_ylim(bottom=0)
-    axes[2].set_xlabel("simulated time (%s)" % unit)
-    windows = series[0][2].fault_windows(0)
-    fault_handles = _shade_faults(axes, windows, factor, span) if windows else []
-    handles, labels = axes[2].get_legend_handles_labels()
-    fig.legend(handles + fault_handles, labels + [h.get_label() for h in fault_handles], loc="lower center",
-               ncol=min(5, len(handles) + len(fault_handles)), frameon=False, fontsize=9,
-               bbox_to_anchor=(0.5, -0.01))
-    fig.suptitle(ps.headline("Backlog, in flight and throughput over time", context), fontsize=11)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    ps.save(fig, out_dir, name)
-
-    caption = ("Repetition 0 of each design: messages waiting in the queue, messages delivered but not yet "
-               "finished, and messages processed per second over windows of about %.3g s (dashed grey: published "
-               "per second)." % width)
-    if windows:
-        caption += " Shaded: fault windows of %s (%d fault%s)." % (
-            series[0][0], len(windows), "" if len(windows) == 1 else "s")
-    return ps.Figure(name, "Backlog and throughput over time", caption, _tables(series, windows))
+        ax.set_ylim(0, max(processed_top, published_top) * 1.1 or 1)
 
 
 def _tables(series, windows):
@@ -165,8 +222,7 @@ def _tables(series, windows):
                      "%d" % s["processed"][i], "%.4g" % s["processed_rate"][i]
                      if not math.isnan(s["processed_rate"][i]) else "\u2013"])
     tables.append(ps.Table(["t (s)", "backlog", "in flight", "processed in interval", "processed/s"], rows,
-                           "time series of %s%s" % (label, ", every %d-th sample" % step if step > 1 else ""),
-                           collapsed=True))
+                           "time series of %s%s" % (label, ", every %d-th sample" % step if step > 1 else "")))
     return tables
 
 

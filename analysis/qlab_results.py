@@ -139,6 +139,41 @@ def set_path(tree, path, value):
     return tree
 
 
+# Words for the last steps of override paths, so figures never show a raw `--set` path.
+_FIELD_WORDS = {"service.mean": "mean service time", "service": "service time", "every.mean": "mean time between",
+                "every": "time between", "rate": "rate", "count": "count", "messages": "messages",
+                "duration": "duration", "start": "start", "prefetch": "prefetch"}
+
+
+def describe_path(path, resolved=None):
+    """A readable name for an override path, from the resolved scenario where it names things:
+    'consumers[1].service.mean' -> "slow consumers' mean service time", 'faults[0].duration' -> 'stall
+    duration', 'producers[0].rate' -> 'arrival rate', 'queue.visibility_timeout' -> 'visibility timeout'."""
+    resolved = resolved or {}
+    parts = list(_path_parts(path)) if re.match(r"^[^\s]+$", path or "") else []
+    if not parts:
+        return str(path)
+    (head, index), rest = parts[0], ".".join(name + ("[%d]" % i if i is not None else "") for name, i in parts[1:])
+    words = _FIELD_WORDS.get(rest, rest.replace(".", " ").replace("_", " "))
+    item = get_path(resolved, "%s[%d]" % (head, index)) if index is not None else None
+    item = item if isinstance(item, dict) else {}
+    if head == "consumers" and index is not None:
+        name = item.get("name") or "group %d" % index
+        return "%s consumers' %s" % (name, words)
+    if head == "producers" and index is not None:
+        several = len(resolved.get("producers", [])) > 1
+        owner = "producer %s " % (item.get("name") or index) if several else ""
+        return owner + ("arrival rate" if rest == "rate" else words)
+    if head == "faults" and index is not None:
+        action = item.get("action") or "fault"
+        if rest.startswith("every"):
+            return "%s %ses" % (words, action) if action.endswith("sh") else "%s %ss" % (words, action)
+        return "%s %s" % (action, "window" if rest == "duration" else words)
+    if head == "queue":
+        return words if rest else "design"
+    return (head.replace("_", " ") + (" " + words if rest else "")).strip()
+
+
 def _path_parts(path):
     for part in path.split("."):
         m = re.match(r"^([^\[\]]+)(?:\[(\d+)\])?$", part)
@@ -390,6 +425,27 @@ class Run:
         return out
 
 
+def drain_time(run, repetition=0, column="backlog"):
+    """(fault_start, fault_end, drained_at) of one repetition: from the first fault window's start to the last
+    one's end, and the first sample at or after that end where `column` is back to its mean level before the
+    faults (math.inf when it never is within the run). None without fault windows or time series."""
+    windows = run.fault_windows(repetition)
+    s = run.series(repetition)
+    if not windows or not s.get("t") or column not in s:
+        return None
+    start = min(w[2] for w in windows)
+    end = max(w[3] for w in windows)
+    before = [v for t, v in zip(s["t"], s[column]) if t <= start]
+    level = sum(before) / len(before) if before else 0.0
+    drained = next((t for t, v in zip(s["t"], s[column]) if t >= end and v <= level), math.inf)
+    return start, end, drained
+
+
+def repetitions(run):
+    """The repetition numbers of a run folder, from its summary."""
+    return [int(r.get("repetition", i)) for i, r in enumerate(run.summary.get("runs", []))] or [0]
+
+
 def design_label(design, assignment, show_assignment):
     """'preassigned/random' when assignments are being compared, else the bare design name."""
     if design == "preassigned" and assignment and show_assignment:
@@ -452,7 +508,13 @@ class SuitePoint:
                 and _same_point(r.get("point"), self.point)]
 
     def metric(self, key):
-        """(mean, ci95, n) over repetitions: from results.csv when it has the metric, else summary.json."""
+        """(mean, ci95, n) over repetitions: from results.csv when it has the metric, else summary.json;
+        'drain_time' is derived from the time series and fault windows of every repetition (drain_time())."""
+        if key == "drain_time":
+            if not self.run:
+                return math.nan, math.nan, 0
+            times = [drain_time(self.run, r) for r in repetitions(self.run)]
+            return mean_ci95([d[2] - d[1] for d in times if d])
         values = [r[key] for r in self.rows() if isinstance(r.get(key), float)]
         if values:
             return mean_ci95(values)
