@@ -10,6 +10,7 @@ results, an option is wrong, or matplotlib is missing.
 """
 
 import argparse
+import difflib
 import math
 import os
 import sys
@@ -182,6 +183,9 @@ def comparisons_table(run, rows):
     ps = _modules()[3]
     resolved = next((p.run.resolved for p in run.points if p.run), {})
     swept = [c for c in run.swept if not run.is_design_path(c) and any(str(r.get(c, "")) != "" for r in rows)]
+    # A zip partner with the same values as an earlier column (both stall windows) adds nothing.
+    swept = [c for i, c in enumerate(swept) if not any(all(str(r.get(c)) == str(r.get(d)) for r in rows)
+                                                       for d in swept[:i])]
     kept = [r for r in rows if isinstance(r.get("mean_difference"), float) and isinstance(r.get("ci95"), float)
             and (r.get("n") or 0) > 1 and abs(r["mean_difference"]) > r["ci95"]]
     out = []
@@ -338,8 +342,10 @@ def main(argv):
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics is not None else None
     unknown = [m for m in metrics or [] if m not in ps.METRICS]
     if unknown or metrics == []:
-        print("plot.py: --metrics: unknown metric '%s' (expected metric keys of docs/METRICS.md, such as %s)" % (
-            unknown[0] if unknown else "", ", ".join(list(ps.METRICS)[:8])), file=sys.stderr)
+        near = difflib.get_close_matches(unknown[0], list(ps.METRICS), 1) if unknown else []
+        print("plot.py: --metrics: unknown metric '%s' (%sexpected metric keys of docs/METRICS.md: %s)" % (
+            unknown[0] if unknown else "", "did you mean '%s'? " % near[0] if near else "",
+            ", ".join(ps.METRICS)), file=sys.stderr)
         return 2
     out_dir = os.path.join(path, "plots")
     if kind == "suite":

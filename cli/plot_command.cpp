@@ -1,5 +1,6 @@
-// qlab plot DIR: runs analysis/plot.py with a Python interpreter that has matplotlib. The figures are drawn
-// by the Python scripts, which read the results files; this command only finds the scripts and a Python.
+// qlab plot DIR [--metrics KEYS] [--x PATH]: runs analysis/plot.py with a Python interpreter that has matplotlib.
+// The figures are drawn by the Python scripts, which read the results files and check the options; this command
+// only finds the scripts and a Python.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -27,6 +28,8 @@ namespace fs = std::filesystem;
 struct PlotArguments {
   std::string dir;
   std::string python;
+  std::string metrics;  // comma-separated metric keys, passed on to plot.py
+  std::string x;        // a swept path, passed on to plot.py
 };
 
 // Runs argv and waits; returns its exit code, or nullopt when it could not be started or was killed.
@@ -131,7 +134,10 @@ void plot(const PlotArguments& args) {
          "  or name an interpreter that has it: qlab plot DIR --python PATH (or set QLAB_PYTHON)");
   }
 
-  const auto code = run_process({python, script.string(), args.dir}, false);
+  std::vector<std::string> command{python, script.string(), args.dir};
+  if (!args.metrics.empty()) command.insert(command.end(), {"--metrics", args.metrics});
+  if (!args.x.empty()) command.insert(command.end(), {"--x", args.x});
+  const auto code = run_process(command, false);
   if (!code) {
     std::fprintf(stderr, "qlab plot: %s %s did not finish\n", python.c_str(), script.string().c_str());
     throw ExitCode{1};
@@ -149,6 +155,10 @@ void add_plot_command(CLI::App& app) {
   command->add_option("--python", args->python,
                       "Python interpreter with matplotlib (default: the first that has it of $QLAB_PYTHON, "
                       "/usr/bin/python3, python3)");
+  command->add_option("--metrics", args->metrics,
+                      "Metric keys to draw in the sweep and bar figures, comma-separated (e.g. makespan,latency_p99); "
+                      "replaces each suite run's plot.metrics");
+  command->add_option("--x", args->x, "The swept path on the x axis of every suite run that sweeps it (replaces plot.x)");
   command->callback([args] { plot(*args); });
 }
 
