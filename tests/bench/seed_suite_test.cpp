@@ -36,6 +36,7 @@ TEST(SeedSuite, LoadsWithAFigureForEveryRun) {
   for (const SuiteRun& run : suite.runs) {
     EXPECT_TRUE(run.plot.is_object()) << run.name;
     EXPECT_TRUE(run.plot.contains("metrics")) << run.name;
+    EXPECT_FALSE(run.claim.empty()) << run.name << ": the report opens each run with its claim";
     // A run that sweeps more than the design plots against that parameter; one that only compares designs
     // is drawn as bars.
     const bool sweeps_more = std::any_of(run.swept_paths.begin(), run.swept_paths.end(),
