@@ -17,28 +17,28 @@ using testing::CliRunner;
 constexpr const char* kScenario = "name: ok\nduration: 1s\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
 constexpr const char* kRun = "name: s\nruns:\n  - scenario: s.yaml\n    sweep:\n      producers[0].rate: [5/s, 10/s]\n";
 
-TEST(CliSuitePlot, AnXThatIsNotSweptIsRefusedWithItsPlaceBeforeAnythingRuns) {
+// qlab suite on the run above with `plot` lines appended: refused with exit code 2 and nothing written; its stderr.
+std::string refusal(const std::string& plot) {
   CliRunner cli;
   cli.write("s.yaml", kScenario);
-  cli.write("suite.yaml", std::string(kRun) + "    plot:\n      x: producers[0].count\n");
+  cli.write("suite.yaml", std::string(kRun) + plot);
   const auto outcome = cli.run("suite suite.yaml --out out");
   EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
-  EXPECT_EQ(outcome.err,
+  EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
+  return outcome.err;
+}
+
+TEST(CliSuitePlot, AnXThatIsNotSweptIsRefusedWithItsPlaceBeforeAnythingRuns) {
+  EXPECT_EQ(refusal("    plot:\n      x: producers[0].count\n"),
             "qlab: suite.yaml:7:10: runs[0].plot.x: x 'producers[0].count' is not swept in this run (expected one of "
             "producers[0].rate)\n");
-  EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
 }
 
 TEST(CliSuitePlot, AnUnknownMetricIsRefusedWithItsPlace) {
-  CliRunner cli;
-  cli.write("s.yaml", kScenario);
-  cli.write("suite.yaml", std::string(kRun) + "    plot:\n      metrics: [throughput, makespam]\n");
-  const auto outcome = cli.run("suite suite.yaml --out out");
-  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
-  EXPECT_TRUE(outcome.err.starts_with("qlab: suite.yaml:7:29: runs[0].plot.metrics[1]: unknown metric 'makespam' (did "
-                                      "you mean 'makespan'?"))
-      << outcome.err;
-  EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
+  const std::string err = refusal("    plot:\n      metrics: [throughput, makespam]\n");
+  EXPECT_TRUE(err.starts_with("qlab: suite.yaml:7:29: runs[0].plot.metrics[1]: unknown metric 'makespam' (did you "
+                              "mean 'makespan'?"))
+      << err;
 }
 
 TEST(CliSuitePlot, TheClaimAndTheCheckedPlotMapReachSuiteJson) {
