@@ -165,7 +165,7 @@ def x_text(run, path, point, number=None):
 
 def suite_summary_table(run):
     ps = _modules()[3]
-    swept = [s for s in run.swept if s not in DESIGN_PATHS]
+    swept = _distinct_columns([s for s in run.swept if s not in DESIGN_PATHS], [p.params for p in run.points])
     keys = [k for k in SUMMARY_METRICS if any(not math.isnan(p.metric(k)[0]) for p in run.points)]
     rows = []
     for p in run.points:
@@ -173,8 +173,15 @@ def suite_summary_table(run):
         row += [str(p.params.get(s, "")) for s in swept]
         row += [ps.format_value(k, *p.metric(k)[:2]) for k in keys]
         rows.append(row)
-    return ps.Table(["point", "design"] + swept + [ps.metric_name(k) for k in keys], rows,
-                    "every point: mean \u00b1 95% CI over repetitions")
+    resolved = next((p.run.resolved for p in run.points if p.run), {})
+    return ps.Table(["point", "design"] + [qr.describe_path(s, resolved) for s in swept] +
+                    [ps.metric_name(k) for k in keys], rows, "every point: mean \u00b1 95% CI over repetitions")
+
+
+def _distinct_columns(columns, rows):
+    """The columns without those repeating an earlier one in every row (a zip partner: both stall windows)."""
+    return [c for i, c in enumerate(columns)
+            if not any(all(str(r.get(c)) == str(r.get(d)) for r in rows) for d in columns[:i])]
 
 
 def comparisons_table(run, rows):
@@ -182,10 +189,8 @@ def comparisons_table(run, rows):
     interval excludes zero (the full file is linked from the top of the report)."""
     ps = _modules()[3]
     resolved = next((p.run.resolved for p in run.points if p.run), {})
-    swept = [c for c in run.swept if not run.is_design_path(c) and any(str(r.get(c, "")) != "" for r in rows)]
-    # A zip partner with the same values as an earlier column (both stall windows) adds nothing.
-    swept = [c for i, c in enumerate(swept) if not any(all(str(r.get(c)) == str(r.get(d)) for r in rows)
-                                                       for d in swept[:i])]
+    swept = _distinct_columns([c for c in run.swept if not run.is_design_path(c) and any(
+        str(r.get(c, "")) != "" for r in rows)], rows)
     kept = [r for r in rows if isinstance(r.get("mean_difference"), float) and isinstance(r.get("ci95"), float)
             and (r.get("n") or 0) > 1 and abs(r["mean_difference"]) > r["ci95"]]
     out = []

@@ -7,7 +7,6 @@ the mixed-scenario warning. Needs $QLAB_BINARY and a Python with matplotlib ($QL
 
 import csv
 import html
-import math
 import os
 import re
 import shutil
