@@ -11,6 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import plot_style as ps  # noqa: E402
+import qlab_results as qr  # noqa: E402
 
 DEFAULT_METRICS = ["latency_mean", "latency_p99", "latency_p999", "wait_mean", "throughput", "makespan",
                    "utilization_mean", "idle_with_backlog", "lost", "duplicates", "redeliveries", "dead_lettered"]
@@ -113,8 +114,7 @@ def bars_figure(entries, out_dir, name, context, metrics=None, group_label=None)
 
 def run_entry(label, run, group=""):
     """An entry for bars_figure from a run folder's summary.json."""
-    return (label, group, {k: (m.get("mean", math.nan), m.get("ci95", 0.0), run.summary.get("repetitions", 1))
-                           for k, m in run.metrics.items()})
+    return (label, group, {k: qr.summary_stat(m, run) for k, m in run.metrics.items()})
 
 
 if __name__ == "__main__":

@@ -446,6 +446,12 @@ def repetitions(run):
     return [int(r.get("repetition", i)) for i, r in enumerate(run.summary.get("runs", []))] or [0]
 
 
+def summary_stat(metric, run):
+    """(mean, ci95, n) of one metric of summary.json; a metric without samples (null) is NaN."""
+    mean, ci = metric.get("mean"), metric.get("ci95")
+    return (math.nan if mean is None else mean), (0.0 if ci is None else ci), run.summary.get("repetitions", 1)
+
+
 def design_label(design, assignment, show_assignment):
     """'preassigned/random' when assignments are being compared, else the bare design name."""
     if design == "preassigned" and assignment and show_assignment:
@@ -520,7 +526,7 @@ class SuitePoint:
             return mean_ci95(values)
         if self.run and key in self.run.metrics:
             m = self.run.metrics[key]
-            return m.get("mean", math.nan), m.get("ci95", 0.0), self.run.summary.get("repetitions", 1)
+            return summary_stat(m, self.run)
         return math.nan, math.nan, 0
 
 

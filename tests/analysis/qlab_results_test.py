@@ -73,6 +73,46 @@ class PathTest(unittest.TestCase):
         self.assertEqual(qr.get_path(changed, "consumers[0].service.mean"), "3s")
         self.assertEqual(qr.get_path(self.scenario, "consumers[0].service.mean"), "1s")
 
+    def test_paths_are_described_in_words_from_the_scenario(self):
+        scenario = {"consumers": [{"name": "fast"}, {"name": "slow"}], "producers": [{"rate": "4/s"}],
+                    "faults": [{"action": "stall"}, {"action": "crash"}]}
+        self.assertEqual(qr.describe_path("consumers[1].service.mean", scenario), "slow consumers' mean service time")
+        self.assertEqual(qr.describe_path("producers[0].rate", scenario), "arrival rate")
+        self.assertEqual(qr.describe_path("faults[0].duration", scenario), "stall window")
+        self.assertEqual(qr.describe_path("faults[1].every.mean", scenario), "mean time between crashes")
+        self.assertEqual(qr.describe_path("queue.visibility_timeout", scenario), "visibility timeout")
+        self.assertEqual(qr.describe_path("consumers[3].count", scenario), "group 3 consumers' count")
+
+
+class DrainTimeTest(unittest.TestCase):
+    """The backlog drain time of a run folder written by hand: a stall from 10 s to 20 s, backlog 2 before."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="qlab-drain-")
+        backlog = {0: 2, 5: 2, 10: 2, 15: 30, 20: 60, 25: 20, 30: 3, 35: 1, 40: 2}
+        with open(os.path.join(self.dir, "timeseries.csv"), "w") as f:
+            f.write("repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers\n")
+            for t, b in backlog.items():
+                f.write("0,%d,%d,0,0,0,0,1\n" % (t, b))
+        with open(os.path.join(self.dir, "faults.csv"), "w") as f:
+            f.write("repetition,action,target,start,end\n0,stall,a[0],10,20\n0,stall,a[1],12,18\n")
+        with open(os.path.join(self.dir, "summary.json"), "w") as f:
+            json.dump({"repetitions": 1, "runs": [{"repetition": 0, "metrics": {"makespan": None}}],
+                       "metrics": {"makespan": {"mean": None, "ci95": None}}}, f)
+
+    def tearDown(self):
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_drain_ends_at_the_first_sample_back_at_the_level_before(self):
+        self.assertEqual(qr.drain_time(qr.Run(self.dir), 0), (10, 20, 35))  # mean before: 2; 3 at 30 s is above
+
+    def test_a_metric_without_samples_is_nan_not_an_error(self):
+        run = qr.Run(self.dir)
+        mean, ci, n = qr.summary_stat(run.metrics["makespan"], run)
+        self.assertTrue(math.isnan(mean))
+        self.assertEqual((ci, n), (0.0, 1))
+
 
 class StatisticsTest(unittest.TestCase):
     def test_t_quantiles(self):
