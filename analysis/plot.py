@@ -238,6 +238,10 @@ def run_findings(run, points, at, metrics):
             sentence = findings.trend(key, ordered, lambda x: x_text(run, x_path, points[0], x))
             if sentence:
                 sentences.append(sentence)
+    if not sentences and points and metrics:  # one design, nothing swept: its numbers
+        ps = _modules()[3]
+        sentences.append("%s%s: %s." % ((where[0].upper() + where[1:] + ", ") if where else "", points[0].label, ", ".join(
+            "%s %s" % (ps.metric_name(k), ps.format_value(k, *points[0].metric(k)[:2])) for k in metrics[:3])))
     return sentences
 
 
