@@ -101,7 +101,7 @@ def summary_of_run(run):
         parts.append("mean latency %s" % value("latency_mean"))
     if value("latency_p99"):
         parts.append("p99 latency %s" % value("latency_p99"))
-    for key in ("lost", "duplicates"):
+    for key in ("lost", "redeliveries", "duplicates"):
         if key in m and m[key].get("mean"):
             parts.append("%s %s" % (ps.metric_name(key), value(key)))
     return "%s on %s: %s (mean \u00b1 95%% CI over %d repetition%s)." % (

@@ -161,7 +161,8 @@ def timeseries_figure(series_runs, out_dir, name, context, columns=None):
     fig.tight_layout(rect=(0, 0.3 / (1.2 + 2.0 * len(shown)), 1, 1))
     ps.save(fig, out_dir, name)
 
-    caption = ("%s over time in repetition 0 of each design (the same seed for every design)" % what.capitalize())
+    caption = "%s over time in repetition 0%s" % (what.capitalize(), " of each design (the same seed for every "
+                                                                   "design)" if len(series) > 1 else "")
     if "processed" in shown:
         caption += "; throughput is messages processed per second over windows of about %.3g s (dashed grey: " \
                    "published per second)" % width
