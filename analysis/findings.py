@@ -28,9 +28,11 @@ def significant(a, b):
     return abs(ma - mb) > math.sqrt((ca or 0) ** 2 + (cb or 0) ** 2)
 
 
-def compare(key, entries, where=""):
+def compare(key, entries, where="", paired=None):
     """One sentence comparing designs on a metric. entries: [(design label, (mean, ci95, n))] with the
-    reference (baseline) design first. '' when fewer than two designs have a value."""
+    reference (baseline) design first. paired: {design label: (mean difference to the first design, ci95)}
+    from comparisons.csv; when it covers the two designs compared, significance is judged on the paired
+    difference (common random numbers make it far tighter). '' when fewer than two designs have a value."""
     entries = [(label, m) for label, m in entries if m and not math.isnan(m[0])]
     if len(entries) < 2:
         return ""
@@ -42,10 +44,15 @@ def compare(key, entries, where=""):
     name = ps.metric_name(key)
     prefix = ("%s, " % where) if where else ""
     prefix = prefix[0].upper() + prefix[1:] if prefix else ""
-    if not significant(best[1], reference[1]):
-        text = "%s%s does not differ significantly between %s (%s) and %s (%s)." % (
+    baseline = entries[0][0]
+    pair = None
+    if paired and baseline in (best[0], reference[0]):
+        pair = paired.get(reference[0] if best[0] == baseline else best[0])
+    if not (abs(pair[0]) > pair[1] if pair else significant(best[1], reference[1])):
+        text = "%s%s does not differ significantly between %s (%s) and %s (%s)%s." % (
             prefix, name, best[0], ps.format_value(key, *best[1][:2]), reference[0],
-            ps.format_value(key, *reference[1][:2]))
+            ps.format_value(key, *reference[1][:2]),
+            "; paired difference %s" % ps.format_value(key, abs(pair[0]), pair[1]) if pair else "")
         return text[0].upper() + text[1:]
     b, r = best[1][0], reference[1][0]
     if b == 0 or r == 0:
@@ -56,6 +63,8 @@ def compare(key, entries, where=""):
         text = "%s%s's %s is %s, %.2gx %s than %s's (%s)" % (
             prefix, best[0], name, ps.format_value(key, b), ratio, _ratio_words(key), reference[0],
             ps.format_value(key, r))
+    if pair:
+        text += " (paired difference %s)" % ps.format_value(key, abs(pair[0]), pair[1])
     others = [e for e in entries if e[0] not in (best[0], reference[0])]
     if others:
         text += "; %s" % ", ".join("%s %s" % (label, ps.format_value(key, m[0])) for label, m in others)

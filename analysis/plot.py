@@ -207,7 +207,27 @@ def comparisons_table(run, rows):
                     "interval of the difference excludes zero)" % (len(kept), len(rows)))
 
 
-def run_findings(run, points, at, metrics):
+def _same_value(a, b):
+    """Parameter values as written and as read back from a CSV ('3' and 3.0) compare equal."""
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def paired_differences(run, comparisons, point, key):
+    """{design: (mean difference to the baseline, ci95)} of comparisons.csv at one point of the run."""
+    swept = [c for c in run.swept if not run.is_design_path(c)]
+    label_of = {p.design: p.label for p in run.points}  # comparisons.csv names designs as suite.json does
+    out = {}
+    for r in comparisons:
+        if str(r.get("run")) == run.name and r.get("metric") == key and isinstance(r.get("ci95"), float) and all(
+                _same_value(r.get(c), point.params.get(c)) for c in swept):
+            out[label_of.get(str(r.get("design")), str(r.get("design")))] = (r["mean_difference"], r["ci95"])
+    return out
+
+
+def run_findings(run, points, at, metrics, comparisons=()):
     """The sentences at the top of a suite run's section: its claim, the designs compared at the
     representative point on the main metrics, how the main metric moves along the sweep, and drain times."""
     findings, plot_sweep = _modules_findings(), _modules()[4]
@@ -217,7 +237,8 @@ def run_findings(run, points, at, metrics):
     if len(designs) > 1:
         drain = ["drain_time"] if run.plot.get("drain_time") else []
         for key in drain + metrics[:2 - len(drain)]:
-            sentence = findings.compare(key, [(p.label, p.metric(key)) for p in points], where)
+            paired = paired_differences(run, comparisons, points[0], key)
+            sentence = findings.compare(key, [(p.label, p.metric(key)) for p in points], where, paired)
             if sentence:
                 sentences.append(sentence)
     x_path = run.x_path()
@@ -306,7 +327,7 @@ def plot_suite(suite, out_dir, metrics=None, x=None):
         if comparisons:
             summary.append(comparisons_table(run, comparisons))
         sections.append(report.Section("Run %s" % run.name, intro, summary, [f for f in figures if f],
-                                       findings=run_findings(run, points, at, main_metrics),
+                                       findings=run_findings(run, points, at, main_metrics, comparisons),
                                        claim=run.spec.get("claim", "")))
     links = [("results.csv", "../results.csv")]
     if suite.comparisons:

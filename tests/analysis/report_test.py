@@ -133,9 +133,13 @@ class ReportTest(unittest.TestCase):
         pull = self.mean("hetero", "pull", "consumers[1].service.mean", "800ms", "makespan")
         rr = self.mean("hetero", "preassigned/round_robin", "consumers[1].service.mean", "800ms", "makespan")
         self.assertLess(pull, rr)
+        with open(os.path.join(self.suite, "comparisons.csv"), newline="") as f:
+            paired = next(r for r in csv.DictReader(f) if r["run"] == "hetero" and r["metric"] == "makespan" and
+                          r["design"] == "preassigned/round_robin" and r["consumers[1].service.mean"] == "800ms")
         self.assertIn("At slow/fast speed ratio 8, pull's makespan is %s, %.2gx shorter than "
-                      "preassigned/round_robin's (%s)" % (format_seconds(pull), rr / pull, format_seconds(rr)),
-                      findings)
+                      "preassigned/round_robin's (%s) (paired difference %s \u00b1 %.2g)" % (
+                          format_seconds(pull), rr / pull, format_seconds(rr),
+                          format_seconds(float(paired["mean_difference"])), float(paired["ci95"])), findings)
         # The findings come before the first figure.
         self.assertLess(text.index('<div class="findings">'), text.index("<figure"))
 
