@@ -55,14 +55,16 @@ def compare(key, entries, where="", paired=None):
             "; paired difference %s" % ps.format_value(key, abs(pair[0]), pair[1]) if pair else "")
         return text[0].upper() + text[1:]
     b, r = best[1][0], reference[1][0]
+    # Counts read as "pull has 0 lost messages", other metrics as "pull's makespan is 45.8 s".
+    counted = ps.metric_kind(key) == "count"
+    subject = ("%s%s has %s %s" % (prefix, best[0], ps.format_value(key, b), name) if counted else
+               "%s%s's %s is %s" % (prefix, best[0], name, ps.format_value(key, b)))
     if b == 0 or r == 0:
-        text = "%s%s's %s is %s, against %s for %s" % (prefix, best[0], name, ps.format_value(key, b),
-                                                       ps.format_value(key, r), reference[0])
+        text = "%s, against %s for %s" % (subject, ps.format_value(key, r), reference[0])
     else:
         ratio = r / b if key not in HIGHER_IS_BETTER else b / r
-        text = "%s%s's %s is %s, %.2gx %s than %s's (%s)" % (
-            prefix, best[0], name, ps.format_value(key, b), ratio, _ratio_words(key), reference[0],
-            ps.format_value(key, r))
+        words = "fewer" if counted and key not in HIGHER_IS_BETTER else _ratio_words(key)
+        text = "%s, %.2gx %s than %s's (%s)" % (subject, ratio, words, reference[0], ps.format_value(key, r))
     if pair:
         text += " (paired difference %s)" % ps.format_value(key, abs(pair[0]), pair[1])
     others = [e for e in entries if e[0] not in (best[0], reference[0])]
@@ -81,7 +83,9 @@ def trend(key, lines, x_text):
             continue
         ends = ends or (values[0][0], values[-1][0])
         owner = label + "'s " if len(lines) > 1 else ""
-        what = (owner + ps.metric_name(key) + " goes") if not parts else owner.rstrip()
+        plural = ps.metric_kind(key) == "count" and ps.metric_name(key).endswith("s")
+        what = (owner + ps.metric_name(key) + (" go" if plural else " goes")) if not parts \
+            else owner.rstrip()
         parts.append("%s from %s to %s" % (what, ps.format_value(key, values[0][1][0]),
                                            ps.format_value(key, values[-1][1][0])))
     if not parts:

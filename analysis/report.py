@@ -71,10 +71,11 @@ def write_index(out_dir, title, intro, sections, links=()):
     if links:
         parts.append("<p class=\"muted\">Data: %s</p>" % ", ".join(
             '<a href="%s">%s</a>' % (html.escape(href), html.escape(text)) for text, href in links))
-    if len(sections) > 1:
+    if len(sections) > 1:  # the first screen: every section with its first finding
         parts.append("<nav><ul>%s</ul></nav>" % "".join(
-            '<li><a href="#%s">%s</a> <span class="muted">(%d figure%s)</span></li>' % (
-                s.anchor, html.escape(s.title), len(s.figures), "" if len(s.figures) == 1 else "s")
+            '<li><a href="#%s">%s</a> <span class="muted">(%d figure%s)</span>%s</li>' % (
+                s.anchor, html.escape(s.title), len(s.figures), "" if len(s.figures) == 1 else "s",
+                (": " + html.escape(s.findings[0])) if s.findings else "")
             for s in sections))
     for s in sections:
         parts.append('<h2 id="%s">%s</h2>' % (s.anchor, html.escape(s.title)))
