@@ -42,8 +42,8 @@ def draw(report, out_dir):
                 markersize=4, color=c, markerfacecolor="white")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("achieved throughput (acked messages/s)")
-    ax.set_ylabel("latency from intended send (ms)\np99 solid, p50 dashed")
+    ax.set_xlabel("achieved throughput (acked messages/s, log scale)")
+    ax.set_ylabel("latency from intended send (ms, log scale)\np99 solid, p50 dashed")
     ax.set_title(ps.headline("Live back ends, open loop: latency against throughput", report["setup"][:110] + "..."),
                  fontsize=9)
     ps.style_axes(ax)
