@@ -167,13 +167,7 @@ class SuiteBuilder {
       }
     }
     // After the sweep is known: the plot map names swept paths.
-    if (auto f = m.get("plot")) {
-      std::vector<std::string> swept;
-      for (const Axis& axis : spec.axes) {
-        for (const Param& p : axis.columns) swept.push_back(p.path);
-      }
-      spec.plot = read_plot_map(read_, *f, swept);
-    }
+    if (auto f = m.get("plot")) spec.plot = read_plot_map(read_, *f, spec.axes);
     double points = 1;
     for (const Axis& axis : spec.axes) points *= static_cast<double>(axis.rows.size());
     if (points > kMaxPointsPerRun) {

@@ -87,7 +87,27 @@ const std::vector<std::string>& known_metric_keys() {
   return keys;
 }
 
-nlohmann::ordered_json read_plot_map(const NodeReader& read, const Field& field, const std::vector<std::string>& swept) {
+namespace {
+
+// The values a swept path takes: its column of the axis that holds it.
+std::vector<std::string> values_of(const std::vector<Axis>& axes, const std::string& path) {
+  std::vector<std::string> values;
+  for (const Axis& axis : axes) {
+    for (std::size_t c = 0; c < axis.columns.size(); ++c) {
+      if (axis.columns[c].path != path) continue;
+      for (const auto& row : axis.rows) values.push_back(row[c]);
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+nlohmann::ordered_json read_plot_map(const NodeReader& read, const Field& field, const std::vector<Axis>& axes) {
+  std::vector<std::string> swept;
+  for (const Axis& axis : axes) {
+    for (const Param& p : axis.columns) swept.push_back(p.path);
+  }
   const MapView m = read.map(field, "a map describing the figure, e.g. {x: PATH, metrics: [makespan]}");
   m.check_known(kPlotKeys, "a plot map");
   nlohmann::ordered_json plot = to_json(field.node);
@@ -113,7 +133,9 @@ nlohmann::ordered_json read_plot_map(const NodeReader& read, const Field& field,
       nlohmann::ordered_json values = nlohmann::ordered_json::object();
       for (const auto& [path, value] : at.entries()) {
         const Field key_place{value.node, value.path, value.key_mark, value.key_mark};
-        values[swept_path(read, key_place, swept, path, "at")] = to_json(value.node);
+        const std::string canonical = swept_path(read, key_place, swept, path, "at");
+        read.choice(value, values_of(axes, canonical), "value of " + canonical);
+        values[canonical] = to_json(value.node);
       }
       plot[key] = values;
     }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/sweep.hpp"
 #include "workloads/node_reader.hpp"
 
 namespace qlab::bench {
@@ -14,9 +15,9 @@ namespace qlab::bench {
 // The metric keys of summary.json and results.csv (docs/METRICS.md), in that order.
 const std::vector<std::string>& known_metric_keys();
 
-// The plot map as JSON (numbers and booleans typed), or a located ScenarioError. `swept` are the run's swept
-// and zipped paths in canonical form.
+// The plot map as JSON (numbers and booleans typed), or a located ScenarioError. `axes` are the run's sweep and
+// zip axes: `x` and the paths of `at` must be among their columns, and an `at` value among that column's values.
 nlohmann::ordered_json read_plot_map(const workloads::NodeReader& read, const workloads::Field& field,
-                                     const std::vector<std::string>& swept);
+                                     const std::vector<Axis>& axes);
 
 }  // namespace qlab::bench

@@ -176,6 +176,9 @@ TEST_F(SuiteLoading, PlotKeysAreCheckedAgainstTheRunsSweepAndTheMetricKeys) {
   EXPECT_EQ(error_of(run + "    plot: {at: {'consumers[2].count': 3}}\n"),
             "s.yaml:5:17: runs[0].plot.at.consumers[2].count: at 'consumers[2].count' is not swept in this run "
             "(expected one of consumers[1].service.mean)");
+  EXPECT_EQ(error_of(run + "    plot: {at: {'consumers[1].service.mean': 30ms}}\n"),
+            "s.yaml:5:46: runs[0].plot.at.consumers[1].service.mean: unknown value of consumers[1].service.mean '30ms' "
+            "(did you mean '20ms'? expected one of 20ms, 40ms)");
   EXPECT_EQ(error_of(run + "    plot: {drain_time: in_flight}\n"),
             "s.yaml:5:24: runs[0].plot.drain_time: unknown drain-time column 'in_flight' (expected one of backlog)");
   EXPECT_EQ(error_of(run + "    plot: {timeseries: backlog}\n"),
