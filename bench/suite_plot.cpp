@@ -73,22 +73,6 @@ nlohmann::ordered_json choices(const NodeReader& read, const Field& f, const std
   return out;
 }
 
-}  // namespace
-
-const std::vector<std::string>& known_metric_keys() {
-  static const std::vector<std::string> keys{
-      "published", "deliveries", "redeliveries", "processed", "unique_processed", "duplicates", "dead_lettered", "lost",
-      "lost_consumer_crash", "lost_broker_crash", "lost_network", "lost_confirmed", "refused_publishes",
-      "retried_publishes", "lost_unconfirmed_publish", "lost_network_publish", "publish_latency_mean",
-      "publish_latency_p99", "stale_acks", "remaining", "latency_mean", "latency_p50", "latency_p90", "latency_p99",
-      "latency_p999", "latency_max", "wait_mean", "wait_p99", "throughput", "makespan", "utilization_mean",
-      "idle_with_backlog", "unavailable_seconds", "recovery_time", "faults", "duration_simulated", "warmup", "events",
-      "wall_seconds", "events_per_second", "time_scale"};
-  return keys;
-}
-
-namespace {
-
 // The values a swept path takes: its column of the axis that holds it.
 std::vector<std::string> values_of(const std::vector<Axis>& axes, const std::string& path) {
   std::vector<std::string> values;
@@ -102,6 +86,18 @@ std::vector<std::string> values_of(const std::vector<Axis>& axes, const std::str
 }
 
 }  // namespace
+
+const std::vector<std::string>& known_metric_keys() {
+  static const std::vector<std::string> keys{
+      "published", "deliveries", "redeliveries", "processed", "unique_processed", "duplicates", "dead_lettered", "lost",
+      "lost_consumer_crash", "lost_broker_crash", "lost_network", "lost_confirmed", "refused_publishes",
+      "retried_publishes", "lost_unconfirmed_publish", "lost_network_publish", "publish_latency_mean",
+      "publish_latency_p99", "stale_acks", "remaining", "latency_mean", "latency_p50", "latency_p90", "latency_p99",
+      "latency_p999", "latency_max", "wait_mean", "wait_p99", "throughput", "makespan", "utilization_mean",
+      "idle_with_backlog", "unavailable_seconds", "recovery_time", "faults", "duration_simulated", "warmup", "events",
+      "wall_seconds", "events_per_second", "time_scale"};
+  return keys;
+}
 
 nlohmann::ordered_json read_plot_map(const NodeReader& read, const Field& field, const std::vector<Axis>& axes) {
   std::vector<std::string> swept;
