@@ -109,6 +109,8 @@ def consumers_figure(series, out_dir, name, context):
                    " (no consumer of any design was ever idle while a message waited: that panel is left out)"
                    if idle_zero else " (top) and spent idle while some message was waiting anywhere in the system "
                    "(bottom, the cost of pre-assignment)"))
+    caption += " " + " ".join("%s: utilization from %.1f%% (%s) to %.1f%% (%s)." % (
+        (label,) + _range_of(rows, "utilization")) for label, rows in stats if rows)
     headers = ["design", "group" if by_group else "consumer", "group", "processed (mean)", "utilization",
                "idle with backlog"]
     rows = []
@@ -118,6 +120,13 @@ def consumers_figure(series, out_dir, name, context):
                          ps.format_value("utilization_mean", s["utilization"][0], s["utilization"][1]),
                          ps.format_value("idle_with_backlog", s["idle_with_backlog"][0], s["idle_with_backlog"][1])])
     return ps.Figure(name, "Per-consumer utilization", caption, [ps.Table(headers, rows, "per consumer")])
+
+
+def _range_of(rows, column):
+    """(lowest %, its consumer, highest %, its consumer) of a column's means."""
+    low = min(rows, key=lambda r: r[2][column][0])
+    high = max(rows, key=lambda r: r[2][column][0])
+    return low[2][column][0] * 100, low[0], high[2][column][0] * 100, high[0]
 
 
 def _group_bands(ax, names, group_of, labelled):

@@ -170,6 +170,9 @@ def timeseries_figure(series_runs, out_dir, name, context, columns=None):
     if windows:
         caption += " Shaded: fault windows of %s (%d fault%s)." % (
             series[0][0], len(windows), "" if len(windows) == 1 else "s")
+    if "backlog" in shown:
+        caption += " Peak backlog: %s." % ", ".join("%s %d at %.4g s" % (label, max(s["backlog"]), s["t"][max(
+            range(len(s["t"])), key=lambda i: s["backlog"][i])]) for label, s, _ in series)
     if zoom:
         caption += (" Zoomed on the faults and the recovery after them: %.4g\u2013%.4g s of a %.4g s run."
                     % (zoom[0], zoom[1], span))
