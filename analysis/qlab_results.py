@@ -519,8 +519,10 @@ class SuitePoint:
         if key == "drain_time":
             if not self.run:
                 return math.nan, math.nan, 0
-            times = [drain_time(self.run, r) for r in repetitions(self.run)]
-            return mean_ci95([d[2] - d[1] for d in times if d])
+            if "drain_time" not in self.run._cache:  # derived from every repetition's time series: once
+                times = [drain_time(self.run, r) for r in repetitions(self.run)]
+                self.run._cache["drain_time"] = mean_ci95([d[2] - d[1] for d in times if d])
+            return self.run._cache["drain_time"]
         values = [r[key] for r in self.rows() if isinstance(r.get(key), float)]
         if values:
             return mean_ci95(values)
