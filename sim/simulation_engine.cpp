@@ -154,7 +154,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
         if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
         if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
       });
-      if (consumers_[event.entity].retiring) leave_if_done(now, event.entity);
+      if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);
       break;
     case EventType::join_arrives:
       if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
