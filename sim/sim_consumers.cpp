@@ -64,7 +64,7 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   start_next(now, consumer);
   update_waiting(now);
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::reply_arrives, index, 0, consumer.retiring ? 0U : 1U, ack_receipt, {}, design_incarnation_});
+       Event{EventType::reply_arrives, index, 0, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
 }
 
 void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {

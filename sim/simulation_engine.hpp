@@ -171,6 +171,10 @@ class SimulationEngine {
   void retire_consumer(Time now, std::uint32_t index);
   // A retiring consumer leaves once it holds nothing (its last ack has reached the broker).
   void leave_if_done(Time now, std::uint32_t index);
+  // The pull credit a consumer renews with each ack: none once it is retiring.
+  std::uint32_t pull_credit_after(const SimConsumer& consumer) const {
+    return !autoscalers_.empty() && consumer.retiring ? 0 : 1;
+  }
   void append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const;
   // Accounting (simulation_engine.cpp). Called on every event, hence inline.
   void update_waiting(Time now) {
