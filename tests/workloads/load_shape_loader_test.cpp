@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "load_helpers.hpp"
+#include "workloads/memory_estimate.hpp"
 #include "workloads/scenario_writer.hpp"
 
 namespace qlab::workloads {
@@ -92,6 +93,16 @@ TEST_F(TraceFiles, ATraceIsReadRelativeToTheScenario) {
   const Scenario again = load_scenario_text(scenario_to_json(s).dump(), file);
   EXPECT_EQ(again.producers[0].trace->times, t.times);
   EXPECT_EQ(scenario_to_json(again), scenario_to_json(s));
+}
+
+TEST_F(TraceFiles, TheMemoryEstimateCountsATracesRows) {
+  const std::string file = write("m.csv", "time\n0\n1\n2\n3\n");
+  const std::string once = "name: t\nproducers:\n  - count: 10\n    arrival: trace\n    trace: m.csv\nconsumers:\n  - service: 1ms\n";
+  EXPECT_EQ(estimate_memory(load_scenario_text(once, file), 1).messages, 40);
+  // Looped for 30s: 4 rows every 4s (the last time plus the mean gap), 30 per producer.
+  const std::string looped = "name: t\nduration: 30s\nproducers:\n  - count: 10\n    arrival: trace\n"
+                             "    trace: {file: m.csv, loop: true}\nconsumers:\n  - service: 1ms\n";
+  EXPECT_DOUBLE_EQ(estimate_memory(load_scenario_text(looped, file), 1).messages, 300);
 }
 
 TEST_F(TraceFiles, BadTracesNameTheFileAndRow) {
