@@ -11,6 +11,7 @@ import sys
 import unittest
 
 import live_local_test as local  # its scratch folders and run_live()
+from live_rate_and_drop_test import tearDownModule, write_scenario  # noqa: F401 (tearDownModule: unittest's hook)
 
 STEPS = """
 name: live-steps
@@ -24,18 +25,6 @@ consumers:
     count: 2
     service: 1ms
 """
-
-
-def tearDownModule():
-    local.tearDownModule()
-
-
-def write_scenario(text):
-    work = local.work_dir("qlab-load-shape-test-")
-    path = os.path.join(work, "scenario.yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    return work, path
 
 
 class LoadShape(unittest.TestCase):
