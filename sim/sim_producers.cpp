@@ -103,7 +103,7 @@ void SimulationEngine::on_publish_retry(Time now, const Event& event) {
        Event{EventType::publish_arrives, event.entity, producer.epoch, event.count, 0, event.message});
 }
 
-void SimulationEngine::append_drain_time(Time end, RunResult& result) const {
+void SimulationEngine::append_burst_drain_time(Time end, RunResult& result) const {
   std::optional<Time> drop;
   for (const ProducerGroup& group : scenario_.producers) {
     if (!group.schedule) continue;
@@ -119,7 +119,7 @@ void SimulationEngine::append_drain_time(Time end, RunResult& result) const {
       break;
     }
   }
-  result.metrics.push_back({"drain_time", to_seconds(drained - *drop)});
+  result.metrics.push_back({"burst_drain_time", to_seconds(drained - *drop)});
 }
 
 }  // namespace qlab::sim

@@ -330,7 +330,7 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();
   result.series = series_.finish(end, state());
-  append_drain_time(end, result);
+  append_burst_drain_time(end, result);
   result.faults = std::move(fault_windows_);
   result.trace = ledger_.take_trace();
   return result;

@@ -116,8 +116,8 @@ class SimulationEngine {
   // group says on_unavailable: retry and the limit allows, else refused for good.
   void refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused);
   void on_publish_retry(Time now, const Event& event);
-  // With a rate schedule that drops: `drain_time`, from the end of the last burst until no message waits.
-  void append_drain_time(Time end, RunResult& result) const;
+  // With a rate schedule that drops: `burst_drain_time`, from the end of the last burst until no message waits.
+  void append_burst_drain_time(Time end, RunResult& result) const;
   // Broker (sim_broker.cpp).
   // Runs one input of the design, then applies its actions; every broker input goes through here.
   template <class Input>
