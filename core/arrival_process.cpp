@@ -1,6 +1,7 @@
 #include "core/arrival_process.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace qlab {
@@ -16,25 +17,39 @@ std::optional<Time> ArrivalProcess::next(Time now) {
       next = std::max(now, group_.at);
       break;
     case Arrival::poisson:
+      if (group_.schedule) {
+        next = group_.schedule->advance(now, -std::log(arrivals_.next_open01()));
+        break;
+      }
       next = now + Distribution::exponential(static_cast<double>(kSecond) / group_.rate).sample(arrivals_);
       break;
     case Arrival::constant:
+      if (group_.schedule) {
+        next = group_.schedule->advance(now, 1);
+        break;
+      }
       next = std::max(now, origin_ + static_cast<Time>(static_cast<double>(sent_ - sent_at_origin_ + 1) *
                                                        static_cast<double>(kSecond) / group_.rate));
       break;
+    case Arrival::trace:
+      next = std::max(now, group_.trace->time_of(row_));
+      break;
   }
-  if (duration_ && next >= *duration_) return std::nullopt;
+  if (next == kNever || (duration_ && next >= *duration_)) return std::nullopt;
   return next;
 }
 
 void ArrivalProcess::on_published() {
   ++sent_;
+  ++row_;
   if (left_ != UINT64_MAX) --left_;
 }
 
 void ArrivalProcess::on_restart(Time now) {
   origin_ = now;
   sent_at_origin_ = sent_;
+  if (group_.arrival != Arrival::trace) return;
+  while (group_.trace->time_of(row_) < now) ++row_;  // the rows that fell while it was down are not replayed
 }
 
 }  // namespace qlab

@@ -9,8 +9,13 @@ const char* arrival_name(Arrival arrival) {
     case Arrival::poisson: return "poisson";
     case Arrival::constant: return "constant";
     case Arrival::batch: return "batch";
+    case Arrival::trace: return "trace";
   }
   return "?";
+}
+
+const char* autoscale_metric_name(AutoscaleSpec::Metric metric) {
+  return metric == AutoscaleSpec::Metric::latency_p99 ? "latency_p99" : "backlog_per_consumer";
 }
 
 const char* on_unavailable_name(OnUnavailable policy) {

@@ -3,12 +3,16 @@
 // (workloads/) builds it; the simulator (sim/) and live mode (live/) run it.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "arrival_trace.hpp"
 #include "distribution.hpp"
+#include "key_distribution.hpp"
+#include "rate_schedule.hpp"
 #include "time.hpp"
 
 namespace qlab {
@@ -22,7 +26,7 @@ struct QueueSpec {
   DesignParams params;  // every parameter of the design, defaults filled in
 };
 
-enum class Arrival { poisson, constant, batch };
+enum class Arrival { poisson, constant, batch, trace };
 
 // What a producer does with a publish the broker refuses or cannot take (down, no leader): give it up at
 // once, or send it again after a backoff that doubles up to max_backoff, until `limit` after its first send.
@@ -46,6 +50,24 @@ struct ProducerGroup {
   Distribution size = Distribution::constant(100);  // bytes
   OnUnavailable on_unavailable = OnUnavailable::refuse;
   RetryPolicy retry;               // with on_unavailable: retry
+  // Time-varying load (poisson, constant): `rate` is then the schedule's peak.
+  std::optional<RateSchedule> schedule;
+  std::shared_ptr<const ArrivalTrace> trace;  // arrival: trace (shared by copies of the scenario)
+  std::optional<KeyDistribution> keys;        // absent: every message has a key of its own
+};
+
+// Consumers added and removed by a policy (sim only), as KEDA or an SQS-driven auto-scaling group would.
+struct AutoscaleSpec {
+  enum class Metric { backlog_per_consumer, latency_p99 };
+  std::uint32_t min = 1;
+  std::uint32_t max = 1;
+  Metric metric = Metric::backlog_per_consumer;
+  double target = 1;               // messages per consumer, or nanoseconds of p99 latency
+  Time interval = 15 * kSecond;    // how often the policy looks
+  Time scale_up_cooldown = 0;      // since the last change
+  Time scale_down_cooldown = 300 * kSecond;
+  Time startup_delay = 0;          // from the decision until a new consumer joins
+  std::optional<Time> slo;         // p99 latency objective for slo_violation_seconds (latency_p99: target)
 };
 
 struct ConsumerGroup {
@@ -53,6 +75,7 @@ struct ConsumerGroup {
   std::uint32_t count = 1;
   Distribution service;            // nanoseconds per message
   std::uint32_t prefetch = 1;
+  std::optional<AutoscaleSpec> autoscale;  // `count` is then the initial count
 };
 
 struct NetworkSpec {
@@ -110,6 +133,7 @@ struct Scenario {
 };
 
 const char* arrival_name(Arrival arrival);
+const char* autoscale_metric_name(AutoscaleSpec::Metric metric);
 const char* on_unavailable_name(OnUnavailable policy);
 const char* fault_action_name(FaultAction action);
 const char* hop_name(Hop hop);

@@ -835,6 +835,18 @@ void check_live_support(const Scenario& scenario) {
       throw std::invalid_argument("fault target '" + f.target.text + "': live mode faults target consumers only");
     }
   }
+  for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
+    if (scenario.consumers[g].autoscale) {
+      throw std::invalid_argument("consumers[" + std::to_string(g) + "].autoscale: autoscaling is simulator-only (live mode runs a fixed count)");
+    }
+  }
+  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
+    const ProducerGroup& p = scenario.producers[g];
+    if (p.keys || (p.trace && (!p.trace->keys.empty() || !p.trace->sizes.empty()))) {
+      throw std::invalid_argument("producers[" + std::to_string(g) + (p.keys ? "].keys" : "].trace") +
+                                  ": message keys and traced sizes are simulator-only (live producers draw size only)");
+    }
+  }
   const bool rate_max = std::any_of(scenario.producers.begin(), scenario.producers.end(),
                                     [](const ProducerGroup& p) { return p.rate_max; });
   for (const ProducerGroup& p : scenario.producers) {

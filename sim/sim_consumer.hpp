@@ -46,6 +46,9 @@ struct SimConsumer {
   std::uint32_t stall_token = 0;
   Time remaining_service = 0;     // while stalled in the middle of a message
   bool rejoin_on_resume = false;  // the broker restarted while it was frozen: it reconnects when it resumes
+  bool retiring = false;          // autoscaled down: pulls no more, leaves once it holds nothing
+  bool starting = false;          // autoscaled up: joins after the startup delay
+  Time starting_since = 0;
 };
 
 }  // namespace qlab::sim

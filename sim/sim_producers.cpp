@@ -2,6 +2,16 @@
 #include "simulation_engine.hpp"
 
 namespace qlab::sim {
+namespace {
+
+// A replayed arrival keeps the key and size the trace recorded (the size draw is still made, so that the
+// streams stay aligned with a run without them).
+void apply_trace_row(const ArrivalTrace& trace, std::size_t row, Message& message) {
+  if (!trace.keys.empty()) message.key = trace.keys[row];
+  if (!trace.sizes.empty()) message.size = trace.sizes[row];
+}
+
+}  // namespace
 
 void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
   SimProducer& producer = producers_[index];
@@ -11,8 +21,10 @@ void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
   }
   if (const std::optional<Time> next = producer.arrivals.next(now)) {
     events_.schedule(*next, Event{EventType::produce, index, producer.epoch, 0, 0, {}});
-  } else {  // the next arrival would fall at or after the duration
+  } else if (scenario_.duration) {  // the next arrival would fall at or after the duration
     events_.schedule(std::max(now, *scenario_.duration), Event{EventType::producer_stops, index, 0, 0, 0, {}});
+  } else {  // a trace ended, or the rate schedule stays at 0
+    on_producer_stops(now, producer);
   }
 }
 
@@ -33,6 +45,8 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   message.key = mix64((static_cast<std::uint64_t>(producer.group) << 48) ^
                       (static_cast<std::uint64_t>(producer.index) << 32) ^ producer.arrivals.sent());
   message.size = static_cast<std::uint32_t>(group.size.sample(producer.size_rng));
+  if (group.keys) message.key = group.keys->sample(producer.key_rng);
+  if (group.trace) apply_trace_row(*group.trace, producer.arrivals.trace_row(), message);
   producer.arrivals.on_published();
   ++sent_;
   series_.on_published();
@@ -87,6 +101,25 @@ void SimulationEngine::on_publish_retry(Time now, const Event& event) {
   }
   send(now, Hop::producer_to_broker, event.entity, producer.network_rng,
        Event{EventType::publish_arrives, event.entity, producer.epoch, event.count, 0, event.message});
+}
+
+void SimulationEngine::append_burst_drain_time(Time end, RunResult& result) const {
+  std::optional<Time> drop;
+  for (const ProducerGroup& group : scenario_.producers) {
+    if (!group.schedule) continue;
+    const std::optional<Time> d = group.schedule->last_drop(scenario_.duration.value_or(end));
+    if (d && (!drop || *d > *drop)) drop = d;
+  }
+  if (!drop) return;
+  // The first sample at or after the drop with nothing waiting; the end of the run if there is none.
+  Time drained = end;
+  for (const TimeSeriesPoint& p : result.series) {
+    if (p.t >= *drop && p.backlog == 0) {
+      drained = p.t;
+      break;
+    }
+  }
+  result.metrics.push_back({"burst_drain_time", to_seconds(drained - *drop)});
 }
 
 }  // namespace qlab::sim

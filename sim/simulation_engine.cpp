@@ -39,13 +39,14 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
                                        .arrivals = ArrivalProcess(group, scenario.duration,
                                                                   RandomStream::derive(seed_, stream + "/arrivals")),
                                        .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
-                                       .network_rng = RandomStream::derive(seed_, stream + "/network")});
+                                       .network_rng = RandomStream::derive(seed_, stream + "/network"),
+                                       .key_rng = RandomStream::derive(seed_, stream + "/keys")});
     }
   }
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
     const ConsumerGroup& group = scenario.consumers[g];
     group_first_consumer_.push_back(static_cast<std::uint32_t>(consumers_.size()));
-    for (std::uint32_t i = 0; i < group.count; ++i) {
+    for (std::uint32_t i = 0; i < consumer_slots(group); ++i) {
       // Built in place and from one reused name buffer: this loop runs 100,000 times for large systems.
       std::string stream = "consumer/" + group.name + "/" + std::to_string(i);
       const std::size_t prefix = stream.size();
@@ -60,6 +61,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       c.service_rng = derive("/service");
       c.to_broker_rng = derive("/network-out");
       c.from_broker_rng = derive("/network-in");
+      if (i >= group.count) c.phase = ConsumerPhase::down;  // parked: an autoscaler may start it
     }
   }
   open_crash_record_.assign(consumers_.size(), SIZE_MAX);
@@ -74,8 +76,12 @@ RunResult SimulationEngine::run() {
   const auto wall_start = std::chrono::steady_clock::now();
 
   // Consumers join and open their pulls at time 0; producers start; faults are armed.
-  alive_count_ = static_cast<std::int64_t>(consumers_.size());
-  for (std::uint32_t c = 0; c < consumers_.size(); ++c) join(0, c);
+  for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
+    if (consumers_[c].phase == ConsumerPhase::down) continue;
+    ++alive_count_;
+    join(0, c);
+  }
+  start_autoscaling();
   active_producers_ = producers_.size();
   for (std::uint32_t p = 0; p < producers_.size(); ++p) schedule_next_publish(0, p);
   if (active_producers_ == 0) publishing_end_ = 0;
@@ -148,6 +154,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
         if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
         if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
       });
+      if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);
       break;
     case EventType::join_arrives:
       if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
@@ -178,6 +185,12 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::broker_restarts:
       on_broker_restarts(now, event.entity);
+      break;
+    case EventType::autoscale_tick:
+      on_autoscale_tick(now, event.entity);
+      break;
+    case EventType::consumer_starts:
+      on_consumer_starts(now, event.entity, event.token);
       break;
   }
 }
@@ -303,6 +316,7 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
   ledger_.append_loss_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
+  if (!autoscalers_.empty()) append_autoscale_metrics(end, result.metrics);
   Time recovery_sum = 0;
   for (Time t : recovery_times_) recovery_sum += t;
   add("recovery_time", recovery_times_.empty() ? 0 : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
@@ -316,6 +330,7 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();
   result.series = series_.finish(end, state());
+  append_burst_drain_time(end, result);
   result.faults = std::move(fault_windows_);
   result.trace = ledger_.take_trace();
   return result;

@@ -15,6 +15,7 @@
 #include "message_ledger.hpp"
 #include "metrics/time_series_recorder.hpp"
 #include "queues/design_registry.hpp"
+#include "autoscaler.hpp"
 #include "sim_consumer.hpp"
 #include "simulation.hpp"
 
@@ -37,6 +38,8 @@ enum class EventType : std::uint8_t {
   stall_ends,       // consumer `entity`'s stall number `token` ends
   consumer_restarts,
   broker_restarts,  // entity: the node
+  autoscale_tick,   // consumer group `entity`'s scaling policy looks
+  consumer_starts,  // a consumer the autoscaler started joins (token: its epoch)
 };
 
 struct Event {
@@ -58,6 +61,7 @@ struct SimProducer {
   ArrivalProcess arrivals;  // also counts what it sent and has left (live producers draw the same)
   RandomStream size_rng;
   RandomStream network_rng;
+  RandomStream key_rng;    // with a key distribution
   std::uint32_t epoch = 0; // bumps on crash: its publishes still on the wire are void
   bool active = true;      // has not stopped for good
   bool down = false;
@@ -112,6 +116,8 @@ class SimulationEngine {
   // group says on_unavailable: retry and the limit allows, else refused for good.
   void refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused);
   void on_publish_retry(Time now, const Event& event);
+  // With a rate schedule that drops: `burst_drain_time`, from the end of the last burst until no message waits.
+  void append_burst_drain_time(Time end, RunResult& result) const;
   // Broker (sim_broker.cpp).
   // Runs one input of the design, then applies its actions; every broker input goes through here.
   template <class Input>
@@ -156,6 +162,20 @@ class SimulationEngine {
   std::vector<bool> resolve_clients(const FaultSpec& fault) const;
   std::size_t record_fault(Time now, const std::string& action, const std::string& target);
   void close_fault_record(Time now, std::size_t record);
+  // Autoscaling (sim_autoscaling.cpp): consumer slots up to each group's max, those above `count` parked.
+  std::uint32_t consumer_slots(const ConsumerGroup& group) const { return group.autoscale ? group.autoscale->max : group.count; }
+  void start_autoscaling();
+  void on_autoscale_tick(Time now, std::uint32_t group);
+  void start_consumer(Time now, std::uint32_t index);
+  void on_consumer_starts(Time now, std::uint32_t index, std::uint32_t epoch);
+  void retire_consumer(Time now, std::uint32_t index);
+  // A retiring consumer leaves once it holds nothing (its last ack has reached the broker).
+  void leave_if_done(Time now, std::uint32_t index);
+  // The pull credit a consumer renews with each ack: none once it is retiring.
+  std::uint32_t pull_credit_after(const SimConsumer& consumer) const {
+    return !autoscalers_.empty() && consumer.retiring ? 0 : 1;
+  }
+  void append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const;
   // Accounting (simulation_engine.cpp). Called on every event, hence inline.
   void update_waiting(Time now) {
     const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
@@ -226,6 +246,11 @@ class SimulationEngine {
   Time unavailable_total_ = 0;
   std::size_t active_producers_ = 0;
   Time publishing_end_ = kNever;
+  // Per consumer group, null without autoscale; empty when no group autoscales.
+  std::vector<std::unique_ptr<Autoscaler>> autoscalers_;
+  Time startup_time_ = 0;        // consumer time spent starting (paid for, not yet serving)
+  Time slo_violation_ = 0;       // autoscaler intervals whose p99 exceeded the SLO
+  std::uint64_t scale_events_ = 0;
 };
 
 }  // namespace qlab::sim

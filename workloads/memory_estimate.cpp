@@ -67,10 +67,23 @@ MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) 
       continue;
     }
     if (g.rate_max) continue;  // live only: the simulator refuses the scenario
-    const double each = std::min(g.rate * duration, static_cast<double>(g.messages.value_or(UINT64_MAX)));
-    publishing = std::max(publishing, each / g.rate);
+    double rate = g.rate;
+    double cap = static_cast<double>(g.messages.value_or(UINT64_MAX));
+    if (g.trace) {  // a trace: its rows at its average rate, once or looped
+      const ArrivalTrace& t = *g.trace;
+      const double rows = static_cast<double>(t.times.size());
+      const double span = seconds(t.loop ? t.period : t.times.back()) * t.time_scale;
+      if (!t.loop) cap = std::min(cap, rows);
+      if (!(span > 0)) {  // every row at 0: a batch
+        batch_messages += count * cap;
+        continue;
+      }
+      rate = rows / span;
+    }
+    const double each = std::min(rate * duration, cap);
+    publishing = std::max(publishing, each / rate);
     messages += count * each;
-    offered += count * g.rate;
+    offered += count * rate;
   }
   messages += batch_messages;
   // Messages wait when they arrive faster than the consumers serve them; a batch waits as a whole.
@@ -80,7 +93,7 @@ MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) 
   const double run_time = publishing + drain_time;
 
   double consumers = 0;
-  for (const ConsumerGroup& g : s.consumers) consumers += g.count;
+  for (const ConsumerGroup& g : s.consumers) consumers += g.autoscale ? g.autoscale->max : g.count;  // a slot per possible consumer
   double replicas = 1;
   if (auto it = s.queue.params.find("replicas"); it != s.queue.params.end()) {
     if (const auto* n = std::get_if<std::int64_t>(&it->second)) replicas = static_cast<double>(*n);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -13,6 +14,7 @@
 
 #include "core/units.hpp"
 #include "queues/design_registry.hpp"
+#include "workloads/arrival_trace_reader.hpp"
 #include "workloads/did_you_mean.hpp"
 #include "workloads/node_reader.hpp"
 #include "workloads/scenario_error.hpp"
@@ -24,6 +26,7 @@ namespace {
 
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMaxAutoscale = 100'000;  // consumer slots are made for max
 
 std::vector<std::string> design_names() {
   std::vector<std::string> names;
@@ -196,18 +199,25 @@ class ScenarioBuilder {
   }
 
   ProducerGroup read_producer(const Field& item, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry"},
+    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry", "trace", "keys"},
                   "a producer group");
     ProducerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     if (auto f = m.get("arrival")) {
-      const std::string arrival = read_.choice(*f, {"poisson", "constant", "batch"}, "arrival");
-      g.arrival = arrival == "poisson" ? Arrival::poisson : arrival == "constant" ? Arrival::constant : Arrival::batch;
+      const std::string arrival = read_.choice(*f, {"poisson", "constant", "batch", "trace"}, "arrival");
+      g.arrival = arrival == "poisson"    ? Arrival::poisson
+                  : arrival == "constant" ? Arrival::constant
+                  : arrival == "batch"    ? Arrival::batch
+                                          : Arrival::trace;
     }
     const std::string arrival = arrival_name(g.arrival);
     const auto rate = m.get("rate");
     refuse_max(m, {"count", "messages", "at", "size"});
-    if (g.arrival == Arrival::batch) {
+    read_trace_and_keys(m, g);
+    if (g.arrival == Arrival::trace) {
+      if (rate) read_.fail(*rate, "rate does not apply to trace arrival (the trace gives the times)", "no rate");
+      if (auto at = m.get("at")) read_.fail(*at, "at applies only to batch arrival", "arrival: batch, or no at");
+    } else if (g.arrival == Arrival::batch) {
       if (rate && is_max(*rate)) {
         read_.fail(*rate, "rate: max (the live rate finder) needs poisson or constant arrival",
                    "arrival: poisson or constant, or a batch without rate");
@@ -220,6 +230,9 @@ class ScenarioBuilder {
       if (!rate) m.fail_missing("rate", arrival + " arrival needs a rate", "rate: per producer, e.g. 10/s");
       if (is_max(*rate)) {
         g.rate_max = true;  // live mode searches the rate; the simulator refuses the scenario
+      } else if (rate->node.IsMap()) {
+        g.schedule = read_schedule(*rate);
+        g.rate = g.schedule->peak();
       } else {
         g.rate = read_.rate(*rate);
       }
@@ -260,13 +273,163 @@ class ScenarioBuilder {
   }
 
   ConsumerGroup read_consumer(const Field&, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "service", "prefetch"}, "a consumer group");
+    m.check_known({"name", "count", "service", "prefetch", "autoscale"}, "a consumer group");
     refuse_max(m, {"count", "service", "prefetch"});
     ConsumerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     g.service = read_.distribution(m.require("service", "service: a duration or a distribution, e.g. 1s"), Quantity::duration);
     if (auto f = m.get("prefetch")) g.prefetch = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    if (auto f = m.get("autoscale")) read_autoscale(*f, m, g);
     return g;
+  }
+
+  // ---- time-varying load, traces, keys and autoscaling ----------------------------------------------------
+
+  // A rate inside a schedule: 0 is allowed (an off period), else as any rate.
+  double read_schedule_rate(const Field& f) const {
+    if (f.node.IsScalar()) {
+      try {
+        if (parse_rate(f.node.Scalar()) == 0) return 0;
+      } catch (const UnitError&) {
+      }
+    }
+    return read_.rate(f);
+  }
+
+  std::vector<RateSchedule::Point> read_points(const Field& f) const {
+    const std::string expected = "a list of {at: DURATION, rate: RATE}, the first at 0s, times increasing";
+    std::vector<RateSchedule::Point> points;
+    for (const Field& item : read_.list(f, expected)) {
+      const MapView point = read_.map(item, "a map with at and rate");
+      point.check_known({"at", "rate"}, "a schedule point");
+      const Field at = point.require("at", "at: when this rate starts, e.g. 60s");
+      RateSchedule::Point p{read_.duration(at), read_schedule_rate(point.require("rate", "rate: e.g. 10/s"))};
+      if (points.empty() && p.at != 0) read_.fail(at, "the first point is at " + at.node.Scalar(), "the first point at 0s");
+      if (!points.empty() && p.at <= points.back().at) read_.fail(at, "'" + at.node.Scalar() + "' is not after the previous point", expected);
+      points.push_back(p);
+    }
+    if (points.empty()) read_.fail(f, "the list is empty", expected);
+    return points;
+  }
+
+  RateSchedule read_schedule(const Field& f) const {
+    const MapView m = read_.map(f, "a rate, or a schedule map");
+    RateSchedule r;
+    if (m.get("steps") || m.get("ramp")) {
+      m.check_known({m.get("steps") ? "steps" : "ramp"}, "a rate schedule");
+      r.kind = m.get("steps") ? RateSchedule::Kind::steps : RateSchedule::Kind::ramp;
+      r.points = read_points(*m.get(m.get("steps") ? "steps" : "ramp"));
+    } else if (m.get("on") || m.get("off")) {
+      m.check_known({"on", "off", "rate", "off_rate", "start"}, "an on/off rate schedule");
+      r.kind = RateSchedule::Kind::on_off;
+      r.on = read_.duration(m.require("on", "on: how long each burst lasts, e.g. 5s"), 1);
+      r.off = read_.duration(m.require("off", "off: the time between bursts, e.g. 25s"), 1);
+      r.high = read_.rate(m.require("rate", "rate: the rate during a burst, e.g. 100/s"));
+      if (auto low = m.get("off_rate")) r.low = read_schedule_rate(*low);
+      if (auto start = m.get("start")) r.start = read_.duration(*start);
+      if (r.on > kMaxHorizon - r.off) read_.fail(f, "on + off is beyond the clock's horizon", "a shorter on or off");
+      r.period = r.on + r.off;
+    } else if (m.get("mean") || m.get("amplitude") || m.get("period")) {
+      m.check_known({"mean", "amplitude", "period", "start"}, "a sine rate schedule");
+      r.kind = RateSchedule::Kind::sine;
+      r.mean = read_.rate(m.require("mean", "mean: the average rate, e.g. 50/s"));
+      const Field amplitude = m.require("amplitude", "amplitude: the swing either side of the mean, e.g. 40/s");
+      r.amplitude = read_schedule_rate(amplitude);
+      if (r.amplitude > r.mean) read_.fail(amplitude, "the amplitude exceeds the mean (the rate would go negative)", "amplitude <= mean");
+      r.period = read_.duration(m.require("period", "period: e.g. 24h"), kMillisecond);
+      if (auto start = m.get("start")) r.start = read_.duration(*start);
+    } else {
+      read_.fail(f, "not a rate schedule", "{steps: [...]}, {ramp: [...]}, {on, off, rate} or {mean, amplitude, period}");
+    }
+    if (!(r.peak() > 0)) read_.fail(f, "the rate is 0 throughout", "a schedule with some rate > 0");
+    return r;
+  }
+
+  void read_trace_and_keys(const MapView& m, ProducerGroup& g) const {
+    const auto trace = m.get("trace");
+    if (trace && g.arrival != Arrival::trace) read_.fail(*trace, "trace applies only to arrival: trace", "arrival: trace, or no trace");
+    if (g.arrival == Arrival::trace) {
+      if (!trace) m.fail_missing("trace", "trace arrival needs a trace", "trace: FILE.csv, or {file, loop, time_scale}");
+      ArrivalTrace loaded;
+      Field file = *trace;
+      bool loop = false;
+      double scale = 1;
+      if (trace->node.IsMap()) {
+        const MapView t = read_.map(*trace, "a map with file, loop and time_scale");
+        t.check_known({"file", "loop", "time_scale"}, "a trace");
+        file = t.require("file", "file: the CSV file, relative to the scenario file");
+        if (auto f = t.get("loop")) loop = read_.flag(*f);
+        if (auto f = t.get("time_scale")) {
+          scale = read_.number(*f);
+          if (!(scale > 0 && scale <= 1e6)) read_.fail(*f, "time_scale is out of range", "a number > 0 and at most 1000000");
+        }
+      }
+      const std::string name = read_.string(file, "a CSV file, relative to the scenario file");
+      const std::filesystem::path resolved = std::filesystem::path(source_.file()).parent_path() / name;
+      try {
+        loaded = read_arrival_trace(resolved.string(), name);
+      } catch (const ScenarioError& e) {
+        read_.fail(file, e.what(), "an arrival trace: a header of time[,key][,size], then one arrival per line");
+      }
+      loaded.loop = loop;
+      loaded.time_scale = scale;
+      if (loop && loaded.period <= 0) read_.fail(file, "a looped trace whose arrivals are all at 0", "arrivals spread over time");
+      if (static_cast<double>(loaded.times.back()) * scale >= static_cast<double>(kMaxHorizon)) {
+        read_.fail(file, "the scaled trace is beyond the clock's horizon", "a smaller time_scale");
+      }
+      g.trace = std::make_shared<const ArrivalTrace>(std::move(loaded));
+    }
+    if (auto f = m.get("keys")) {
+      const MapView k = read_.map(*f, "{dist: uniform, count: K} or {dist: zipf, count: K, s: EXPONENT}");
+      const std::string dist = read_.choice(k.require("dist", "dist: uniform or zipf"), {"uniform", "zipf"}, "key distribution");
+      k.check_known(dist == "zipf" ? std::vector<std::string>{"dist", "count", "s"} : std::vector<std::string>{"dist", "count"},
+                    "a " + dist + " key distribution");
+      const Field count = k.require("count", "count: how many distinct keys");
+      if (dist == "uniform") {
+        g.keys = KeyDistribution::uniform(static_cast<std::uint64_t>(read_.integer(count, 1, kMaxInt)));
+      } else {
+        const auto keys = static_cast<std::uint64_t>(read_.integer(count, 1, static_cast<std::int64_t>(KeyDistribution::kMaxZipfKeys)));
+        const Field s = k.require("s", "s: the Zipf exponent, e.g. 1.1");
+        const double exponent = read_.number(s);
+        if (!(exponent >= 0 && exponent <= 100)) read_.fail(s, "s is out of range", "an exponent from 0 to 100");
+        g.keys = KeyDistribution::zipf(keys, exponent);
+      }
+    }
+  }
+
+  void read_autoscale(const Field& f, const MapView& group, ConsumerGroup& g) const {
+    const MapView m = read_.map(f, "a map with min, max, metric, target and the policy's timings");
+    m.check_known({"min", "max", "metric", "target", "interval", "scale_up_cooldown", "scale_down_cooldown", "startup_delay", "slo"},
+                  "autoscale");
+    AutoscaleSpec a;
+    a.min = static_cast<std::uint32_t>(read_.integer(m.require("min", "min: the fewest consumers, >= 1"), 1, kMaxAutoscale));
+    const Field max = m.require("max", "max: the most consumers");
+    a.max = static_cast<std::uint32_t>(read_.integer(max, a.min, kMaxAutoscale));
+    const std::vector<std::string> metrics{"backlog_per_consumer", "latency_p99"};
+    const std::string metric = read_.choice(m.require("metric", "metric: backlog_per_consumer or latency_p99"), metrics, "metric");
+    a.metric = metric == "latency_p99" ? AutoscaleSpec::Metric::latency_p99 : AutoscaleSpec::Metric::backlog_per_consumer;
+    const Field target = m.require("target", metric == "latency_p99" ? "target: the p99 latency to keep, e.g. 2s"
+                                                                       : "target: waiting messages per consumer, e.g. 10");
+    if (a.metric == AutoscaleSpec::Metric::latency_p99) {
+      a.target = static_cast<double>(read_.duration(target, 1));
+      a.slo = static_cast<Time>(a.target);
+    } else {
+      a.target = read_.number(target);
+      if (!(a.target > 0)) read_.fail(target, "target must be positive", "waiting messages per consumer > 0, e.g. 10");
+    }
+    if (auto v = m.get("interval")) a.interval = read_.duration(*v, kMillisecond);
+    if (auto v = m.get("scale_up_cooldown")) a.scale_up_cooldown = read_.duration(*v);
+    if (auto v = m.get("scale_down_cooldown")) a.scale_down_cooldown = read_.duration(*v);
+    if (auto v = m.get("startup_delay")) a.startup_delay = read_.duration(*v);
+    if (auto v = m.get("slo")) a.slo = read_.duration(*v, 1);
+    if (auto count = group.get("count")) {
+      if (g.count < a.min || g.count > a.max) {
+        read_.fail(*count, "count " + std::to_string(g.count) + " is outside autoscale's min..max", "the initial count, from min to max");
+      }
+    } else {
+      g.count = a.min;
+    }
+    g.autoscale = a;
   }
 
   // Which keys each fault action takes besides at/every/until/action.
@@ -518,7 +681,7 @@ class ScenarioBuilder {
       // The messages end the run: their spacing must keep it within the clock's horizon.
       for (std::size_t i = 0; i < s.producers.size(); ++i) {
         const ProducerGroup& g = s.producers[i];
-        if (g.rate <= 0) continue;  // batch, or rate: max
+        if (g.rate <= 0 || !g.messages) continue;  // batch, rate: max, or a trace that ends by itself
         const double span = static_cast<double>(*g.messages) * static_cast<double>(kSecond) / g.rate;
         if (span <= static_cast<double>(kMaxHorizon)) continue;
         const MapView group = read_.map(producer_fields_.at(i), "a group map");
@@ -541,7 +704,7 @@ class ScenarioBuilder {
   void check_can_end(const Scenario& s) const {
     if (s.duration) return;
     for (std::size_t i = 0; i < s.producers.size(); ++i) {
-      if (s.producers[i].messages) continue;
+      if (s.producers[i].messages || (s.producers[i].trace && !s.producers[i].trace->loop)) continue;
       const Field group = producer_fields_.at(i);
       read_.fail(group, "this scenario cannot end: group '" + s.producers[i].name + "' publishes without end and there is no duration",
                  "messages on every producer group, or a top-level duration");

@@ -39,9 +39,52 @@ Json queue_to_json(const QueueSpec& queue) {
   return out;
 }
 
+// ---- time-varying load, traces, keys and autoscaling: written only when present ---------------------------
+
+Json schedule_to_json(const RateSchedule& r) {
+  using Kind = RateSchedule::Kind;
+  switch (r.kind) {
+    case Kind::steps:
+    case Kind::ramp: {
+      Json points = Json::array();
+      for (const RateSchedule::Point& p : r.points) points.push_back(Json{{"at", format_duration(p.at)}, {"rate", format_rate(p.rate)}});
+      return Json{{r.kind == Kind::steps ? "steps" : "ramp", points}};
+    }
+    case Kind::on_off:
+      return Json{{"on", format_duration(r.on)}, {"off", format_duration(r.off)}, {"rate", format_rate(r.high)},
+                  {"off_rate", format_rate(r.low)}, {"start", format_duration(r.start)}};
+    case Kind::sine:
+      return Json{{"mean", format_rate(r.mean)}, {"amplitude", format_rate(r.amplitude)},
+                  {"period", format_duration(r.period)}, {"start", format_duration(r.start)}};
+  }
+  return Json();
+}
+
+void add_load_shape(Json& out, const ProducerGroup& g) {
+  if (g.schedule) out["rate"] = schedule_to_json(*g.schedule);
+  if (g.trace) out["trace"] = Json{{"file", g.trace->file}, {"loop", g.trace->loop}, {"time_scale", g.trace->time_scale}};
+  if (g.keys) {
+    out["keys"] = Json{{"dist", g.keys->kind() == KeyDistribution::Kind::zipf ? "zipf" : "uniform"}, {"count", g.keys->count()}};
+    if (g.keys->kind() == KeyDistribution::Kind::zipf) out["keys"]["s"] = g.keys->exponent();
+  }
+}
+
+Json autoscale_to_json(const AutoscaleSpec& a) {
+  const bool latency = a.metric == AutoscaleSpec::Metric::latency_p99;
+  Json out{{"min", a.min}, {"max", a.max}, {"metric", autoscale_metric_name(a.metric)}};
+  out["target"] = latency ? Json(format_duration(static_cast<Time>(a.target))) : Json(a.target);
+  out["interval"] = format_duration(a.interval);
+  out["scale_up_cooldown"] = format_duration(a.scale_up_cooldown);
+  out["scale_down_cooldown"] = format_duration(a.scale_down_cooldown);
+  out["startup_delay"] = format_duration(a.startup_delay);
+  if (a.slo) out["slo"] = format_duration(*a.slo);
+  return out;
+}
+
 Json producer_to_json(const ProducerGroup& g) {
   Json out{{"name", g.name}, {"count", g.count}, {"arrival", arrival_name(g.arrival)}};
-  if (g.arrival != Arrival::batch) out["rate"] = g.rate_max ? std::string("max") : format_rate(g.rate);
+  if (g.arrival != Arrival::batch && g.arrival != Arrival::trace) out["rate"] = g.rate_max ? std::string("max") : format_rate(g.rate);
+  add_load_shape(out, g);
   if (g.messages) out["messages"] = *g.messages;
   if (g.arrival == Arrival::batch) out["at"] = format_duration(g.at);
   out["size"] = distribution_to_json(g.size, Quantity::size);
@@ -55,10 +98,12 @@ Json producer_to_json(const ProducerGroup& g) {
 }
 
 Json consumer_to_json(const ConsumerGroup& g) {
-  return Json{{"name", g.name},
-              {"count", g.count},
-              {"service", distribution_to_json(g.service, Quantity::duration)},
-              {"prefetch", g.prefetch}};
+  Json out{{"name", g.name},
+           {"count", g.count},
+           {"service", distribution_to_json(g.service, Quantity::duration)},
+           {"prefetch", g.prefetch}};
+  if (g.autoscale) out["autoscale"] = autoscale_to_json(*g.autoscale);
+  return out;
 }
 
 Json fault_to_json(const FaultSpec& f) {

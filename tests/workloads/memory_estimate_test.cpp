@@ -69,6 +69,7 @@ TEST(MemoryEstimate, TheUnboundedCasesOfIssue10AreFarBeyondAnyMachine) {
 TEST(MemoryEstimate, TheExamplesAreSmall) {
   const std::filesystem::path examples = std::filesystem::path(QLAB_SOURCE_DIR_FALLBACK) / "workloads/examples";
   for (const auto& entry : std::filesystem::directory_iterator(examples)) {
+    if (entry.path().extension() != ".yaml") continue;  // a trace example's CSV
     EXPECT_LT(estimate_memory(load_scenario_file(entry.path().string()), 2).bytes, 256.0 * (1 << 20)) << entry.path();
   }
 }

@@ -16,7 +16,7 @@ using testing::kMinimal;
 TEST(ScenarioValidation, UnknownKeyIsPlacedOnTheKeyWithAHint) {
   EXPECT_EQ(error_of(kMinimal + "  - servce: 1s\n"),
             "s.yaml:7:5: consumers[1].servce: unknown key in a consumer group (did you mean 'service'? expected one of "
-            "name, count, service, prefetch)");
+            "name, count, service, prefetch, autoscale)");
   EXPECT_EQ(error_of(kMinimal + "colour: red\n"),
             "s.yaml:7:1: colour: unknown key in the scenario (expected one of name, description, seed, repetitions, "
             "duration, warmup, drain, drain_timeout, metrics, queue, producers, consumers, network, faults)");
