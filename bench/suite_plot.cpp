@@ -95,7 +95,8 @@ const std::vector<std::string>& known_metric_keys() {
       "publish_latency_p99", "stale_acks", "remaining", "latency_mean", "latency_p50", "latency_p90", "latency_p99",
       "latency_p999", "latency_max", "wait_mean", "wait_p99", "throughput", "makespan", "utilization_mean",
       "idle_with_backlog", "unavailable_seconds", "recovery_time", "faults", "duration_simulated", "warmup", "events",
-      "wall_seconds", "events_per_second", "time_scale"};
+      "wall_seconds", "events_per_second", "time_scale", "burst_drain_time", "consumer_seconds", "slo_violation_seconds",
+      "scale_events"};
   return keys;
 }
 
