@@ -143,6 +143,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::reply_arrives:
       // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
+      if (event.token == kLateAck) --late_acks_out_;
       if (!broker_up() || event.incarnation != design_incarnation_) break;
       with_design(now, [&](ActionBuffer& out) {
         if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
@@ -237,7 +238,8 @@ SystemState SimulationEngine::state() const {
 }
 
 bool SimulationEngine::everything_finished() const {
-  return ledger_.published() + ledger_.publish_side_losses() == sent_ && ledger_.unfinished() == 0;
+  return ledger_.published() + ledger_.publish_side_losses() == sent_ && ledger_.unfinished() == 0 && in_flight_ == 0 &&
+         late_acks_out_ == 0;
 }
 
 void SimulationEngine::check_recoveries(Time now) {
@@ -273,7 +275,7 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
 RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   for (SimConsumer& c : consumers_) set_phase(end, c, c.phase);  // close the open phase intervals
   for (FaultWindow& w : fault_windows_) {
-    if (w.end < 0 || w.end > end) w.end = end;
+    if (w.end < 0) w.end = end;  // never healed; a scheduled end past the run's is kept as scheduled
   }
   update_availability(end);
   if (!available_) unavailable_total_ += end - unavailable_since_;

@@ -28,7 +28,8 @@ enum class EventType : std::uint8_t {
                     // sends of it that were refused)
   publish_retry,    // a producer sends a refused message again (as publish_arrives)
   delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
-  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker
+  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
+                    // of a message processed before)
   join_arrives,     // a (re)started consumer's hello and first pull reach the broker
   service_done,     // a consumer finishes processing its current message
   design_timer,     // the design's next_deadline()
@@ -38,6 +39,10 @@ enum class EventType : std::uint8_t {
   consumer_restarts,
   broker_restarts,  // entity: the node
 };
+
+// reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
+// as the design may count it as stale.
+inline constexpr std::uint32_t kLateAck = 1;
 
 struct Event {
   EventType type;
@@ -170,6 +175,7 @@ class SimulationEngine {
   // W(now): the total time until `now` during which some message was waiting.
   Time waiting_clock(Time now) const { return waiting_total_ + (waiting_ ? now - waiting_since_ : 0); }
   SystemState state() const;
+  // Every message sent is finished, and no copy or late ack is left at a consumer or on the wire.
   bool everything_finished() const;
   void check_recoveries(Time now);
   void audit_custody(std::uint64_t remaining) const;
@@ -214,7 +220,8 @@ class SimulationEngine {
   std::uint64_t dispatched_ = 0;
   std::uint64_t reported_ = 0;  // part of dispatched_ already added to options_.events_done
   std::uint64_t sent_ = 0;      // messages producers sent
-  std::int64_t in_flight_ = 0;
+  std::int64_t in_flight_ = 0;  // copies delivered, not yet processed or dropped
+  std::int64_t late_acks_out_ = 0;  // replies with token kLateAck sent, not yet arrived
   std::int64_t buffered_ = 0;
   std::int64_t busy_count_ = 0;
   std::int64_t alive_count_ = 0;

@@ -75,6 +75,39 @@ faults: [{at: 600ms, action: stall, target: 'w[0]', duration: 3s}]
   EXPECT_EQ(metric(run, "lost"), 0);
 }
 
+TEST(Faults, DrainWaitsForTheCopyAStallOutlastingTheRunStillHolds) {
+  const auto runs = run_repetitions(scenario_from(R"(
+name: late-copy
+producers: [{arrival: constant, rate: 1/s}]
+duration: 10s
+queue: {design: visibility_timeout, visibility_timeout: 5s}
+consumers: [{name: w, count: 2, service: 500ms}]
+faults: [{at: 500ms, action: stall, target: 'w[0]', duration: 10s}]
+)"));
+  const RunResult& run = runs[0];
+  // w[0] is handed the first message while frozen; it expires at 6 s and w[1] processes it. Every message is
+  // processed once by 10.5 s, but w[0] still holds its copy: it finishes it at 11 s and its ack is stale.
+  EXPECT_EQ(metric(run, "unique_processed"), metric(run, "published"));
+  EXPECT_EQ(metric(run, "duplicates"), 1);
+  EXPECT_EQ(metric(run, "stale_acks"), 1);
+  EXPECT_GE(metric(run, "duration_simulated"), 11.0);
+  ASSERT_EQ(run.faults.size(), 1u);
+  EXPECT_EQ(run.faults[0].end, 10500 * kMillisecond);  // as scheduled
+}
+
+TEST(Faults, FaultWindowsAreWrittenAsScheduledEvenPastTheEndOfTheRun) {
+  const auto runs = run_repetitions(scenario_from(R"(
+name: long-slow
+producers: [{arrival: constant, rate: 1/s}]
+duration: 5s
+consumers: [{name: w, service: 10ms}]
+faults: [{at: 1s, action: slow, target: w, factor: 2, duration: 60s}]
+)"));
+  ASSERT_EQ(runs[0].faults.size(), 1u);
+  EXPECT_LT(metric(runs[0], "duration_simulated"), 10.0);
+  EXPECT_EQ(runs[0].faults[0].end, 61 * kSecond);
+}
+
 TEST(Faults, RecurringFaultsFollowTheirDistributionUntilTheirEnd) {
   const auto runs = run_repetitions(scenario_from(kSteady + R"(faults:
   - {every: 5s, action: stall, target: 'w[0]', duration: 1s, until: 50s}
