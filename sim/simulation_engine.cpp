@@ -17,7 +17,8 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       ledger_(scenario.warmup, options.trace),
       series_(scenario.metrics_interval) {
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
-  design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
+  design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
+  design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).

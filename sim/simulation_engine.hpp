@@ -186,6 +186,7 @@ class SimulationEngine {
   std::uint32_t repetition_;
   std::uint64_t seed_;
   const DesignInfo* design_info_;
+  DesignParams design_params_;  // queue_for_run(scenario_) with the design's defaults
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
