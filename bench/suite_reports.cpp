@@ -145,7 +145,9 @@ std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem
       RepetitionRow row;
       row.repetition = run.at("repetition").get<std::uint32_t>();
       row.seed = run.at("seed").get<std::uint64_t>();
-      for (const auto& [key, value] : run.at("metrics").items()) row.metrics.push_back({key, value.get<double>()});
+      for (const auto& [key, value] : run.at("metrics").items()) {
+        if (!value.is_null()) row.metrics.push_back({key, value.get<double>()});  // null: no samples, an empty cell
+      }
       point_rows.push_back(std::move(row));
     }
     rows.push_back(std::move(point_rows));

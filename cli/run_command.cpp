@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "core/units.hpp"
 #include "flag_checks.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics_table.hpp"
@@ -44,6 +45,19 @@ sim::RepetitionOptions::ProgressCallback progress_line(std::chrono::steady_clock
   };
 }
 
+// Warm-up that discards every message leaves latency and wait without samples: n/a alone would not say why.
+void warn_if_warmup_discards_everything(const Scenario& scenario, const std::vector<RunResult>& runs) {
+  if (scenario.warmup <= 0) return;
+  const bool none_kept = std::all_of(runs.begin(), runs.end(), [](const RunResult& r) { return r.latency.count() == 0; });
+  const bool some_done = std::any_of(runs.begin(), runs.end(), [](const RunResult& r) { return r.metric("processed").value_or(0) > 0; });
+  if (none_kept && some_done) {
+    std::fprintf(stderr,
+                 "qlab run: warning: warmup %s discards every message (none that completed was published after it): "
+                 "latency and wait have no samples (n/a); shorten warmup\n",
+                 format_duration(scenario.warmup).c_str());
+  }
+}
+
 void run(const RunArguments& args) {
   std::vector<workloads::Override> overrides;
   for (const std::string& set : args.sets) overrides.push_back(workloads::parse_override(set));
@@ -64,6 +78,7 @@ void run(const RunArguments& args) {
 
   const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
   const auto summary = summary_json(info, runs);
+  warn_if_warmup_discards_everything(scenario, runs);
   if (!args.out.empty()) write_results(args.out, info, runs);
 
   std::printf("scenario %s, design %s, %u repetition%s, seed %llu\n", scenario.name.c_str(),

@@ -290,8 +290,10 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   ledger_.append_metrics(result.metrics, remaining);
   const auto add = [&result](const char* key, double value) { result.metrics.push_back({key, value}); };
   const Time window = end - scenario_.warmup;
-  add("throughput", window > 0 ? static_cast<double>(ledger_.processed_in_window()) / to_seconds(window) : 0);
-  add("makespan", ledger_.last_completion() >= 0 ? to_seconds(ledger_.last_completion() - ledger_.first_publish()) : 0);
+  const std::uint64_t in_window = ledger_.processed_in_window();
+  add("throughput", window > 0 && in_window > 0 ? static_cast<double>(in_window) / to_seconds(window) : kNoSamples);
+  add("makespan",
+      ledger_.last_completion() >= 0 ? to_seconds(ledger_.last_completion() - ledger_.first_publish()) : kNoSamples);
   Time busy = 0;
   Time alive = 0;
   Time idle_backlog = 0;
@@ -302,19 +304,20 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
     result.consumers.push_back(ConsumerFigures{c.name, scenario_.consumers[c.group].name, c.busy, c.alive,
                                                c.idle_with_backlog, c.processed});
   }
-  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
-  add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
+  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
+  add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);
   ledger_.append_loss_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
   Time recovery_sum = 0;
   for (Time t : recovery_times_) recovery_sum += t;
-  add("recovery_time", recovery_times_.empty() ? 0 : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
+  add("recovery_time",
+      recovery_times_.empty() ? kNoSamples : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
   add("faults", static_cast<double>(fault_windows_.size()));
   add("duration_simulated", to_seconds(end));
   add("warmup", to_seconds(scenario_.warmup));
   add("events", static_cast<double>(dispatched_));
   add("wall_seconds", wall_seconds);
-  add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : 0);
+  add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : kNoSamples);
 
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();

@@ -108,6 +108,29 @@ faults: [{at: 1s, action: slow, target: w, factor: 2, duration: 60s}]
   EXPECT_EQ(runs[0].faults[0].end, 61 * kSecond);
 }
 
+TEST(Faults, MetricsWithoutSamplesAreNotZero) {
+  // Both consumers crash for good before the first message: nothing completes.
+  const auto runs = run_repetitions(scenario_from(kSteady + "faults: [{at: 10ms, action: crash, target: w}]\n"));
+  for (const char* key : {"latency_mean", "latency_p99", "latency_max", "wait_mean", "throughput", "makespan"}) {
+    EXPECT_FALSE(has_samples(metric(runs[0], key))) << key;
+  }
+  EXPECT_EQ(metric(runs[0], "remaining"), metric(runs[0], "published"));
+  EXPECT_FALSE(has_samples(metric(run_repetitions(scenario_from(kSteady))[0], "recovery_time")));  // no fault
+}
+
+TEST(Faults, WarmupThatDiscardsEveryMessageLeavesLatencyWithoutSamples) {
+  const auto runs = run_repetitions(scenario_from(R"(
+name: all-warmup
+producers: [{arrival: batch, messages: 100, at: 0s}]
+duration: 10s
+warmup: 5s
+consumers: [{name: w, service: 10ms}]
+)"));
+  EXPECT_GT(metric(runs[0], "unique_processed"), 0);
+  EXPECT_FALSE(has_samples(metric(runs[0], "latency_mean")));
+  EXPECT_FALSE(has_samples(metric(runs[0], "wait_p99")));
+}
+
 TEST(Faults, RecurringFaultsFollowTheirDistributionUntilTheirEnd) {
   const auto runs = run_repetitions(scenario_from(kSteady + R"(faults:
   - {every: 5s, action: stall, target: 'w[0]', duration: 1s, until: 50s}
