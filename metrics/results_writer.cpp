@@ -38,10 +38,13 @@ std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
 }
 
 std::string timeseries_csv(const std::vector<RunResult>& runs) {
-  return runs_csv(runs, "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers",
+  return runs_csv(runs,
+                  "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers,backlog_max,"
+                  "in_flight_max",
                   &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p) {
                     out << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ',' << p.published << ','
-                        << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers;
+                        << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << ',' << p.backlog_max
+                        << ',' << p.in_flight_max;
                   });
 }
 

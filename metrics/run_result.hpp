@@ -29,14 +29,18 @@ struct UnmeasuredMetric {
   std::string reason;
 };
 
+// One interval of the time series, ending at `t`: quantities of state are their time-weighted means over the
+// interval, counts what happened in it.
 struct TimeSeriesPoint {
   Time t = 0;
-  std::int64_t backlog = 0;
-  std::int64_t in_flight = 0;
-  std::int64_t published = 0;  // in the interval ending at t
-  std::int64_t processed = 0;  // in the interval ending at t
-  std::int64_t busy_consumers = 0;
-  std::int64_t alive_consumers = 0;
+  double backlog = 0;
+  double in_flight = 0;
+  std::int64_t published = 0;
+  std::int64_t processed = 0;
+  double busy_consumers = 0;
+  double alive_consumers = 0;
+  std::int64_t backlog_max = 0;
+  std::int64_t in_flight_max = 0;
 };
 
 struct ConsumerFigures {

@@ -102,7 +102,7 @@ RunResult SimulationEngine::run() {
       end = publishing_end_ + scenario_.drain_timeout;
       break;
     }
-    if (series_.due(next)) series_.sample_until(next, state());
+    series_.observe(next, state());
     const auto entry = events_.pop();
     now = entry.time;
     dispatch(now, entry.payload);

@@ -52,7 +52,7 @@ faults: [{at: 20s, action: stall, target: w, duration: 5s}]
   EXPECT_GE(metric(run, "latency_max"), 5.0);
   EXPECT_LT(metric(run, "latency_max"), 5.2);
   std::int64_t peak = 0;
-  for (const TimeSeriesPoint& p : run.series) peak = std::max(peak, p.backlog);
+  for (const TimeSeriesPoint& p : run.series) peak = std::max(peak, p.backlog_max);
   EXPECT_GE(peak, 40);
 }
 
@@ -140,10 +140,10 @@ TEST(Faults, RecurringFaultsFollowTheirDistributionUntilTheirEnd) {
   EXPECT_EQ(run.faults.back().start, 50 * kSecond);
 }
 
-TEST(Faults, TimeSeriesHasAboutTwoHundredPointsWithoutAnInterval) {
+TEST(Faults, TimeSeriesHasTwoHundredToAThousandPointsWithoutAnInterval) {
   const auto runs = run_repetitions(scenario_from(kSteady));
   EXPECT_GE(runs[0].series.size(), 200u);
-  EXPECT_LE(runs[0].series.size(), 402u);
+  EXPECT_LE(runs[0].series.size(), 1001u);
   std::int64_t published = 0;
   for (const TimeSeriesPoint& p : runs[0].series) published += p.published;
   EXPECT_EQ(static_cast<double>(published), metric(runs[0], "published"));
