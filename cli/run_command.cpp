@@ -84,7 +84,7 @@ void run(const RunArguments& args) {
   std::printf("scenario %s, design %s, %u repetition%s, seed %llu\n", scenario.name.c_str(),
               scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",
               static_cast<unsigned long long>(scenario.seed));
-  std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  std::printf("%s", format_metrics_table(summary.at("metrics"), runs.size()).c_str());
   if (args.out.empty()) {
     std::printf("(no files written: add --out DIR for summary.json, timeseries.csv and histograms)\n");
   } else {

@@ -29,5 +29,39 @@ consumers: [{name: w, service: 10ms}]
   EXPECT_EQ(summary["metrics"]["unique_processed"]["mean"], 100);
 }
 
+constexpr const char* kDeterministic = R"(name: det
+repetitions: 3
+duration: 10s
+producers: [{arrival: constant, rate: 1/s}]
+consumers: [{service: 100ms}]
+)";
+
+// The table line of `key` in `out`.
+std::string line_of(const std::string& out, const std::string& key) {
+  const std::size_t at = out.find("  " + key + " ");
+  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+}
+
+TEST(CliFidelity, OneRepetitionHasNoConfidenceInterval) {
+  CliRunner cli;
+  cli.write("s.yaml", kDeterministic);
+  const auto outcome = cli.run("run s.yaml --reps 1");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(line_of(outcome.out, "published").find(" n/a "), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("one repetition: no confidence interval"), std::string::npos) << outcome.out;
+}
+
+TEST(CliFidelity, APercentileEveryRepetitionPutInOneBucketShowsTheBucketWidth) {
+  // Every message takes exactly 100 ms: all repetitions' p50 is the same bucket's midpoint. That bucket is
+  // 2^19 ns wide (100 ms has 27 significant bits; the histogram keeps 8).
+  CliRunner cli;
+  cli.write("s.yaml", kDeterministic);
+  const auto outcome = cli.run("run s.yaml");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(line_of(outcome.out, "latency_p50").find("< 524 us"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("every repetition fell in the same histogram bucket"), std::string::npos) << outcome.out;
+  EXPECT_NE(line_of(outcome.out, "published").find(" 0 "), std::string::npos) << outcome.out;  // counts: a true 0
+}
+
 }  // namespace
 }  // namespace qlab::cli
