@@ -111,14 +111,20 @@ RunResult SimulationEngine::run() {
       end = now;
       break;
     }
-    if (options_.events_done && dispatched_ - reported_ >= 0x10000) {
-      options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
-      reported_ = dispatched_;
-    }
+    if (options_.events_done && dispatched_ - reported_ >= 0x10000) report_progress();
   }
-  if (options_.events_done) options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+  if (options_.events_done) report_progress();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return collect(end, wall);
+}
+
+void SimulationEngine::report_progress() {
+  options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+  reported_ = dispatched_;
+  if (options_.messages_done) {
+    options_.messages_done->fetch_add(ledger_.created() - reported_messages_, std::memory_order_relaxed);
+    reported_messages_ = ledger_.created();
+  }
 }
 
 void SimulationEngine::dispatch(Time now, const Event& event) {

@@ -89,6 +89,8 @@ class SimulationEngine {
   RunResult run();
 
  private:
+  // Adds what happened since the last report to options_'s progress counters.
+  void report_progress();
   // Dispatch and the network (simulation_engine.cpp).
   void dispatch(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
@@ -220,6 +222,7 @@ class SimulationEngine {
   TimeSeriesRecorder series_;
   std::uint64_t dispatched_ = 0;
   std::uint64_t reported_ = 0;  // part of dispatched_ already added to options_.events_done
+  std::uint64_t reported_messages_ = 0;  // messages created already added to options_.messages_done
   std::uint64_t sent_ = 0;      // messages producers sent
   std::int64_t in_flight_ = 0;  // copies delivered, not yet processed or dropped
   std::int64_t late_acks_out_ = 0;  // replies with token kLateAck sent, not yet arrived

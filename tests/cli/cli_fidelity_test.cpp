@@ -63,5 +63,17 @@ TEST(CliFidelity, APercentileEveryRepetitionPutInOneBucketShowsTheBucketWidth) {
   EXPECT_NE(line_of(outcome.out, "published").find(" 0 "), std::string::npos) << outcome.out;  // counts: a true 0
 }
 
+TEST(CliFidelity, ProgressGoesToStderrOnlyAndEndsDone) {
+  CliRunner cli;
+  cli.write("s.yaml", kDeterministic);
+  const auto outcome = cli.run("run s.yaml --progress");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.err.find("qlab run: 3/3 repetitions, 100%"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("elapsed, done\n"), std::string::npos) << outcome.err;
+  EXPECT_EQ(outcome.out.find("elapsed"), std::string::npos) << outcome.out;
+  // Without --progress and without a terminal, nothing.
+  EXPECT_EQ(cli.run("run s.yaml").err, "");
+}
+
 }  // namespace
 }  // namespace qlab::cli
