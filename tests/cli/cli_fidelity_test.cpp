@@ -75,5 +75,25 @@ TEST(CliFidelity, ProgressGoesToStderrOnlyAndEndsDone) {
   EXPECT_EQ(cli.run("run s.yaml").err, "");
 }
 
+TEST(CliFidelity, AMetricWithoutSamplesIsAnEmptyCellOfResultsCsv) {
+  CliRunner cli;
+  cli.write("det.yaml", kDeterministic);
+  cli.write("suite.yaml", "name: s\nrepetitions: 2\nruns:\n  - scenario: det.yaml\n");
+  const auto outcome = cli.run("suite suite.yaml --out out");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const std::string csv = read_file(cli.dir() / "out/results.csv");
+  const std::string header = csv.substr(0, csv.find('\n'));
+  const std::string row = csv.substr(header.size() + 1, csv.find('\n', header.size() + 1) - header.size() - 1);
+  // recovery_time has no sample without a fault: its column is empty, the others are numbers.
+  const std::size_t named = header.find(",recovery_time,");
+  ASSERT_NE(named, std::string::npos) << header;
+  std::size_t column = 1;
+  for (std::size_t at = 0; at < named; ++at) column += header[at] == ',';
+  std::size_t start = 0;
+  for (std::size_t c = 0; c < column; ++c) start = row.find(',', start) + 1;
+  EXPECT_EQ(row.substr(start, row.find(',', start) - start), "") << header << "\n" << row;
+  EXPECT_EQ(row.find(",,", 0), start - 1) << "only that cell is empty: " << row;
+}
+
 }  // namespace
 }  // namespace qlab::cli
