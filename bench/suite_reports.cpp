@@ -95,7 +95,7 @@ void comparisons_for_run(const SuiteRun& run, const std::vector<std::string>& co
             if (other.repetition != base.repetition) continue;
             const auto a = metric_of(base, m.key);
             const auto b = metric_of(other, m.key);
-            if (a && b) differences.push_back(*b - *a);
+            if (a && b && has_samples(*a) && has_samples(*b)) differences.push_back(*b - *a);
           }
         }
         const Summary s = summarize(differences);
@@ -145,7 +145,9 @@ std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem
       RepetitionRow row;
       row.repetition = run.at("repetition").get<std::uint32_t>();
       row.seed = run.at("seed").get<std::uint64_t>();
-      for (const auto& [key, value] : run.at("metrics").items()) row.metrics.push_back({key, value.get<double>()});
+      for (const auto& [key, value] : run.at("metrics").items()) {
+        row.metrics.push_back({key, value.is_null() ? kNoSamples : value.get<double>()});  // null: an empty cell
+      }
       point_rows.push_back(std::move(row));
     }
     rows.push_back(std::move(point_rows));
@@ -174,7 +176,7 @@ std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) 
       add_field(line, std::to_string(row.seed));
       for (const std::string& key : keys) {
         const auto value = metric_of(row, key);
-        add_field(line, value ? number_text(*value) : std::string());
+        add_field(line, value && has_samples(*value) ? number_text(*value) : std::string());
       }
       end_line(out, line);
     }

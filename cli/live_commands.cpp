@@ -307,7 +307,7 @@ void run_live_command(const LiveArguments& args) {
                 format_rate(search.rate_per_producer).c_str(), format_rate(search.rate_total).c_str(), search.producers,
                 search.producers == 1 ? "" : "s", search.limit_found ? "" : " (a lower bound: every probe was sustained)");
   }
-  std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  std::printf("%s", format_metrics_table(summary.at("metrics"), summary.at("repetitions").get<std::size_t>()).c_str());
   if (!args.out.empty()) std::printf("results in %s\n", args.out.c_str());
   if (!summary.at("complete").get<bool>()) {
     for (const auto& why : summary.at("incomplete")) {

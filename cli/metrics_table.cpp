@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/histogram.hpp"
+
 namespace qlab::cli {
 namespace {
 
@@ -31,6 +33,18 @@ constexpr std::array<const char*, 15> kMainMetrics{
     "remaining",   "latency_mean",     "latency_p50", "latency_p99",     "wait_mean",
     "throughput",  "makespan",         "utilization_mean", "idle_with_backlog", "events_per_second"};
 
+// A percentile is a histogram bucket's midpoint: when every repetition gave the same one, its 95% interval is
+// 0 only to within the bucket. Returns the bucket's width (seconds) then, else 0.
+double bucket_width(const std::string& key, const nlohmann::ordered_json& summary) {
+  const bool percentile = key.find("_p") != std::string::npos && unit_of(key) == Unit::seconds;
+  const double value = summary.at("min").get<double>();
+  if (!percentile || summary.at("ci95").get<double>() != 0 || value != summary.at("max").get<double>() || value <= 0) {
+    return 0;
+  }
+  const std::size_t bucket = Histogram::bucket_of(std::llround(value * 1e9));
+  return static_cast<double>(Histogram::bucket_upper(bucket) - Histogram::bucket_lower(bucket)) / 1e9;
+}
+
 }  // namespace
 
 std::string format_metric_value(const std::string& key, double value) {
@@ -54,8 +68,9 @@ std::string format_metric_value(const std::string& key, double value) {
   return "";
 }
 
-std::string format_metrics_table(const nlohmann::ordered_json& metrics) {
+std::string format_metrics_table(const nlohmann::ordered_json& metrics, std::size_t repetitions) {
   std::string out;
+  std::string bucket_note;
   char line[160];
   std::snprintf(line, sizeof line, "  %-18s %14s %14s %14s %14s\n", "metric", "mean", "±95% CI", "min", "max");
   out += line;
@@ -67,12 +82,22 @@ std::string format_metrics_table(const nlohmann::ordered_json& metrics) {
       out += line;
       continue;
     }
-    std::snprintf(line, sizeof line, "  %-18s %14s %14s %14s %14s\n", key,
-                  format_metric_value(key, m.at("mean").get<double>()).c_str(),
-                  format_metric_value(key, m.at("ci95").get<double>()).c_str(),
-                  format_metric_value(key, m.at("min").get<double>()).c_str(),
+    const double mean = m.at("mean").get<double>();
+    const double ci95 = m.at("ci95").get<double>();
+    std::string ci = repetitions < 2 ? "n/a" : format_metric_value(key, ci95);
+    if (const double width = bucket_width(key, m); repetitions >= 2 && width > 0) {
+      ci = "< " + format_metric_value(key, width);
+      bucket_note += std::string(bucket_note.empty() ? "" : ", ") + key;
+    }
+    std::snprintf(line, sizeof line, "  %-18s %14s %14s %14s %14s\n", key, format_metric_value(key, mean).c_str(),
+                  ci.c_str(), format_metric_value(key, m.at("min").get<double>()).c_str(),
                   format_metric_value(key, m.at("max").get<double>()).c_str());
     out += line;
+  }
+  if (repetitions < 2) out += "  (one repetition: no confidence interval; add --reps)\n";
+  if (!bucket_note.empty()) {
+    out += "  (" + bucket_note +
+           ": every repetition fell in the same histogram bucket; the interval is below its width, the resolution)\n";
   }
   return out;
 }

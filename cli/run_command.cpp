@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "commands.hpp"
+#include "core/units.hpp"
 #include "flag_checks.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics_table.hpp"
@@ -30,18 +32,49 @@ struct RunArguments {
   unsigned threads = 0;
   bool trace = false;
   bool force = false;
+  bool progress = false;
 };
 
-// Reports progress on one rewritten stderr line, only on a terminal and only once a run passes a second.
-sim::RepetitionOptions::ProgressCallback progress_line(std::chrono::steady_clock::time_point start) {
-  if (!isatty(STDERR_FILENO)) return nullptr;
-  return [start](std::uint32_t finished, std::uint32_t total, std::uint64_t events) {
+// "1m05s", "12s": a wall-clock span for the progress line.
+std::string short_span(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  return s < 60 ? std::to_string(s) + "s" : std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s";
+}
+
+// Progress with an ETA on stderr (never stdout, which tests and scripts parse): on a terminal, one rewritten
+// line once the run has taken a few seconds; with --progress, always (a line per update when stderr is not a
+// terminal, at most every few seconds). The ETA extrapolates the share of the expected messages created so far.
+sim::RepetitionOptions::ProgressCallback progress_line(std::chrono::steady_clock::time_point start, double expected_messages,
+                                                       bool forced) {
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  if (!terminal && !forced) return nullptr;
+  auto last_line = std::make_shared<double>(-1e9);
+  return [=](std::uint32_t finished, std::uint32_t total, std::uint64_t events, std::uint64_t messages) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed < 1.0) return;
-    std::fprintf(stderr, "\r\033[Kqlab: %u/%u repetitions done, %.1fM events, %.1fs", finished, total,
-                 static_cast<double>(events) / 1e6, elapsed);
-    if (finished == total) std::fprintf(stderr, "\n");
+    const bool done = finished == total;
+    if (!forced && elapsed < 3.0) return;
+    if (!terminal && !done && elapsed - *last_line < 2.0) return;
+    *last_line = elapsed;
+    const double by_messages = expected_messages > 0 ? static_cast<double>(messages) / expected_messages : 0;
+    const double share = std::min(1.0, std::max(by_messages, static_cast<double>(finished) / total));
+    const std::string eta = done ? "done" : share > 0.01 ? "ETA " + short_span(elapsed * (1 - share) / share) : "ETA ?";
+    std::fprintf(stderr, "%sqlab run: %u/%u repetitions, %.0f%%, %.1fM events, %s elapsed, %s%s", terminal ? "\r\033[K" : "",
+                 finished, total, share * 100, static_cast<double>(events) / 1e6, short_span(elapsed).c_str(), eta.c_str(),
+                 terminal && !done ? "" : "\n");
   };
+}
+
+// Warm-up that discards every message leaves latency and wait without samples: n/a alone would not say why.
+void warn_if_warmup_discards_everything(const Scenario& scenario, const std::vector<RunResult>& runs) {
+  if (scenario.warmup <= 0) return;
+  const bool none_kept = std::all_of(runs.begin(), runs.end(), [](const RunResult& r) { return r.latency.count() == 0; });
+  const bool some_done = std::any_of(runs.begin(), runs.end(), [](const RunResult& r) { return r.metric("processed").value_or(0) > 0; });
+  if (none_kept && some_done) {
+    std::fprintf(stderr,
+                 "qlab run: warning: warmup %s discards every message (none that completed was published after it): "
+                 "latency and wait have no samples (n/a); shorten warmup\n",
+                 format_duration(scenario.warmup).c_str());
+  }
 }
 
 void run(const RunArguments& args) {
@@ -52,24 +85,26 @@ void run(const RunArguments& args) {
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
   workloads::check_simulatable(scenario, args.scenario);
   const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
-  workloads::check_memory(workloads::estimate_memory(scenario, threads), args.scenario, args.force);
+  const workloads::MemoryEstimate estimate = workloads::estimate_memory(scenario, threads);
+  workloads::check_memory(estimate, args.scenario, args.force);
   if (!args.out.empty()) check_output_path(args.out, "--out", true);
 
   const auto start = std::chrono::steady_clock::now();
   sim::RepetitionOptions options;
   options.threads = args.threads;
   options.trace = args.trace;
-  options.on_progress = progress_line(start);
+  options.on_progress = progress_line(start, estimate.messages * scenario.repetitions, args.progress);
   const std::vector<RunResult> runs = sim::run_repetitions(scenario, options);
 
   const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
   const auto summary = summary_json(info, runs);
+  warn_if_warmup_discards_everything(scenario, runs);
   if (!args.out.empty()) write_results(args.out, info, runs);
 
   std::printf("scenario %s, design %s, %u repetition%s, seed %llu\n", scenario.name.c_str(),
               scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",
               static_cast<unsigned long long>(scenario.seed));
-  std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  std::printf("%s", format_metrics_table(summary.at("metrics"), runs.size()).c_str());
   if (args.out.empty()) {
     std::printf("(no files written: add --out DIR for summary.json, timeseries.csv and histograms)\n");
   } else {
@@ -92,6 +127,8 @@ void add_run_command(CLI::App& app) {
       ->check(whole_number(1, 1024));
   command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
+  command->add_flag("--progress", args->progress,
+                    "Report progress with an ETA on stderr even when it is not a terminal (a terminal gets it after 3 s)");
   command->callback([args] { run(*args); });
 }
 

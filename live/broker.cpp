@@ -410,6 +410,7 @@ void apply_design_setting(const DesignInfo& design, DesignParams& params, const 
       }
       if (used != value.size() || value.empty()) throw std::invalid_argument(where + "expected a whole number");
       if (n < spec->min) throw std::invalid_argument(where + "must be at least " + std::to_string(spec->min));
+      if (n > spec->max) throw std::invalid_argument(where + "must be at most " + std::to_string(spec->max));
       params[key] = std::int64_t{n};
       break;
     }

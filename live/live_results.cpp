@@ -465,7 +465,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   SystemState state;
   for (const auto& [t, kind] : events) {
     const Time at = std::clamp<Time>(st(t), 0, st(facts.end));
-    if (series.due(at)) series.sample_until(at, state);
+    series.observe(at, state);
     switch (kind) {
       case alive_up: ++state.alive_consumers; break;
       case alive_down: --state.alive_consumers; break;

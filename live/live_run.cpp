@@ -106,7 +106,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
 
   // The broker, with the scaled design parameters.
   std::vector<std::string> broker_argv = {"broker", "--design", s.queue.design, "--seed", std::to_string(seed)};
-  for (std::string& setting : design_settings(s.queue)) broker_argv.push_back(std::move(setting));
+  for (std::string& setting : design_settings(queue_for_run(s))) broker_argv.push_back(std::move(setting));
   // A restarted broker listens on the same port and hands out message ids above its predecessors'.
   std::unique_ptr<Process> broker;
   std::optional<Client> admin;

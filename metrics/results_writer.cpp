@@ -38,10 +38,13 @@ std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
 }
 
 std::string timeseries_csv(const std::vector<RunResult>& runs) {
-  return runs_csv(runs, "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers",
+  return runs_csv(runs,
+                  "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers,backlog_max,"
+                  "in_flight_max",
                   &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p) {
                     out << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ',' << p.published << ','
-                        << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers;
+                        << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << ',' << p.backlog_max
+                        << ',' << p.in_flight_max;
                   });
 }
 
@@ -124,9 +127,15 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   if (!runs.empty()) {
     for (const Metric& m : runs.front().metrics) {
+      // Over the repetitions that had samples; null (n/a) when none had any.
       std::vector<double> values;
-      for (const RunResult& run : runs) values.push_back(run.metric(m.key).value_or(0));
-      metrics[m.key] = summary_object(summarize(values));
+      for (const RunResult& run : runs) {
+        const std::optional<double> value = run.metric(m.key);
+        if (value && has_samples(*value)) values.push_back(*value);
+      }
+      metrics[m.key] = values.empty() ? nlohmann::ordered_json{{"mean", nullptr}, {"ci95", nullptr}, {"min", nullptr},
+                                                                {"max", nullptr}, {"reason", "no samples"}}
+                                      : summary_object(summarize(values));
     }
     for (const UnmeasuredMetric& u : runs.front().unmeasured) {
       metrics[u.key] = {{"mean", nullptr}, {"ci95", nullptr}, {"min", nullptr}, {"max", nullptr}, {"reason", u.reason}};
@@ -136,7 +145,7 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
   nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
   for (const RunResult& run : runs) {
     nlohmann::ordered_json values = nlohmann::ordered_json::object();
-    for (const Metric& m : run.metrics) values[m.key] = m.value;
+    for (const Metric& m : run.metrics) values[m.key] = has_samples(m.value) ? nlohmann::ordered_json(m.value) : nullptr;
     for (const UnmeasuredMetric& u : run.unmeasured) values[u.key] = nullptr;
     per_run.push_back({{"repetition", run.repetition}, {"seed", run.seed}, {"metrics", values}});
   }

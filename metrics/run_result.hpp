@@ -1,7 +1,9 @@
 #pragma once
 // What one repetition of a scenario produced, in simulation or live alike: the flat metrics of
 // RESULTS.md, the latency and wait histograms, the time series, per-consumer figures and fault windows.
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,9 +13,14 @@
 
 namespace qlab {
 
+// The value of a metric that had no samples (latency when no message completed, or when warm-up discarded
+// every one): written as null and shown as n/a, never as a 0 that reads like a measurement.
+inline constexpr double kNoSamples = std::numeric_limits<double>::quiet_NaN();
+inline bool has_samples(double value) { return !std::isnan(value); }
+
 struct Metric {
   std::string key;
-  double value = 0;
+  double value = 0;  // kNoSamples when there was nothing to measure
 };
 
 // A metric this mode cannot measure: written as null with the reason, never silently left out.
@@ -22,14 +29,18 @@ struct UnmeasuredMetric {
   std::string reason;
 };
 
+// One interval of the time series, ending at `t`: quantities of state are their time-weighted means over the
+// interval, counts what happened in it.
 struct TimeSeriesPoint {
   Time t = 0;
-  std::int64_t backlog = 0;
-  std::int64_t in_flight = 0;
-  std::int64_t published = 0;  // in the interval ending at t
-  std::int64_t processed = 0;  // in the interval ending at t
-  std::int64_t busy_consumers = 0;
-  std::int64_t alive_consumers = 0;
+  double backlog = 0;
+  double in_flight = 0;
+  std::int64_t published = 0;
+  std::int64_t processed = 0;
+  double busy_consumers = 0;
+  double alive_consumers = 0;
+  std::int64_t backlog_max = 0;
+  std::int64_t in_flight_max = 0;
 };
 
 struct ConsumerFigures {
@@ -71,7 +82,7 @@ struct RunResult {
   std::vector<MessageTrace> trace;  // empty without --trace
   std::string incomplete;           // why this repetition ended early (a process died unscheduled); "" = complete
 
-  // The value of `key`; nullopt when absent.
+  // The value of `key` (kNoSamples when it had none); nullopt when absent.
   std::optional<double> metric(const std::string& key) const;
 };
 

@@ -46,6 +46,12 @@ Summary summarize(const std::vector<double>& values) {
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   s.min = *lo;
   s.max = *hi;
+  // Equal values: exactly that value with a zero interval, not one of rounding noise (a mean of equal doubles
+  // can differ from them in the last bit, and their "variance" is then 1e-30, not 0).
+  if (s.min == s.max) {
+    s.mean = s.min;
+    return s;
+  }
   if (values.size() > 1) {
     s.ci95 = student_t95(values.size() - 1) * std::sqrt(sample_variance(values, s.mean)) / std::sqrt(n);
   }

@@ -1,5 +1,6 @@
 #include "design_registry.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/check.hpp"
@@ -52,10 +53,16 @@ DesignInfo preassigned_design() {
       .summary = "each message is bound to one consumer when published; a consumer only takes its own",
       .keeps_until_ack = false,
       .params = {{"assignment", ParamSpec::Type::choice, std::string("round_robin"), {"round_robin", "random", "hash"},
-                  0, "how a message picks its consumer: in join order, at random, or by message key"}},
+                  0, "how a message picks its consumer: in turn, at random, or by message key"},
+                 {"consumers", ParamSpec::Type::count, std::int64_t{0}, {}, 0,
+                  "consumers work is split among up front (ids 0..N-1); 0: the scenario's (qlab run, live)",
+                  PreassignedQueue::kMaxExpectedConsumers}},
       .make = [](const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+        const std::int64_t consumers = param<std::int64_t>(params, "consumers");
+        QLAB_CHECK(consumers >= 0 && consumers <= PreassignedQueue::kMaxExpectedConsumers,
+                   "consumers out of range (the loader validates it)");
         return std::make_unique<PreassignedQueue>(assignment_named(param<std::string>(params, "assignment")),
-                                                  std::move(rng));
+                                                  std::move(rng), static_cast<std::uint32_t>(consumers));
       },
   };
 }
@@ -325,6 +332,20 @@ const DesignInfo* find_design(const std::string& name) {
 DesignParams with_defaults(const DesignInfo& info, DesignParams given) {
   for (const ParamSpec& spec : info.params) given.try_emplace(spec.name, spec.default_value);
   return given;
+}
+
+QueueSpec queue_for_run(const Scenario& scenario) {
+  QueueSpec queue = scenario.queue;
+  const DesignInfo* info = find_design(queue.design);
+  const bool takes_it = info != nullptr && std::any_of(info->params.begin(), info->params.end(),
+                                                       [](const ParamSpec& p) { return p.name == "consumers"; });
+  const auto given = queue.params.find("consumers");
+  if (takes_it && (given == queue.params.end() || given->second == ParamValue(std::int64_t{0}))) {
+    std::int64_t consumers = 0;
+    for (const ConsumerGroup& group : scenario.consumers) consumers += group.count;
+    queue.params["consumers"] = consumers;
+  }
+  return queue;
 }
 
 }  // namespace qlab

@@ -1,6 +1,7 @@
 #pragma once
 // Queue designs by name: what each is, which parameters it takes (with types, defaults and ranges), and
 // a factory. The scenario loader validates `queue:` keys against this; `qlab designs` prints it.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@ struct ParamSpec {
   std::vector<std::string> choices;  // Type::choice only
   std::int64_t min = 0;              // duration / count: smallest accepted value
   std::string doc;                   // one line
+  std::int64_t max = INT64_MAX;      // count: largest accepted value
 };
 
 struct DesignInfo {
@@ -42,5 +44,9 @@ const std::vector<DesignInfo>& designs();
 const DesignInfo* find_design(const std::string& name);
 // `given` completed with the defaults of `info`'s parameters.
 DesignParams with_defaults(const DesignInfo& info, DesignParams given);
+// `scenario.queue` as a run uses it: a design that splits work among consumers up front (preassigned) gets the
+// scenario's consumer count as its parameter `consumers` unless the scenario set it, so that what is published
+// before the consumers join is split among all of them. The simulator and `qlab live` run the design with it.
+QueueSpec queue_for_run(const Scenario& scenario);
 
 }  // namespace qlab

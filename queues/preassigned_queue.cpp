@@ -6,14 +6,19 @@
 
 namespace qlab {
 
-PreassignedQueue::PreassignedQueue(Assignment assignment, RandomStream rng)
-    : assignment_(assignment), rng_(std::move(rng)) {}
+PreassignedQueue::PreassignedQueue(Assignment assignment, RandomStream rng, std::uint32_t expected_consumers)
+    : assignment_(assignment), rng_(std::move(rng)) {
+  for (ConsumerId c = 0; c < expected_consumers; ++c) {
+    consumer_slot(members_, c).in_set = true;
+    assignment_set_.push_back(c);
+  }
+}
 
 void PreassignedQueue::on_consumer_joined(Time, ConsumerId consumer, ActionBuffer& out) {
   Member& member = consumer_slot(members_, consumer);
-  if (member.joined) return;  // a restart: it keeps its place and its messages
-  member.joined = true;
-  join_order_.push_back(consumer);
+  if (member.in_set) return;  // expected, or a restart: it keeps its place and its messages
+  member.in_set = true;
+  assignment_set_.push_back(consumer);
   while (!unassigned_.empty()) {
     --backlog_;  // bind() counts it again
     bind(unassigned_.pop_front(), out);
@@ -21,7 +26,7 @@ void PreassignedQueue::on_consumer_joined(Time, ConsumerId consumer, ActionBuffe
 }
 
 void PreassignedQueue::on_publish(Time, const Message& message, ActionBuffer& out) {
-  if (join_order_.empty()) {
+  if (assignment_set_.empty()) {
     unassigned_.push_back(message);
     ++backlog_;
     return;
@@ -57,17 +62,17 @@ void PreassignedQueue::bind(const Message& message, ActionBuffer& out) {
 }
 
 ConsumerId PreassignedQueue::choose(const Message& message) {
-  const std::size_t n = join_order_.size();
+  const std::size_t n = assignment_set_.size();
   switch (assignment_) {
     case Assignment::round_robin: {
-      const ConsumerId chosen = join_order_[next_in_turn_];
+      const ConsumerId chosen = assignment_set_[next_in_turn_];
       next_in_turn_ = (next_in_turn_ + 1) % n;
       return chosen;
     }
     case Assignment::random:
-      return join_order_[rng_.next_below(n)];
+      return assignment_set_[rng_.next_below(n)];
     case Assignment::hash:
-      return join_order_[mix64(message.key) % n];
+      return assignment_set_[mix64(message.key) % n];
   }
   QLAB_CHECK(false, "unknown assignment");
 }

@@ -2,9 +2,12 @@
 // Design "preassigned": each message is bound to one consumer when it is published, and only that consumer
 // ever receives it (up to its open credit). Delivery hands the message over (at-most-once), as in "pull".
 //
-// Messages are bound among the consumers that have joined, in join order. A lost consumer stays in that set:
-// assignment is decided up front, and its messages wait for it to come back. Messages published before any
-// consumer has joined wait unassigned and are bound, in order, when the first consumer joins.
+// Messages are bound among an assignment set of consumers. With `expected_consumers` = N > 0 (the scenario's
+// consumers, ids 0..N-1) the set is those N from the start: work is split up front, also what is published
+// before they join, and each message waits for its consumer. Any other consumer that joins is added after
+// them. With N = 0 the set is the consumers that have joined, in join order, and messages published before
+// any has joined wait unassigned until the first one joins. A lost consumer stays in the set: its messages
+// wait for it to come back.
 #include <cstdint>
 #include <vector>
 
@@ -17,12 +20,15 @@ namespace qlab {
 class PreassignedQueue final : public AtMostOnceDesign {
  public:
   enum class Assignment {
-    round_robin,  // cycle over the joined consumers in join order
-    random,       // uniformly among the joined consumers, drawn from the design's stream
+    round_robin,  // cycle over the assignment set in its order
+    random,       // uniformly among the assignment set, drawn from the design's stream
     hash,         // by message key: equal keys go to the same consumer while the set is unchanged
   };
 
-  PreassignedQueue(Assignment assignment, RandomStream rng);
+  // More is refused as bad input: each costs a slot up front.
+  static constexpr std::int64_t kMaxExpectedConsumers = 1 << 20;
+
+  PreassignedQueue(Assignment assignment, RandomStream rng, std::uint32_t expected_consumers = 0);
 
   void on_consumer_joined(Time now, ConsumerId consumer, ActionBuffer& out) override;
   void on_publish(Time now, const Message& message, ActionBuffer& out) override;
@@ -37,10 +43,10 @@ class PreassignedQueue final : public AtMostOnceDesign {
   struct Member {
     RingBuffer<Message> fifo;  // messages bound to this consumer, not yet delivered
     std::uint64_t credit = 0;
-    bool joined = false;
+    bool in_set = false;
   };
 
-  // Binds `message` to a joined consumer and delivers it at once if that consumer has credit.
+  // Binds `message` to a consumer of the assignment set and delivers it at once if that consumer has credit.
   void bind(const Message& message, ActionBuffer& out);
   ConsumerId choose(const Message& message);
   // Delivers from `consumer`'s FIFO while it has credit.
@@ -49,9 +55,9 @@ class PreassignedQueue final : public AtMostOnceDesign {
   Assignment assignment_;
   RandomStream rng_;
   std::vector<Member> members_;         // by ConsumerId
-  std::vector<ConsumerId> join_order_;  // the assignment set
-  std::size_t next_in_turn_ = 0;        // round_robin: index into join_order_
-  RingBuffer<Message> unassigned_;      // published before any consumer joined
+  std::vector<ConsumerId> assignment_set_;
+  std::size_t next_in_turn_ = 0;        // round_robin: index into assignment_set_
+  RingBuffer<Message> unassigned_;      // published while the assignment set is empty
   std::size_t backlog_ = 0;
   Receipt next_receipt_ = 1;
 };

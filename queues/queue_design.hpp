@@ -50,8 +50,9 @@ class QueueDesign {
  public:
   virtual ~QueueDesign() = default;
 
-  // A consumer becomes known to the design (before its first pull). Preassigned designs bind messages
-  // only to consumers that have joined. Joining again after on_consumer_lost is allowed (a restart).
+  // A consumer becomes known to the design (before its first pull). Preassigned designs bind messages to
+  // the consumers they expect and to those that have joined. Joining again after on_consumer_lost is allowed
+  // (a restart).
   virtual void on_consumer_joined(Time now, ConsumerId consumer, ActionBuffer& out) = 0;
   // A producer's message reaches the queue. Accepted unconditionally.
   virtual void on_publish(Time now, const Message& message, ActionBuffer& out) = 0;

@@ -162,6 +162,13 @@ std::uint64_t MessageLedger::audit() const {
   return remaining;
 }
 
+namespace {
+
+// `value`, a statistic of `h`, or kNoSamples when `h` is empty.
+double sampled(const Histogram& h, double value) { return h.count() > 0 ? value : kNoSamples; }
+
+}  // namespace
+
 void MessageLedger::append_metrics(std::vector<Metric>& out, std::uint64_t remaining) const {
   const auto add = [&out](const char* key, double value) { out.push_back({key, value}); };
   add("published", static_cast<double>(published_));
@@ -173,14 +180,14 @@ void MessageLedger::append_metrics(std::vector<Metric>& out, std::uint64_t remai
   add("dead_lettered", static_cast<double>(dead_lettered_));
   add("lost", static_cast<double>(lost_));
   add("remaining", static_cast<double>(remaining));
-  add("latency_mean", latency_.mean() / kSecond);
-  add("latency_p50", to_seconds(latency_.percentile(0.50)));
-  add("latency_p90", to_seconds(latency_.percentile(0.90)));
-  add("latency_p99", to_seconds(latency_.percentile(0.99)));
-  add("latency_p999", to_seconds(latency_.percentile(0.999)));
-  add("latency_max", to_seconds(latency_.max()));
-  add("wait_mean", wait_.mean() / kSecond);
-  add("wait_p99", to_seconds(wait_.percentile(0.99)));
+  add("latency_mean", sampled(latency_, latency_.mean() / kSecond));
+  add("latency_p50", sampled(latency_, to_seconds(latency_.percentile(0.50))));
+  add("latency_p90", sampled(latency_, to_seconds(latency_.percentile(0.90))));
+  add("latency_p99", sampled(latency_, to_seconds(latency_.percentile(0.99))));
+  add("latency_p999", sampled(latency_, to_seconds(latency_.percentile(0.999))));
+  add("latency_max", sampled(latency_, to_seconds(latency_.max())));
+  add("wait_mean", sampled(wait_, wait_.mean() / kSecond));
+  add("wait_p99", sampled(wait_, to_seconds(wait_.percentile(0.99))));
 }
 
 void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
@@ -193,8 +200,8 @@ void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
   add("retried_publishes", static_cast<double>(retried_));
   add("lost_unconfirmed_publish", static_cast<double>(lost_unconfirmed_publish_));
   add("lost_network_publish", static_cast<double>(lost_network_publish_));
-  add("publish_latency_mean", publish_latency_.mean() / kSecond);
-  add("publish_latency_p99", to_seconds(publish_latency_.percentile(0.99)));
+  add("publish_latency_mean", sampled(publish_latency_, publish_latency_.mean() / kSecond));
+  add("publish_latency_p99", sampled(publish_latency_, to_seconds(publish_latency_.percentile(0.99))));
   add("stale_acks", static_cast<double>(stale_acks_));
 }
 

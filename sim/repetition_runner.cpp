@@ -19,10 +19,11 @@ std::vector<RunResult> run_repetitions(const Scenario& scenario, const Repetitio
 
   std::atomic<std::uint32_t> next{0};
   std::atomic<std::uint64_t> events{0};
+  std::atomic<std::uint64_t> messages{0};
   std::mutex mutex;
   std::condition_variable changed;
   std::uint32_t finished = 0;
-  SimulationOptions sim_options{options.trace, &events};
+  SimulationOptions sim_options{options.trace, &events, &messages};
 
   const auto worker = [&] {
     for (std::uint32_t r = next++; r < total; r = next++) {
@@ -38,9 +39,10 @@ std::vector<RunResult> run_repetitions(const Scenario& scenario, const Repetitio
     // The calling thread reports progress; the pool does the work.
     pool.emplace_back(worker);
     std::unique_lock lock(mutex);
-    while (finished < total) {
-      changed.wait_for(lock, std::chrono::milliseconds(250));
-      options.on_progress(finished, total, events.load(std::memory_order_relaxed));
+    bool done = false;
+    while (!done) {
+      done = changed.wait_for(lock, std::chrono::milliseconds(250), [&] { return finished == total; });
+      options.on_progress(finished, total, events.load(std::memory_order_relaxed), messages.load(std::memory_order_relaxed));
     }
   } else {
     worker();

@@ -13,8 +13,10 @@ namespace qlab::sim {
 struct RepetitionOptions {
   unsigned threads = 0;  // 0: all cores
   bool trace = false;
-  // Called from the calling thread about every 250 ms while repetitions run.
-  using ProgressCallback = std::function<void(std::uint32_t finished, std::uint32_t total, std::uint64_t events)>;
+  // Called from the calling thread about every 250 ms while repetitions run, and once at the end; `messages`
+  // counts the messages created so far, all repetitions together.
+  using ProgressCallback = std::function<void(std::uint32_t finished, std::uint32_t total, std::uint64_t events,
+                                              std::uint64_t messages)>;
   ProgressCallback on_progress;
 };
 

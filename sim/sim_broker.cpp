@@ -110,7 +110,7 @@ void SimulationEngine::on_broker_restarts(Time now, std::uint32_t node) {
   }
   // A fresh, empty broker; every live consumer reconnects with the room it has.
   ++design_incarnation_;
-  design_ = design_info_->make(with_defaults(*design_info_, scenario_.queue.params),
+  design_ = design_info_->make(design_params_,
                                RandomStream::derive(seed_, "queue/" + std::to_string(design_incarnation_)));
   update_availability(now);
   for (std::uint32_t c = 0; c < consumers_.size(); ++c) {

@@ -52,19 +52,21 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   --in_flight_;
   ++consumer.processed;
   series_.on_processed();
-  ledger_.on_processed(finished.message, now);
+  const bool first = ledger_.on_processed(finished.message, now);
   if (!autoscalers_.empty() && autoscalers_[consumer.group]) {
     autoscalers_[consumer.group]->on_processed(now - finished.message.published_at);
   }
   ledger_.note(finished.message.id, now, "done:", consumer.name);
   // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
   const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
+  const std::uint32_t late = !first && ack_receipt != 0 ? kLateAck : 0;
+  if (late == kLateAck) ++late_acks_out_;
   // Start the next buffered message before replying, so a delivery the reply triggers queues behind it.
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
   update_waiting(now);
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::reply_arrives, index, 0, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
+       Event{EventType::reply_arrives, index, late, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
 }
 
 void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {

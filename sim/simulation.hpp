@@ -10,7 +10,8 @@ namespace qlab::sim {
 
 struct SimulationOptions {
   bool trace = false;                                  // keep every message's life (messages.csv)
-  std::atomic<std::uint64_t>* events_done = nullptr;   // progress counter, updated now and then
+  std::atomic<std::uint64_t>* events_done = nullptr;   // progress counters, updated now and then
+  std::atomic<std::uint64_t>* messages_done = nullptr;  // messages created (with events_done only)
 };
 
 // Runs repetition `repetition` of `scenario` (its seed derived from the scenario seed and `repetition`).

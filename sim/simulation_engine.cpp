@@ -17,7 +17,8 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       ledger_(scenario.warmup, options.trace),
       series_(scenario.metrics_interval) {
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
-  design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
+  design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
+  design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).
@@ -107,7 +108,7 @@ RunResult SimulationEngine::run() {
       end = publishing_end_ + scenario_.drain_timeout;
       break;
     }
-    if (series_.due(next)) series_.sample_until(next, state());
+    series_.observe(next, state());
     const auto entry = events_.pop();
     now = entry.time;
     dispatch(now, entry.payload);
@@ -116,14 +117,20 @@ RunResult SimulationEngine::run() {
       end = now;
       break;
     }
-    if (options_.events_done && dispatched_ - reported_ >= 0x10000) {
-      options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
-      reported_ = dispatched_;
-    }
+    if (options_.events_done && dispatched_ - reported_ >= 0x10000) report_progress();
   }
-  if (options_.events_done) options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+  if (options_.events_done) report_progress();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return collect(end, wall);
+}
+
+void SimulationEngine::report_progress() {
+  options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
+  reported_ = dispatched_;
+  if (options_.messages_done) {
+    options_.messages_done->fetch_add(ledger_.created() - reported_messages_, std::memory_order_relaxed);
+    reported_messages_ = ledger_.created();
+  }
 }
 
 void SimulationEngine::dispatch(Time now, const Event& event) {
@@ -149,6 +156,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::reply_arrives:
       // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
+      if (event.token == kLateAck) --late_acks_out_;
       if (!broker_up() || event.incarnation != design_incarnation_) break;
       with_design(now, [&](ActionBuffer& out) {
         if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
@@ -250,7 +258,8 @@ SystemState SimulationEngine::state() const {
 }
 
 bool SimulationEngine::everything_finished() const {
-  return ledger_.published() + ledger_.publish_side_losses() == sent_ && ledger_.unfinished() == 0;
+  return ledger_.published() + ledger_.publish_side_losses() == sent_ && ledger_.unfinished() == 0 && in_flight_ == 0 &&
+         late_acks_out_ == 0;
 }
 
 void SimulationEngine::check_recoveries(Time now) {
@@ -286,7 +295,7 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
 RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   for (SimConsumer& c : consumers_) set_phase(end, c, c.phase);  // close the open phase intervals
   for (FaultWindow& w : fault_windows_) {
-    if (w.end < 0 || w.end > end) w.end = end;
+    if (w.end < 0) w.end = end;  // never healed; a scheduled end past the run's is kept as scheduled
   }
   update_availability(end);
   if (!available_) unavailable_total_ += end - unavailable_since_;
@@ -300,8 +309,10 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   ledger_.append_metrics(result.metrics, remaining);
   const auto add = [&result](const char* key, double value) { result.metrics.push_back({key, value}); };
   const Time window = end - scenario_.warmup;
-  add("throughput", window > 0 ? static_cast<double>(ledger_.processed_in_window()) / to_seconds(window) : 0);
-  add("makespan", ledger_.last_completion() >= 0 ? to_seconds(ledger_.last_completion() - ledger_.first_publish()) : 0);
+  const std::uint64_t in_window = ledger_.processed_in_window();
+  add("throughput", window > 0 && in_window > 0 ? static_cast<double>(in_window) / to_seconds(window) : kNoSamples);
+  add("makespan",
+      ledger_.last_completion() >= 0 ? to_seconds(ledger_.last_completion() - ledger_.first_publish()) : kNoSamples);
   Time busy = 0;
   Time alive = 0;
   Time idle_backlog = 0;
@@ -312,20 +323,21 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
     result.consumers.push_back(ConsumerFigures{c.name, scenario_.consumers[c.group].name, c.busy, c.alive,
                                                c.idle_with_backlog, c.processed});
   }
-  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
-  add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
+  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
+  add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);
   ledger_.append_loss_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
   if (!autoscalers_.empty()) append_autoscale_metrics(end, result.metrics);
   Time recovery_sum = 0;
   for (Time t : recovery_times_) recovery_sum += t;
-  add("recovery_time", recovery_times_.empty() ? 0 : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
+  add("recovery_time",
+      recovery_times_.empty() ? kNoSamples : to_seconds(recovery_sum) / static_cast<double>(recovery_times_.size()));
   add("faults", static_cast<double>(fault_windows_.size()));
   add("duration_simulated", to_seconds(end));
   add("warmup", to_seconds(scenario_.warmup));
   add("events", static_cast<double>(dispatched_));
   add("wall_seconds", wall_seconds);
-  add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : 0);
+  add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : kNoSamples);
 
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();

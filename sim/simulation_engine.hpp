@@ -29,7 +29,8 @@ enum class EventType : std::uint8_t {
                     // sends of it that were refused)
   publish_retry,    // a producer sends a refused message again (as publish_arrives)
   delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
-  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker
+  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
+                    // of a message processed before)
   join_arrives,     // a (re)started consumer's hello and first pull reach the broker
   service_done,     // a consumer finishes processing its current message
   design_timer,     // the design's next_deadline()
@@ -41,6 +42,10 @@ enum class EventType : std::uint8_t {
   autoscale_tick,   // consumer group `entity`'s scaling policy looks
   consumer_starts,  // a consumer the autoscaler started joins (token: its epoch)
 };
+
+// reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
+// as the design may count it as stale.
+inline constexpr std::uint32_t kLateAck = 1;
 
 struct Event {
   EventType type;
@@ -88,6 +93,8 @@ class SimulationEngine {
   RunResult run();
 
  private:
+  // Adds what happened since the last report to options_'s progress counters.
+  void report_progress();
   // Dispatch and the network (simulation_engine.cpp).
   void dispatch(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
@@ -190,6 +197,7 @@ class SimulationEngine {
   // W(now): the total time until `now` during which some message was waiting.
   Time waiting_clock(Time now) const { return waiting_total_ + (waiting_ ? now - waiting_since_ : 0); }
   SystemState state() const;
+  // Every message sent is finished, and no copy or late ack is left at a consumer or on the wire.
   bool everything_finished() const;
   void check_recoveries(Time now);
   void audit_custody(std::uint64_t remaining) const;
@@ -200,6 +208,7 @@ class SimulationEngine {
   std::uint32_t repetition_;
   std::uint64_t seed_;
   const DesignInfo* design_info_;
+  DesignParams design_params_;  // queue_for_run(scenario_) with the design's defaults
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
@@ -233,8 +242,10 @@ class SimulationEngine {
   TimeSeriesRecorder series_;
   std::uint64_t dispatched_ = 0;
   std::uint64_t reported_ = 0;  // part of dispatched_ already added to options_.events_done
+  std::uint64_t reported_messages_ = 0;  // messages created already added to options_.messages_done
   std::uint64_t sent_ = 0;      // messages producers sent
-  std::int64_t in_flight_ = 0;
+  std::int64_t in_flight_ = 0;  // copies delivered, not yet processed or dropped
+  std::int64_t late_acks_out_ = 0;  // replies with token kLateAck sent, not yet arrived
   std::int64_t buffered_ = 0;
   std::int64_t busy_count_ = 0;
   std::int64_t alive_count_ = 0;

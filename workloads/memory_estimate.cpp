@@ -15,7 +15,7 @@
 namespace qlab::workloads {
 namespace {
 
-constexpr double kAutoMetricsPoints = 400;  // the recorder's ceiling without a fixed interval
+constexpr double kAutoMetricsPoints = 1000;  // the recorder's ceiling without a fixed interval
 
 double seconds(Time t) { return static_cast<double>(t) / static_cast<double>(kSecond); }
 

@@ -17,7 +17,7 @@ inline constexpr double kBytesPerWaitingMessage = 64;           // a message hel
 inline constexpr double kBytesPerProducer = 512;
 inline constexpr double kBytesPerConsumer = 1536;
 inline constexpr double kBytesPerReplica = 3072;                // a broker node of the replicated design
-inline constexpr double kBytesPerMetricsPoint = 64;             // one sample of the time series
+inline constexpr double kBytesPerMetricsPoint = 96;             // one interval of the time series
 inline constexpr double kBytesPerFaultOccurrence = 128;         // one injected fault's record
 inline constexpr double kBytesPerRepetitionResult = 160 * 1024; // a finished repetition's histograms and series
 

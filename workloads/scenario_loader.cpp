@@ -153,7 +153,7 @@ class ScenarioBuilder {
   ParamValue read_param(const ParamSpec& spec, const Field& f) const {
     switch (spec.type) {
       case ParamSpec::Type::duration: return read_.duration(f, spec.min);
-      case ParamSpec::Type::count: return read_.integer(f, spec.min, kMaxInt);
+      case ParamSpec::Type::count: return read_.integer(f, spec.min, spec.max);
       case ParamSpec::Type::flag: return read_.flag(f);
       case ParamSpec::Type::choice: return read_.choice(f, spec.choices, spec.name);
     }

@@ -40,7 +40,8 @@ TEST(CliRun, WritesTheResultsFilesOfTheContract) {
                                                 m["lost"].get<double>() + m["remaining"].get<double>());
   }
   EXPECT_TRUE(read_file(cli.dir() / "out/timeseries.csv")
-                  .starts_with("repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers\n"));
+                  .starts_with("repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers,"
+                               "backlog_max,in_flight_max\n"));
   EXPECT_TRUE(read_file(cli.dir() / "out/messages.csv").starts_with("repetition,message,published,deliveries,completed,fate,history\n"));
   EXPECT_NE(read_file(cli.dir() / "out/faults.csv").find("crash,w[1],20,25"), std::string::npos);
   const auto histograms = nlohmann::json::parse(read_file(cli.dir() / "out/histograms.json"));

@@ -38,5 +38,12 @@ TEST(Statistics, ConstantValuesHaveAZeroWidthInterval) {
   EXPECT_DOUBLE_EQ(s.ci95, 0);
 }
 
+TEST(Statistics, EqualValuesWhoseMeanRoundsHaveExactlyAZeroInterval) {
+  // 0.1 three times sums to 0.30000000000000004: the mean is off by one bit, and so would the variance be.
+  const Summary s = summarize({0.1, 0.1, 0.1});
+  EXPECT_EQ(s.mean, 0.1);
+  EXPECT_EQ(s.ci95, 0);
+}
+
 }  // namespace
 }  // namespace qlab

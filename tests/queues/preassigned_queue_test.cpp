@@ -15,8 +15,8 @@ namespace {
 
 using Assignment = PreassignedQueue::Assignment;
 
-DesignDriver preassigned(Assignment assignment, std::uint64_t seed = 7) {
-  return DesignDriver(std::make_unique<PreassignedQueue>(assignment, RandomStream(seed)));
+DesignDriver preassigned(Assignment assignment, std::uint64_t seed = 7, std::uint32_t expected_consumers = 0) {
+  return DesignDriver(std::make_unique<PreassignedQueue>(assignment, RandomStream(seed), expected_consumers));
 }
 
 // Publishes ids [1, n] with keys `key_of(id)` and returns which consumer each went to, by letting every
@@ -94,6 +94,33 @@ TEST(PreassignedQueue, messages_published_before_any_join_are_bound_when_the_fir
   d.join(5);
   d.join(6);
   EXPECT_EQ(ids_of(d.pull(5, 10)), (std::vector<MessageId>{1, 2}));
+}
+
+TEST(PreassignedQueue, with_expected_consumers_work_published_before_they_join_is_split_among_all_of_them) {
+  DesignDriver d = preassigned(Assignment::round_robin, 7, 3);
+  for (MessageId id = 1; id <= 6; ++id) EXPECT_TRUE(d.publish(id).empty());
+  d.join(2);  // the first to join takes only its own share
+  EXPECT_EQ(ids_of(d.pull(2, 10)), (std::vector<MessageId>{3, 6}));
+  d.join(0);
+  EXPECT_EQ(ids_of(d.pull(0, 10)), (std::vector<MessageId>{1, 4}));
+  EXPECT_EQ(d.design().backlog(), 2u);  // consumer 1's, until it joins
+  d.join(1);
+  EXPECT_EQ(ids_of(d.pull(1, 10)), (std::vector<MessageId>{2, 5}));
+}
+
+TEST(PreassignedQueue, a_consumer_beyond_the_expected_ones_is_added_to_the_assignment_set) {
+  DesignDriver d = preassigned(Assignment::round_robin, 7, 2);
+  d.join(0);
+  d.join(1);
+  d.join(4);
+  EXPECT_EQ(owners(d, 6, {0, 1, 4}, [](MessageId) { return 0; }), (std::vector<ConsumerId>{0, 1, 4, 0, 1, 4}));
+}
+
+TEST(PreassignedQueue, hash_assignment_over_expected_consumers_does_not_depend_on_join_order) {
+  DesignDriver d = preassigned(Assignment::hash, 7, 3);
+  d.join(1);
+  const std::vector<ConsumerId> owner = owners(d, 30, {0, 1, 2}, [](MessageId id) { return id; });
+  for (MessageId id = 1; id <= 30; ++id) EXPECT_EQ(owner[id - 1], static_cast<ConsumerId>(mix64(id) % 3));
 }
 
 TEST(PreassignedQueue, a_lost_consumer_keeps_its_messages_until_it_comes_back) {

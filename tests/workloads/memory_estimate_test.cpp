@@ -28,7 +28,7 @@ TEST(MemoryEstimate, EachItemCostsWhatTheDocumentationSays) {
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"consumers[0].count=1001"}) - base, 1000 * kBytesPerConsumer);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"producers[0].count=11"}) - base, 10 * kBytesPerProducer + 1000 * kBytesPerMessage);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"repetitions=11"}) - base, 10 * kBytesPerRepetitionResult);
-  EXPECT_DOUBLE_EQ(estimate(kSmall, {"metrics.interval=1ms"}) - base, (10'000 - 400) * kBytesPerMetricsPoint);
+  EXPECT_DOUBLE_EQ(estimate(kSmall, {"metrics.interval=1ms"}) - base, (10'000 - 1000) * kBytesPerMetricsPoint);
   EXPECT_DOUBLE_EQ(estimate(kSmall + "faults:\n  - {every: 10ms, action: stall, target: consumers, duration: 1ms}\n") - base,
                    1000 * kBytesPerFaultOccurrence);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"queue={design: replicated, replicas: 11}"}) - base, 10 * kBytesPerReplica);
