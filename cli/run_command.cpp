@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "flag_checks.hpp"
 #include "metrics/results_writer.hpp"
+#include "group_table.hpp"
 #include "metrics_table.hpp"
 #include "sim/repetition_runner.hpp"
 #include "workloads/memory_estimate.hpp"
@@ -30,6 +31,7 @@ struct RunArguments {
   unsigned threads = 0;
   bool trace = false;
   bool force = false;
+  bool groups = false;
 };
 
 // Reports progress on one rewritten stderr line, only on a terminal and only once a run passes a second.
@@ -70,6 +72,7 @@ void run(const RunArguments& args) {
               scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",
               static_cast<unsigned long long>(scenario.seed));
   std::printf("%s", format_metrics_table(summary.at("metrics")).c_str());
+  if (args.groups) std::printf("%s", format_group_table(summary.at("groups")).c_str());
   if (args.out.empty()) {
     std::printf("(no files written: add --out DIR for summary.json, timeseries.csv and histograms)\n");
   } else {
@@ -92,6 +95,7 @@ void add_run_command(CLI::App& app) {
       ->check(whole_number(1, 1024));
   command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
+  command->add_flag("--groups", args->groups, "Also print the metrics of each producer and consumer group");
   command->callback([args] { run(*args); });
 }
 

@@ -33,6 +33,7 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   message.key = mix64((static_cast<std::uint64_t>(producer.group) << 48) ^
                       (static_cast<std::uint64_t>(producer.index) << 32) ^ producer.arrivals.sent());
   message.size = static_cast<std::uint32_t>(group.size.sample(producer.size_rng));
+  message.origin = static_cast<std::uint32_t>(producer.group);
   producer.arrivals.on_published();
   ++sent_;
   series_.on_published();

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/check.hpp"
+#include "metrics/group_figures.hpp"
 
 namespace qlab::sim {
 
@@ -18,6 +19,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       ns_per_byte_(scenario.network.bandwidth > 0 ? 1e9 / scenario.network.bandwidth : 0),
       ledger_(scenario.warmup, options.trace),
       series_(scenario.metrics_interval) {
+  ledger_.track_groups(scenario.producers.size());
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
   design_ = design_info_->make(with_defaults(*design_info_, scenario.queue.params), RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
@@ -324,6 +326,12 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   add("wall_seconds", wall_seconds);
   add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : 0);
 
+  for (std::size_t g = 0; g < scenario_.producers.size(); ++g) {
+    const MessageLedger::GroupTally tally = ledger_.group(g);
+    result.producer_groups.push_back(producer_group_figures(scenario_.producers[g].name, tally.latency, tally.published,
+                                                            tally.processed_in_window, to_seconds(window)));
+  }
+  result.consumer_groups = consumer_group_figures(result.consumers, fault_windows_, to_seconds(window));
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();
   result.series = series_.finish(end, state());
