@@ -35,6 +35,7 @@ struct CalibrateArguments {
   std::vector<std::string> sizes{"100B", "64KiB"};
   std::vector<std::string> check;  // sizes measured and compared, not fitted
   std::string search_time = "20s";
+  std::uint32_t repeat = 3;  // live searches per size; their median is used
   std::string out;
   std::string work_dir;
 };
@@ -65,12 +66,20 @@ struct Point {
   std::string size_text;
   double size = 0;
   bool fitted = false;
-  double live = 0;
+  std::vector<double> live_runs;  // each live search's rate, in the order run
+  double live = 0;                // their median
   double sim = 0;
 };
 
-double live_max_rate(const std::string& size, const CalibrateArguments& args, const std::filesystem::path& work) {
-  const std::filesystem::path dir = work / ("size-" + size);
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+double live_max_rate(const std::string& size, std::uint32_t attempt, const CalibrateArguments& args,
+                     const std::filesystem::path& work) {
+  const std::filesystem::path dir = work / ("size-" + size + "-" + std::to_string(attempt));
   std::filesystem::create_directories(dir);
   const std::filesystem::path file = dir / "calibrate.yaml";
   std::ofstream(file) << calibration_scenario(size);
@@ -100,7 +109,7 @@ void run_calibrate(const CalibrateArguments& args) {
   std::vector<Point> points;
   const auto add = [&](const std::string& text, bool fitted) {
     try {
-      points.push_back({text, static_cast<double>(parse_size(text)), fitted});
+      points.push_back({text, static_cast<double>(parse_size(text)), fitted, {}, 0, 0});
     } catch (const UnitError& e) {
       throw workloads::ScenarioError("--sizes/--check " + text + ": " + e.what());
     }
@@ -126,7 +135,12 @@ void run_calibrate(const CalibrateArguments& args) {
     }
   } scratch{args.work_dir.empty() ? work : std::filesystem::path()};
 
-  for (Point& p : points) p.live = live_max_rate(p.size_text, args, work);
+  // Rounds over the sizes rather than one size after another, so a spell of load elsewhere on the machine
+  // spreads over every size instead of skewing one.
+  for (std::uint32_t attempt = 0; attempt < args.repeat; ++attempt) {
+    for (Point& p : points) p.live_runs.push_back(live_max_rate(p.size_text, attempt, args, work));
+  }
+  for (Point& p : points) p.live = median(p.live_runs);
   Point& a = points[0];
   Point& b = points[1];
   // First fit: the analytic capacities equal the live rates. The simulated finder's verdicts differ from the
@@ -138,10 +152,12 @@ void run_calibrate(const CalibrateArguments& args) {
   for (Point& p : points) p.sim = sim_max_rate(broker, p.size_text);
 
   std::printf("live qlab broker (pull, 1 producer, 1 consumer with no work), rate finder vs simulated with the fit:\n");
-  std::printf("  %-10s %14s %14s %9s\n", "size", "live max", "sim max", "error");
+  std::printf("  %-10s %14s %14s %9s  %s\n", "size", "live max", "sim max", "error", "live searches");
   for (const Point& p : points) {
-    std::printf("  %-10s %12.0f/s %12.0f/s %+8.1f%%%s\n", p.size_text.c_str(), p.live, p.sim,
-                100 * (p.sim - p.live) / p.live, p.fitted ? "" : "  (check: not fitted)");
+    std::string runs;
+    for (double r : p.live_runs) runs += (runs.empty() ? "" : " ") + format_rate(r);
+    std::printf("  %-10s %12.0f/s %12.0f/s %+8.1f%%  %s%s\n", p.size_text.c_str(), p.live, p.sim,
+                100 * (p.sim - p.live) / p.live, runs.c_str(), p.fitted ? "" : "  (check: not fitted)");
   }
   const std::time_t now = std::time(nullptr);
   char stamp[32];
@@ -166,6 +182,9 @@ void add_calibrate_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--check", args->check, "More sizes measured live and simulated, not fitted")->delimiter(',');
   command->add_option("--search-time", args->search_time, "Wall time of each live rate search")->capture_default_str();
+  command->add_option("--repeat", args->repeat, "Live rate searches per size (their median is fitted)")
+      ->check(whole_number(1, 100))
+      ->capture_default_str();
   command->add_option("-o,--out", args->out, "Also write the broker: block (YAML) into this file");
   command->add_option("--work-dir", args->work_dir, "Keep the live runs' records and logs here");
   command->callback([args] { run_calibrate(*args); });

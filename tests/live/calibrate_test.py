@@ -35,7 +35,7 @@ class Calibrate(unittest.TestCase):
 
     def test_writes_a_broker_block_the_simulator_reproduces(self):
         out = os.path.join(self.work, "broker.yaml")
-        done = subprocess.run([QLAB, "calibrate", "--sizes", "100B,16KiB", "--search-time", "3s", "--out", out],
+        done = subprocess.run([QLAB, "calibrate", "--sizes", "100B,16KiB", "--search-time", "3s", "--repeat", "1", "--out", out],
                               capture_output=True, text=True, timeout=240)
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         rows = re.findall(r"^\s+(\S+)\s+(\d+)/s\s+(\d+)/s\s+([-+][\d.]+)%", done.stdout, re.M)
