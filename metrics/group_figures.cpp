@@ -66,6 +66,17 @@ std::vector<GroupFigures> consumer_group_figures(const std::vector<ConsumerFigur
   return out;
 }
 
+std::optional<double> group_metric(const std::vector<GroupFigures>& groups, const std::string& name,
+                                   const std::string& key) {
+  for (const GroupFigures& g : groups) {
+    if (g.name != name) continue;
+    for (const Metric& m : g.metrics) {
+      if (m.key == key) return m.value;
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // NAME: {metric: summary over the runs} for the groups `member` of every run (matched by name).

@@ -4,6 +4,7 @@
 // how busy they were, and how often they crashed. summary.json carries them as groups.producers.NAME and
 // groups.consumers.NAME, each metric summarized over the repetitions as the top-level metrics are.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ GroupFigures producer_group_figures(const std::string& name, const Histogram& la
 // fault windows whose target is a member of the group.
 std::vector<GroupFigures> consumer_group_figures(const std::vector<ConsumerFigures>& consumers,
                                                  const std::vector<FaultWindow>& faults, double window_seconds);
+// The value of `key` for the group called `name`; nullopt when either is absent.
+std::optional<double> group_metric(const std::vector<GroupFigures>& groups, const std::string& name,
+                                   const std::string& key);
 // {"producers": {NAME: {metric: {mean, ci95, min, max}}}, "consumers": {...}} over `runs`.
 nlohmann::ordered_json groups_json(const std::vector<RunResult>& runs);
 

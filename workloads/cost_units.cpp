@@ -1,5 +1,6 @@
 #include "workloads/cost_units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -20,21 +21,12 @@ struct Unit {
 // it; `units` lists what may follow; `expected` ends the error message.
 template <std::size_t N>
 double scaled_number(std::string_view text, const std::array<Unit, N>& units, const std::string& expected) {
-  std::size_t end = 0;
-  bool digit = false;
-  bool dot = false;
-  for (; end < text.size(); ++end) {
-    const char c = text[end];
-    if (c >= '0' && c <= '9') {
-      digit = true;
-    } else if (c == '.' && !dot) {
-      dot = true;
-    } else {
-      break;
-    }
+  const std::size_t end = std::min(text.size(), text.find_first_not_of("0123456789."));
+  const std::string digits(text.substr(0, end));
+  if (digits.find_first_of("0123456789") == std::string::npos || std::count(digits.begin(), digits.end(), '.') > 1) {
+    throw UnitError("'" + std::string(text) + "' is not " + expected);
   }
-  if (!digit) throw UnitError("'" + std::string(text) + "' is not " + expected);
-  const double number = std::strtod(std::string(text.substr(0, end)).c_str(), nullptr);
+  const double number = std::strtod(digits.c_str(), nullptr);
   const std::string_view unit = text.substr(end);
   for (const Unit& u : units) {
     if (unit == u.name) return number * u.scale;

@@ -6,19 +6,15 @@
 #include <gtest/gtest.h>
 
 #include "live/live_results.hpp"
+#include "metrics/group_figures.hpp"
 
 namespace qlab::live {
 namespace {
 
-double group_metric(const std::vector<GroupFigures>& groups, const std::string& name, const std::string& key) {
-  for (const GroupFigures& g : groups) {
-    if (g.name != name) continue;
-    for (const Metric& m : g.metrics) {
-      if (m.key == key) return m.value;
-    }
-  }
-  ADD_FAILURE() << "no " << key << " for group " << name;
-  return -1;
+double group_value(const std::vector<GroupFigures>& groups, const std::string& name, const std::string& key) {
+  const std::optional<double> value = qlab::group_metric(groups, name, key);
+  EXPECT_TRUE(value.has_value()) << "no " << key << " for group " << name;
+  return value.value_or(-1);
 }
 
 TEST(LiveGroups, ProducerGroupsComeFromTheRecordsFileNames) {
@@ -45,14 +41,14 @@ TEST(LiveGroups, ProducerGroupsComeFromTheRecordsFileNames) {
   facts.consumers = {{"a[0]", "a", {{t0, facts.end}}}, {"b[0]", "b", {{t0, facts.end}}}};
   facts.faults = {{"crash", "a[0]", 3 * kSecond, 4 * kSecond}};
   const RunResult r = build_live_result(records, facts, 0, 1);
-  EXPECT_DOUBLE_EQ(group_metric(r.producer_groups, "fast", "latency_max"), 1.0);
-  EXPECT_DOUBLE_EQ(group_metric(r.producer_groups, "slow", "latency_max"), 3.0);
-  EXPECT_DOUBLE_EQ(group_metric(r.producer_groups, "slow", "published"), 1);
-  EXPECT_DOUBLE_EQ(group_metric(r.producer_groups, "fast", "throughput"), 0.1);  // 1 in 10 s
-  EXPECT_DOUBLE_EQ(group_metric(r.consumer_groups, "a", "processed"), 1);
-  EXPECT_DOUBLE_EQ(group_metric(r.consumer_groups, "b", "utilization"), 0.3);
-  EXPECT_DOUBLE_EQ(group_metric(r.consumer_groups, "a", "crashes"), 1);
-  EXPECT_DOUBLE_EQ(group_metric(r.consumer_groups, "b", "crashes"), 0);
+  EXPECT_DOUBLE_EQ(group_value(r.producer_groups, "fast", "latency_max"), 1.0);
+  EXPECT_DOUBLE_EQ(group_value(r.producer_groups, "slow", "latency_max"), 3.0);
+  EXPECT_DOUBLE_EQ(group_value(r.producer_groups, "slow", "published"), 1);
+  EXPECT_DOUBLE_EQ(group_value(r.producer_groups, "fast", "throughput"), 0.1);  // 1 in 10 s
+  EXPECT_DOUBLE_EQ(group_value(r.consumer_groups, "a", "processed"), 1);
+  EXPECT_DOUBLE_EQ(group_value(r.consumer_groups, "b", "utilization"), 0.3);
+  EXPECT_DOUBLE_EQ(group_value(r.consumer_groups, "a", "crashes"), 1);
+  EXPECT_DOUBLE_EQ(group_value(r.consumer_groups, "b", "crashes"), 0);
 }
 
 }  // namespace

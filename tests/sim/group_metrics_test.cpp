@@ -9,15 +9,10 @@ namespace {
 
 using testing::scenario_from;
 
-double group_metric(const std::vector<GroupFigures>& groups, const std::string& name, const std::string& key) {
-  for (const GroupFigures& g : groups) {
-    if (g.name != name) continue;
-    for (const Metric& m : g.metrics) {
-      if (m.key == key) return m.value;
-    }
-  }
-  ADD_FAILURE() << "no " << key << " for group " << name;
-  return -1;
+double group_value(const std::vector<GroupFigures>& groups, const std::string& name, const std::string& key) {
+  const std::optional<double> value = qlab::group_metric(groups, name, key);
+  EXPECT_TRUE(value.has_value()) << "no " << key << " for group " << name;
+  return value.value_or(-1);
 }
 
 TEST(GroupMetrics, ProducerGroupsSplitTheTotalsAndEachSeesTheMM1Sojourn) {
@@ -29,18 +24,18 @@ TEST(GroupMetrics, ProducerGroupsSplitTheTotalsAndEachSeesTheMM1Sojourn) {
       "consumers:\n  - {name: server, service: {dist: exponential, mean: 1s}}\n"));
   for (const std::string group : {"small", "large"}) {
     std::vector<double> latency;
-    for (const RunResult& run : runs) latency.push_back(group_metric(run.producer_groups, group, "latency_mean"));
+    for (const RunResult& run : runs) latency.push_back(group_value(run.producer_groups, group, "latency_mean"));
     const Summary s = summarize(latency);
     EXPECT_NEAR(s.mean, 5.0, 2 * s.ci95) << group << ": " << s.mean << " ± " << s.ci95;
     EXPECT_LT(s.ci95, 0.5) << group;
   }
   for (const RunResult& run : runs) {
-    EXPECT_EQ(group_metric(run.producer_groups, "small", "published") + group_metric(run.producer_groups, "large", "published"),
+    EXPECT_EQ(group_value(run.producer_groups, "small", "published") + group_value(run.producer_groups, "large", "published"),
               run.metric("published").value());
-    EXPECT_NEAR(group_metric(run.producer_groups, "small", "throughput") + group_metric(run.producer_groups, "large", "throughput"),
+    EXPECT_NEAR(group_value(run.producer_groups, "small", "throughput") + group_value(run.producer_groups, "large", "throughput"),
                 run.metric("throughput").value(), 1e-9);
-    EXPECT_EQ(group_metric(run.consumer_groups, "server", "processed"), run.metric("processed").value());
-    EXPECT_DOUBLE_EQ(group_metric(run.consumer_groups, "server", "utilization"), run.metric("utilization_mean").value());
+    EXPECT_EQ(group_value(run.consumer_groups, "server", "processed"), run.metric("processed").value());
+    EXPECT_DOUBLE_EQ(group_value(run.consumer_groups, "server", "utilization"), run.metric("utilization_mean").value());
   }
 }
 
@@ -49,12 +44,12 @@ TEST(GroupMetrics, ASingleProducerGroupCarriesTheTotals) {
       "name: one\nseed: 2\nrepetitions: 1\nduration: 500s\nwarmup: 50s\nproducers:\n  - {name: p, rate: 5/s}\n"
       "consumers:\n  - {name: fast, count: 2, service: 100ms}\n  - {name: slow, count: 2, service: 1s}\n")).front();
   for (const std::string key : {"latency_p50", "latency_p99", "latency_mean", "throughput"}) {
-    EXPECT_DOUBLE_EQ(group_metric(run.producer_groups, "p", key), run.metric(key).value()) << key;
+    EXPECT_DOUBLE_EQ(group_value(run.producer_groups, "p", key), run.metric(key).value()) << key;
   }
   // Pull: the fast consumers take most of the work and are less busy than the slow ones.
-  EXPECT_GT(group_metric(run.consumer_groups, "fast", "processed"), group_metric(run.consumer_groups, "slow", "processed"));
-  EXPECT_LT(group_metric(run.consumer_groups, "fast", "utilization"), group_metric(run.consumer_groups, "slow", "utilization"));
-  EXPECT_EQ(group_metric(run.consumer_groups, "fast", "consumers"), 2);
+  EXPECT_GT(group_value(run.consumer_groups, "fast", "processed"), group_value(run.consumer_groups, "slow", "processed"));
+  EXPECT_LT(group_value(run.consumer_groups, "fast", "utilization"), group_value(run.consumer_groups, "slow", "utilization"));
+  EXPECT_EQ(group_value(run.consumer_groups, "fast", "consumers"), 2);
 }
 
 TEST(GroupMetrics, ConsumerGroupsCountTheirCrashes) {
@@ -63,8 +58,8 @@ TEST(GroupMetrics, ConsumerGroupsCountTheirCrashes) {
       "consumers:\n  - {name: a, count: 2, service: 10ms}\n  - {name: b, service: 10ms}\n"
       "faults:\n  - {at: 10s, action: crash, target: 'a[1]', restart_after: 1s}\n"
       "  - {at: 20s, action: crash, target: 'a[0]', restart_after: 1s}\n")).front();
-  EXPECT_EQ(group_metric(run.consumer_groups, "a", "crashes"), 2);
-  EXPECT_EQ(group_metric(run.consumer_groups, "b", "crashes"), 0);
+  EXPECT_EQ(group_value(run.consumer_groups, "a", "crashes"), 2);
+  EXPECT_EQ(group_value(run.consumer_groups, "b", "crashes"), 0);
 }
 
 TEST(GroupMetrics, SummaryJsonSummarizesEachGroupOverTheRuns) {
@@ -73,7 +68,7 @@ TEST(GroupMetrics, SummaryJsonSummarizesEachGroupOverTheRuns) {
       "consumers:\n  - {name: w, service: 10ms}\n"));
   const nlohmann::ordered_json groups = groups_json(runs);
   std::vector<double> y;
-  for (const RunResult& run : runs) y.push_back(group_metric(run.producer_groups, "y", "published"));
+  for (const RunResult& run : runs) y.push_back(group_value(run.producer_groups, "y", "published"));
   EXPECT_DOUBLE_EQ(groups["producers"]["y"]["published"]["mean"].get<double>(), summarize(y).mean);
   EXPECT_TRUE(groups["producers"].contains("x"));
   EXPECT_TRUE(groups["consumers"]["w"].contains("utilization"));
