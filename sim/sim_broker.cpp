@@ -61,9 +61,11 @@ void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
 }
 
 void SimulationEngine::enter_broker(Time now, const Event& event) {
-  // A reply (ack and/or pull) carries no payload; a publish or a delivery carries its message.
+  // A reply (ack and/or pull) carries no payload; a publish or a delivery carries its message. A publish to a
+  // design with several nodes is also sent on to each other node (replication), by the same broker.
   const std::uint32_t bytes = event.type == EventType::reply_arrives ? 0 : event.message.size;
-  const Time service = scenario_.broker.service(bytes);
+  const Time copies = event.type == EventType::publish_arrives && design_ ? design_->node_count() : 1;
+  const Time service = copies * scenario_.broker.service(bytes);
   if (const std::optional<std::uint32_t> server = station_->arrive(now, service, event)) {
     events_.schedule(now + service, Event{EventType::broker_done, *server, 0, 0, 0, {}});
   }

@@ -36,6 +36,15 @@ TEST(BrokerCost, UtilizationIsArrivalRateTimesCost) {
   expect_within_ci(metric_summary(runs, "broker_utilization"), 1000 * 300.2e-6);
 }
 
+TEST(BrokerCost, ReplicationCostsOneSendPerNode) {
+  // Replicated over 3 nodes: a publish costs the broker 3 sends (its own and one to each follower), then a
+  // delivery and a reply: (3 + 1 + 1) x 100us per message.
+  const auto runs = run_repetitions(scenario_from(
+      "name: cost\nseed: 3\nrepetitions: 8\nduration: 100s\nwarmup: 10s\nqueue: {design: replicated, replicas: 3}\n"
+      "producers:\n  - rate: 1000/s\nconsumers:\n  - count: 4\n    service: 100us\nbroker: {per_message: 100us}\n"));
+  expect_within_ci(metric_summary(runs, "broker_utilization"), 1000 * 500e-6);
+}
+
 TEST(BrokerCost, ThreadsShareTheWork) {
   const auto runs = run_repetitions(scenario_from(publishes_only("3000/s", "100B", "{per_message: 1ms, threads: 4}")));
   expect_within_ci(metric_summary(runs, "broker_utilization"), 3000 * 1e-3 / 4);
