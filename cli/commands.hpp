@@ -18,5 +18,6 @@ void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, l
 void add_compare_command(CLI::App& app);  // compare_command.cpp: two results folders side by side
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
 void add_backends_command(CLI::App& app);  // backends_command.cpp: the live back ends
+void add_calibrate_command(CLI::App& app);  // calibrate_command.cpp: the live broker's cost for the simulator
 
 }  // namespace qlab::cli

@@ -14,10 +14,10 @@ enum class Unit { count, seconds, fraction, rate };
 Unit unit_of(const std::string& key) {
   if (key.starts_with("latency") || key.starts_with("wait") || key.starts_with("publish_latency") ||
       key.ends_with("_seconds") || key == "makespan" || key == "recovery_time" || key == "duration_simulated" ||
-      key == "warmup") {
+      key == "warmup" || key == "broker_queueing_delay") {
     return Unit::seconds;
   }
-  if (key == "utilization_mean" || key == "idle_with_backlog") return Unit::fraction;
+  if (key == "utilization_mean" || key == "idle_with_backlog" || key.ends_with("utilization")) return Unit::fraction;
   if (key == "throughput" || key == "events_per_second") return Unit::rate;
   return Unit::count;
 }

@@ -13,6 +13,7 @@
 #include "core/units.hpp"
 #include "flag_checks.hpp"
 #include "metrics/results_writer.hpp"
+#include "group_table.hpp"
 #include "metrics_table.hpp"
 #include "sim/repetition_runner.hpp"
 #include "workloads/memory_estimate.hpp"
@@ -33,6 +34,7 @@ struct RunArguments {
   bool trace = false;
   bool force = false;
   bool progress = false;
+  bool groups = false;
 };
 
 // "1m05s", "12s": a wall-clock span for the progress line.
@@ -105,6 +107,7 @@ void run(const RunArguments& args) {
               scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",
               static_cast<unsigned long long>(scenario.seed));
   std::printf("%s", format_metrics_table(summary.at("metrics"), runs.size()).c_str());
+  if (args.groups) std::printf("%s", format_group_table(summary.at("groups")).c_str());
   if (args.out.empty()) {
     std::printf("(no files written: add --out DIR for summary.json, timeseries.csv and histograms)\n");
   } else {
@@ -129,6 +132,7 @@ void add_run_command(CLI::App& app) {
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->add_flag("--progress", args->progress,
                     "Report progress with an ETA on stderr even when it is not a terminal (a terminal gets it after 3 s)");
+  command->add_flag("--groups", args->groups, "Also print the metrics of each producer and consumer group");
   command->callback([args] { run(*args); });
 }
 

@@ -80,6 +80,21 @@ struct ConsumerGroup {
 
 struct NetworkSpec {
   Distribution latency;            // one-way delay of every hop, nanoseconds
+  double bandwidth = 0;            // bytes per second of every link; 0: unlimited (a message's size costs no time)
+};
+
+// The simulated broker's own cost (`broker:`): every publish, delivery and ack/pull it handles takes
+// per_message + per_byte x size on one of `threads` servers, first come first served. All zero (the
+// default): the broker is free and infinitely fast. Live mode measures the real broker's cost instead.
+struct BrokerSpec {
+  Time per_message = 0;
+  double per_byte = 0;             // nanoseconds per byte (fractions allowed: 0.3ns)
+  std::uint32_t threads = 1;
+  bool costs() const { return per_message > 0 || per_byte > 0; }
+  // The service time of one piece of work carrying `bytes` of payload.
+  Time service(std::uint32_t bytes) const {
+    return per_message + static_cast<Time>(per_byte * static_cast<double>(bytes) + 0.5);
+  }
 };
 
 // A fault target: a whole group, one member, a range of members (of the consumer groups, or of the producer
@@ -129,6 +144,7 @@ struct Scenario {
   std::vector<ProducerGroup> producers;
   std::vector<ConsumerGroup> consumers;
   NetworkSpec network;
+  BrokerSpec broker;
   std::vector<FaultSpec> faults;
 };
 

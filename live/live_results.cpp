@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "metrics/group_figures.hpp"
 #include "metrics/time_series_recorder.hpp"
 
 namespace qlab::live {
@@ -48,15 +50,28 @@ std::uint64_t unum(const std::vector<std::string>& fields, std::size_t i) {
   return std::stoull(fields[i]);
 }
 
+// The index in `groups` (added when new) of the group named by a producer records file's name.
+std::uint32_t producer_group(const std::string& path, std::vector<std::string>& groups) {
+  const std::string file = std::filesystem::path(path).filename().string();
+  const std::size_t from = file.find("producer-");
+  const std::size_t begin = from == std::string::npos ? 0 : from + 9;
+  const std::string name = file.substr(begin, file.find('[', begin) - begin);
+  const auto it = std::find(groups.begin(), groups.end(), name);
+  if (it != groups.end()) return static_cast<std::uint32_t>(it - groups.begin());
+  groups.push_back(name);
+  return static_cast<std::uint32_t>(groups.size() - 1);
+}
+
 }  // namespace
 
 void read_producer_records(const std::string& path, LiveRecords& records, const ClockConversion& clock) {
   const auto at = [&](Time t) { return clock ? clock(t) : t; };
   std::unordered_map<std::uint64_t, std::size_t> by_seq;
+  const std::uint32_t group = producer_group(path, records.producer_groups);
   for_each_record(path, [&](const std::vector<std::string>& f) {
     if (f.at(0) == "S") {
       by_seq[unum(f, 1)] = records.publishes.size();
-      records.publishes.push_back({unum(f, 1), at(num(f, 2)), at(num(f, 3)), -1, 0, false});
+      records.publishes.push_back({unum(f, 1), at(num(f, 2)), at(num(f, 3)), -1, 0, false, group});
     } else if (f.at(0) == "A") {
       const auto it = by_seq.find(unum(f, 1));
       if (it == by_seq.end()) throw std::runtime_error("confirmation of an unknown seq");
@@ -112,6 +127,7 @@ struct Fate {
   Time lost_by_design = -1; // L
   std::uint32_t last_holder = UINT32_MAX;  // the consumer that read it last
   Time last_delivery = -1;
+  std::uint32_t group = UINT32_MAX;  // its producer's group (LiveRecords::producer_groups); unknown: UINT32_MAX
 };
 
 enum class LossCause { consumer_crash, broker_crash, network };
@@ -167,6 +183,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     Fate& f = fates[p.message_id];
     f.published = f.confirmed = true;
     f.intended = p.intended;
+    f.group = p.group;
     f.accepted = clamp_run(p.sent);
     first_publish = std::min(first_publish, p.intended);
     if (p.intended >= warmup_end) publish_latency.record(dur(std::max<Time>(0, p.confirmed - p.intended)));
@@ -279,13 +296,30 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   result.seed = seed;
   Time last_completion = -1;
   std::uint64_t processed_in_window = 0;
+  // Per producer group, as the totals: published, processed in the window, latency from the warmup on.
+  struct GroupTally {
+    std::uint64_t published = 0;
+    std::uint64_t processed = 0;
+    Histogram latency;
+  };
+  std::vector<GroupTally> groups(records.producer_groups.size());
+  const auto group_of = [&](const Fate& f) { return f.group < groups.size() ? &groups[f.group] : nullptr; };
   for (const auto& [id, f] : fates) {
+    GroupTally* group = group_of(f);
+    if (group && f.published) ++group->published;
     if (f.first_completion >= 0) {
       last_completion = std::max(last_completion, f.first_completion);
-      if (f.first_completion >= warmup_end) ++processed_in_window;
+      if (f.first_completion >= warmup_end) {
+        ++processed_in_window;
+        if (group) ++group->processed;
+      }
     }
     if (f.intended < 0 || f.intended < warmup_end) continue;
-    if (f.first_completion >= 0) result.latency.record(dur(std::max<Time>(0, f.first_completion - f.intended)));
+    if (f.first_completion >= 0) {
+      const Time latency = dur(std::max<Time>(0, f.first_completion - f.intended));
+      result.latency.record(latency);
+      if (group) group->latency.record(latency);
+    }
     // Wait ends when the broker hands the message over (the consumer's reading time when the broker's
     // record is missing).
     const Time handed = f.first_handover >= 0 ? f.first_handover : f.first_delivery;
@@ -432,6 +466,11 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   result.unmeasured.push_back({"events", "a simulator cost: live mode runs no event loop"});
   result.unmeasured.push_back({"events_per_second", "a simulator cost: live mode runs no event loop"});
   result.consumers = std::move(figures);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    result.producer_groups.push_back(producer_group_figures(records.producer_groups[g], groups[g].latency,
+                                                            groups[g].published, groups[g].processed, sec(window)));
+  }
+  result.consumer_groups = consumer_group_figures(result.consumers, facts.faults, sec(window));
 
   // The time series, the broker's view from the records: backlog = accepted and not yet handed over (nor
   // lost or dead-lettered before that); in flight = handed over and not yet completed (nor lost).

@@ -27,6 +27,7 @@ struct LiveRecords {
     Time confirmed = -1;         // -1: never confirmed
     std::uint64_t message_id = 0;
     bool refused = false;
+    std::uint32_t group = 0;     // index into producer_groups
   };
   struct Delivery {
     std::uint32_t consumer = 0;
@@ -54,6 +55,9 @@ struct LiveRecords {
   std::vector<Completion> completions;
   std::vector<BrokerEvent> broker;
   std::uint64_t retries = 0;  // refused sends that a producer sent again (R lines)
+  // The producer groups, in the order their records were read: a producer's records file is named
+  // producer-GROUP[INDEX].csv (after a restart producer-GROUP[INDEX].N.csv; another host prefixes HOST.).
+  std::vector<std::string> producer_groups;
 };
 
 // Appends the lines of one producer's / consumer's / the broker's records file; a malformed line throws

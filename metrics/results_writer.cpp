@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/version.hpp"
+#include "group_figures.hpp"
 #include "statistics.hpp"
 
 namespace qlab {
@@ -142,6 +143,7 @@ nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunRe
     }
   }
   doc["metrics"] = metrics;
+  doc["groups"] = groups_json(runs);
   nlohmann::ordered_json per_run = nlohmann::ordered_json::array();
   for (const RunResult& run : runs) {
     nlohmann::ordered_json values = nlohmann::ordered_json::object();

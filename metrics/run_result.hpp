@@ -52,6 +52,12 @@ struct ConsumerFigures {
   std::uint64_t processed = 0;
 };
 
+// One producer or consumer group's figures in one repetition (summary.json groups, docs/METRICS.md).
+struct GroupFigures {
+  std::string name;
+  std::vector<Metric> metrics;
+};
+
 struct FaultWindow {
   std::string action;
   std::string target;  // the concrete member, e.g. fast[3]
@@ -78,6 +84,8 @@ struct RunResult {
   Histogram wait;               // nanoseconds
   std::vector<TimeSeriesPoint> series;
   std::vector<ConsumerFigures> consumers;
+  std::vector<GroupFigures> producer_groups;
+  std::vector<GroupFigures> consumer_groups;
   std::vector<FaultWindow> faults;
   std::vector<MessageTrace> trace;  // empty without --trace
   std::string incomplete;           // why this repetition ended early (a process died unscheduled); "" = complete

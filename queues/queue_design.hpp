@@ -22,6 +22,7 @@ struct Message {
   Time published_at = 0;   // carried for latency accounting; designs never interpret it
   std::uint64_t key = 0;   // partitioning / hash-assignment key
   std::uint32_t size = 0;  // bytes
+  std::uint32_t origin = 0;  // the producer group, for per-group metrics; designs never interpret it
 };
 
 enum class ActionKind : std::uint8_t {

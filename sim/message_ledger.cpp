@@ -33,6 +33,7 @@ void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, s
 void MessageLedger::on_accepted(const Message& message, Time now) {
   fates_.set(message.id, fates_.get(message.id) | kAccepted);
   ++published_;
+  if (!groups_.empty()) ++groups_[message.origin].published;
   note(message.id, now, "accepted");
 }
 
@@ -41,6 +42,7 @@ void MessageLedger::on_refused(const Message& message, Time now, bool will_retry
   QLAB_CHECK((flags & kAccepted) && !(flags & kDelivered), "a refused publish was already delivered");
   fates_.set(message.id, flags & static_cast<std::uint8_t>(~kAccepted));
   --published_;
+  if (!groups_.empty()) --groups_[message.origin].published;
   ++(will_retry ? retried_ : refused_);
   note(message.id, now, will_retry ? "refused, will retry" : "refused");
 }
@@ -91,6 +93,10 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
   if (message.published_at >= warmup_) {
     latency_.record(now - message.published_at);
     ++processed_in_window_;
+    if (!groups_.empty()) {
+      groups_[message.origin].latency.record(now - message.published_at);
+      ++groups_[message.origin].processed_in_window;
+    }
   }
   if (tracing(message.id)) trace_[message.id].completed = now;
   return true;

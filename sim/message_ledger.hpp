@@ -75,6 +75,20 @@ class MessageLedger {
   std::uint64_t processed_in_window() const { return processed_in_window_; }
   std::vector<MessageTrace> take_trace();
 
+  // Per producer group (Message::origin): accepted publishes, and latency and count of the messages processed
+  // from the warmup on. Kept only when there are several groups: with one, its figures are the totals.
+  struct GroupTally {
+    Histogram latency;
+    std::uint64_t published = 0;
+    std::uint64_t processed_in_window = 0;
+  };
+  void track_groups(std::size_t groups) {
+    if (groups > 1) groups_.resize(groups);
+  }
+  GroupTally group(std::size_t g) const {
+    return groups_.empty() ? GroupTally{latency_, published_, processed_in_window_} : groups_[g];
+  }
+
  private:
   static constexpr std::uint8_t kAccepted = 1;
   static constexpr std::uint8_t kDelivered = 2;
@@ -92,6 +106,7 @@ class MessageLedger {
   FateFlags fates_;
   std::unordered_map<MessageId, std::uint32_t> orphan_copies_;  // released by the design, copies still out
   std::vector<MessageTrace> trace_;
+  std::vector<GroupTally> groups_;  // empty with a single producer group
   Histogram latency_;
   Histogram wait_;
   Histogram publish_latency_;

@@ -12,9 +12,13 @@ void SimulationEngine::apply_actions(Time now) {
         ledger_.on_delivered(action.message, action.consumer, now);
         ++in_flight_;
         SimConsumer& consumer = consumers_[action.consumer];
-        send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer.from_broker_rng,
-             Event{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt, action.message,
-                   design_incarnation_});
+        const Event delivery{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt,
+                             action.message, design_incarnation_};
+        if (station_) {
+          enter_broker(now, delivery);
+        } else {
+          send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer.from_broker_rng, delivery);
+        }
         break;
       }
       case ActionKind::dead_letter:
@@ -47,6 +51,49 @@ void SimulationEngine::apply_actions(Time now) {
   }
 }
 
+void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
+  if (event.token == kLateAck) --late_acks_out_;
+  // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
+  if (!broker_up() || event.incarnation != design_incarnation_) return;
+  with_design(now, [&](ActionBuffer& out) {
+    if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
+    if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
+  });
+  if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);
+}
+
+void SimulationEngine::enter_broker(Time now, const Event& event) {
+  // A reply (ack and/or pull) carries no payload; a publish or a delivery carries its message. A publish to a
+  // design with several nodes is also sent on to each other node (replication), by the same broker.
+  const std::uint32_t bytes = event.type == EventType::reply_arrives ? 0 : event.message.size;
+  const Time copies = event.type == EventType::publish_arrives && design_ ? design_->node_count() : 1;
+  const Time service = copies * scenario_.broker.service(bytes);
+  if (const std::optional<std::uint32_t> server = station_->arrive(now, service, event)) {
+    events_.schedule(now + service, Event{EventType::broker_done, *server, 0, 0, 0, {}});
+  }
+}
+
+void SimulationEngine::on_broker_done(Time now, std::uint32_t server) {
+  std::optional<Time> next;
+  const Event job = station_->finish(now, server, next);
+  if (next) events_.schedule(now + *next, Event{EventType::broker_done, server, 0, 0, 0, {}});
+  switch (job.type) {
+    case EventType::publish_arrives:
+      on_publish_arrives(now, job);
+      break;
+    case EventType::reply_arrives:
+      on_reply_arrives(now, job);
+      break;
+    case EventType::delivery_arrives: {
+      SimConsumer& consumer = consumers_[job.entity];
+      send(now, Hop::broker_to_consumer, consumer_client(job.entity), consumer.from_broker_rng, job);
+      break;
+    }
+    default:
+      QLAB_CHECK(false, "a broker job of an unexpected kind");
+  }
+}
+
 void SimulationEngine::rearm_timer() {
   const Time deadline = design_->next_deadline();
   if (deadline < timer_at_) {
@@ -74,7 +121,7 @@ std::uint32_t SimulationEngine::copies_outside(MessageId id) const {
   }
   // Copies on their way to a consumer's ended life count too: each is dropped on arrival (drop_copy), and that
   // drop must find it in the ledger's count of copies still out.
-  events_.for_each([&](const Event& e) { copies += e.type == EventType::delivery_arrives && e.message.id == id; });
+  for_each_delivery_under_way([&](const Event& e) { copies += e.message.id == id; });
   return copies;
 }
 

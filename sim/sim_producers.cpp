@@ -47,6 +47,7 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   message.size = static_cast<std::uint32_t>(group.size.sample(producer.size_rng));
   if (group.keys) message.key = group.keys->sample(producer.key_rng);
   if (group.trace) apply_trace_row(*group.trace, producer.arrivals.trace_row(), message);
+  message.origin = static_cast<std::uint32_t>(producer.group);
   producer.arrivals.on_published();
   ++sent_;
   series_.on_published();

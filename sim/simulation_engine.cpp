@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/check.hpp"
+#include "metrics/group_figures.hpp"
 
 namespace qlab::sim {
 
@@ -13,14 +14,18 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       repetition_(repetition),
       seed_(repetition_seed(scenario.seed, repetition)),
       design_info_(find_design(scenario.queue.design)),
-      zero_latency_(scenario.network.latency.is_constant() && scenario.network.latency.mean() == 0),
+      zero_latency_(scenario.network.latency.is_constant() && scenario.network.latency.mean() == 0 &&
+                    scenario.network.bandwidth == 0),
+      ns_per_byte_(scenario.network.bandwidth > 0 ? 1e9 / scenario.network.bandwidth : 0),
       ledger_(scenario.warmup, options.trace),
       series_(scenario.metrics_interval) {
+  ledger_.track_groups(scenario.producers.size());
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
   design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
   design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
+  if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
   // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).
   std::size_t producer_count = 0;
   std::size_t consumer_count = 0;
@@ -146,7 +151,11 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_producer_restarts(now, event.entity, event.token);
       break;
     case EventType::publish_arrives:
-      on_publish_arrives(now, event);
+      if (station_) {
+        enter_broker(now, event);
+      } else {
+        on_publish_arrives(now, event);
+      }
       break;
     case EventType::publish_retry:
       on_publish_retry(now, event);
@@ -155,14 +164,11 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_delivery_arrives(now, event);
       break;
     case EventType::reply_arrives:
-      // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
-      if (event.token == kLateAck) --late_acks_out_;
-      if (!broker_up() || event.incarnation != design_incarnation_) break;
-      with_design(now, [&](ActionBuffer& out) {
-        if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
-        if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
-      });
-      if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);
+      if (station_) {
+        enter_broker(now, event);
+      } else {
+        on_reply_arrives(now, event);
+      }
       break;
     case EventType::join_arrives:
       if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
@@ -199,12 +205,14 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::consumer_starts:
       on_consumer_starts(now, event.entity, event.token);
+    case EventType::broker_done:
+      on_broker_done(now, event.entity);
       break;
   }
 }
 
 void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {
-  Time delay = zero_latency_ ? 0 : scenario_.network.latency.sample(rng);
+  Time delay = zero_latency_ ? 0 : hop_delay(rng, event);
   for (std::size_t w : hop_windows_) {
     const ActiveWindow& window = windows_[w];
     if (!window.clients[client]) continue;
@@ -284,9 +292,7 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
     for (const Delivery& d : c.buffer) mark(d.message);
   }
   // On its way to a consumer includes a life that has ended: the copy is dropped (lost) only when it arrives.
-  events_.for_each([&](const Event& e) {
-    if (e.type == EventType::delivery_arrives) mark(e.message);
-  });
+  for_each_delivery_under_way([&](const Event& e) { mark(e.message); });
   std::sort(found.begin(), found.end());
   const auto distinct = static_cast<std::uint64_t>(std::unique(found.begin(), found.end()) - found.begin());
   QLAB_CHECK(distinct == remaining, "an unfinished message is nowhere in the system");
@@ -325,6 +331,10 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   }
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
   add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);
+  if (station_) {  // only with a `broker:` cost, so that results without one stay as they were
+    add("broker_utilization", station_->utilization(end));
+    add("broker_queueing_delay", station_->mean_wait() / static_cast<double>(kSecond));
+  }
   ledger_.append_loss_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
   if (!autoscalers_.empty()) append_autoscale_metrics(end, result.metrics);
@@ -339,6 +349,12 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   add("wall_seconds", wall_seconds);
   add("events_per_second", wall_seconds > 0 ? static_cast<double>(dispatched_) / wall_seconds : kNoSamples);
 
+  for (std::size_t g = 0; g < scenario_.producers.size(); ++g) {
+    const MessageLedger::GroupTally tally = ledger_.group(g);
+    result.producer_groups.push_back(producer_group_figures(scenario_.producers[g].name, tally.latency, tally.published,
+                                                            tally.processed_in_window, to_seconds(window)));
+  }
+  result.consumer_groups = consumer_group_figures(result.consumers, fault_windows_, to_seconds(window));
   result.latency = ledger_.latency();
   result.wait = ledger_.wait();
   result.series = series_.finish(end, state());

@@ -11,6 +11,7 @@
 #include "core/arrival_process.hpp"
 #include "core/check.hpp"
 #include "core/scenario.hpp"
+#include "broker_station.hpp"
 #include "event_list.hpp"
 #include "message_ledger.hpp"
 #include "metrics/time_series_recorder.hpp"
@@ -41,6 +42,7 @@ enum class EventType : std::uint8_t {
   broker_restarts,  // entity: the node
   autoscale_tick,   // consumer group `entity`'s scaling policy looks
   consumer_starts,  // a consumer the autoscaler started joins (token: its epoch)
+  broker_done,      // broker server `entity` finished its job (only with a `broker:` cost)
 };
 
 // reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
@@ -104,7 +106,7 @@ class SimulationEngine {
       send_through_faults(now, hop, client, rng, event);
       return;
     }
-    const Time delay = zero_latency_ ? 0 : scenario_.network.latency.sample(rng);
+    const Time delay = zero_latency_ ? 0 : hop_delay(rng, event);
     if (delay == 0) {
       dispatch(now, event);
     } else {
@@ -112,6 +114,11 @@ class SimulationEngine {
     }
   }
   void send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
+  // One hop's latency plus, with a network bandwidth, the time to transmit the event's message.
+  Time hop_delay(RandomStream& rng, const Event& event) const {
+    const Time latency = scenario_.network.latency.sample(rng);
+    return ns_per_byte_ > 0 ? latency + static_cast<Time>(ns_per_byte_ * event.message.size + 0.5) : latency;
+  }
   std::uint32_t consumer_client(std::uint32_t consumer) const { return static_cast<std::uint32_t>(producers_.size()) + consumer; }
   // Producers (sim_producers.cpp).
   void on_produce(Time now, std::uint32_t index, std::uint32_t epoch);
@@ -126,6 +133,20 @@ class SimulationEngine {
   // With a rate schedule that drops: `burst_drain_time`, from the end of the last burst until no message waits.
   void append_burst_drain_time(Time end, RunResult& result) const;
   // Broker (sim_broker.cpp).
+  void on_reply_arrives(Time now, const Event& event);
+  // With a `broker:` cost: `event` (a publish or reply that reached the broker, or a delivery it sends) waits
+  // for a broker server; it takes effect in on_broker_done.
+  void enter_broker(Time now, const Event& event);
+  void on_broker_done(Time now, std::uint32_t server);
+  // Every delivery on its way to a consumer: on the wire, or (with a broker cost) still in the broker.
+  template <class F>
+  void for_each_delivery_under_way(F&& f) const {
+    const auto visit = [&](const Event& e) {
+      if (e.type == EventType::delivery_arrives) f(e);
+    };
+    events_.for_each(visit);
+    if (station_) station_->for_each(visit);
+  }
   // Runs one input of the design, then applies its actions; every broker input goes through here.
   template <class Input>
   void with_design(Time now, Input input) {
@@ -212,6 +233,8 @@ class SimulationEngine {
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
+  double ns_per_byte_;                             // network: 1e9 / bandwidth; 0 = unlimited
+  std::unique_ptr<BrokerStation<Event>> station_;  // null when the broker is free (no `broker:` cost)
   bool availability_varies_;  // a design that can refuse publishes by itself (several nodes)
 
   EventList<Event> events_;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/units.hpp"
+#include "workloads/cost_units.hpp"
 #include "queues/design_registry.hpp"
 #include "workloads/arrival_trace_reader.hpp"
 #include "workloads/did_you_mean.hpp"
@@ -27,6 +28,7 @@ namespace {
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMaxAutoscale = 100'000;  // consumer slots are made for max
+constexpr double kMinBandwidth = 1000;  // bytes per second: a 4GiB message then takes 50 days, not the clock's horizon
 
 std::vector<std::string> design_names() {
   std::vector<std::string> names;
@@ -70,7 +72,7 @@ class ScenarioBuilder {
     if (!root.IsMap()) read_.fail(top, "the scenario is not a map", "a map with name, queue, producers and consumers");
     const MapView m = read_.map(top, "a scenario map");
     m.check_known({"name", "description", "seed", "repetitions", "duration", "warmup", "drain", "drain_timeout", "metrics",
-                   "queue", "producers", "consumers", "network", "faults"},
+                   "queue", "producers", "consumers", "network", "broker", "faults"},
                   "the scenario");
     refuse_max(m, {"seed", "repetitions", "duration", "warmup", "drain_timeout"});
     Scenario s;
@@ -99,10 +101,14 @@ class ScenarioBuilder {
     s.producers = read_groups<ProducerGroup>(m, "producers", "a list of producer groups", &ScenarioBuilder::read_producer);
     s.consumers = read_groups<ConsumerGroup>(m, "consumers", "a list of consumer groups", &ScenarioBuilder::read_consumer);
     if (auto f = m.get("network")) {
-      const MapView network = read_.map(*f, "a map with latency");
-      network.check_known({"latency"}, "network");
+      const MapView network = read_.map(*f, "a map with latency and bandwidth");
+      network.check_known({"latency", "bandwidth"}, "network");
       if (auto latency = network.get("latency")) s.network.latency = read_.distribution(*latency, Quantity::duration);
+      if (auto bandwidth = network.get("bandwidth")) {
+        s.network.bandwidth = fine_quantity(*bandwidth, parse_bandwidth, kMinBandwidth, 1e15, "a bandwidth of 1KB/s to 1PB/s");
+      }
     }
+    if (auto f = m.get("broker")) s.broker = read_broker(*f);
     if (auto f = m.get("faults")) {
       for (const Field& item : read_.list(*f, "a list of faults")) s.faults.push_back(read_fault(item, s));
     }
@@ -112,6 +118,33 @@ class ScenarioBuilder {
   }
 
  private:
+  // `broker:` the simulated broker's cost; its bounds keep every service time far from the clock's horizon.
+  BrokerSpec read_broker(const Field& field) {
+    BrokerSpec broker;
+    const MapView m = read_.map(field, "a map with per_message, per_byte and threads");
+    m.check_known({"per_message", "per_byte", "threads"}, "broker");
+    if (auto f = m.get("per_message")) {
+      broker.per_message = read_.duration(*f);
+      if (broker.per_message > kSecond) read_.fail(*f, "'" + f->node.Scalar() + "' is out of range", "a duration of at most 1s");
+    }
+    if (auto f = m.get("per_byte")) broker.per_byte = fine_quantity(*f, parse_per_byte, 0, 1e6, "a duration of at most 1ms per byte");
+    if (auto f = m.get("threads")) broker.threads = static_cast<std::uint32_t>(read_.integer(*f, 1, 4096));
+    return broker;
+  }
+
+  // A quantity of cost_units.hpp in [min, max], or an error at `f`.
+  double fine_quantity(const Field& f, double (*parse)(std::string_view), double min, double max, const std::string& range) {
+    const std::string text = read_.string(f, range);
+    double value = 0;
+    try {
+      value = parse(text);
+    } catch (const UnitError& e) {
+      read_.fail(f, e.what(), range);
+    }
+    if (!(value >= min && value <= max)) read_.fail(f, "'" + text + "' is out of range", range);
+    return value;
+  }
+
   QueueSpec read_queue(const MapView& top) {
     QueueSpec queue;
     const auto field = top.get("queue");

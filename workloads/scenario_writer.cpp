@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/units.hpp"
+#include "workloads/cost_units.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::workloads {
@@ -185,6 +186,13 @@ Json scenario_to_json(const Scenario& s) {
   out["consumers"] = Json::array();
   for (const ConsumerGroup& g : s.consumers) out["consumers"].push_back(consumer_to_json(g));
   out["network"] = Json{{"latency", distribution_to_json(s.network.latency, Quantity::duration)}};
+  // Written only when set, so that scenarios without them resolve exactly as before.
+  if (s.network.bandwidth > 0) out["network"]["bandwidth"] = format_bandwidth(s.network.bandwidth);
+  if (s.broker.costs()) {
+    out["broker"] = Json{{"per_message", format_duration(s.broker.per_message)},
+                         {"per_byte", format_per_byte(s.broker.per_byte)},
+                         {"threads", s.broker.threads}};
+  }
   out["faults"] = Json::array();
   for (const FaultSpec& f : s.faults) out["faults"].push_back(fault_to_json(f));
   return out;
