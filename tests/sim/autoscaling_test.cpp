@@ -19,8 +19,8 @@ std::string burst(const std::string& autoscale) {
          "consumers:\n  - name: workers\n    service: {dist: exponential, mean: 100ms}\n" + autoscale;
 }
 
-std::int64_t most_alive(const RunResult& run, double from, double to) {
-  std::int64_t most = 0;
+double most_alive(const RunResult& run, double from, double to) {
+  double most = 0;
   for (const TimeSeriesPoint& p : run.series) {
     if (to_seconds(p.t) >= from && to_seconds(p.t) <= to) most = std::max(most, p.alive_consumers);
   }
