@@ -46,6 +46,17 @@ struct ProducerGroup {
   Distribution size = Distribution::constant(100);  // bytes
   OnUnavailable on_unavailable = OnUnavailable::refuse;
   RetryPolicy retry;               // with on_unavailable: retry
+  double poison = 0;               // chance that a message is poison: its processing fails at every delivery
+};
+
+// Processing that fails (`consumers[i].failure`): with probability p a message's processing fails, and the
+// consumer then releases it (nack), lets it time out (no ack), or crashes (restarting after restart_after,
+// as a crash fault's restart_after).
+enum class FailureAction { release, timeout, crash };
+struct FailureSpec {
+  double p = 0;
+  FailureAction action = FailureAction::release;
+  std::optional<Time> restart_after;  // crash: back (empty-handed) after this; absent: never
 };
 
 struct ConsumerGroup {
@@ -53,6 +64,7 @@ struct ConsumerGroup {
   std::uint32_t count = 1;
   Distribution service;            // nanoseconds per message
   std::uint32_t prefetch = 1;
+  FailureSpec failure;             // p 0: processing never fails (poison messages still do)
 };
 
 struct NetworkSpec {
@@ -113,5 +125,6 @@ const char* arrival_name(Arrival arrival);
 const char* on_unavailable_name(OnUnavailable policy);
 const char* fault_action_name(FaultAction action);
 const char* hop_name(Hop hop);
+const char* failure_action_name(FailureAction action);
 
 }  // namespace qlab

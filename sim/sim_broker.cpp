@@ -18,7 +18,10 @@ void SimulationEngine::apply_actions(Time now) {
         break;
       }
       case ActionKind::dead_letter:
-        ledger_.on_dead_lettered(action.message, now);
+        ledger_.on_dead_lettered(action.message, now, action.cause);
+        break;
+      case ActionKind::drop:
+        ledger_.on_dropped(action.message, now, action.cause);
         break;
       case ActionKind::ack_rejected:
       case ActionKind::ack_ignored:
@@ -31,6 +34,10 @@ void SimulationEngine::apply_actions(Time now) {
       case ActionKind::refuse: {
         const auto waiting = awaiting_confirmation_.find(action.message.id);
         if (waiting == awaiting_confirmation_.end()) {
+          if (publishing_ != nullptr && publishing_->message.id == action.message.id) {  // a full queue refused it
+            refuse_or_retry(now, publishing_->entity, action.message, publishing_->count + 1);
+            break;
+          }
           ledger_.on_refused(action.message, now, false);
           break;
         }

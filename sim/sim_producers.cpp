@@ -33,6 +33,7 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   message.key = mix64((static_cast<std::uint64_t>(producer.group) << 48) ^
                       (static_cast<std::uint64_t>(producer.index) << 32) ^ producer.arrivals.sent());
   message.size = static_cast<std::uint32_t>(group.size.sample(producer.size_rng));
+  if (group.poison > 0) message.poison = producer.poison_rng.next_open01() < group.poison;
   producer.arrivals.on_published();
   ++sent_;
   series_.on_published();
@@ -58,12 +59,13 @@ void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
     refuse_or_retry(now, event.entity, event.message, event.count + 1);
     return;
   }
-  if (!design_info_->confirms_publishes) {
-    ledger_.on_confirmed(event.message, now);
-  } else if (producers_retry_) {
+  if (design_info_->confirms_publishes && producers_retry_) {
     awaiting_confirmation_[event.message.id] = {event.entity, event.count};
   }
+  publishing_ = &event;  // a bounded queue may refuse it at once
   with_design(now, [&](ActionBuffer& out) { design_->on_publish(now, event.message, out); });
+  publishing_ = nullptr;
+  if (!design_info_->confirms_publishes && ledger_.accepted(event.message.id)) ledger_.on_confirmed(event.message, now);
 }
 
 void SimulationEngine::refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused) {

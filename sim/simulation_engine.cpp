@@ -39,7 +39,8 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
                                        .arrivals = ArrivalProcess(group, scenario.duration,
                                                                   RandomStream::derive(seed_, stream + "/arrivals")),
                                        .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
-                                       .network_rng = RandomStream::derive(seed_, stream + "/network")});
+                                       .network_rng = RandomStream::derive(seed_, stream + "/network"),
+                                       .poison_rng = RandomStream::derive(seed_, stream + "/poison")});
     }
   }
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
@@ -60,6 +61,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       c.service_rng = derive("/service");
       c.to_broker_rng = derive("/network-out");
       c.from_broker_rng = derive("/network-in");
+      if (group.failure.p > 0) c.failure_rng = derive("/failure");
     }
   }
   open_crash_record_.assign(consumers_.size(), SIZE_MAX);
@@ -145,7 +147,11 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
       if (!broker_up() || event.incarnation != design_incarnation_) break;
       with_design(now, [&](ActionBuffer& out) {
-        if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
+        if (event.receipt != 0 && event.token == kReleaseReply) {
+          design_->on_release(now, event.entity, event.receipt, out);
+        } else if (event.receipt != 0) {
+          design_->on_ack(now, event.entity, event.receipt, out);
+        }
         if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
       });
       break;
@@ -302,6 +308,7 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
   add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
   ledger_.append_loss_metrics(result.metrics);
+  ledger_.append_failure_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
   Time recovery_sum = 0;
   for (Time t : recovery_times_) recovery_sum += t;

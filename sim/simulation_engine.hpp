@@ -28,7 +28,8 @@ enum class EventType : std::uint8_t {
                     // sends of it that were refused)
   publish_retry,    // a producer sends a refused message again (as publish_arrives)
   delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
-  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker
+  reply_arrives,    // a consumer's ack (receipt != 0; a release when token is kReleaseReply) and pull (count) reach
+                    // the broker
   join_arrives,     // a (re)started consumer's hello and first pull reach the broker
   service_done,     // a consumer finishes processing its current message
   design_timer,     // the design's next_deadline()
@@ -38,6 +39,8 @@ enum class EventType : std::uint8_t {
   consumer_restarts,
   broker_restarts,  // entity: the node
 };
+
+inline constexpr std::uint32_t kReleaseReply = 1;
 
 struct Event {
   EventType type;
@@ -58,6 +61,7 @@ struct SimProducer {
   ArrivalProcess arrivals;  // also counts what it sent and has left (live producers draw the same)
   RandomStream size_rng;
   RandomStream network_rng;
+  RandomStream poison_rng;  // which messages are poison (a stream of its own: other draws stay the same)
   std::uint32_t epoch = 0; // bumps on crash: its publishes still on the wire are void
   bool active = true;      // has not stopped for good
   bool down = false;
@@ -141,6 +145,8 @@ class SimulationEngine {
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   void join(Time now, std::uint32_t index);
   void drop_copy(Time now, const Delivery& delivery, LossCause cause);
+  // Processing of consumer `index`'s current message failed: it releases it, lets it time out, or crashes.
+  void on_processing_failed(Time now, std::uint32_t index);
   // Faults (sim_faults.cpp).
   void on_fault(Time now, std::uint32_t fault_index);
   void strike(Time now, const FaultSpec& fault, std::uint32_t member);
@@ -194,6 +200,7 @@ class SimulationEngine {
   // so far of each unconfirmed message whose producer retries (empty without on_unavailable: retry).
   bool producers_retry_ = false;
   std::unordered_map<MessageId, std::pair<std::uint32_t, std::uint32_t>> awaiting_confirmation_;
+  const Event* publishing_ = nullptr;  // the publish being handed to the design (its refusal is retried as above)
   std::vector<RandomStream> fault_rngs_;
   std::vector<FaultWindow> fault_windows_;
   std::vector<std::size_t> open_crash_record_;     // per consumer: index into fault_windows_, or SIZE_MAX

@@ -196,7 +196,7 @@ class ScenarioBuilder {
   }
 
   ProducerGroup read_producer(const Field& item, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry"},
+    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry", "poison"},
                   "a producer group");
     ProducerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
@@ -245,6 +245,7 @@ class ScenarioBuilder {
         read_.fail(*f, "max_backoff is shorter than backoff", "max_backoff >= backoff");
       }
     }
+    if (auto f = m.get("poison")) g.poison = probability(*f, "poison");
     producer_fields_.push_back(item);
     return g;
   }
@@ -260,13 +261,42 @@ class ScenarioBuilder {
   }
 
   ConsumerGroup read_consumer(const Field&, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "service", "prefetch"}, "a consumer group");
+    m.check_known({"name", "count", "service", "prefetch", "failure"}, "a consumer group");
     refuse_max(m, {"count", "service", "prefetch"});
     ConsumerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     g.service = read_.distribution(m.require("service", "service: a duration or a distribution, e.g. 1s"), Quantity::duration);
     if (auto f = m.get("prefetch")) g.prefetch = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    if (auto f = m.get("failure")) g.failure = read_failure(*f);
     return g;
+  }
+
+  // A number from 0 to 1.
+  double probability(const Field& f, const std::string& what) const {
+    const double p = read_.number(f);
+    if (!(p >= 0 && p <= 1)) read_.fail(f, what + " is a probability", "a number from 0 to 1");
+    return p;
+  }
+
+  // failure: {p: 0.01, action: release | timeout | crash, restart_after: 5s (crash only)}
+  FailureSpec read_failure(const Field& f) const {
+    const MapView m = read_.map(f, "a map with p and action, e.g. {p: 0.01, action: release}");
+    m.check_known({"p", "action", "restart_after"}, "failure");
+    FailureSpec failure;
+    failure.p = probability(m.require("p", "p: the chance that one processing fails, e.g. 0.01"), "p");
+    if (auto a = m.get("action")) {
+      const std::string action = read_.choice(*a, {"release", "timeout", "crash"}, "action");
+      failure.action = action == "release" ? FailureAction::release
+                       : action == "timeout" ? FailureAction::timeout
+                                             : FailureAction::crash;
+    }
+    if (auto r = m.get("restart_after")) {
+      if (failure.action != FailureAction::crash) {
+        read_.fail(*r, "restart_after applies only to action: crash", "action: crash, or no restart_after");
+      }
+      failure.restart_after = read_.duration(*r);
+    }
+    return failure;
   }
 
   // Which keys each fault action takes besides at/every/until/action.
@@ -377,8 +407,7 @@ class ScenarioBuilder {
         m.require("duration", "duration: how long the " + action + " lasts");
         if (fault.action == FaultAction::drop) {
           const Field f = m.require("p", "p: the probability that a message on the hop is dropped, e.g. 0.1");
-          fault.probability = read_.number(f);
-          if (!(fault.probability >= 0 && fault.probability <= 1)) read_.fail(f, "p is a probability", "a number from 0 to 1");
+          fault.probability = probability(f, "p");
         } else {
           fault.extra = read_.distribution(m.require("extra", "extra: the added latency, a duration or a distribution"),
                                            Quantity::duration);

@@ -51,14 +51,20 @@ Json producer_to_json(const ProducerGroup& g) {
                         {"max_backoff", format_duration(g.retry.max_backoff)},
                         {"limit", format_duration(g.retry.limit)}};
   }
+  if (g.poison > 0) out["poison"] = g.poison;
   return out;
 }
 
 Json consumer_to_json(const ConsumerGroup& g) {
-  return Json{{"name", g.name},
-              {"count", g.count},
-              {"service", distribution_to_json(g.service, Quantity::duration)},
-              {"prefetch", g.prefetch}};
+  Json out{{"name", g.name},
+           {"count", g.count},
+           {"service", distribution_to_json(g.service, Quantity::duration)},
+           {"prefetch", g.prefetch}};
+  if (g.failure.p > 0) {
+    out["failure"] = Json{{"p", g.failure.p}, {"action", failure_action_name(g.failure.action)}};
+    if (g.failure.restart_after) out["failure"]["restart_after"] = format_duration(*g.failure.restart_after);
+  }
+  return out;
 }
 
 Json fault_to_json(const FaultSpec& f) {
