@@ -274,6 +274,7 @@ DesignInfo partitioned_design() {
       .name = "partitioned",
       .summary = "Kafka consumer groups: partitions owned by one member each, in order, committed offsets, rebalances",
       .keeps_until_ack = true,
+      .expiry = false,
       .params = partition_params({
               {"assignment", Type::choice, std::string("range"), {"range", "round_robin", "sticky"}, 0,
                "how a rebalance spreads partitions over the members (ordered by id)"},
@@ -327,7 +328,7 @@ QueueLimits limits_of(const DesignParams& params) {
   if (const auto it = params.find("overflow"); it != params.end() && std::get<std::string>(it->second) == "drop_head") {
     limits.overflow = QueueLimits::Overflow::drop_head;
   }
-  limits.ttl = param<std::int64_t>(params, "ttl");
+  if (const auto it = params.find("ttl"); it != params.end()) limits.ttl = std::get<std::int64_t>(it->second);
   limits.dead_letter = param<std::string>(params, "discarded") == "dead_letter";
   return limits;
 }
@@ -346,8 +347,10 @@ DesignInfo with_limits(DesignInfo info) {
   if (info.head_access) overflow.push_back("drop_head");
   info.params.push_back({"overflow", Type::choice, std::string("reject_publish"), overflow, 0,
                          "a full queue refuses the publish, or discards its oldest waiting messages (drop_head)"});
-  info.params.push_back({"ttl", Type::duration, std::int64_t{0}, {}, 0,
-                         "0 = never; else a message this old when it reaches the head is discarded (expired)"});
+  if (info.expiry) {
+    info.params.push_back({"ttl", Type::duration, std::int64_t{0}, {}, 0,
+                           "0 = never; else a message this old when it reaches the head is discarded (expired)"});
+  }
   info.params.push_back({"discarded", Type::choice, std::string("drop"), {"drop", "dead_letter"}, 0,
                          "where expired and head-dropped messages go: nowhere, or the dead-letter queue"});
   info.make = [make = std::move(info.make), keeps = info.keeps_until_ack](
