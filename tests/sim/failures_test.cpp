@@ -10,11 +10,7 @@ namespace qlab::sim {
 namespace {
 
 using testing::metric;
-using testing::scenario_from;
-
-RunResult run_once(const std::string& yaml, const std::vector<workloads::Override>& overrides = {}) {
-  return run_repetitions(scenario_from(yaml, overrides)).front();
-}
+using testing::run_once;
 
 // 20,000 messages through visibility_timeout (dead letters after max_receives), eight consumers.
 constexpr const char* kFailing = R"(
