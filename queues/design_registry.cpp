@@ -346,7 +346,8 @@ DesignInfo with_limits(DesignInfo info) {
   std::vector<std::string> overflow = {"reject_publish"};
   if (info.head_access) overflow.push_back("drop_head");
   info.params.push_back({"overflow", Type::choice, std::string("reject_publish"), overflow, 0,
-                         "a full queue refuses the publish, or discards its oldest waiting messages (drop_head)"});
+                         info.head_access ? "a full queue refuses the publish, or discards its oldest waiting messages"
+                                          : "a full queue refuses the publish (no drop_head: no access to its head)"});
   if (info.expiry) {
     info.params.push_back({"ttl", Type::duration, std::int64_t{0}, {}, 0,
                            "0 = never; else a message this old when it reaches the head is discarded (expired)"});
