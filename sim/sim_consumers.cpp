@@ -47,11 +47,12 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
 
 void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
-  if (consumer.current.message.poison) {
+  if (consumer.current.message.poison) [[unlikely]] {
     on_processing_failed(now, index);
     return;
   }
-  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer.failure_rng.next_open01() < p) {
+  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer.failure_rng.next_open01() < p)
+      [[unlikely]] {
     on_processing_failed(now, index);
     return;
   }
