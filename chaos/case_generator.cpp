@@ -58,6 +58,10 @@ Json random_param(Dice& dice, const ParamSpec& spec, std::int64_t replicas) {
   if (name == "failure_detection") return ms(dice.between(0, 500));
   if (name == "unclean_election") return dice.chance(0.25);
   if (name == "replication_latency") return ms(dice.between(0, 20));
+  // Queue limits refuse and discard messages on purpose, which the design audits do not model yet: off.
+  if (name == "max_length" || name == "max_bytes") return 0;
+  if (name == "ttl") return "0s";
+  if (name == "overflow" || name == "discarded") return std::get<std::string>(spec.default_value);
   switch (spec.type) {
     case ParamSpec::Type::choice: return dice.pick(spec.choices);
     case ParamSpec::Type::flag: return dice.chance(0.5);

@@ -98,18 +98,20 @@ class InvariantChecker {
                        [&](const FaultWindow& w) { return w.action == action; });
   }
 
-  // published == unique_processed + dead_lettered + lost + remaining, from the counters and again from the
-  // per-message fates.
+  // published == unique_processed + dead_lettered + lost + dropped + remaining, from the counters and again from
+  // the per-message fates.
   void check_conservation() {
     const std::int64_t published = count("published");
     const std::int64_t unique = count("unique_processed");
     const std::int64_t dead = count("dead_lettered");
     const std::int64_t lost = count("lost");
     const std::int64_t remaining = count("remaining");
-    if (published != unique + dead + lost + remaining) {
+    // A bounded queue's discards (live mode counts them in dead_lettered and does not report dropped).
+    const std::int64_t dropped = std::llround(result_.metric("dropped").value_or(0));
+    if (published != unique + dead + lost + dropped + remaining) {
       fail("conservation", "published " + std::to_string(published) + " != unique_processed " + std::to_string(unique) +
                                " + dead_lettered " + std::to_string(dead) + " + lost " + std::to_string(lost) +
-                               " + remaining " + std::to_string(remaining));
+                               " + dropped " + std::to_string(dropped) + " + remaining " + std::to_string(remaining));
     }
     if (count("duplicates") != count("processed") - unique) fail("conservation", "duplicates != processed - unique_processed");
     if (lost != count("lost_consumer_crash") + count("lost_broker_crash") + count("lost_network")) {
@@ -132,6 +134,7 @@ class InvariantChecker {
     compare("unique_processed", fates["processed"], unique);
     compare("dead_lettered", fates["dead_lettered"], dead);
     compare("lost", fates["lost"], lost);
+    compare("dropped", fates["dropped"], dropped);
     compare("remaining", fates["remaining"], remaining);
     for (const char* cause : {"consumer_crash", "broker_crash", "network"}) {
       const std::string key = std::string("lost_") + cause;

@@ -51,4 +51,13 @@ const char* hop_name(Hop hop) {
   return "?";
 }
 
+const char* failure_action_name(FailureAction action) {
+  switch (action) {
+    case FailureAction::release: return "release";
+    case FailureAction::timeout: return "timeout";
+    case FailureAction::crash: return "crash";
+  }
+  return "?";
+}
+
 }  // namespace qlab

@@ -54,6 +54,7 @@ struct ProducerGroup {
   std::optional<RateSchedule> schedule;
   std::shared_ptr<const ArrivalTrace> trace;  // arrival: trace (shared by copies of the scenario)
   std::optional<KeyDistribution> keys;        // absent: every message has a key of its own
+  double poison = 0;               // chance that a message is poison: its processing fails at every delivery
 };
 
 // Consumers added and removed by a policy (sim only), as KEDA or an SQS-driven auto-scaling group would.
@@ -70,12 +71,23 @@ struct AutoscaleSpec {
   std::optional<Time> slo;         // p99 latency objective for slo_violation_seconds (latency_p99: target)
 };
 
+// Processing that fails (`consumers[i].failure`): with probability p a message's processing fails, and the
+// consumer then releases it (nack), lets it time out (no ack), or crashes (restarting after restart_after,
+// as a crash fault's restart_after).
+enum class FailureAction { release, timeout, crash };
+struct FailureSpec {
+  double p = 0;
+  FailureAction action = FailureAction::release;
+  std::optional<Time> restart_after;  // crash: back (empty-handed) after this; absent: never
+};
+
 struct ConsumerGroup {
   std::string name = "consumers";
   std::uint32_t count = 1;
   Distribution service;            // nanoseconds per message
   std::uint32_t prefetch = 1;
   std::optional<AutoscaleSpec> autoscale;  // `count` is then the initial count
+  FailureSpec failure;             // p 0: processing never fails (poison messages still do)
 };
 
 struct NetworkSpec {
@@ -153,5 +165,6 @@ const char* autoscale_metric_name(AutoscaleSpec::Metric metric);
 const char* on_unavailable_name(OnUnavailable policy);
 const char* fault_action_name(FaultAction action);
 const char* hop_name(Hop hop);
+const char* failure_action_name(FailureAction action);
 
 }  // namespace qlab

@@ -201,13 +201,16 @@ void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, con
     stored.producer_time = item.producer_time;
     stored.key = item.key;
     stored.published_at = now;
-    if (info_.confirms_publishes) {
-      unconfirmed_[id] = {session_id, item.client_seq};
-    } else {
-      ++counters_.published;
-      ok.confirms.push_back({item.client_seq, id, PublishStatus::accepted});
-    }
+    if (info_.confirms_publishes) unconfirmed_[id] = {session_id, item.client_seq};
     design_->on_publish(now, Message{id, now, item.key, static_cast<std::uint32_t>(item.payload.size())}, actions_);
+    if (!info_.confirms_publishes) {  // accepted unless a bounded queue (overflow: reject_publish) refused it at once
+      const bool refused = std::any_of(actions_.begin(), actions_.end(), [id](const Action& a) {
+        return a.kind == ActionKind::refuse && a.message.id == id;
+      });
+      ++(refused ? counters_.refused : counters_.published);
+      if (refused) store_.erase(id);
+      ok.confirms.push_back({item.client_seq, refused ? 0 : id, refused ? PublishStatus::refused : PublishStatus::accepted});
+    }
     apply(now);
   }
   if (!ok.confirms.empty()) {
@@ -295,6 +298,7 @@ void BrokerState::apply(Time now) {
           deliver(now, action);
           break;
         case ActionKind::dead_letter:
+        case ActionKind::drop:  // live results count a bounded queue's drops as dead letters
           ++counters_.dead_lettered;
           emit(BrokerRecord::Kind::dead_lettered, action.message.id, 0, now);
           forget_message(action.message.id);

@@ -465,6 +465,12 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   add("time_scale", facts.time_scale);
   result.unmeasured.push_back({"events", "a simulator cost: live mode runs no event loop"});
   result.unmeasured.push_back({"events_per_second", "a simulator cost: live mode runs no event loop"});
+  result.unmeasured.push_back({"failed_processing", "live workers do not fail on purpose (simulator only)"});
+  for (const char* key : {"dead_lettered_max_receives", "dead_lettered_expired", "dead_lettered_overflow", "dropped",
+                          "dropped_expired", "dropped_overflow", "dropped_failed", "expired", "time_to_dead_letter_mean",
+                          "time_to_dead_letter_p99"}) {
+    result.unmeasured.push_back({key, "the live broker's records do not tell discards apart (all count in dead_lettered)"});
+  }
   result.consumers = std::move(figures);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     result.producer_groups.push_back(producer_group_figures(records.producer_groups[g], groups[g].latency,

@@ -847,6 +847,17 @@ void check_live_support(const Scenario& scenario) {
                                   ": message keys and traced sizes are simulator-only (live producers draw size only)");
     }
   }
+  // Failing processing and poison messages are simulated only (live workers do not fail on purpose yet).
+  for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
+    if (scenario.consumers[g].failure.p > 0) {
+      throw std::invalid_argument("consumers[" + std::to_string(g) + "].failure is not supported by live mode yet");
+    }
+  }
+  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
+    if (scenario.producers[g].poison > 0) {
+      throw std::invalid_argument("producers[" + std::to_string(g) + "].poison is not supported by live mode yet");
+    }
+  }
   const bool rate_max = std::any_of(scenario.producers.begin(), scenario.producers.end(),
                                     [](const ProducerGroup& p) { return p.rate_max; });
   for (const ProducerGroup& p : scenario.producers) {

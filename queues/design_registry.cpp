@@ -5,6 +5,7 @@
 
 #include "core/check.hpp"
 #include "fifo_groups_queue.hpp"
+#include "limited_queue.hpp"
 #include "partitioned_queue.hpp"
 #include "power_of_d_queue.hpp"
 #include "preassigned_queue.hpp"
@@ -40,6 +41,7 @@ DesignInfo pull_design() {
       .name = "pull",
       .summary = "a shared FIFO; a consumer pulls when it has room; delivery removes the message (no ack)",
       .keeps_until_ack = false,
+      .head_access = true,
       .params = {},
       .make = [](const DesignParams&, RandomStream) -> std::unique_ptr<QueueDesign> {
         return std::make_unique<PullQueue>();
@@ -76,6 +78,9 @@ VisibilityTimeoutQueue::Options visibility_options(const DesignParams& params) {
   options.stale_ack = param<std::string>(params, "stale_ack") == "ignore" ? VisibilityTimeoutQueue::StaleAck::ignore
                                                                           : VisibilityTimeoutQueue::StaleAck::reject;
   options.release_on_disconnect = param<bool>(params, "release_on_disconnect");
+  options.redelivery_delay = param<std::int64_t>(params, "redelivery_delay");
+  options.redelivery_exponential = param<std::string>(params, "redelivery_backoff") == "exponential";
+  options.redelivery_delay_max = param<std::int64_t>(params, "redelivery_delay_max");
   return options;
 }
 
@@ -91,6 +96,12 @@ std::vector<ParamSpec> visibility_params() {
        "an ack with a receipt that is no longer current: reject (ElasticMQ) or ignore (SQS)"},
       {"release_on_disconnect", Type::flag, false, {}, 0,
        "true: a lost consumer's messages are visible at once; false: they wait for the timeout"},
+      {"redelivery_delay", Type::duration, std::int64_t{0}, {}, 0,
+       "0 = at once; else a released (nacked) message stays hidden this long before it is redelivered"},
+      {"redelivery_backoff", Type::choice, std::string("constant"), {"constant", "exponential"}, 0,
+       "constant: every release waits redelivery_delay; exponential: it doubles with each receive"},
+      {"redelivery_delay_max", Type::duration, std::int64_t{0}, {}, 0,
+       "redelivery_backoff: exponential: the longest delay (0 = no cap)"},
   };
 }
 
@@ -99,6 +110,7 @@ DesignInfo visibility_timeout_design() {
       .name = "visibility_timeout",
       .summary = "SQS semantics: a receive hides the message for a while; ack deletes it, expiry redelivers it",
       .keeps_until_ack = true,
+      .head_access = true,
       .params = visibility_params(),
       .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
         return std::make_unique<VisibilityTimeoutQueue>(visibility_options(params));
@@ -161,6 +173,7 @@ DesignInfo push_design() {
       .name = "push",
       .summary = "RabbitMQ: pushed round robin to consumers with free prefetch credit; unacked requeued on disconnect",
       .keeps_until_ack = true,
+      .head_access = true,
       .params = {{"consumer_timeout", ParamSpec::Type::duration, std::int64_t{0}, {}, 0,
                   "0 = never; else a delivery unacked this long closes its consumer's channel (all its unacked requeued)"}},
       .make = [](const DesignParams& params, RandomStream) -> std::unique_ptr<QueueDesign> {
@@ -268,6 +281,7 @@ DesignInfo partitioned_design() {
       .name = "partitioned",
       .summary = "Kafka consumer groups: partitions owned by one member each, in order, committed offsets, rebalances",
       .keeps_until_ack = true,
+      .expiry = false,
       .params = partition_params({
               {"assignment", Type::choice, std::string("range"), {"range", "round_robin", "sticky"}, 0,
                "how a rebalance spreads partitions over the members (ordered by id)"},
@@ -312,13 +326,63 @@ DesignInfo share_group_design() {
   };
 }
 
+QueueLimits limits_of(const DesignParams& params) {
+  QueueLimits limits;
+  limits.max_length = static_cast<std::uint64_t>(param<std::int64_t>(params, "max_length"));
+  if (const auto it = params.find("max_bytes"); it != params.end()) {
+    limits.max_bytes = static_cast<std::uint64_t>(std::get<std::int64_t>(it->second));
+  }
+  if (const auto it = params.find("overflow"); it != params.end() && std::get<std::string>(it->second) == "drop_head") {
+    limits.overflow = QueueLimits::Overflow::drop_head;
+  }
+  if (const auto it = params.find("ttl"); it != params.end()) limits.ttl = std::get<std::int64_t>(it->second);
+  limits.dead_letter = param<std::string>(params, "discarded") == "dead_letter";
+  return limits;
+}
+
+// `info` with the queue limits every design takes (and those of head access), its factory wrapping the design in
+// a LimitedQueue when some limit is set.
+DesignInfo with_limits(DesignInfo info) {
+  using Type = ParamSpec::Type;
+  info.params.push_back({"max_length", Type::count, std::int64_t{0}, {}, 0,
+                         "0 = unbounded; else at most this many messages wait to be delivered (overflow decides)"});
+  if (info.head_access) {
+    info.params.push_back({"max_bytes", Type::count, std::int64_t{0}, {}, 0,
+                           "0 = unbounded; else the waiting messages' bytes stay within this (overflow decides)"});
+  }
+  std::vector<std::string> overflow = {"reject_publish"};
+  if (info.head_access) overflow.push_back("drop_head");
+  info.params.push_back({"overflow", Type::choice, std::string("reject_publish"), overflow, 0,
+                         info.head_access ? "a full queue refuses the publish, or discards its oldest waiting messages"
+                                          : "a full queue refuses the publish (no drop_head: no access to its head)"});
+  if (info.expiry) {
+    info.params.push_back({"ttl", Type::duration, std::int64_t{0}, {}, 0,
+                           "0 = never; else a message this old when it reaches the head is discarded (expired)"});
+  }
+  info.params.push_back({"discarded", Type::choice, std::string("drop"), {"drop", "dead_letter"}, 0,
+                         "where expired and head-dropped messages go: nowhere, or the dead-letter queue"});
+  info.make = [make = std::move(info.make), keeps = info.keeps_until_ack](
+                  const DesignParams& params, RandomStream rng) -> std::unique_ptr<QueueDesign> {
+    std::unique_ptr<QueueDesign> design = make(params, std::move(rng));
+    const QueueLimits limits = limits_of(params);
+    if (!limits.any()) return design;
+    return std::make_unique<LimitedQueue>(std::move(design), limits, keeps);
+  };
+  return info;
+}
+
 }  // namespace
 
 const std::vector<DesignInfo>& designs() {
-  static const std::vector<DesignInfo> all = {pull_design(),       preassigned_design(), visibility_timeout_design(),
-                                              replicated_design(), push_design(),        power_of_d_design(),
-                                              jsq_design(),        work_stealing_design(), fifo_groups_design(),
-                                              partitioned_design(), share_group_design()};
+  static const std::vector<DesignInfo> all = [] {
+    std::vector<DesignInfo> plain = {pull_design(),        preassigned_design(),   visibility_timeout_design(),
+                                     replicated_design(),  push_design(),          power_of_d_design(),
+                                     jsq_design(),         work_stealing_design(), fifo_groups_design(),
+                                     partitioned_design(), share_group_design()};
+    std::vector<DesignInfo> limited;
+    for (DesignInfo& info : plain) limited.push_back(with_limits(std::move(info)));
+    return limited;
+  }();
   return all;
 }
 

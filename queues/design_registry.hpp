@@ -33,6 +33,11 @@ struct DesignInfo {
   // True when the design emits ActionKind::confirm for publishes (replication decides when); otherwise
   // a publish is confirmed the moment the design accepts it.
   bool confirms_publishes = false;
+  // True when the design implements QueueDesign::backlog_bytes() and drop_oldest(): it takes max_bytes and
+  // overflow: drop_head besides the limits every design takes (max_length, ttl; see limited_queue.hpp).
+  bool head_access = false;
+  // False for designs whose records outlive their ack (partitioned: an offset log): they take no ttl.
+  bool expiry = true;
   std::vector<ParamSpec> params;
   // `params` holds every parameter of `params` above (defaults filled in, already validated).
   std::function<std::unique_ptr<QueueDesign>(const DesignParams& params, RandomStream rng)> make;

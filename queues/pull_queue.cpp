@@ -6,6 +6,7 @@ void PullQueue::on_consumer_joined(Time, ConsumerId, ActionBuffer&) {}
 
 void PullQueue::on_publish(Time, const Message& message, ActionBuffer& out) {
   messages_.push_back(message);
+  bytes_ += message.size;
   dispatch(out);
 }
 
@@ -22,9 +23,18 @@ void PullQueue::for_each_held(const std::function<void(const Message&)>& visit) 
   messages_.for_each(visit);
 }
 
+bool PullQueue::drop_oldest(Message& dropped) {
+  if (messages_.empty()) return false;
+  dropped = messages_.pop_front();
+  bytes_ -= dropped.size;
+  return true;
+}
+
 void PullQueue::dispatch(ActionBuffer& out) {
   while (!messages_.empty() && !credits_.empty()) {
-    out.push_back({ActionKind::deliver, credits_.take(), next_receipt_++, 1, messages_.pop_front()});
+    const Message message = messages_.pop_front();
+    bytes_ -= message.size;
+    out.push_back({ActionKind::deliver, credits_.take(), next_receipt_++, 1, message});
   }
 }
 

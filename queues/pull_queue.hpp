@@ -18,6 +18,8 @@ class PullQueue final : public AtMostOnceDesign {
 
   std::size_t backlog() const override { return messages_.size(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  std::uint64_t backlog_bytes() const override { return bytes_; }
+  bool drop_oldest(Message& dropped) override;
 
  private:
   // Delivers while there are both messages and consumers with credit.
@@ -25,6 +27,7 @@ class PullQueue final : public AtMostOnceDesign {
 
   RingBuffer<Message> messages_;
   CreditQueue credits_;
+  std::uint64_t bytes_ = 0;   // of messages_
   Receipt next_receipt_ = 1;  // receipts only make deliveries distinguishable; nothing redeems them
 };
 

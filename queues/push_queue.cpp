@@ -16,6 +16,7 @@ void PushQueue::on_consumer_joined(Time, ConsumerId, ActionBuffer&) {}
 
 void PushQueue::on_publish(Time now, const Message& message, ActionBuffer& out) {
   ready_.push_back({message, 0});
+  ready_bytes_ += message.size;
   dispatch(now, out);
 }
 
@@ -34,6 +35,7 @@ void PushQueue::on_release(Time now, ConsumerId consumer, Receipt receipt, Actio
   Unacked* delivery = find(consumer, receipt, out);
   if (delivery == nullptr) return;
   ready_.push_front(delivery->entry);
+  ready_bytes_ += delivery->entry.message.size;
   unacked_.erase(receipt);
   dispatch(now, out);
 }
@@ -67,6 +69,14 @@ void PushQueue::for_each_held(const std::function<void(const Message&)>& visit) 
   for (const auto& [receipt, delivery] : unacked_) visit(delivery.entry.message);
 }
 
+bool PushQueue::drop_oldest(Message& dropped) {
+  if (ready_.empty()) return false;
+  dropped = ready_.front().message;
+  ready_bytes_ -= dropped.size;
+  ready_.pop_front();
+  return true;
+}
+
 PushQueue::Unacked* PushQueue::find(ConsumerId consumer, Receipt receipt, ActionBuffer& out) {
   const auto it = unacked_.find(receipt);
   if (it != unacked_.end() && it->second.consumer == consumer) return &it->second;
@@ -82,6 +92,7 @@ void PushQueue::requeue_all_of(ConsumerId consumer) {
       continue;
     }
     ready_.push_front(it->second.entry);
+    ready_bytes_ += it->second.entry.message.size;
     it = std::make_reverse_iterator(unacked_.erase(std::next(it).base()));
   }
 }
@@ -90,6 +101,7 @@ void PushQueue::dispatch(Time now, ActionBuffer& out) {
   while (!ready_.empty() && !credits_.empty()) {
     Waiting entry = ready_.front();
     ready_.pop_front();
+    ready_bytes_ -= entry.message.size;
     ++entry.receive_count;
     const ConsumerId consumer = credits_.take();
     const Receipt receipt = next_receipt_++;

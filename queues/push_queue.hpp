@@ -35,6 +35,8 @@ class PushQueue final : public QueueDesign {
   std::size_t backlog() const override { return ready_.size(); }
   std::size_t held() const override { return ready_.size() + unacked_.size(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  std::uint64_t backlog_bytes() const override { return ready_bytes_; }
+  bool drop_oldest(Message& dropped) override;
 
  private:
   struct Waiting {
@@ -55,6 +57,7 @@ class PushQueue final : public QueueDesign {
 
   Time consumer_timeout_;
   std::deque<Waiting> ready_;
+  std::uint64_t ready_bytes_ = 0;  // of ready_
   // By receipt, which grows with delivery time: with one timeout for all, the first entry expires first.
   std::map<Receipt, Unacked> unacked_;
   CreditQueue credits_;

@@ -23,6 +23,8 @@ struct Message {
   std::uint64_t key = 0;   // partitioning / hash-assignment key
   std::uint32_t size = 0;  // bytes
   std::uint32_t origin = 0;  // the producer group, for per-group metrics; designs never interpret it
+  // A workload property the simulator reads (its processing always fails); designs never interpret it.
+  bool poison = false;
 };
 
 enum class ActionKind : std::uint8_t {
@@ -34,7 +36,18 @@ enum class ActionKind : std::uint8_t {
   refuse,        // `message`'s publish is refused (no leader, too few in-sync replicas); it was not accepted
   lose,          // the design lost `message` for good (it lived only on crashed or unelected nodes); `node` names
                  // the node whose loss caused it
+  drop,          // the queue discarded `message` by its own policy (`cause`: expired or overflow), no dead-letter queue
 };
+
+// Why a message was dead-lettered or dropped.
+enum class DiscardCause : std::uint8_t {
+  max_receives,  // received too many times (max_receives, delivery_limit)
+  expired,       // waited longer than the queue's ttl
+  overflow,      // pushed out of a full queue (overflow: drop_head)
+  failed,        // never emitted by designs: the simulator's cause for a message whose processing failed after an
+                 // at-most-once design had handed it over (nothing keeps it for another try)
+};
+inline constexpr int kDiscardCauses = 4;
 
 struct Action {
   ActionKind kind = ActionKind::deliver;
@@ -43,6 +56,7 @@ struct Action {
   std::uint32_t receive_count = 0;
   Message message;
   std::uint32_t node = 0;  // lose: the broker node whose failure lost the message
+  DiscardCause cause = DiscardCause::max_receives;  // dead_letter, drop
 };
 
 using ActionBuffer = std::vector<Action>;
@@ -93,6 +107,11 @@ class QueueDesign {
   virtual std::size_t held() const = 0;
   // Visits every message counted by held(), in no particular order (end-of-run accounting).
   virtual void for_each_held(const std::function<void(const Message&)>& visit) const = 0;
+
+  // Head access, for bounded queues (limited_queue.hpp) on designs with DesignInfo::head_access: the bytes of
+  // the messages counted by backlog(), and removing the message that would be delivered next (false: none).
+  virtual std::uint64_t backlog_bytes() const { return 0; }
+  virtual bool drop_oldest(Message& /*dropped*/) { return false; }
 };
 
 }  // namespace qlab

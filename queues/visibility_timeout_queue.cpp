@@ -1,5 +1,7 @@
 #include "visibility_timeout_queue.hpp"
 
+#include <algorithm>
+
 #include "core/check.hpp"
 #include "design_helpers.hpp"
 
@@ -11,6 +13,14 @@ Receipt make_receipt(std::uint32_t generation, std::uint32_t slot) {
 }
 
 }  // namespace
+
+Time VisibilityTimeoutQueue::Options::redelivery_delay_after(std::uint32_t receives) const {
+  if (!redelivery_exponential || redelivery_delay == 0) return redelivery_delay;
+  Time delay = redelivery_delay;
+  const Time cap = redelivery_delay_max == 0 ? kNever / 2 : redelivery_delay_max;
+  for (std::uint32_t i = 1; i < receives && delay < cap; ++i) delay = delay > cap / 2 ? cap : delay * 2;
+  return std::min(delay, cap);
+}
 
 VisibilityTimeoutQueue::VisibilityTimeoutQueue(Options options) : options_(options) {
   QLAB_CHECK(options_.visibility_timeout > 0, "visibility_timeout must be positive");
@@ -52,7 +62,7 @@ void VisibilityTimeoutQueue::on_ack(Time, ConsumerId consumer, Receipt receipt, 
     // succeeds. The slot stays queued in visible_ (removing it from the middle would cost O(n)).
     entry.state = State::deleted;
     ++entry.generation;
-    --backlog_;
+    leave_backlog(entry);
   }
 }
 
@@ -63,6 +73,12 @@ void VisibilityTimeoutQueue::on_release(Time now, ConsumerId consumer, Receipt r
     return;
   }
   unlink(found.slot);
+  Entry& entry = entries_[found.slot];
+  if (const Time delay = options_.redelivery_delay_after(entry.receive_count); delay > 0) {
+    entry.deadline = deadline_after(now, delay);  // still in flight (hidden) under the same receipt
+    link_by_deadline(found.slot);
+    return;
+  }
   --in_flight_;
   make_visible(found.slot);
   dispatch(now, out);
@@ -170,6 +186,23 @@ void VisibilityTimeoutQueue::make_visible(Slot slot) {
   entries_[slot].state = State::visible;
   visible_.push_back(slot);
   ++backlog_;
+  backlog_bytes_ += entries_[slot].message.size;
+}
+
+bool VisibilityTimeoutQueue::drop_oldest(Message& dropped) {
+  while (!visible_.empty()) {
+    const Slot slot = visible_.pop_front();
+    Entry& entry = entries_[slot];
+    if (entry.state == State::visible) {
+      dropped = entry.message;
+      leave_backlog(entry);
+      ++entry.generation;  // its receipts (from earlier receives) are void
+      free_slot(slot);
+      return true;
+    }
+    free_slot(slot);  // deleted while waiting
+  }
+  return false;
 }
 
 void VisibilityTimeoutQueue::link_by_deadline(Slot slot) {
@@ -198,7 +231,7 @@ void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {
       free_slot(slot);
       continue;
     }
-    --backlog_;
+    leave_backlog(entry);
     if (options_.max_receives != 0 && entry.receive_count >= options_.max_receives) {
       out.push_back({ActionKind::dead_letter, 0, 0, entry.receive_count, entry.message});
       free_slot(slot);

@@ -5,6 +5,8 @@
 // grows on the next receive. A receipt stays current until its message is received again or deleted, so a
 // late ack still deletes a message that expired but has not been redelivered yet (as in SQS).
 // Release (nack) and extend (change visibility) act only on a message that is in flight under that receipt.
+// With a redelivery delay, a released message stays hidden for that delay (constant, or doubling with each
+// receive up to a cap) before it is visible again, as an SQS consumer that nacks by changing the visibility.
 //
 // Storage is a slab of entries with a free list; a message keeps its slot from publish to delete, and a
 // receipt is (slot generation << 32) | (slot + 1), so acks are O(1) and stale receipts are told apart by
@@ -30,6 +32,11 @@ class VisibilityTimeoutQueue final : public QueueDesign {
     std::uint32_t max_receives = 0;           // 0 = unlimited; else dead-letter instead of receive number max+1
     StaleAck stale_ack = StaleAck::reject;
     bool release_on_disconnect = false;       // true: a lost consumer's in-flight messages are visible at once
+    Time redelivery_delay = 0;                // a released message is hidden this long first (0: visible at once)
+    bool redelivery_exponential = false;      // true: the delay doubles with each receive after the first
+    Time redelivery_delay_max = 0;            // exponential: the cap (0: none)
+    // The hiding time of a message released after its `receives`-th receive.
+    Time redelivery_delay_after(std::uint32_t receives) const;
   };
 
   explicit VisibilityTimeoutQueue(Options options);
@@ -48,6 +55,8 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   std::size_t backlog() const override { return backlog_; }
   std::size_t held() const override { return backlog_ + in_flight_; }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  std::uint64_t backlog_bytes() const override { return backlog_bytes_; }
+  bool drop_oldest(Message& dropped) override;
 
  private:
   using Slot = std::uint32_t;
@@ -82,6 +91,11 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   Slot allocate();
   void free_slot(Slot slot);
   void make_visible(Slot slot);
+  // A visible entry leaves the backlog (received, deleted or dropped).
+  void leave_backlog(const Entry& entry) {
+    --backlog_;
+    backlog_bytes_ -= entry.message.size;
+  }
   void link_by_deadline(Slot slot);
   void unlink(Slot slot);
   // Receives visible messages into consumers with credit (dead-lettering those past max_receives).
@@ -95,6 +109,7 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   Slot flight_tail_ = kNil;  // latest deadline
   CreditQueue credits_;
   std::size_t backlog_ = 0;    // visible entries
+  std::uint64_t backlog_bytes_ = 0;  // of visible entries
   std::size_t in_flight_ = 0;  // in_flight entries
 };
 

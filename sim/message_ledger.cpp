@@ -14,7 +14,7 @@ const char* loss_cause_name(LossCause cause) {
 }
 
 MessageLedger::MessageLedger(Time warmup, bool trace)
-    : warmup_(warmup), tracing_(trace), fates_(kProcessed | kDeadLettered | kLost) {}
+    : warmup_(warmup), tracing_(trace), fates_(kFinal) {}
 
 MessageId MessageLedger::on_created(Time now) {
   const MessageId id = fates_.append();
@@ -87,6 +87,10 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
     flags &= static_cast<std::uint8_t>(~kDeadLettered);
     --dead_lettered_;
   }
+  if (flags & kDropped) {  // a copy still out when the queue discarded it (visibility expired meanwhile)
+    flags &= static_cast<std::uint8_t>(~kDropped);
+    --dropped_;
+  }
   flags |= kProcessed;
   fates_.set(message.id, flags);
   ++unique_processed_;
@@ -102,7 +106,7 @@ bool MessageLedger::on_processed(const Message& message, Time now) {
   return true;
 }
 
-void MessageLedger::on_dead_lettered(const Message& message, Time now) {
+void MessageLedger::on_dead_lettered(const Message& message, Time now, DiscardCause cause) {
   const std::uint8_t flags = fates_.get(message.id);
   note(message.id, now, "dead_lettered");
   // Already dead-lettered: a failover brought the message back because its removal had not reached the new
@@ -110,6 +114,17 @@ void MessageLedger::on_dead_lettered(const Message& message, Time now) {
   if (flags & (kProcessed | kDeadLettered)) return;
   fates_.set(message.id, flags | kDeadLettered);
   ++dead_lettered_;
+  ++dead_lettered_by_cause_[static_cast<int>(cause)];
+  time_to_dead_letter_.record(now - message.published_at);
+}
+
+void MessageLedger::on_dropped(const Message& message, Time now, DiscardCause cause) {
+  const std::uint8_t flags = fates_.get(message.id);
+  note(message.id, now, "dropped");
+  if (flags & kFinal) return;  // as on_dead_lettered: a failover may bring a discarded message back
+  fates_.set(message.id, flags | kDropped);
+  ++dropped_;
+  ++dropped_by_cause_[static_cast<int>(cause)];
 }
 
 void MessageLedger::lose(const Message& message, LossCause cause, Time now) {
@@ -130,14 +145,14 @@ void MessageLedger::on_copy_dropped(const Message& message, bool design_keeps_it
   } else if (design_keeps_it) {
     return;
   }
-  if (flags & (kProcessed | kDeadLettered | kLost)) return;
+  if (flags & kFinal) return;
   lose(message, cause, now);
 }
 
 void MessageLedger::on_released(const Message& message, std::uint32_t copies, LossCause cause, Time now,
                                 const std::string& where) {
   note(message.id, now, "released by the queue: ", where);
-  if (fates_.get(message.id) & (kProcessed | kDeadLettered | kLost)) return;
+  if (fates_.get(message.id) & kFinal) return;
   if (copies > 0) {
     orphan_copies_[message.id] = copies;
   } else {
@@ -150,21 +165,25 @@ std::uint64_t MessageLedger::audit() const {
   std::uint64_t processed = 0;
   std::uint64_t dead = 0;
   std::uint64_t lost = 0;
+  std::uint64_t dropped = 0;
   std::uint64_t remaining = 0;
   fates_.for_each_run([&](std::uint8_t flags, std::uint64_t count) {
     if (!(flags & kAccepted)) return;
     accepted += count;
-    const int fates = ((flags & kProcessed) != 0) + ((flags & kDeadLettered) != 0) + ((flags & kLost) != 0);
+    const int fates = ((flags & kProcessed) != 0) + ((flags & kDeadLettered) != 0) + ((flags & kLost) != 0) +
+                      ((flags & kDropped) != 0);
     QLAB_CHECK(fates <= 1, "a message has more than one fate");
     processed += (flags & kProcessed) != 0 ? count : 0;
     dead += (flags & kDeadLettered) != 0 ? count : 0;
     lost += (flags & kLost) != 0 ? count : 0;
+    dropped += (flags & kDropped) != 0 ? count : 0;
     remaining += fates == 0 ? count : 0;
   });
-  QLAB_CHECK(accepted == published_ && processed == unique_processed_ && dead == dead_lettered_ && lost == lost_,
+  QLAB_CHECK(accepted == published_ && processed == unique_processed_ && dead == dead_lettered_ && lost == lost_ &&
+                 dropped == dropped_,
              "message counters disagree with the per-message fates");
   QLAB_CHECK(lost_ == lost_by_cause_[0] + lost_by_cause_[1] + lost_by_cause_[2], "losses disagree with their causes");
-  QLAB_CHECK(published_ == unique_processed_ + dead_lettered_ + lost_ + remaining, "conservation violated");
+  QLAB_CHECK(published_ == unique_processed_ + dead_lettered_ + lost_ + dropped_ + remaining, "conservation violated");
   return remaining;
 }
 
@@ -211,6 +230,23 @@ void MessageLedger::append_loss_metrics(std::vector<Metric>& out) const {
   add("stale_acks", static_cast<double>(stale_acks_));
 }
 
+void MessageLedger::append_failure_metrics(std::vector<Metric>& out) const {
+  const auto add = [&out](const char* key, std::uint64_t value) { out.push_back({key, static_cast<double>(value)}); };
+  const auto dead = [this](DiscardCause c) { return dead_lettered_by_cause_[static_cast<int>(c)]; };
+  const auto drop = [this](DiscardCause c) { return dropped_by_cause_[static_cast<int>(c)]; };
+  add("failed_processing", failed_processing_);
+  add("dead_lettered_max_receives", dead(DiscardCause::max_receives));
+  add("dead_lettered_expired", dead(DiscardCause::expired));
+  add("dead_lettered_overflow", dead(DiscardCause::overflow));
+  add("dropped", dropped_);
+  add("dropped_expired", drop(DiscardCause::expired));
+  add("dropped_overflow", drop(DiscardCause::overflow));
+  add("dropped_failed", drop(DiscardCause::failed));
+  add("expired", dead(DiscardCause::expired) + drop(DiscardCause::expired));
+  out.push_back({"time_to_dead_letter_mean", time_to_dead_letter_.mean() / kSecond});
+  out.push_back({"time_to_dead_letter_p99", to_seconds(time_to_dead_letter_.percentile(0.99))});
+}
+
 std::vector<MessageTrace> MessageLedger::take_trace() {
   for (MessageTrace& m : trace_) {
     const std::uint8_t flags = fates_.get(m.id);
@@ -220,6 +256,8 @@ std::vector<MessageTrace> MessageLedger::take_trace() {
       m.fate = "processed";
     } else if (flags & kDeadLettered) {
       m.fate = "dead_lettered";
+    } else if (flags & kDropped) {
+      m.fate = "dropped";
     } else if (flags & kLost) {
       m.fate = "lost";
       for (const auto& [t, what] : m.history) {

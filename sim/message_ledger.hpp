@@ -1,9 +1,9 @@
 #pragma once
 // Every message's fate in flag bits (no per-message record unless tracing): accepted, delivered at least
-// once, processed, dead-lettered, lost, confirmed. Memory does not grow with the number of messages: a
+// once, processed, dead-lettered, lost, dropped (discarded by the queue's policy), confirmed. Memory does not grow with the number of messages: a
 // message's byte stays in a dense window only until it is processed, dead-lettered or lost (or 2^20 newer
 // messages exist); older ones are kept as runs of equal flags (FateFlags), exactly. Fates form a partition checked at
-// the end: published == unique_processed + dead_lettered + lost + remaining. A message that completes
+// the end: published == unique_processed + dead_lettered + lost + dropped + remaining. A message that completes
 // processing counts as processed even if it was also dead-lettered: processing is what users wait for.
 //
 // Custody: a message is lost when its last copy vanishes unprocessed. While the design holds a message
@@ -41,7 +41,15 @@ class MessageLedger {
   void on_delivered(const Message& message, ConsumerId consumer, Time now);
   // Returns true on the message's first completed processing.
   bool on_processed(const Message& message, Time now);
-  void on_dead_lettered(const Message& message, Time now);
+  void on_dead_lettered(const Message& message, Time now, DiscardCause cause);
+  // The queue discarded `message` by its policy (expired, overflow), or its processing failed with nothing
+  // keeping it (DiscardCause::failed).
+  void on_dropped(const Message& message, Time now, DiscardCause cause);
+  // A consumer's processing of a message failed (it then releases it, lets it time out, or crashes).
+  void on_failed_processing(const Message& message, Time now) {
+    ++failed_processing_;
+    note(message.id, now, "failed");
+  }
   // A delivered copy vanished unprocessed (its consumer crashed, the network dropped it). `design_keeps_it`:
   // the design still holds the message and will deliver it again.
   void on_copy_dropped(const Message& message, bool design_keeps_it, LossCause cause, Time now);
@@ -55,19 +63,21 @@ class MessageLedger {
     if (tracing_) note_traced(id, now, what, detail);
   }
 
-  bool finished(MessageId id) const { return (fates_.get(id) & (kProcessed | kDeadLettered | kLost)) != 0; }
+  bool finished(MessageId id) const { return (fates_.get(id) & kFinal) != 0; }
   bool accepted(MessageId id) const { return (fates_.get(id) & kAccepted) != 0; }
   bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }
   std::uint64_t created() const { return fates_.size(); }
   std::uint64_t published() const { return published_; }
   std::uint64_t publish_side_losses() const { return refused_ + lost_unconfirmed_publish_ + lost_network_publish_; }
-  std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_; }
+  std::uint64_t unfinished() const { return published_ - unique_processed_ - dead_lettered_ - lost_ - dropped_; }
   std::uint64_t unique_processed() const { return unique_processed_; }
 
   // Scans every message's flags, checks them against the running counters, and returns `remaining`.
   std::uint64_t audit() const;
   void append_metrics(std::vector<Metric>& out, std::uint64_t remaining) const;
   void append_loss_metrics(std::vector<Metric>& out) const;
+  // failed_processing, dead letters and drops by cause, time_to_dead_letter.
+  void append_failure_metrics(std::vector<Metric>& out) const;
   const Histogram& latency() const { return latency_; }
   const Histogram& wait() const { return wait_; }
   Time first_publish() const { return first_publish_; }
@@ -96,6 +106,8 @@ class MessageLedger {
   static constexpr std::uint8_t kDeadLettered = 8;
   static constexpr std::uint8_t kLost = 16;
   static constexpr std::uint8_t kConfirmed = 32;
+  static constexpr std::uint8_t kDropped = 64;
+  static constexpr std::uint8_t kFinal = kProcessed | kDeadLettered | kLost | kDropped;
 
   void lose(const Message& message, LossCause cause, Time now);
   void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);
@@ -127,6 +139,12 @@ class MessageLedger {
   std::uint64_t stale_acks_ = 0;
   Time first_publish_ = -1;
   Time last_completion_ = -1;
+  // Failures and discards (last: the per-message path above stays as compact as before they existed).
+  std::uint64_t dead_lettered_by_cause_[kDiscardCauses] = {};
+  std::uint64_t dropped_ = 0;
+  std::uint64_t dropped_by_cause_[kDiscardCauses] = {};
+  std::uint64_t failed_processing_ = 0;
+  Histogram time_to_dead_letter_;
 };
 
 const char* loss_cause_name(LossCause cause);

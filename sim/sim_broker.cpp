@@ -22,7 +22,10 @@ void SimulationEngine::apply_actions(Time now) {
         break;
       }
       case ActionKind::dead_letter:
-        ledger_.on_dead_lettered(action.message, now);
+        ledger_.on_dead_lettered(action.message, now, action.cause);
+        break;
+      case ActionKind::drop:
+        ledger_.on_dropped(action.message, now, action.cause);
         break;
       case ActionKind::ack_rejected:
       case ActionKind::ack_ignored:
@@ -35,6 +38,10 @@ void SimulationEngine::apply_actions(Time now) {
       case ActionKind::refuse: {
         const auto waiting = awaiting_confirmation_.find(action.message.id);
         if (waiting == awaiting_confirmation_.end()) {
+          if (publishing_ != nullptr && publishing_->message.id == action.message.id) {  // a full queue refused it
+            refuse_or_retry(now, publishing_->entity, action.message, publishing_->count + 1);
+            break;
+          }
           ledger_.on_refused(action.message, now, false);
           break;
         }
@@ -56,7 +63,11 @@ void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
   // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
   if (!broker_up() || event.incarnation != design_incarnation_) return;
   with_design(now, [&](ActionBuffer& out) {
-    if (event.receipt != 0) design_->on_ack(now, event.entity, event.receipt, out);
+    if (event.receipt != 0 && event.token == kReleaseReply) {
+      design_->on_release(now, event.entity, event.receipt, out);
+    } else if (event.receipt != 0) {
+      design_->on_ack(now, event.entity, event.receipt, out);
+    }
     if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
   });
   if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);

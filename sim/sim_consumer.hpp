@@ -42,6 +42,7 @@ struct SimConsumer {
 
   RandomStream to_broker_rng;    // network latency of its acks and pulls
   RandomStream from_broker_rng;  // network latency of its deliveries
+  RandomStream failure_rng;      // which processings fail (consumers[i].failure; a stream of its own)
   std::string name;   // group[index]
   std::uint32_t stall_token = 0;
   Time remaining_service = 0;     // while stalled in the middle of a message

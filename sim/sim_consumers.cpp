@@ -47,6 +47,15 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
 
 void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
+  if (consumer.current.message.poison) [[unlikely]] {
+    on_processing_failed(now, index);
+    return;
+  }
+  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer.failure_rng.next_open01() < p)
+      [[unlikely]] {
+    on_processing_failed(now, index);
+    return;
+  }
   const Delivery finished = consumer.current;
   consumer.has_current = false;
   --in_flight_;
@@ -67,6 +76,37 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   update_waiting(now);
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
        Event{EventType::reply_arrives, index, late, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
+}
+
+void SimulationEngine::on_processing_failed(Time now, std::uint32_t index) {
+  SimConsumer& consumer = consumers_[index];
+  const FailureSpec& failure = scenario_.consumers[consumer.group].failure;
+  const Delivery failed = consumer.current;
+  ledger_.on_failed_processing(failed.message, now);
+  if (failure.action == FailureAction::crash) {
+    FaultSpec crash;  // as a crash fault: what it holds is dropped, the design told, a restart planned
+    crash.restart_after = failure.restart_after;
+    crash_consumer(now, index, crash);
+    return;
+  }
+  consumer.has_current = false;
+  --in_flight_;
+  // A design that handed the message over keeps nothing to try again: the failure ends it. A keeping design
+  // that crashed since the delivery kept nothing either: this copy was one of the last (as drop_copy).
+  const bool current_life = broker_up() && failed.incarnation == design_incarnation_;
+  if (!design_info_->keeps_until_ack) {
+    ledger_.on_dropped(failed.message, now, DiscardCause::failed);
+  } else if (!current_life) {
+    ledger_.on_copy_dropped(failed.message, false, LossCause::broker_crash, now);
+  }
+  set_phase(now, consumer, ConsumerPhase::idle);
+  start_next(now, consumer);
+  update_waiting(now);
+  // release: nack it so it is redelivered; timeout: say nothing, the design redelivers it when its time is up.
+  const bool release = failure.action == FailureAction::release && current_life;
+  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
+       Event{EventType::reply_arrives, index, release ? kReleaseReply : 0, pull_credit_after(consumer), release ? failed.receipt : 0, {},
+             design_incarnation_});
 }
 
 void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {

@@ -48,6 +48,7 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
   if (group.keys) message.key = group.keys->sample(producer.key_rng);
   if (group.trace) apply_trace_row(*group.trace, producer.arrivals.trace_row(), message);
   message.origin = static_cast<std::uint32_t>(producer.group);
+  if (group.poison > 0) message.poison = producer.poison_rng.next_open01() < group.poison;
   producer.arrivals.on_published();
   ++sent_;
   series_.on_published();
@@ -73,12 +74,13 @@ void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
     refuse_or_retry(now, event.entity, event.message, event.count + 1);
     return;
   }
-  if (!design_info_->confirms_publishes) {
-    ledger_.on_confirmed(event.message, now);
-  } else if (producers_retry_) {
+  if (design_info_->confirms_publishes && producers_retry_) {
     awaiting_confirmation_[event.message.id] = {event.entity, event.count};
   }
+  publishing_ = &event;  // a bounded queue may refuse it at once
   with_design(now, [&](ActionBuffer& out) { design_->on_publish(now, event.message, out); });
+  publishing_ = nullptr;
+  if (!design_info_->confirms_publishes && ledger_.accepted(event.message.id)) ledger_.on_confirmed(event.message, now);
 }
 
 void SimulationEngine::refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused) {

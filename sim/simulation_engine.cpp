@@ -46,7 +46,8 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
                                                                   RandomStream::derive(seed_, stream + "/arrivals")),
                                        .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
                                        .network_rng = RandomStream::derive(seed_, stream + "/network"),
-                                       .key_rng = RandomStream::derive(seed_, stream + "/keys")});
+                                       .key_rng = RandomStream::derive(seed_, stream + "/keys"),
+                                       .poison_rng = RandomStream::derive(seed_, stream + "/poison")});
     }
   }
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
@@ -68,6 +69,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       c.to_broker_rng = derive("/network-out");
       c.from_broker_rng = derive("/network-in");
       if (i >= group.count) c.phase = ConsumerPhase::down;  // parked: an autoscaler may start it
+      if (group.failure.p > 0) c.failure_rng = derive("/failure");
     }
   }
   open_crash_record_.assign(consumers_.size(), SIZE_MAX);
@@ -336,6 +338,7 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
     add("broker_queueing_delay", station_->mean_wait() / static_cast<double>(kSecond));
   }
   ledger_.append_loss_metrics(result.metrics);
+  ledger_.append_failure_metrics(result.metrics);
   add("unavailable_seconds", to_seconds(unavailable_total_));
   if (!autoscalers_.empty()) append_autoscale_metrics(end, result.metrics);
   Time recovery_sum = 0;

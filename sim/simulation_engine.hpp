@@ -31,7 +31,7 @@ enum class EventType : std::uint8_t {
   publish_retry,    // a producer sends a refused message again (as publish_arrives)
   delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
   reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
-                    // of a message processed before)
+                    // of a message processed before; kReleaseReply when the receipt is released, not acked)
   join_arrives,     // a (re)started consumer's hello and first pull reach the broker
   service_done,     // a consumer finishes processing its current message
   design_timer,     // the design's next_deadline()
@@ -45,9 +45,8 @@ enum class EventType : std::uint8_t {
   broker_done,      // broker server `entity` finished its job (only with a `broker:` cost)
 };
 
-// reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
-// as the design may count it as stale.
-inline constexpr std::uint32_t kLateAck = 1;
+  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
+                    // of a message processed before; kReleaseReply when the receipt is released, not acked)
 
 struct Event {
   EventType type;
@@ -69,6 +68,7 @@ struct SimProducer {
   RandomStream size_rng;
   RandomStream network_rng;
   RandomStream key_rng;    // with a key distribution
+  RandomStream poison_rng;  // which messages are poison (a stream of its own: other draws stay the same)
   std::uint32_t epoch = 0; // bumps on crash: its publishes still on the wire are void
   bool active = true;      // has not stopped for good
   bool down = false;
@@ -175,6 +175,9 @@ class SimulationEngine {
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   void join(Time now, std::uint32_t index);
   void drop_copy(Time now, const Delivery& delivery, LossCause cause);
+  // Processing of consumer `index`'s current message failed: it releases it, lets it time out, or crashes.
+  // Cold: kept out of line so that on_service_done stays as small as it was before failures existed.
+  [[gnu::cold, gnu::noinline]] void on_processing_failed(Time now, std::uint32_t index);
   // Faults (sim_faults.cpp).
   void on_fault(Time now, std::uint32_t fault_index);
   void strike(Time now, const FaultSpec& fault, std::uint32_t member);
@@ -285,6 +288,8 @@ class SimulationEngine {
   Time startup_time_ = 0;        // consumer time spent starting (paid for, not yet serving)
   Time slo_violation_ = 0;       // autoscaler intervals whose p99 exceeded the SLO
   std::uint64_t scale_events_ = 0;
+  // The publish being handed to the design: a bounded queue may refuse it at once (retried as a refusal above).
+  const Event* publishing_ = nullptr;
 };
 
 }  // namespace qlab::sim

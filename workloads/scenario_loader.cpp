@@ -232,7 +232,7 @@ class ScenarioBuilder {
   }
 
   ProducerGroup read_producer(const Field& item, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry", "trace", "keys"},
+    m.check_known({"name", "count", "arrival", "rate", "messages", "at", "size", "on_unavailable", "retry", "trace", "keys", "poison"},
                   "a producer group");
     ProducerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
@@ -291,6 +291,7 @@ class ScenarioBuilder {
         read_.fail(*f, "max_backoff is shorter than backoff", "max_backoff >= backoff");
       }
     }
+    if (auto f = m.get("poison")) g.poison = probability(*f, "poison");
     producer_fields_.push_back(item);
     return g;
   }
@@ -306,7 +307,7 @@ class ScenarioBuilder {
   }
 
   ConsumerGroup read_consumer(const Field&, const MapView& m, std::size_t) {
-    m.check_known({"name", "count", "service", "prefetch", "autoscale"}, "a consumer group");
+    m.check_known({"name", "count", "service", "prefetch", "autoscale", "failure"}, "a consumer group");
     refuse_max(m, {"count", "service", "prefetch"});
     ConsumerGroup g;
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
@@ -573,8 +574,7 @@ class ScenarioBuilder {
         m.require("duration", "duration: how long the " + action + " lasts");
         if (fault.action == FaultAction::drop) {
           const Field f = m.require("p", "p: the probability that a message on the hop is dropped, e.g. 0.1");
-          fault.probability = read_.number(f);
-          if (!(fault.probability >= 0 && fault.probability <= 1)) read_.fail(f, "p is a probability", "a number from 0 to 1");
+          fault.probability = probability(f, "p");
         } else {
           fault.extra = read_.distribution(m.require("extra", "extra: the added latency, a duration or a distribution"),
                                            Quantity::duration);

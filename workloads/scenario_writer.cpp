@@ -95,6 +95,7 @@ Json producer_to_json(const ProducerGroup& g) {
                         {"max_backoff", format_duration(g.retry.max_backoff)},
                         {"limit", format_duration(g.retry.limit)}};
   }
+  if (g.poison > 0) out["poison"] = g.poison;
   return out;
 }
 
@@ -104,6 +105,10 @@ Json consumer_to_json(const ConsumerGroup& g) {
            {"service", distribution_to_json(g.service, Quantity::duration)},
            {"prefetch", g.prefetch}};
   if (g.autoscale) out["autoscale"] = autoscale_to_json(*g.autoscale);
+  if (g.failure.p > 0) {
+    out["failure"] = Json{{"p", g.failure.p}, {"action", failure_action_name(g.failure.action)}};
+    if (g.failure.restart_after) out["failure"]["restart_after"] = format_duration(*g.failure.restart_after);
+  }
   return out;
 }
 

@@ -121,7 +121,7 @@ TEST_F(SuiteLoading, APathTheScenarioDoesNotHaveIsRejectedBeforeAnythingRuns) {
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    sweep:\n      queue.design: [pull]\n"
                      "      queue.visiblity: [1s, 2s]\n"),
             "s.yaml:6:7: runs[0].sweep.queue.visiblity: value 1s is rejected by tiny.yaml: queue.visiblity: unknown key in "
-            "queue (design pull) (expected one of design)");
+            "queue (design pull) (expected one of design, max_length, max_bytes, overflow, ttl, discarded)");
   EXPECT_EQ(error_of("name: s\nruns:\n  - scenario: tiny.yaml\n    sweep:\n      consumers[2].count: [1, 2]\n"),
             "s.yaml:5:7: runs[0].sweep.consumers[2].count: value 1 is rejected by tiny.yaml: consumers[2]: index 2 is out "
             "of range: consumers has 2 entries (expected an index below 2)");

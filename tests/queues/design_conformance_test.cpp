@@ -40,7 +40,30 @@ struct Variant {
   std::string label;  // a valid test name
   std::string design;
   DesignParams params;
+  bool limited = false;  // a bounded queue or a ttl: publishes may be refused, messages discarded
 };
+
+// The queue limits (limited_queue.hpp) and redelivery backoff, set so that they act within the tests' workloads:
+// the random run's backlog passes 20 messages (2,000 bytes) and its clock passes 60 s.
+const std::map<std::string, DesignParams>& limit_variants() {
+  static const std::map<std::string, DesignParams> variants{
+      {"max_length", {{"max_length", std::int64_t{20}}}},
+      {"max_bytes", {{"max_bytes", std::int64_t{2000}}}},
+      {"overflow", {{"max_length", std::int64_t{20}}, {"overflow", std::string("drop_head")}}},
+      {"ttl", {{"ttl", std::int64_t{60 * kSecond}}}},
+      {"discarded", {{"max_length", std::int64_t{20}}, {"ttl", std::int64_t{60 * kSecond}},
+                     {"discarded", std::string("dead_letter")}}},
+      {"redelivery_backoff", {{"redelivery_backoff", std::string("exponential")},
+                              {"redelivery_delay", std::int64_t{kSecond}}, {"redelivery_delay_max", std::int64_t{5 * kSecond}}}},
+  };
+  return variants;
+}
+
+// A refused publish, or a message a bounded queue discarded (expired, pushed out).
+bool limit_outcome(const Action& a) {
+  return a.kind == ActionKind::refuse || a.kind == ActionKind::drop ||
+         (a.kind == ActionKind::dead_letter && a.cause != DiscardCause::max_receives);
+}
 void PrintTo(const Variant& variant, std::ostream* os) { *os << variant.label; }
 
 // Every design with its defaults, then once per non-default setting of each parameter: every other choice,
@@ -51,6 +74,17 @@ std::vector<Variant> variants() {
     out.push_back({info.name, info.name, {}});
     for (const ParamSpec& p : info.params) {
       const std::string prefix = info.name + "_" + p.name + "_";
+      if (const auto it = limit_variants().find(p.name); it != limit_variants().end()) {
+        if (p.name == "overflow" && p.choices.size() < 2) continue;  // reject_publish only: max_length covers it
+        DesignParams params = it->second;
+        if (!info.expiry) params.erase("ttl");
+        out.push_back({prefix + "limited", info.name, params, p.name != "redelivery_backoff"});
+        if (p.name == "discarded" && info.head_access) {
+          params["overflow"] = std::string("drop_head");
+          out.push_back({prefix + "head_limited", info.name, params, true});
+        }
+        continue;
+      }
       switch (p.type) {
         case ParamSpec::Type::choice:
           for (const std::string& choice : p.choices) {
@@ -84,13 +118,17 @@ class DesignConformance : public ::testing::TestWithParam<Variant> {
 class RandomRun {
  public:
   RandomRun(const Variant& variant, std::uint64_t seed)
-      : driver_(DesignDriver::named(variant.design, variant.params)), info_(*find_design(variant.design)), rng_(seed) {}
+      : driver_(DesignDriver::named(variant.design, variant.params)),
+        info_(*find_design(variant.design)),
+        limited_(variant.limited),
+        rng_(seed) {}
 
   // The actions of the whole run, in order.
   const ActionBuffer& trace() const { return trace_; }
   std::size_t count(ActionKind kind) const {
     return std::count_if(trace_.begin(), trace_.end(), [&](const Action& a) { return a.kind == kind; });
   }
+  std::size_t limit_outcomes() const { return std::count_if(trace_.begin(), trace_.end(), limit_outcome); }
   std::size_t redeliveries() const {
     return std::count_if(trace_.begin(), trace_.end(), [](const Action& a) { return a.receive_count > 1; });
   }
@@ -177,6 +215,7 @@ class RandomRun {
     EXPECT_EQ(driver_.design().held(), 0u);
     apply(settle(driver_));
     for (MessageId id = 1; id < next_id_; ++id) {
+      if (gone_.count(id)) continue;
       if (info_.confirms_publishes) {
         EXPECT_TRUE(confirmed_.count(id)) << "message " << id << " was never confirmed";
       }
@@ -202,7 +241,12 @@ class RandomRun {
   void apply(const ActionBuffer& actions) {
     for (const Action& action : actions) {
       trace_.push_back(action);
-      if (action.kind == ActionKind::deliver) {
+      if (limit_outcome(action)) {
+        EXPECT_TRUE(limited_) << "a publish refused or a message discarded by limits the queue does not have";
+        EXPECT_TRUE(gone_.insert(action.message.id).second) << "message " << action.message.id << " discarded twice";
+        EXPECT_FALSE(delivered_.count(action.message.id) && !info_.keeps_until_ack)
+            << "a message handed over was discarded too: " << action.message.id;
+      } else if (action.kind == ActionKind::deliver) {
         ASSERT_GT(credit_[action.consumer], 0u) << "delivery beyond credit to consumer " << action.consumer;
         --credit_[action.consumer];
         EXPECT_NE(action.receipt, 0u);
@@ -230,6 +274,7 @@ class RandomRun {
       EXPECT_TRUE(held.insert(m.id).second) << "message " << m.id << " held twice";
       EXPECT_LT(m.id, next_id_);
       EXPECT_FALSE(dead_.count(m.id)) << "dead-lettered message " << m.id << " still held";
+      EXPECT_FALSE(gone_.count(m.id)) << "discarded message " << m.id << " still held";
     });
     EXPECT_EQ(design.held(), held.size());
     EXPECT_LE(design.backlog(), design.held());
@@ -241,6 +286,7 @@ class RandomRun {
 
   DesignDriver driver_;
   const DesignInfo& info_;
+  bool limited_;
   RandomStream rng_;
   MessageId next_id_ = 1;
   std::map<ConsumerId, std::uint64_t> credit_;
@@ -249,6 +295,7 @@ class RandomRun {
   std::set<Receipt> receipts_;
   std::map<MessageId, int> delivered_;
   std::set<MessageId> dead_;
+  std::set<MessageId> gone_;  // refused or discarded by the queue's limits
   std::set<MessageId> confirmed_;
   ActionBuffer trace_;
 };
@@ -333,9 +380,14 @@ TEST_P(DesignConformance, every_message_is_delivered_exactly_once_to_consumers_t
     d.pull(c, 1);
   }
   std::map<MessageId, int> deliveries;
+  std::set<MessageId> gone;  // refused or discarded by a bounded queue
   for (MessageId id = 1; id <= 200; ++id) {
     d.advance_by(kMillisecond);
     for (const Action& a : without_confirms(d.publish(id, id % 7))) {
+      if (limit_outcome(a)) {
+        gone.insert(a.message.id);
+        continue;
+      }
       ASSERT_EQ(a.kind, ActionKind::deliver);
       ++deliveries[a.message.id];
       EXPECT_TRUE(d.ack(a.consumer, a.receipt).empty());
@@ -347,6 +399,7 @@ TEST_P(DesignConformance, every_message_is_delivered_exactly_once_to_consumers_t
   // An ack may release another delivery (fifo_groups): those are taken too.
   std::function<void(const ActionBuffer&)> take = [&](const ActionBuffer& actions) {
     for (const Action& a : without_confirms(actions)) {
+      if (limit_outcome(a)) gone.insert(a.message.id);
       if (a.kind != ActionKind::deliver) continue;
       ++deliveries[a.message.id];
       take(d.ack(a.consumer, a.receipt));
@@ -357,7 +410,9 @@ TEST_P(DesignConformance, every_message_is_delivered_exactly_once_to_consumers_t
     take(d.advance_by(kSecond));
   }
   EXPECT_EQ(d.design().held(), 0u);
-  ASSERT_EQ(deliveries.size(), 200u);
+  if (!GetParam().limited) EXPECT_TRUE(gone.empty());
+  for (MessageId id : gone) EXPECT_FALSE(deliveries.count(id)) << "message " << id << " delivered and discarded";
+  ASSERT_EQ(deliveries.size() + gone.size(), 200u);
   for (const auto& [id, n] : deliveries) EXPECT_EQ(n, 1) << "message " << id;
   settle(d);
   EXPECT_EQ(d.design().next_deadline(), kNever);
@@ -376,9 +431,10 @@ TEST_P(DesignConformance, a_random_workload_keeps_every_invariant) {
     RandomRun run(GetParam(), seed);
     run.run(400);
     // The workload must reach the interesting paths, or it proves little.
-    EXPECT_GT(run.count(ActionKind::deliver), 50u);
+    EXPECT_GT(run.count(ActionKind::deliver) + run.limit_outcomes(), 50u);
+    if (GetParam().limited) EXPECT_GT(run.limit_outcomes(), 0u) << "the limits never acted";
     if (find_design(GetParam().design)->keeps_until_ack) {
-      EXPECT_GT(run.redeliveries(), 0u);
+      EXPECT_GT(run.redeliveries() + run.limit_outcomes(), 0u);  // a message may expire before its redelivery
       EXPECT_GT(run.count(ActionKind::ack_rejected) + run.count(ActionKind::ack_ignored), 0u);
     }
     if (::testing::Test::HasFailure()) return;

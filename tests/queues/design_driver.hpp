@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "queues/design_registry.hpp"
+#include "queues/limited_queue.hpp"
 
 namespace qlab::queue_tests {
 

@@ -46,7 +46,10 @@ TEST(DesignRegistry, with_defaults_fills_in_missing_parameters_and_keeps_given_o
   EXPECT_EQ(std::get<std::int64_t>(params.at("visibility_timeout")), 30 * kSecond);
   EXPECT_EQ(std::get<std::string>(params.at("stale_ack")), "reject");
   EXPECT_EQ(std::get<bool>(params.at("release_on_disconnect")), false);
-  EXPECT_EQ(params.size(), 4u);
+  EXPECT_EQ(std::get<std::int64_t>(params.at("redelivery_delay")), 0);
+  EXPECT_EQ(std::get<std::int64_t>(params.at("max_length")), 0);
+  EXPECT_EQ(std::get<std::string>(params.at("overflow")), "reject_publish");
+  EXPECT_EQ(params.size(), 12u);  // 4 of its own, 3 of redelivery backoff, 5 queue limits
 }
 
 TEST(DesignRegistry, parameters_declare_types_choices_and_minimums) {
@@ -61,7 +64,14 @@ TEST(DesignRegistry, parameters_declare_types_choices_and_minimums) {
   const DesignInfo& pre = *find_design("preassigned");
   EXPECT_EQ(spec(pre, "assignment")->choices, (std::vector<std::string>{"round_robin", "random", "hash"}));
   EXPECT_EQ(std::get<std::string>(spec(pre, "assignment")->default_value), "round_robin");
-  EXPECT_TRUE(find_design("pull")->params.empty());
+  // pull has no parameters of its own: only the queue limits every design takes, with head access.
+  std::vector<std::string> pull_params;
+  for (const ParamSpec& p : find_design("pull")->params) pull_params.push_back(p.name);
+  EXPECT_EQ(pull_params, (std::vector<std::string>{"max_length", "max_bytes", "overflow", "ttl", "discarded"}));
+  EXPECT_EQ(spec(*find_design("pull"), "overflow")->choices, (std::vector<std::string>{"reject_publish", "drop_head"}));
+  EXPECT_EQ(spec(pre, "overflow")->choices, (std::vector<std::string>{"reject_publish"}));
+  EXPECT_EQ(spec(pre, "max_bytes"), nullptr);
+  EXPECT_EQ(spec(*find_design("partitioned"), "ttl"), nullptr);
 }
 
 TEST(DesignRegistry, every_choice_default_is_one_of_its_choices) {

@@ -80,7 +80,7 @@ TEST(ReplicatedQueue, is_registered_as_an_at_least_once_design_that_confirms_pub
   EXPECT_EQ(std::get<bool>(params.at("unclean_election")), false);
   EXPECT_EQ(std::get<std::int64_t>(params.at("replication_latency")), kMillisecond);
   EXPECT_EQ(std::get<std::int64_t>(params.at("visibility_timeout")), 30 * kSecond);
-  EXPECT_EQ(params.size(), 11u);
+  EXPECT_EQ(params.size(), 18u);  // 11, 3 of redelivery backoff, 4 queue limits (no max_bytes: no head access)
   for (const DesignInfo& other : designs()) {
     EXPECT_EQ(other.confirms_publishes, other.name == "replicated") << other.name;
   }

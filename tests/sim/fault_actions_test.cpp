@@ -7,11 +7,8 @@ namespace qlab::sim {
 namespace {
 
 using testing::metric;
+using testing::run_once;
 using testing::scenario_from;
-
-RunResult run_once(const std::string& yaml, const std::vector<workloads::Override>& overrides = {}) {
-  return run_repetitions(scenario_from(yaml, overrides)).front();
-}
 
 TEST(FaultActions, SlowMultipliesServiceTimesStartedInItsWindow) {
   // 10 messages of 100 ms on one consumer; the two services starting before 0.5 s take 300 ms each.

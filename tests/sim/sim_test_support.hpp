@@ -21,4 +21,9 @@ inline Summary metric_summary(const std::vector<RunResult>& runs, const std::str
 
 inline double metric(const RunResult& run, const std::string& key) { return run.metric(key).value(); }
 
+// The first repetition of the scenario `yaml`.
+inline RunResult run_once(const std::string& yaml, const std::vector<workloads::Override>& overrides = {}) {
+  return run_repetitions(scenario_from(yaml, overrides)).front();
+}
+
 }  // namespace qlab::sim::testing

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "load_helpers.hpp"
+#include "queues/design_registry.hpp"
 
 namespace qlab::workloads {
 namespace {
@@ -21,7 +22,7 @@ TEST(ScenarioLoader, FillsEveryDefault) {
   EXPECT_EQ(s.drain_timeout, 24 * 3600 * kSecond);
   EXPECT_FALSE(s.metrics_interval.has_value());
   EXPECT_EQ(s.queue.design, "pull");
-  EXPECT_TRUE(s.queue.params.empty());
+  EXPECT_EQ(s.queue.params, with_defaults(*find_design("pull"), {}));  // the queue limits every design takes
   ASSERT_EQ(s.producers.size(), 1u);
   EXPECT_EQ(s.producers[0].name, "producers");
   EXPECT_EQ(s.producers[0].count, 1u);
@@ -147,7 +148,7 @@ TEST(ScenarioLoader, ADesignChosenByOverrideSkipsTheFilesParametersForAnotherDes
   const std::string file = kMinimal + "queue:\n  design: visibility_timeout\n  visibility_timeout: 5s\n";
   const Scenario s = load(file, {"queue.design=pull"});
   EXPECT_EQ(s.queue.design, "pull");
-  EXPECT_TRUE(s.queue.params.empty());
+  EXPECT_EQ(s.queue.params, with_defaults(*find_design("pull"), {}));  // the queue limits every design takes
   // Written by an override itself, a parameter of another design is still an error.
   EXPECT_THROW(load(file, {"queue.design=pull", "queue.visibility_timeout=1s"}), ScenarioError);
 }

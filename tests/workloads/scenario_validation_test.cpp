@@ -16,14 +16,15 @@ using testing::kMinimal;
 TEST(ScenarioValidation, UnknownKeyIsPlacedOnTheKeyWithAHint) {
   EXPECT_EQ(error_of(kMinimal + "  - servce: 1s\n"),
             "s.yaml:7:5: consumers[1].servce: unknown key in a consumer group (did you mean 'service'? expected one of "
-            "name, count, service, prefetch, autoscale)");
+            "name, count, service, prefetch, autoscale, failure)");
   EXPECT_EQ(error_of(kMinimal + "colour: red\n"),
             "s.yaml:7:1: colour: unknown key in the scenario (expected one of name, description, seed, repetitions, "
             "duration, warmup, drain, drain_timeout, metrics, queue, producers, consumers, network, broker, faults)");
   EXPECT_EQ(error_of(kMinimal + "queue:\n  visibility: 5s\n  design: visibility_timeout\n"),
             "s.yaml:8:3: queue.visibility: unknown key in queue (design visibility_timeout) (did you mean "
             "'visibility_timeout'? expected one of design, visibility_timeout, max_receives, stale_ack, "
-            "release_on_disconnect)");
+            "release_on_disconnect, redelivery_delay, redelivery_backoff, redelivery_delay_max, max_length, max_bytes, "
+            "overflow, ttl, discarded)");
 }
 
 TEST(ScenarioValidation, WrongTypesSayWhatWasExpected) {
@@ -250,7 +251,7 @@ TEST(ScenarioValidation, ValuesFromOverridesArePlacedOnTheOverride) {
             "mean: a value > 0, e.g. 1s)");
   EXPECT_EQ(error_of(kMinimal, {"queue.visibilty_timeout=5s"}),
             "--set queue.visibilty_timeout=5s: queue.visibilty_timeout: unknown key in queue (design pull) (expected one "
-            "of design)");
+            "of design, max_length, max_bytes, overflow, ttl, discarded)");
 }
 
 // The cases of issue 10 item 9 that passed validation and then aborted or overflowed in `qlab run`.

@@ -14,7 +14,8 @@ TEST(ScenarioWriter, WritesEveryDefaultInUnits) {
   const auto json = scenario_to_json(load(kMinimal));
   EXPECT_EQ(json.dump(),
             R"({"name":"t","description":"","seed":1,"repetitions":1,"duration":"100s","warmup":"0s","drain":true,)"
-            R"("drain_timeout":"24h","metrics":{},"queue":{"design":"pull"},"producers":[{"name":"producers","count":1,)"
+            R"("drain_timeout":"24h","metrics":{},"queue":{"design":"pull","max_length":0,"max_bytes":0,)"
+            R"("overflow":"reject_publish","ttl":"0s","discarded":"drop"},"producers":[{"name":"producers","count":1,)"
             R"("arrival":"poisson","rate":"1/s","size":"100B","on_unavailable":"refuse"}],"consumers":[{"name":"consumers","count":1,"service":"1s",)"
             R"("prefetch":1}],"network":{"latency":"0s"},"faults":[]})");
 }
@@ -27,7 +28,9 @@ TEST(ScenarioWriter, WritesDistributionsAndDesignParameters) {
   EXPECT_EQ(json["consumers"][1]["service"].dump(), R"({"dist":"pareto","mean":"1.5ms","shape":2.5})");
   EXPECT_EQ(json["queue"].dump(),
             R"({"design":"visibility_timeout","visibility_timeout":"30s","max_receives":0,"stale_ack":"reject",)"
-            R"("release_on_disconnect":false})");
+            R"("release_on_disconnect":false,"redelivery_delay":"0s","redelivery_backoff":"constant",)"
+            R"("redelivery_delay_max":"0s","max_length":0,"max_bytes":0,"overflow":"reject_publish","ttl":"0s",)"
+            R"("discarded":"drop"})");
   EXPECT_EQ(json["faults"][0].dump(),
             R"({"every":{"dist":"uniform","min":"1s","max":"3s"},"until":"50s","action":"stall","target":"b",)"
             R"("duration":"2s"})");
