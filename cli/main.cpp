@@ -2,11 +2,13 @@
 // as a message on stderr and exit code 2; nothing is written in that case.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "core/version.hpp"
 #include "commands.hpp"
+#include "usage_hints.hpp"
 #include "workloads/scenario_error.hpp"
 
 int main(int argc, char** argv) {
@@ -29,6 +31,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const std::string hint = qlab::cli::usage_hint(app, argc, argv); !hint.empty()) {
+      std::fprintf(stderr, "qlab: %s\nRun with --help for more information.\n", hint.c_str());
+      return 2;
+    }
     app.exit(e);
     return 2;
   } catch (const qlab::workloads::ScenarioError& e) {

@@ -88,7 +88,7 @@ void add_run_command(CLI::App& app) {
   command->add_option("--seed", args->seed, "Base seed (overrides the scenario's)")->check(seed_number());
   command->add_option("--set", args->sets, "Override a scenario key: --set consumers[0].count=4 (repeatable)")
       ->type_name("PATH=VALUE");
-  command->add_option("--threads,-j", args->threads, "Worker threads for repetitions, 1 to 1024 (default: all cores)")
+  command->add_option("--jobs,-j,--threads", args->threads, "Worker threads for repetitions, 1 to 1024 (default: all cores)")
       ->check(whole_number(1, 1024));
   command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");

@@ -342,7 +342,7 @@ void add_suite_command(CLI::App& app) {
   command->add_option("suite", args->suite, "Suite YAML file (see bench/README.md)")->required();
   command->add_option("--out,-o", args->out, "Output folder (default: results/<suite name>)");
   auto* resume = command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
-  command->add_option("--jobs,-j", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
+  command->add_option("--jobs,-j,--threads", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->add_option("--filter", args->filter, "Only runs whose name contains PATTERN (a glob when it has * ? [)")
       ->type_name("PATTERN");
