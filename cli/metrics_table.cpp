@@ -77,4 +77,6 @@ std::string format_metrics_table(const nlohmann::ordered_json& metrics) {
   return out;
 }
 
+std::vector<std::string> main_metric_keys() { return {kMainMetrics.begin(), kMainMetrics.end()}; }
+
 }  // namespace qlab::cli
