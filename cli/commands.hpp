@@ -18,5 +18,6 @@ void add_live_commands(CLI::App& app);    // live_commands.cpp: broker, agent, l
 void add_compare_command(CLI::App& app);  // compare_command.cpp: two results folders side by side
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
 void add_backends_command(CLI::App& app);  // backends_command.cpp: the live back ends
+void add_export_command(CLI::App& app);    // export_command.cpp: results as long-format CSV
 
 }  // namespace qlab::cli

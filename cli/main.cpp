@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   qlab::cli::add_compare_command(app);
   qlab::cli::add_check_command(app);
   qlab::cli::add_backends_command(app);
+  qlab::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
