@@ -19,10 +19,20 @@ constexpr const char* kSuite =
     "name: small\nruns:\n  - name: load\n    scenario: s.yaml\n    sweep:\n      queue.design: [pull, preassigned]\n"
     "      producers[0].rate: [10/s, 20/s]\n";
 
-TEST(CliValidate, ASuiteFileIsValidatedPointByPoint) {
+// A scratch folder with the scenario (s.yaml) and a suite sweeping it (suite.yaml).
+class SuiteFolder : public ::testing::Test {
+ protected:
+  SuiteFolder() {
+    cli.write("s.yaml", kScenario);
+    cli.write("suite.yaml", kSuite);
+  }
   CliRunner cli;
-  cli.write("s.yaml", kScenario);
-  cli.write("suite.yaml", kSuite);
+};
+
+using CliValidateSuite = SuiteFolder;
+using CliSuiteDryRun = SuiteFolder;
+
+TEST_F(CliValidateSuite, ASuiteFileIsValidatedPointByPoint) {
   const auto ok = cli.run("validate suite.yaml s.yaml");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "suite.yaml: ok (suite small: 1 runs, 4 points, 8 repetitions)\ns.yaml: ok (scenario tiny, design pull)\n");
@@ -33,10 +43,7 @@ TEST(CliValidate, ASuiteFileIsValidatedPointByPoint) {
   EXPECT_NE(bad.err.find("value 0 is rejected by s.yaml: consumers[0].count"), std::string::npos) << bad.err;
 }
 
-TEST(CliSuiteDryRun, ListsEveryPointAndTheEstimateAndRunsNothing) {
-  CliRunner cli;
-  cli.write("s.yaml", kScenario);
-  cli.write("suite.yaml", kSuite);
+TEST_F(CliSuiteDryRun, ListsEveryPointAndTheEstimateAndRunsNothing) {
   const auto dry = cli.run("suite suite.yaml --out out --dry-run -j 2");
   EXPECT_EQ(dry.exit_code, 0) << dry.err;
   EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
