@@ -153,7 +153,7 @@ std::string long_from_summary(const std::filesystem::path& file) {
 
 void export_results(const ExportArguments& args) {
   if (!args.long_format) {
-    throw workloads::ScenarioError("qlab export: --long is the format it writes (results.csv is the wide one)");
+    throw workloads::ScenarioError("export: --long is the one format it writes (expected --long; results.csv is the wide format)");
   }
   const std::filesystem::path dir(args.dir);
   std::string text;

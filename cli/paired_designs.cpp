@@ -58,6 +58,7 @@ void run_paired_designs(const PairedRun& request) {
   for (const Scenario& scenario : scenarios) {
     sim::RepetitionOptions options;
     options.threads = request.threads;
+    options.trace = request.trace;
     const std::vector<RunResult> runs = sim::run_repetitions(scenario, options);
     const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
     summaries.push_back(summary_json(info, runs));

@@ -16,6 +16,7 @@ struct PairedRun {
   unsigned threads = 0;                        // 0: all cores
   bool force = false;                          // run even when the memory estimate exceeds what is available
   std::string out;                             // when given: OUT/<design>/ holds each design's results
+  bool trace = false;                          // also messages.csv in each design's folder
 };
 
 // Validates everything (designs, every design's scenario, memory, output folder) before running anything;

@@ -51,7 +51,7 @@ void run(const RunArguments& args) {
   for (const std::string& set : args.sets) overrides.push_back(workloads::parse_override(set));
   if (args.reps) overrides.push_back({"repetitions", std::to_string(*args.reps)});
   if (args.seed) overrides.push_back({"seed", std::to_string(*args.seed)});
-  if (args.designs.size() > 1) return run_paired_designs({args.scenario, overrides, args.designs, args.threads, args.force, args.out});
+  if (args.designs.size() > 1) return run_paired_designs({args.scenario, overrides, args.designs, args.threads, args.force, args.out, args.trace});
   if (args.designs.size() == 1) overrides.push_back({"queue.design", args.designs.front()});
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
   workloads::check_simulatable(scenario, args.scenario);
