@@ -7,7 +7,6 @@
 #include <map>
 #include <stdexcept>
 
-#include "core/units.hpp"
 #include "core/version.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics/statistics.hpp"
@@ -114,25 +113,6 @@ void comparisons_for_run(const SuiteRun& run, const std::vector<std::string>& co
 
 }  // namespace
 
-std::optional<double> numeric_value(const std::string& text) {
-  double number = 0;
-  const char* end = text.data() + text.size();
-  if (auto [p, ec] = std::from_chars(text.data(), end, number); ec == std::errc{} && p == end) return number;
-  try {
-    return to_seconds(parse_duration(text));
-  } catch (const UnitError&) {
-  }
-  try {
-    return parse_rate(text);
-  } catch (const UnitError&) {
-  }
-  try {
-    return static_cast<double>(parse_size(text));
-  } catch (const UnitError&) {
-  }
-  return std::nullopt;
-}
-
 std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem::path& out) {
   std::vector<PointRows> rows;
   for (const SuitePoint* point : suite.points()) {
@@ -156,10 +136,10 @@ std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem
 }
 
 std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) {
-  const std::vector<std::string> columns = suite.param_columns();
+  const std::vector<ResultColumn> columns = result_columns(suite);
   const std::vector<std::string> keys = metric_keys(rows);
   std::string header = "run,point,design";
-  for (const std::string& column : columns) add_field(header, column);
+  for (const ResultColumn& column : columns) add_field(header, column.name);
   header += ",repetition,seed";
   for (const std::string& key : keys) add_field(header, key);
   std::string out;
@@ -169,7 +149,7 @@ std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows) 
     const SuitePoint& point = *points[i];
     std::string prefix;
     for (const std::string& field : {point.run, point.id, point.design}) add_field(prefix, field);
-    for (const std::string& column : columns) add_field(prefix, point.param(column));
+    for (const ResultColumn& column : columns) add_field(prefix, column_value(column, point));
     for (const RepetitionRow& row : rows.at(i)) {
       std::string line = prefix;
       add_field(line, std::to_string(row.repetition));

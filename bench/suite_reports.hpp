@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/results_columns.hpp"
 #include "bench/suite.hpp"
 #include "metrics/run_result.hpp"
 
@@ -27,7 +28,8 @@ using PointRows = std::vector<RepetitionRow>;
 // Every point's rows, in suite order (runs, then points). Throws std::runtime_error when a summary is missing.
 std::vector<PointRows> read_point_rows(const Suite& suite, const std::filesystem::path& out);
 
-// run,point,design,<Suite::param_columns()>,repetition,seed,<every metric key in order of appearance>
+// run,point,design,<result_columns(): parameters, a swept queue map flattened, _si numbers>,repetition,seed,
+// <every metric key in order of appearance>
 std::string results_csv(const Suite& suite, const std::vector<PointRows>& rows);
 // run,<param columns but queue>,baseline,design,metric,mean_difference,ci95,n: within each run, points
 // identical but for the design are paired per repetition against the first design listed; timing metrics
@@ -43,8 +45,5 @@ void write_suite_reports(const Suite& suite, const std::filesystem::path& out);
 // Removes the suite-level files, so that they exist only while they describe every point.
 void remove_suite_reports(const std::filesystem::path& out);
 
-// A parameter value as a number for plotting: plain numbers as they are, durations in seconds, rates per
-// second, sizes in bytes; nullopt otherwise (design names, maps).
-std::optional<double> numeric_value(const std::string& text);
 
 }  // namespace qlab::bench

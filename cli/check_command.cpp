@@ -128,7 +128,7 @@ void add_check_command(CLI::App& app) {
   command->add_option("--design", args->design, "Generate only this design (default: every registered design)");
   command->add_option("--out,-o", args->out, "Write the shrunk failing scenario (YAML) to this file");
   command->add_option("--replay", args->replay, "Check this scenario file instead of generated cases");
-  command->add_option("--jobs,-j", args->jobs, "Cases run at once, 1 to 1024 (default: one per core)")->check(whole_number(1, 1024));
+  command->add_option("--jobs,-j,--threads", args->jobs, "Cases run at once, 1 to 1024 (default: one per core)")->check(whole_number(1, 1024));
   command->add_flag("--no-shrink", args->no_shrink, "Report a failing case as generated, without shrinking it");
   command->callback([args] { check(*args); });
 }

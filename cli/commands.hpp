@@ -19,5 +19,6 @@ void add_compare_command(CLI::App& app);  // compare_command.cpp: two results fo
 void add_check_command(CLI::App& app);    // check_command.cpp: the randomized invariant checker
 void add_backends_command(CLI::App& app);  // backends_command.cpp: the live back ends
 void add_calibrate_command(CLI::App& app);  // calibrate_command.cpp: the live broker's cost for the simulator
+void add_export_command(CLI::App& app);    // export_command.cpp: results as long-format CSV
 
 }  // namespace qlab::cli

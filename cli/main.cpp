@@ -2,11 +2,13 @@
 // as a message on stderr and exit code 2; nothing is written in that case.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "core/version.hpp"
 #include "commands.hpp"
+#include "usage_hints.hpp"
 #include "workloads/scenario_error.hpp"
 
 int main(int argc, char** argv) {
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   qlab::cli::add_check_command(app);
   qlab::cli::add_backends_command(app);
   qlab::cli::add_calibrate_command(app);
+  qlab::cli::add_export_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const std::string hint = qlab::cli::usage_hint(app, argc, argv); !hint.empty()) {
+      std::fprintf(stderr, "qlab: %s\nRun with --help for more information.\n", hint.c_str());
+      return 2;
+    }
     app.exit(e);
     return 2;
   } catch (const qlab::workloads::ScenarioError& e) {

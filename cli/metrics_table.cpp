@@ -102,4 +102,6 @@ std::string format_metrics_table(const nlohmann::ordered_json& metrics, std::siz
   return out;
 }
 
+std::vector<std::string> main_metric_keys() { return {kMainMetrics.begin(), kMainMetrics.end()}; }
+
 }  // namespace qlab::cli

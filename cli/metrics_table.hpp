@@ -2,6 +2,7 @@
 // The compact human-readable table `qlab run` prints: the main metrics, mean ± 95% CI over repetitions.
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,5 +13,7 @@ namespace qlab::cli {
 std::string format_metrics_table(const nlohmann::ordered_json& metrics, std::size_t repetitions);
 // A value of metric `key` with its unit: "1.23 ms", "16000", "42.0 %", "7.19 /s".
 std::string format_metric_value(const std::string& key, double value);
+// The keys of the main metrics that table shows, in its order.
+std::vector<std::string> main_metric_keys();
 
 }  // namespace qlab::cli

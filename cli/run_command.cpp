@@ -15,6 +15,7 @@
 #include "metrics/results_writer.hpp"
 #include "group_table.hpp"
 #include "metrics_table.hpp"
+#include "paired_designs.hpp"
 #include "sim/repetition_runner.hpp"
 #include "workloads/memory_estimate.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -28,6 +29,7 @@ struct RunArguments {
   std::string scenario;
   std::string out;
   std::vector<std::string> sets;
+  std::vector<std::string> designs;  // --design a,b,c: paired runs (paired_designs.hpp)
   std::optional<std::uint32_t> reps;
   std::optional<std::uint64_t> seed;
   unsigned threads = 0;
@@ -84,6 +86,8 @@ void run(const RunArguments& args) {
   for (const std::string& set : args.sets) overrides.push_back(workloads::parse_override(set));
   if (args.reps) overrides.push_back({"repetitions", std::to_string(*args.reps)});
   if (args.seed) overrides.push_back({"seed", std::to_string(*args.seed)});
+  if (args.designs.size() > 1) return run_paired_designs({args.scenario, overrides, args.designs, args.threads, args.force, args.out, args.trace});
+  if (args.designs.size() == 1) overrides.push_back({"queue.design", args.designs.front()});
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
   workloads::check_simulatable(scenario, args.scenario);
   const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -126,8 +130,10 @@ void add_run_command(CLI::App& app) {
   command->add_option("--seed", args->seed, "Base seed (overrides the scenario's)")->check(seed_number());
   command->add_option("--set", args->sets, "Override a scenario key: --set consumers[0].count=4 (repeatable)")
       ->type_name("PATH=VALUE");
-  command->add_option("--threads,-j", args->threads, "Worker threads for repetitions, 1 to 1024 (default: all cores)")
+  command->add_option("--jobs,-j,--threads", args->threads, "Worker threads for repetitions, 1 to 1024 (default: all cores)")
       ->check(whole_number(1, 1024));
+  command->add_option("--design", args->designs, "Run these designs (comma-separated) at the same seeds, side by side")
+      ->delimiter(',')->type_name("DESIGN,...");
   command->add_flag("--trace", args->trace, "Also write messages.csv with every message's life");
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->add_flag("--progress", args->progress,

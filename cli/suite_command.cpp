@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "bench/suite.hpp"
+#include "bench/suite_estimate.hpp"
 #include "bench/suite_reports.hpp"
 #include "bench/suite_runner.hpp"
 #include "bench/suite_shard.hpp"
@@ -59,6 +60,7 @@ struct SuiteArguments {
   std::vector<std::string> slurm_options;
   std::string slurm_script;
   bool force = false;
+  bool dry_run = false;
 };
 
 std::string clock_text(double seconds) {
@@ -107,9 +109,13 @@ std::string point_label(const bench::SuitePoint& point) {
   return point.params.empty() ? label : label + ")";
 }
 
+unsigned threads_of(const SuiteArguments& args) {
+  return args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+}
+
 // Points run one after another, their repetitions `jobs` at a time: the largest point decides.
 void check_suite_memory(const bench::Suite& suite, const SuiteArguments& args) {
-  const unsigned jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned jobs = threads_of(args);
   workloads::MemoryEstimate largest;
   std::string where;
   for (const bench::SuiteRun& run : suite.runs) {
@@ -122,6 +128,27 @@ void check_suite_memory(const bench::Suite& suite, const SuiteArguments& args) {
     }
   }
   workloads::check_memory(largest, where, args.force);
+}
+
+// "4 s", "3:20 (200 s)": the estimate, rounded as far as an estimate deserves.
+std::string estimate_text(double seconds) {
+  char text[64];
+  std::snprintf(text, sizeof text, seconds < 10 ? "%.2g s" : "%.0f s", seconds);
+  return seconds < 60 ? std::string(text) : clock_text(seconds) + " (" + text + ")";
+}
+
+// Lists every point with its repetitions and estimated time, and the suite's estimated run time; runs nothing.
+void dry_run(const bench::Suite& suite, const SuiteArguments& args) {
+  const unsigned threads = threads_of(args);
+  const bench::SuiteEstimate estimate = bench::estimate_suite(suite, threads);
+  std::printf("suite %s: %zu runs, %zu points, %zu repetitions (dry run: nothing is run or written)\n", suite.name.c_str(),
+              suite.runs.size(), suite.point_count(), suite.task_count());
+  for (const bench::PointEstimate& p : estimate.points) {
+    std::printf("  %s  %u reps x %.3g messages, ~%s\n", point_label(*p.point).c_str(), p.point->scenario.repetitions,
+                p.messages, estimate_text(p.seconds).c_str());
+  }
+  std::printf("estimated run time: %s with %u thread%s (%.3g messages in all)\n", estimate_text(estimate.seconds).c_str(),
+              threads, threads == 1 ? "" : "s", estimate.messages);
 }
 
 void print_results(const std::filesystem::path& out) {
@@ -322,6 +349,10 @@ void run(const SuiteArguments& args) {
   if (!args.filter.empty() && bench::filter_runs(suite, args.filter) == 0) {
     throw workloads::ScenarioError("--filter " + args.filter + ": no run name matches (runs are matched by substring, or as a glob with * ? [])");
   }
+  if (args.dry_run) {
+    dry_run(suite, args);
+    return;
+  }
   const std::filesystem::path out = args.out.empty() ? std::filesystem::path("results") / suite.name : std::filesystem::path(args.out);
   check_output_path(out.string(), "--out", true);
   if (!args.merge) check_suite_memory(suite, args);
@@ -342,7 +373,7 @@ void add_suite_command(CLI::App& app) {
   command->add_option("suite", args->suite, "Suite YAML file (see bench/README.md)")->required();
   command->add_option("--out,-o", args->out, "Output folder (default: results/<suite name>)");
   auto* resume = command->add_flag("--resume", args->resume, "Skip points whose folder already holds results for the same resolved scenario");
-  command->add_option("--jobs,-j", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
+  command->add_option("--jobs,-j,--threads", args->jobs, "Worker threads, 1 to 1024 (default: all cores)")->check(whole_number(1, 1024));
   command->add_flag("--force", args->force, "Run even when the estimated memory exceeds the available memory");
   command->add_option("--filter", args->filter, "Only runs whose name contains PATTERN (a glob when it has * ? [)")
       ->type_name("PATTERN");
@@ -362,6 +393,8 @@ void add_suite_command(CLI::App& app) {
   auto* script = command->add_option("--slurm-script", args->slurm_script,
                                      "Only write the job array's sbatch script to FILE (submit it yourself, then --merge)")
                      ->type_name("FILE");
+  auto* dry = command->add_flag("--dry-run", args->dry_run, "List the points and the estimated run time; run and write nothing");
+  dry->excludes(merge)->excludes(slurm)->excludes(script)->excludes(shard);
   merge->excludes(shard)->excludes(slurm)->excludes(script)->excludes(resume);
   shard->excludes(slurm)->excludes(script);
   command->callback([args] { run(*args); });

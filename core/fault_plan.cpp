@@ -60,6 +60,11 @@ std::vector<std::uint32_t> FaultPlan::resolve(const FaultTarget& target, RandomS
       if (!alive.empty()) members.push_back(alive[rng.next_below(alive.size())]);
       break;
     }
+    case FaultTarget::Kind::all: {
+      const std::size_t count = target.producers ? producer_count_ : down_.size();
+      for (std::uint32_t m = 0; m < count; ++m) members.push_back(m);
+      break;
+    }
     case FaultTarget::Kind::broker:
       members.push_back(target.first);
       break;

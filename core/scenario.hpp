@@ -112,7 +112,7 @@ struct BrokerSpec {
 // A fault target: a whole group, one member, a range of members (of the consumer groups, or of the producer
 // groups when `producers`), one consumer chosen at random, a broker node, or whichever node leads.
 struct FaultTarget {
-  enum class Kind { group, member, range, any_consumer, broker, leader };
+  enum class Kind { group, member, range, any_consumer, all, broker, leader };  // all: every consumer (or producer)
   Kind kind = Kind::group;
   bool producers = false;          // group/member/range name a producer group
   std::size_t group = 0;           // index into Scenario::consumers (or ::producers)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "statistics.hpp"
 
@@ -88,7 +89,7 @@ SideValue side_value(const Json& summary, const Json& metrics, const std::string
 }
 
 MetricComparison compare_metric(const Json& a, const Json& metrics_a, const Json& b, const Json& metrics_b,
-                                const std::string& key) {
+                                const std::string& key, bool paired) {
   MetricComparison row;
   row.key = key;
   std::vector<double> values_a;
@@ -98,13 +99,33 @@ MetricComparison compare_metric(const Json& a, const Json& metrics_a, const Json
   if (!row.a.mean || !row.b.mean) return row;
   row.difference = *row.b.mean - *row.a.mean;
   if (*row.a.mean != 0) row.relative = *row.difference / std::fabs(*row.a.mean);
-  if (values_a.size() >= 2 && values_b.size() >= 2) {
+  if (paired && values_a.size() == values_b.size() && values_a.size() >= 2) {
+    std::vector<double> differences;
+    for (std::size_t i = 0; i < values_a.size(); ++i) differences.push_back(values_b[i] - values_a[i]);
+    const Summary s = summarize(differences);
+    row.paired = true;
+    row.difference_ci95 = s.ci95;
+    row.welch_df = static_cast<double>(differences.size() - 1);
+    row.significant = std::fabs(s.mean) > s.ci95;
+  } else if (values_a.size() >= 2 && values_b.size() >= 2) {
     const WelchInterval welch = welch_interval(values_a, values_b);
     row.difference_ci95 = welch.ci95;
     row.welch_df = welch.df;
     row.significant = std::fabs(welch.difference) > welch.ci95;
   }
   return row;
+}
+
+// The seeds of a summary's repetitions, in the order of its "runs".
+std::vector<Json> seeds_of(const Json& summary) {
+  std::vector<Json> seeds;
+  const Json* runs = member(summary, "runs");
+  if (runs == nullptr || !runs->is_array()) return seeds;
+  for (const Json& run : *runs) {
+    const Json* seed = member(run, "seed");
+    seeds.push_back(seed != nullptr ? *seed : Json());
+  }
+  return seeds;
 }
 
 std::size_t repetitions_of(const Json& summary) {
@@ -148,10 +169,14 @@ std::vector<ScenarioDifference> scenario_differences(const Json& a, const Json& 
   return out;
 }
 
-ResultsComparison compare_results(const Json& a, const Json& b, const std::vector<std::string>& keys) {
+ResultsComparison compare_results(const Json& a, const Json& b, const std::vector<std::string>& keys, Pairing pairing) {
   const Json& metrics_a = metrics_of(a, "A");
   const Json& metrics_b = metrics_of(b, "B");
   ResultsComparison result;
+  const bool paired = pairing == Pairing::by_seed && !seeds_of(a).empty() && seeds_of(a) == seeds_of(b);
+  if (pairing == Pairing::by_seed && !paired) {
+    result.warnings.push_back("the repetitions' seeds differ: differences are Welch intervals, not paired");
+  }
   std::vector<std::string> wanted = keys;
   if (wanted.empty()) {
     for (const auto& [key, value] : metrics_a.items()) wanted.push_back(key);
@@ -168,7 +193,7 @@ ResultsComparison compare_results(const Json& a, const Json& b, const std::vecto
     } else if (!in_a) {
       result.only_in_b.push_back(key);
     } else {
-      result.rows.push_back(compare_metric(a, metrics_a, b, metrics_b, key));
+      result.rows.push_back(compare_metric(a, metrics_a, b, metrics_b, key, paired));
     }
   }
   const Json missing;
@@ -176,7 +201,7 @@ ResultsComparison compare_results(const Json& a, const Json& b, const std::vecto
   const Json* resolved_b = member(b, "scenario_resolved");
   result.scenario_differences =
       scenario_differences(resolved_a != nullptr ? *resolved_a : missing, resolved_b != nullptr ? *resolved_b : missing);
-  result.warnings = warnings_about(a, b);
+  for (std::string& warning : warnings_about(a, b)) result.warnings.push_back(std::move(warning));
   return result;
 }
 

@@ -24,7 +24,8 @@ struct MetricComparison {
   SideValue b;
   std::optional<double> difference;       // b - a, when both sides measured it
   std::optional<double> difference_ci95;  // Welch half-width, when both sides have >= 2 repetitions
-  double welch_df = 0;
+  double welch_df = 0;                    // degrees of freedom of the interval (n - 1 when paired)
+  bool paired = false;                     // the interval is of per-repetition differences (same seeds)
   std::optional<double> relative;         // (b - a) / |a|; absent when a is 0 or unmeasured
   bool significant = false;               // the difference's 95% CI excludes 0
 };
@@ -48,9 +49,15 @@ struct ResultsComparison {
 // hosts, rate search, clock offsets) and `repetitions` (which may differ between the two runs).
 std::vector<ScenarioDifference> scenario_differences(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b);
 
+// How the difference's CI is computed. `independent`: Welch, for runs with unrelated seeds. `by_seed`: when
+// both summaries' repetitions ran with the same seeds in the same order (common random numbers), the t
+// interval of the per-repetition differences, which removes the noise both runs share; otherwise Welch, with
+// a warning.
+enum class Pairing { independent, by_seed };
+
 // Every metric both summaries have (in a's order), or only `keys` when given. Throws std::invalid_argument
 // when a summary lacks "metrics" or a requested key is in neither.
 ResultsComparison compare_results(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b,
-                                  const std::vector<std::string>& keys = {});
+                                  const std::vector<std::string>& keys = {}, Pairing pairing = Pairing::independent);
 
 }  // namespace qlab

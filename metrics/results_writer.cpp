@@ -31,7 +31,7 @@ std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
   for (const RunResult& run : runs) {
     for (const Row& row : run.*rows) {
       out << run.repetition << ',';
-      write_row(out, row);
+      write_row(out, row, run);
       out << '\n';
     }
   }
@@ -42,7 +42,7 @@ std::string timeseries_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs,
                   "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers,backlog_max,"
                   "in_flight_max",
-                  &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p) {
+                  &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p, const RunResult&) {
                     out << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ',' << p.published << ','
                         << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << ',' << p.backlog_max
                         << ',' << p.in_flight_max;
@@ -51,7 +51,7 @@ std::string timeseries_csv(const std::vector<RunResult>& runs) {
 
 std::string consumers_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,consumer,group,processed,busy_seconds,alive_seconds,utilization,idle_with_backlog",
-                  &RunResult::consumers, [](std::ostream& out, const ConsumerFigures& c) {
+                  &RunResult::consumers, [](std::ostream& out, const ConsumerFigures& c, const RunResult&) {
                     const double alive = to_seconds(c.alive);
                     out << c.name << ',' << c.group << ',' << c.processed << ',' << to_seconds(c.busy) << ','
                         << alive << ',' << (alive > 0 ? to_seconds(c.busy) / alive : 0) << ','
@@ -61,18 +61,26 @@ std::string consumers_csv(const std::vector<RunResult>& runs) {
 
 std::string faults_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,action,target,start,end", &RunResult::faults,
-                  [](std::ostream& out, const FaultWindow& f) {
+                  [](std::ostream& out, const FaultWindow& f, const RunResult&) {
                     out << f.action << ',' << f.target << ',' << to_seconds(f.start) << ',' << to_seconds(f.end);
                   });
 }
 
 std::string messages_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,message,published,deliveries,completed,fate,history", &RunResult::trace,
-                  [](std::ostream& out, const MessageTrace& m) {
-                    // Lists inside a field are "what@seconds;what@seconds".
+                  [](std::ostream& out, const MessageTrace& m, const RunResult& run) {
+                    // Lists inside a field are "what@seconds;what@seconds"; a delivery names its consumer as
+                    // consumers.csv does (GROUP[i]).
                     out << m.id << ',' << to_seconds(m.published) << ',';
                     for (std::size_t i = 0; i < m.deliveries.size(); ++i) {
-                      out << (i ? ";" : "") << m.deliveries[i].first << '@' << to_seconds(m.deliveries[i].second);
+                      const std::uint32_t c = m.deliveries[i].first;
+                      out << (i ? ";" : "");
+                      if (c < run.consumers.size()) {
+                        out << run.consumers[c].name;
+                      } else {
+                        out << c;
+                      }
+                      out << '@' << to_seconds(m.deliveries[i].second);
                     }
                     out << ',';
                     if (m.completed >= 0) out << to_seconds(m.completed);

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-matplotlib
+  python3 python3-matplotlib python3-pandas   # pandas: tests/cli/results_pandas_test.py loads results.csv
   iproute2
   slurm-wlm munge parallel    # tests/bench/suite_slurm_test.py's private cluster; GNU parallel: docs/SCALE.md
   nats-server rabbitmq-server librabbitmq-dev    # live/backends: NATS JetStream and RabbitMQ tests

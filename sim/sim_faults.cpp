@@ -22,6 +22,11 @@ std::vector<std::uint32_t> SimulationEngine::resolve_members(const FaultTarget& 
       if (!alive.empty()) members.push_back(alive[rng.next_below(alive.size())]);
       break;
     }
+    case FaultTarget::Kind::all: {
+      const std::size_t count = target.producers ? producers_.size() : consumers_.size();
+      for (std::uint32_t m = 0; m < count; ++m) members.push_back(m);
+      break;
+    }
     case FaultTarget::Kind::broker:
       members.push_back(target.first);
       break;

@@ -173,7 +173,7 @@ class ScenarioBuilder {
         continue;
       }
       const std::vector<std::string> owners = designs_with_param(key, queue.design);
-      if (owners.empty()) m.fail_unknown(value, known, "queue (design " + queue.design + ")");
+      if (owners.empty()) fail_unknown_param(m, value, key, known, queue.design);
       if (design_overridden && !source_.from_override(value.path)) continue;
       source_.fail(value.key_mark, value.path,
                    key + " is a parameter of design " + join(owners, " and ") + ", not of " + queue.design +
@@ -181,6 +181,27 @@ class ScenarioBuilder {
     }
     queue.params = with_defaults(*info, std::move(given));
     return queue;
+  }
+
+  // A key no design takes: when it is close to another design's parameter (`visiblity_timeout` under pull),
+  // that parameter and its designs are named; otherwise the keys of this design are listed.
+  void fail_unknown_param(const MapView& m, const Field& value, const std::string& key, const std::vector<std::string>& known,
+                          const std::string& design) const {
+    std::vector<std::string> elsewhere;
+    for (const DesignInfo& info : designs()) {
+      for (const ParamSpec& spec : info.params) {
+        if (info.name != design && std::find(known.begin(), known.end(), spec.name) == known.end()) elsewhere.push_back(spec.name);
+      }
+    }
+    const std::string near_known = closest_match(key, known);
+    const std::string near_other = closest_match(key, elsewhere);
+    if (near_known.empty() && !near_other.empty()) {
+      source_.fail(value.key_mark, value.path,
+                   "unknown key in queue (design " + design + "); did you mean " + near_other + "? It is a parameter of design " +
+                       join(designs_with_param(near_other, design), " and ") + ", not of " + design + " (expected queue.design: " +
+                       designs_with_param(near_other, design).front() + ", or one of " + join(known) + ")");
+    }
+    m.fail_unknown(value, known, "queue (design " + design + ")");
   }
 
   ParamValue read_param(const ParamSpec& spec, const Field& f) const {
@@ -542,7 +563,7 @@ class ScenarioBuilder {
         }
         break;
       case FaultAction::producer_crash:
-        fault.target = read_target(m.require("target", "target: a producer group, GROUP[i] or GROUP[i..j]"), s,
+        fault.target = read_target(m.require("target", "target: a producer group, GROUP[i], GROUP[i..j] or all producers"), s,
                                    TargetRole::producer);
         break;
       case FaultAction::partition: {
@@ -597,13 +618,14 @@ class ScenarioBuilder {
   }
 
   enum class TargetRole { consumer, producer, client, broker };
-  static constexpr const char* kConsumerTarget = "target: a consumer group, GROUP[i], GROUP[i..j] or any consumer";
+  static constexpr const char* kConsumerTarget = "target: a consumer group, GROUP[i], GROUP[i..j], any consumer or all consumers";
 
   static std::string expected_targets(TargetRole role) {
     switch (role) {
-      case TargetRole::consumer: return "a consumer group, GROUP[i], GROUP[i..j] or any consumer";
-      case TargetRole::producer: return "a producer group, GROUP[i] or GROUP[i..j]";
-      case TargetRole::client: return "a consumer or producer group, GROUP[i] or GROUP[i..j] (optionally consumers.GROUP)";
+      case TargetRole::consumer: return "a consumer group, GROUP[i], GROUP[i..j], any consumer or all consumers";
+      case TargetRole::producer: return "a producer group, GROUP[i], GROUP[i..j] or all producers";
+      case TargetRole::client:
+        return "a consumer or producer group, GROUP[i] or GROUP[i..j] (optionally consumers.GROUP), all consumers or all producers";
       case TargetRole::broker: return "broker, broker[i] or leader";
     }
     return "";
@@ -635,6 +657,13 @@ class ScenarioBuilder {
     }
     if (target.text == "any consumer" && role == TargetRole::consumer) {
       target.kind = FaultTarget::Kind::any_consumer;
+      return target;
+    }
+    if (target.text == "all consumers" || target.text == "all producers") {
+      target.kind = FaultTarget::Kind::all;
+      target.producers = target.text == "all producers";
+      const bool fits = role == TargetRole::client || (role == TargetRole::producer) == target.producers;
+      if (!fits) read_.fail(f, "this action does not target " + target.text.substr(4), expected_targets(role));
       return target;
     }
     if (target.text == "broker" || target.text == "leader") {
@@ -753,11 +782,12 @@ class ScenarioBuilder {
 }  // namespace
 
 qlab::Scenario load_scenario_node(YAML::Node root, const std::string& source_name, const std::vector<Override>& overrides) {
-  const Source source(source_name, overrides);
+  const std::vector<Override> resolved = resolve_group_names(root, overrides);
+  const Source source(source_name, resolved);
   if (!root.IsDefined() || root.IsNull()) {
     source.fail(root.Mark(), "", "the scenario is empty (expected a map with name, queue, producers and consumers)");
   }
-  return ScenarioBuilder(source).build(apply_overrides(std::move(root), overrides));
+  return ScenarioBuilder(source).build(apply_overrides(std::move(root), resolved));
 }
 
 qlab::Scenario load_scenario_text(const std::string& yaml, const std::string& source_name, const std::vector<Override>& overrides) {

@@ -1,5 +1,5 @@
 #pragma once
-// Reads a scenario (docs: workloads/README.md, contract: SCENARIO.md) into qlab::Scenario with every default
+// Reads a scenario (docs: workloads/README.md, the complete reference) into qlab::Scenario with every default
 // filled in. Overrides are applied to the YAML tree first; then everything is validated. Any problem throws
 // ScenarioError with `FILE:LINE:COLUMN: KEY.PATH: what is wrong (what was expected)`.
 #include <string>

@@ -1,12 +1,18 @@
 #include "workloads/scenario_override.hpp"
 
 #include <cctype>
+#include <algorithm>
 #include <optional>
+#include <regex>
 
+#include "workloads/did_you_mean.hpp"
 #include "workloads/scenario_error.hpp"
 
 namespace qlab::workloads {
 namespace {
+
+// `[name]` in a path: a list entry picked by its name instead of its index.
+const std::regex kNamedIndex(R"(\[([A-Za-z_][A-Za-z0-9_-]*)\])");
 
 bool is_key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
 
@@ -145,10 +151,46 @@ Override parse_override(const std::string& text) {
     throw ScenarioError("--set " + text + ": no '=' (expected PATH=VALUE, e.g. consumers[0].count=4)");
   }
   const std::string path = text.substr(0, eq);
-  return Override{format_path(parse_path(path)), text.substr(eq + 1)};
+  if (!std::regex_search(path, kNamedIndex)) return Override{format_path(parse_path(path)), text.substr(eq + 1), ""};
+  parse_path(std::regex_replace(path, kNamedIndex, "[0]"));  // the form is checked; the names wait for the tree
+  return Override{path, text.substr(eq + 1), path};
 }
 
-std::string override_place(const Override& o) { return "--set " + o.path + "=" + o.value; }
+std::string override_place(const Override& o) { return "--set " + (o.written.empty() ? o.path : o.written) + "=" + o.value; }
+
+std::vector<Override> resolve_group_names(const YAML::Node& root, const std::vector<Override>& overrides) {
+  std::vector<Override> resolved = overrides;
+  for (Override& o : resolved) {
+    std::smatch match;
+    while (std::regex_search(o.path, match, kNamedIndex)) {
+      const std::string list_path = match.prefix().str();
+      const std::string name = match[1].str();
+      const std::size_t cut = list_path.find_last_of(".]");
+      const std::string list_key = cut == std::string::npos ? list_path : list_path.substr(cut + 1);
+      std::vector<std::string> names;
+      YAML::Node list;
+      if (path_exists(root, list_path)) {
+        list.reset(root);
+        for (const PathStep& step : parse_path(list_path)) list.reset(*step_into(list, step));
+      }
+      for (std::size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
+        const YAML::Node given = list[i].IsMap() ? list[i]["name"] : YAML::Node();
+        names.push_back(given.IsScalar() ? given.Scalar() : (i == 0 ? list_key : list_key + std::to_string(i + 1)));
+      }
+      const auto found = std::find(names.begin(), names.end(), name);
+      if (found == names.end()) {
+        const std::string hint = closest_match(name, names);
+        throw ScenarioError(override_place(o) + ": " + list_path + "[" + name + "]: " +
+                            (list.IsSequence() ? "no entry of " + list_path + " is named '" + name + "'" : list_path + " is not a list in the file") +
+                            " (" + (hint.empty() ? "" : "did you mean '" + hint + "'? ") + "expected an index" +
+                            (names.empty() ? "" : " or one of " + join(names)) + ")");
+      }
+      o.path = match.prefix().str() + "[" + std::to_string(found - names.begin()) + "]" + match.suffix().str();
+    }
+    o.path = format_path(parse_path(o.path));
+  }
+  return resolved;
+}
 
 YAML::Node apply_overrides(YAML::Node root, const std::vector<Override>& overrides) {
   if (!root.IsDefined() || root.IsNull()) root.reset(YAML::Node(YAML::NodeType::Map));

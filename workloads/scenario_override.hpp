@@ -13,8 +13,9 @@
 namespace qlab::workloads {
 
 struct Override {
-  std::string path;   // canonical form, as format_path() writes it
-  std::string value;  // YAML text
+  std::string path;     // canonical form, as format_path() writes it (group names resolved by resolve_group_names)
+  std::string value;    // YAML text
+  std::string written{};  // the path as given, when a group name stood in for an index (`consumers[fast].count`)
 };
 
 // One step of a path: a map key or a sequence index.
@@ -26,8 +27,13 @@ std::string format_path(const std::vector<PathStep>& steps);
 // True when `path` is `prefix` itself or lies inside it (`consumers[0].count` is inside `consumers[0]`).
 bool path_is_within(const std::string& path, const std::string& prefix);
 
-// "a.b[1].c=VALUE"; throws ScenarioError on a malformed one.
+// "a.b[1].c=VALUE", or with a group's name in place of its index: "consumers[fast].count=8" (kept as written
+// until resolve_group_names). Throws ScenarioError on a malformed one.
 Override parse_override(const std::string& text);
+// The overrides with every `[NAME]` replaced by the index of the list entry whose `name` is NAME (or whose
+// default name is NAME: producers, producers2, ...), looked up in `root` as the file gives it. Throws
+// ScenarioError naming the override when no entry has that name.
+std::vector<Override> resolve_group_names(const YAML::Node& root, const std::vector<Override>& overrides);
 // How an override is shown as the place of an error: `--set PATH=VALUE`.
 std::string override_place(const Override& o);
 

@@ -49,23 +49,23 @@ TEST_F(SuiteReports, ResultsHaveOneRowPerPointAndRepetitionWithEveryParameterCol
   const auto rows = csv_rows(read(dir_ / "out/results.csv"));
   ASSERT_EQ(rows.size(), 1u + 6 * 3);
   const std::vector<std::string>& header = rows[0];
-  const std::vector<std::string> leading{"run", "point", "design", "consumers[1].service.mean", "consumers[0].count",
-                                         "consumers[1].count", "repetition", "seed", "published"};
-  EXPECT_EQ(std::vector<std::string>(header.begin(), header.begin() + 9), leading);
+  const std::vector<std::string> leading{"run", "point", "design", "consumers[1].service.mean", "consumers[1].service.mean_si",
+                                         "consumers[0].count", "consumers[1].count", "repetition", "seed", "published"};
+  EXPECT_EQ(std::vector<std::string>(header.begin(), header.begin() + 10), leading);
   for (const char* metric : {"makespan", "idle_with_backlog", "latency_p99", "duplicates", "lost", "wall_seconds"}) {
     EXPECT_LT(column(header, metric), header.size()) << metric;
   }
-  EXPECT_EQ(std::vector<std::string>(rows[1].begin(), rows[1].begin() + 7),
-            (std::vector<std::string>{"tiny", "000", "pull", "20ms", "", "", "0"}));
-  EXPECT_EQ(std::vector<std::string>(rows[10].begin(), rows[10].begin() + 7),
-            (std::vector<std::string>{"tiny", "003", "preassigned", "40ms", "", "", "0"}));
-  EXPECT_EQ(std::vector<std::string>(rows[18].begin(), rows[18].begin() + 7),
-            (std::vector<std::string>{"zipped", "001", "pull", "60ms", "3", "2", "2"}));
+  EXPECT_EQ(std::vector<std::string>(rows[1].begin(), rows[1].begin() + 8),
+            (std::vector<std::string>{"tiny", "000", "pull", "20ms", "0.02", "", "", "0"}));
+  EXPECT_EQ(std::vector<std::string>(rows[10].begin(), rows[10].begin() + 8),
+            (std::vector<std::string>{"tiny", "003", "preassigned", "40ms", "0.04", "", "", "0"}));
+  EXPECT_EQ(std::vector<std::string>(rows[18].begin(), rows[18].begin() + 8),
+            (std::vector<std::string>{"zipped", "001", "pull", "60ms", "0.06", "3", "2", "2"}));
   EXPECT_EQ(rows[18][column(header, "published")], "200");
   // Common random numbers: repetition r has the same seed at every point.
   for (const auto& row : rows) {
     if (&row == &rows[0]) continue;
-    EXPECT_EQ(row[7], rows[1 + std::stoul(row[6])][7]);
+    EXPECT_EQ(row[8], rows[1 + std::stoul(row[7])][8]);
   }
 }
 
@@ -76,7 +76,7 @@ TEST_F(SuiteReports, ComparisonsArePairedDifferencesAgainstTheFirstDesign) {
   // makespan per (slow mean, design, repetition)
   std::map<std::tuple<std::string, std::string, std::string>, double> value;
   for (std::size_t i = 1; i < results.size(); ++i) {
-    if (results[i][0] == "tiny") value[{results[i][3], results[i][2], results[i][6]}] = std::stod(results[i][makespan]);
+    if (results[i][0] == "tiny") value[{results[i][3], results[i][2], results[i][7]}] = std::stod(results[i][makespan]);
   }
   std::vector<double> differences;
   for (const char* r : {"0", "1", "2"}) differences.push_back(value[{"40ms", "preassigned", r}] - value[{"40ms", "pull", r}]);
@@ -138,13 +138,17 @@ TEST_F(SuiteReports, ParameterValuesReadAsNumbersForPlots) {
 TEST_F(SuiteReports, ValuesWithCommasAreQuoted) {
   const Suite suite = load(
       "name: s\nrepetitions: 1\nruns:\n  - scenario: tiny.yaml\n    sweep:\n      queue:\n        - {design: pull}\n"
-      "        - {design: preassigned, assignment: random}\n");
+      "        - {design: preassigned, assignment: random}\n"
+      "      consumers[0].service: [{dist: exponential, mean: 10ms}]\n");
   run(suite, "out", 2);
   const std::string csv = read(dir_ / "out/results.csv");
-  EXPECT_NE(csv.find("tiny,001,preassigned,\"{design: preassigned, assignment: random}\",0,"), std::string::npos) << csv;
+  // The queue map is flattened (design, queue.assignment); the service map is one quoted field.
+  EXPECT_EQ(csv.substr(0, csv.find(",repetition,")), "run,point,design,queue.assignment,consumers[0].service");
+  EXPECT_NE(csv.find("tiny,001,preassigned,random,\"{dist: exponential, mean: 10ms}\",0,"), std::string::npos) << csv;
   const std::string comparisons = read(dir_ / "out/comparisons.csv");
-  EXPECT_EQ(comparisons.substr(0, comparisons.find('\n')), "run,baseline,design,metric,mean_difference,ci95,n");
-  EXPECT_NE(comparisons.find("\ntiny,pull,preassigned,makespan,"), std::string::npos) << comparisons;
+  EXPECT_EQ(comparisons.substr(0, comparisons.find('\n')), "run,consumers[0].service,baseline,design,metric,mean_difference,ci95,n");
+  EXPECT_NE(comparisons.find("\ntiny,\"{dist: exponential, mean: 10ms}\",pull,preassigned,makespan,"), std::string::npos)
+      << comparisons;
 }
 
 }  // namespace

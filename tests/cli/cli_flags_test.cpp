@@ -46,7 +46,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{"FractionalReps", "run s.yaml --out out --reps 1.5",
                 "--reps: '1.5' is not a whole number (expected a whole number from 1 to 100000)"},
         BadFlag{"ZeroThreads", "run s.yaml --out out -j 0",
-                "--threads: '0' is out of range (expected a whole number from 1 to 1024)"},
+                "--jobs: '0' is out of range (expected a whole number from 1 to 1024)"},
         BadFlag{"ZeroSuiteJobs", "suite suite.yaml --out out -j 0",
                 "--jobs: '0' is out of range (expected a whole number from 1 to 1024)"},
         BadFlag{"NegativeCheckSeconds", "check --seconds -1",

@@ -192,5 +192,36 @@ TEST(ScenarioDifferences, ASummaryWithoutAResolvedScenarioDiffersFromOneWithIt) 
   EXPECT_TRUE(compare_results(b, b).scenario_differences.empty());
 }
 
+// Runs at the same seeds (common random numbers) share their noise: the paired interval is the t interval of
+// the per-repetition differences, much narrower here than Welch's.
+TEST(PairedComparison, SameSeedsGiveTheIntervalOfThePerRepetitionDifferences) {
+  const Json a = summary_of({{"makespan", {10, 20, 30}}});
+  const Json b = summary_of({{"makespan", {12, 23, 32}}});
+  const ResultsComparison paired = compare_results(a, b, {}, Pairing::by_seed);
+  ASSERT_EQ(paired.rows.size(), 1u);
+  const MetricComparison& row = paired.rows.front();
+  EXPECT_TRUE(row.paired);
+  EXPECT_NEAR(*row.difference, 7.0 / 3, 1e-12);
+  // differences 2, 3, 2: s^2 = 1/3, n = 3 -> t(2) * sqrt(1/3) / sqrt(3) = 4.3027 / 3.
+  EXPECT_NEAR(*row.difference_ci95, student_t95(2) / 3, 1e-12);
+  EXPECT_NEAR(*row.difference_ci95, 1.4342, 1e-4);
+  EXPECT_DOUBLE_EQ(row.welch_df, 2);
+  EXPECT_TRUE(row.significant);
+  const MetricComparison welch = compare_results(a, b).rows.front();
+  EXPECT_FALSE(welch.paired);
+  EXPECT_FALSE(welch.significant);  // the shared spread of 10 hides the difference
+}
+
+TEST(PairedComparison, DifferentSeedsFallBackToWelchWithAWarning) {
+  const Json a = summary_of({{"makespan", {10, 20, 30}}});
+  Json b = summary_of({{"makespan", {11, 22, 33}}});
+  b["runs"][0]["seed"] = 99;
+  const ResultsComparison result = compare_results(a, b, {}, Pairing::by_seed);
+  EXPECT_FALSE(result.rows.front().paired);
+  EXPECT_EQ(*result.rows.front().difference_ci95, *compare_results(a, b).rows.front().difference_ci95);
+  ASSERT_FALSE(result.warnings.empty());
+  EXPECT_EQ(result.warnings.front(), "the repetitions' seeds differ: differences are Welch intervals, not paired");
+}
+
 }  // namespace
 }  // namespace qlab

@@ -32,8 +32,8 @@ TEST(ParseOverride, SplitsAtTheFirstEquals) {
 TEST(ParseOverride, RejectsMalformedOnes) {
   EXPECT_EQ(parse_error("queue.design"), "--set queue.design: no '=' (expected PATH=VALUE, e.g. consumers[0].count=4)");
   EXPECT_EQ(parse_error("=4"), "--set : empty path (expected a path such as queue.design or consumers[0].service.mean)");
-  EXPECT_EQ(parse_error("consumers[x].count=4"),
-            "--set consumers[x].count: '[x]' is not an index (expected a path such as queue.design or "
+  EXPECT_EQ(parse_error("consumers[1x].count=4"),
+            "--set consumers[1x].count: '[1x]' is not an index (expected a path such as queue.design or "
             "consumers[0].service.mean)");
   EXPECT_EQ(parse_error("consumers[0.count=4"),
             "--set consumers[0.count: '[' without ']' (expected a path such as queue.design or consumers[0].service.mean)");

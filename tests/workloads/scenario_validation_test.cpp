@@ -171,10 +171,10 @@ TEST(ScenarioValidation, FaultTargetsMustNameConsumers) {
                            "  - name: fast\n    count: 4\n    service: 1s\nfaults:\n  - at: 10s\n    action: crash\n";
   EXPECT_EQ(error_of(head + "    target: fats\n"),
             "s.yaml:13:13: faults[0].target: unknown group 'fats' (did you mean 'fast'? expected a consumer group, GROUP[i], "
-            "GROUP[i..j] or any consumer: one of fast)");
+            "GROUP[i..j], any consumer or all consumers: one of fast)");
   EXPECT_EQ(error_of(head + "    target: web\n"),
             "s.yaml:13:13: faults[0].target: 'web' is a producer group, and this action targets consumers (expected a "
-            "consumer group, GROUP[i], GROUP[i..j] or any consumer: one of fast)");
+            "consumer group, GROUP[i], GROUP[i..j], any consumer or all consumers: one of fast)");
   EXPECT_EQ(error_of(head + "    target: fast[4]\n"),
             "s.yaml:13:13: faults[0].target: 'fast[4]' is out of range: fast has 4 members (expected member indexes "
             "from 0 to 3)");
@@ -183,10 +183,10 @@ TEST(ScenarioValidation, FaultTargetsMustNameConsumers) {
             "last)");
   EXPECT_EQ(error_of(head + "    target: broker\n"),
             "s.yaml:13:13: faults[0].target: the broker is not a target of this action (broker_crash crashes it) "
-            "(expected a consumer group, GROUP[i], GROUP[i..j] or any consumer)");
+            "(expected a consumer group, GROUP[i], GROUP[i..j], any consumer or all consumers)");
   EXPECT_EQ(error_of(head + "    target: fast[x]\n"),
-            "s.yaml:13:13: faults[0].target: 'fast[x]' is not a target (expected a consumer group, GROUP[i], GROUP[i..j] "
-            "or any consumer)");
+            "s.yaml:13:13: faults[0].target: 'fast[x]' is not a target (expected a consumer group, GROUP[i], GROUP[i..j], "
+            "any consumer or all consumers)");
 }
 
 TEST(ScenarioValidation, UnknownFaultActionNamesTheKnownOnes) {
@@ -250,8 +250,9 @@ TEST(ScenarioValidation, ValuesFromOverridesArePlacedOnTheOverride) {
             "--set consumers[0].service={dist: exponential}: consumers[0].service.mean: missing required key (expected "
             "mean: a value > 0, e.g. 1s)");
   EXPECT_EQ(error_of(kMinimal, {"queue.visibilty_timeout=5s"}),
-            "--set queue.visibilty_timeout=5s: queue.visibilty_timeout: unknown key in queue (design pull) (expected one "
-            "of design, max_length, max_bytes, overflow, ttl, discarded)");
+            "--set queue.visibilty_timeout=5s: queue.visibilty_timeout: unknown key in queue (design pull); did you mean "
+            "visibility_timeout? It is a parameter of design visibility_timeout and replicated and fifo_groups, not of pull "
+            "(expected queue.design: visibility_timeout, or one of design, max_length, max_bytes, overflow, ttl, discarded)");
 }
 
 // The cases of issue 10 item 9 that passed validation and then aborted or overflowed in `qlab run`.
