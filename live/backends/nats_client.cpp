@@ -4,7 +4,7 @@
 #include <charconv>
 #include <functional>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {

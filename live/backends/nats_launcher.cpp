@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "live/backends/local_server.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {
