@@ -166,7 +166,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   } stop_broker{*launcher};
   LaunchPlan launch;
   launch.work_dir = dir / "servers";
-  launch.nodes = qlab || s.queue.design != "replicated" ? 1 : static_cast<std::uint32_t>(int_param(s.queue, "nodes", 1));
+  // A replicated design runs one server per replica (as qlab's design has one node per replica).
+  launch.nodes = qlab || s.queue.design != "replicated" ? 1 : static_cast<std::uint32_t>(int_param(s.queue, "replicas", 1));
   launch.bind_host = placement.broker->address();
   launch.queue = s.queue;
   launch.backend_options = backend_options_json(s);

@@ -128,7 +128,7 @@ name: real-replicated
 seed: 3
 duration: 8s
 drain_timeout: 30s
-queue: {design: replicated, nodes: 3, replicas: 3, visibility_timeout: 2s}
+queue: {design: replicated, replicas: 3, visibility_timeout: 2s}
 producers: [{name: p, rate: 10/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 30s}}]
 consumers: [{name: w, count: 2, service: 20ms, prefetch: 2}]
 faults:
