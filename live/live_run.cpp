@@ -581,7 +581,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             break;
           }
           try {
+            const Time asked = monotonic_now();
             launcher->restart(*step.node, kServerPatience);
+            if (!qlab) {
+              log("broker[" + std::to_string(*step.node) + "] restarted at " + format_seconds(step.at) + ", serving after " +
+                  format_seconds(monotonic_now() - asked) + " (wall)");
+            }
           } catch (const std::runtime_error& e) {
             unscheduled = "broker[" + std::to_string(*step.node) + "] did not restart: " + e.what();
             break;
@@ -643,9 +648,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         if (now >= start + s.duration.value_or(0)) break;
       } else {
         // Drained: the broker holds nothing, and no stalled consumer still sits on messages it was handed.
-        const bool waiting = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
-          return st.kind == Step::resume || st.kind == Step::broker_restart;
-        });
+        // A step already due has not run yet when a slow one (a real broker's restart) held up this turn.
+        const Time turn_end = monotonic_now();
+        const bool waiting = (plan.next_time() != kNever && real_time(plan.next_time()) <= turn_end) ||
+                             std::any_of(steps.begin(), steps.end(), [&](const Step& st) {
+                               return st.kind == Step::resume || st.kind == Step::broker_restart ||
+                                      real_time(st.at) <= turn_end;
+                             });
         // A broker that dies in the middle of this question is found dead on the next turn. A real broker
         // cannot say what it holds: drained when every confirmed message was completed (or dead-lettered),
         // as the workers' records say (read every 100 ms at most).
