@@ -655,9 +655,9 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
                                return st.kind == Step::resume || st.kind == Step::broker_restart ||
                                       real_time(st.at) <= turn_end;
                              });
-        // A broker that dies in the middle of this question is found dead on the next turn. A real broker
-        // cannot say what it holds: drained when every confirmed message was completed (or dead-lettered),
-        // as the workers' records say (read every 100 ms at most).
+        // A broker that dies in the middle of this question is found dead on the next turn. A real broker:
+        // drained when every confirmed message was completed (or dead-lettered), as the workers' records say,
+        // or when it says its queue holds nothing (read every 200 ms at most).
         std::optional<std::uint64_t> held;
         try {
           if (!waiting && broker_up && qlab) held = admin->stats()["held"].get<std::uint64_t>();
@@ -665,7 +665,10 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         }
         if (!waiting && broker_up && !qlab && now >= next_drain_check) {
           held = unfinished_confirmed(gather_records(), max_receives);
-          next_drain_check = monotonic_now() + 100 * kMillisecond;
+          // Messages a broker lost never complete: it holding nothing (nothing waiting, nothing unacked) is
+          // drained too.
+          if (held != 0) held = launcher->held();
+          next_drain_check = monotonic_now() + 200 * kMillisecond;
         }
         if (held == 0) break;
       }
@@ -707,11 +710,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     admin.reset();
   }
   std::optional<std::uint64_t> dead_letters;
+  std::optional<std::uint64_t> held_at_end;  // a real broker: what its queue still holds, where it can tell
   if (!qlab && broker_up) {
     try {
       dead_letters = launcher->dead_letters();
+      held_at_end = launcher->held();
     } catch (const std::exception& e) {
-      log(std::string("the back end did not say how many dead letters it holds: ") + e.what());
+      log(std::string("the back end did not say what it holds: ") + e.what());
     }
   }
   launcher->stop_all();
@@ -753,7 +758,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       facts.idle_with_backlog.push_back(static_cast<Time>(seconds * static_cast<double>(kSecond)));
     }
   }
-  facts.remaining = stats.value("held", std::uint64_t{0});
+  facts.remaining = qlab ? stats.value("held", std::uint64_t{0}) : held_at_end.value_or(0);
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
   RunResult result = build_live_result(records, facts, repetition, seed);
@@ -762,8 +767,11 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     const std::string why = backend.name + " keeps no such account (qlab's broker does)";
     mark_unmeasured(result, "idle_with_backlog", why);
     mark_unmeasured(result, "stale_acks", backend.name + " reports a stale receipt as a warning in the consumer's log");
-    if (timed_out) log("the run ended undrained: " + backend.name + " does not say what it still holds, so the "
-                       "unfinished messages count as lost");
+    if (!held_at_end) {
+      mark_unmeasured(result, "remaining", backend.name + " did not say what its queue still holds");
+      if (timed_out) log("the run ended undrained: " + backend.name + " does not say what it still holds, so the "
+                         "unfinished messages count as lost");
+    }
   }
   // The drop fault: the frames the proxies dropped (PUBLISH, DELIVER, ACK), as the proxies counted them.
   if (std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) { return f.action == FaultAction::drop; })) {

@@ -191,28 +191,6 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     outstanding = 0;
     unconfirmed.clear();
   };
-  // Sends `batch` (refused at once when the broker cannot be reached).
-  const auto send = [&](std::vector<Pending> batch, Time now) {
-    if (!client) connect_once();
-    if (client) {
-      std::vector<PublishRequest> requests;
-      requests.reserve(batch.size());
-      for (const Pending& p : batch) requests.push_back(p.request);
-      try {
-        client->publish(requests);
-        outstanding += batch.size();
-        if (retrying) {
-          for (Pending& p : batch) unconfirmed[p.request.client_seq] = std::move(p);
-        }
-        return;
-      } catch (const BackendError& e) {
-        if (!e.connection_lost) throw;
-        lose_connection(e);
-      }
-    }
-    for (Pending& p : batch) refused(std::move(p), now);
-  };
-
   Time last_progress = monotonic_now();
   EventHandlers events;
   events.published = [&](const PublishResult& r) {
@@ -233,6 +211,38 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   events.warned = [&](const std::string& text) {
     std::fprintf(stderr, "qlab live producer %s: %s\n", name.c_str(), text.c_str());
   };
+  // Sends `batch` (refused at once when the broker cannot be reached).
+  const auto send = [&](std::vector<Pending> batch, Time now) {
+    if (!client) connect_once();
+    if (client) {
+      std::vector<PublishRequest> requests;
+      requests.reserve(batch.size());
+      for (const Pending& p : batch) requests.push_back(p.request);
+      try {
+        client->publish(requests);
+        outstanding += batch.size();
+        if (retrying) {
+          for (Pending& p : batch) unconfirmed[p.request.client_seq] = std::move(p);
+        }
+      } catch (const BackendError& e) {
+        if (!e.connection_lost) throw;
+        lose_connection(e);
+      }
+      if (client) {
+        // Out now (a client may queue until its next poll), also while the producer is behind and keeps
+        // finding arrivals due; a connection lost here leaves the batch unconfirmed.
+        try {
+          client->poll(0, events);
+        } catch (const BackendError& e) {
+          if (!e.connection_lost) throw;
+          lose_connection(e);
+        }
+        return;
+      }
+    }
+    for (Pending& p : batch) refused(std::move(p), now);
+  };
+
   // Under a `drop` fault on producer->broker some publishes never reach the broker, and a broker node that
   // crashes may take publishes with it that it never confirms nor refuses: after the last arrival the producer
   // waits a short while for confirmations, then stops with those unconfirmed (lost_unconfirmed_publish).

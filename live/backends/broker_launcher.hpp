@@ -44,6 +44,9 @@ class BrokerLauncher {
   // How many dead letters (messages moved aside at max_receives) the back end holds now, asked from the
   // running server; nullopt where it cannot tell.
   virtual std::optional<std::uint64_t> dead_letters() { return std::nullopt; }
+  // How many messages the queue still holds (waiting or handed out and not yet acked), asked from the running
+  // server; nullopt where it cannot tell.
+  virtual std::optional<std::uint64_t> held() { return std::nullopt; }
 };
 
 }  // namespace qlab::live

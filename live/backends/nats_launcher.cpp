@@ -147,6 +147,18 @@ std::uint32_t NatsLauncher::leader() {
                            " s (last answer: " + last + ")");
 }
 
+std::optional<std::uint64_t> NatsLauncher::held() {
+  try {
+    const auto connection = connect(kSecond);
+    const nlohmann::json info = jetstream_call(*connection, std::string("$JS.API.STREAM.INFO.") + NatsLayout::kStream,
+                                               nullptr, 2 * kSecond);
+    const nlohmann::json state = info.value("state", nlohmann::json::object());
+    if (state.contains("messages") && state["messages"].is_number_unsigned()) return state["messages"].get<std::uint64_t>();
+  } catch (const BackendError&) {
+  }
+  return std::nullopt;
+}
+
 void NatsLauncher::kill(std::uint32_t node) {
   if (!running(node)) return;
   nodes_[node].process->signal(SIGKILL);
