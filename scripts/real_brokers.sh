@@ -30,51 +30,16 @@ rm -rf "$out_dir"
 mkdir -p "$out_dir"
 log() { echo "real_brokers: $*" >&2; }
 
-# A consumer SIGKILLed (back after 1 s) and one SIGSTOPped for 2.5 s, both longer than the 1 s visibility
-# timeout, with the consumers overloaded (40/s offered, 30/s of capacity) so each holds its full prefetch.
-cat > "$out_dir/crash_stall.yaml" <<'EOF'
-name: real-crash-stall
-seed: 5
-duration: 3s
-drain_timeout: 20s
-queue: {design: visibility_timeout, visibility_timeout: 1s}
-producers: [{name: p, rate: 40/s}]
-consumers: [{name: w, count: 3, service: 100ms, prefetch: 3}]
-faults:
-  - {at: 1s, action: crash, target: "w[0]", restart_after: 1s}
-  - {at: 1s, action: stall, target: "w[1]", duration: 2500ms}
-EOF
-# The stream leader SIGKILLed twice (each back after 3 s) under three replicas; producers retry refusals.
-cat > "$out_dir/replicated.yaml" <<'EOF'
-name: real-replicated
-seed: 3
-duration: 8s
-drain_timeout: 30s
-queue: {design: replicated, replicas: 3, visibility_timeout: 2s}
-producers: [{name: p, rate: 10/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 30s}}]
-consumers: [{name: w, count: 2, service: 20ms, prefetch: 2}]
-faults:
-  - {at: 1s, action: broker_crash, target: leader, restart_after: 3s}
-  - {at: 5s, action: broker_crash, target: leader, restart_after: 3s}
-EOF
-# One node, a backlog of about 40 messages when the node is SIGKILLed (restarted 200 ms later).
-cat > "$out_dir/one_node_crash.yaml" <<'EOF'
-name: real-one-node-crash
-seed: 3
-duration: 1s
-drain_timeout: 20s
-queue: {design: visibility_timeout, visibility_timeout: 5s}
-producers: [{name: p, rate: 50/s}]
-consumers: [{name: w, count: 1, service: 200ms, prefetch: 1}]
-faults:
-  - {at: 1500ms, action: broker_crash, target: broker, restart_after: 200ms}
-EOF
+# The scenarios (also run by tests/live/real_backends_live_test.py): crash_stall (a consumer SIGKILLed and one
+# SIGSTOPped beyond the visibility timeout), replicated (the stream leader of three replicas SIGKILLed twice),
+# one_node_crash (one node SIGKILLed with a backlog).
+scenarios=tests/live/real_brokers
 
 live() {  # CASE SCENARIO BACKEND [qlab live options...]
   local name="$1" scenario="$2" backend="$3"
   shift 3
   log "$name: qlab live --backend $backend $*"
-  if ! "$qlab" live "$out_dir/$scenario" --backend "$backend" --reps "$reps" --out "$out_dir/$name" "$@" \
+  if ! "$qlab" live "$scenarios/$scenario" --backend "$backend" --reps "$reps" --out "$out_dir/$name" "$@" \
       > "$out_dir/$name.log" 2>&1; then
     log "$name failed (see $out_dir/$name.log)"
   fi
@@ -90,7 +55,7 @@ if [[ $rabbitmq == 1 ]]; then live crash_stall-rabbitmq crash_stall.yaml rabbitm
 
 # Replication: JetStream with three replicas, against the simulated design.
 log "replicated-sim: qlab run"
-"$qlab" run "$out_dir/replicated.yaml" --reps "$reps" --out "$out_dir/replicated-sim" > "$out_dir/replicated-sim.log" 2>&1
+"$qlab" run "$scenarios/replicated.yaml" --reps "$reps" --out "$out_dir/replicated-sim" > "$out_dir/replicated-sim.log" 2>&1
 live replicated-nats replicated.yaml nats
 if [[ $rabbitmq == 1 ]]; then live replicated-rabbitmq replicated.yaml rabbitmq; fi
 "$qlab" compare "$out_dir/replicated-sim" "$out_dir/replicated-nats" \

@@ -36,11 +36,9 @@ def have(binary):
     return shutil.which(binary) is not None
 
 
-def scenario_file(name, text):
-    path = os.path.join(WORK, name + ".yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+def scenario(name):
+    """A scenario of tests/live/real_brokers/ (shared with scripts/real_brokers.sh)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "real_brokers", name + ".yaml")
 
 
 def live(scenario, out, *extra, timeout=120):
@@ -72,29 +70,11 @@ def no_server_left(test, folder):
         test.assertNotIn(folder, cmdline, "a server of the run still runs: " + cmdline.replace("\0", " "))
 
 
-# A consumer crashed (back after 1 s) and one stalled for 2.5 s, both longer than the 1 s visibility timeout:
-# what they held comes back after the timeout; the stalled one then finishes its copies too (duplicates).
-# Offered 40/s against 30/s of capacity: every consumer holds its full prefetch when the faults strike.
-CRASH_AND_STALL = """
-name: real-crash-stall
-seed: 5
-duration: 3s
-drain_timeout: 20s
-queue: {design: visibility_timeout, visibility_timeout: 1s}
-producers: [{name: p, rate: 40/s}]
-consumers: [{name: w, count: 3, service: 100ms, prefetch: 3}]
-faults:
-  - {at: 1s, action: crash, target: "w[0]", restart_after: 1s}
-  - {at: 1s, action: stall, target: "w[1]", duration: 2500ms}
-"""
-
-
 class ConsumerFaults(unittest.TestCase):
     def check_backend(self, backend, binary):
         if not have(binary):
             self.skipTest(binary + " is not installed (scripts/setup.sh installs it)")
-        scenario = scenario_file("crash-stall-" + backend, CRASH_AND_STALL)
-        summary, done = live(scenario, "crash-stall-" + backend, "--backend", backend)
+        summary, done = live(scenario("crash_stall"), "crash-stall-" + backend, "--backend", backend)
         self.assertEqual(done.returncode, 0, done.stderr)
         resolved = summary["scenario_resolved"]["live"]
         self.assertEqual(resolved["backend"], backend)
@@ -121,44 +101,13 @@ class ConsumerFaults(unittest.TestCase):
         self.check_backend("nats", "nats-server")
 
 
-# The stream leader of a 3-node JetStream cluster SIGKILLed twice (each back after 3 s); producers retry what
-# is refused while there is no leader. Every confirmed message is processed.
-REPLICATED = """
-name: real-replicated
-seed: 3
-duration: 8s
-drain_timeout: 30s
-queue: {design: replicated, replicas: 3, visibility_timeout: 2s}
-producers: [{name: p, rate: 10/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 30s}}]
-consumers: [{name: w, count: 2, service: 20ms, prefetch: 2}]
-faults:
-  - {at: 1s, action: broker_crash, target: leader, restart_after: 3s}
-  - {at: 5s, action: broker_crash, target: leader, restart_after: 3s}
-"""
-
-# One node, memory storage, a consumer far slower than the producer: killing the node loses the backlog.
-MEMORY = """
-name: real-memory
-seed: 3
-duration: 1s
-drain_timeout: 4s
-queue: {design: visibility_timeout, visibility_timeout: 5s}
-producers: [{name: p, rate: 50/s}]
-consumers: [{name: w, count: 1, service: 200ms, prefetch: 1}]
-faults:
-  - {at: 1500ms, action: broker_crash, target: broker, restart_after: 200ms}
-live:
-  backend_options: {storage: memory}
-"""
-
-
 class JetStreamReplication(unittest.TestCase):
     def setUp(self):
         if not have("nats-server"):
             self.skipTest("nats-server is not installed (scripts/setup.sh installs it)")
 
     def test_three_replicas_survive_two_leader_crashes(self):
-        summary, done = live(scenario_file("replicated", REPLICATED), "replicated", "--backend", "nats", timeout=180)
+        summary, done = live(scenario("replicated"), "replicated", "--backend", "nats", timeout=180)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(value(summary, "faults"), 2, done.stderr)
         self.assertGreater(value(summary, "published"), 40)
@@ -166,30 +115,35 @@ class JetStreamReplication(unittest.TestCase):
         self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
 
     def test_one_memory_replica_loses_its_backlog(self):
-        summary, done = live(scenario_file("memory", MEMORY), "memory", "--backend", "nats")
+        summary, done = live(scenario("one_node_crash"), "memory", "--backend", "nats",
+                             "--set", "live.backend_options.storage=memory")
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(summary["scenario_resolved"]["live"]["backend_options"], {"storage": "memory"})
-        # About 50 confirmed, about 8 processed before the kill: the rest was in the server's memory.
+        # About 50 confirmed, about 8 processed before the kill: the rest was in the server's memory, and the
+        # restarted server holds nothing (so the run ends at once rather than at its drain timeout).
         self.assertGreater(value(summary, "lost_confirmed"), 20, done.stderr)
         self.assertGreater(value(summary, "lost_broker_crash"), 20)
+        self.assertEqual(value(summary, "remaining"), 0)
+        self.assertLess(value(summary, "duration_simulated"), 15)
 
 
 class Refusals(unittest.TestCase):
-    def refused(self, name, text, backend, *expected):
-        summary, done = live(scenario_file(name, text), name, "--backend", backend)
+    def refused(self, name, file, backend, sets, *expected):
+        summary, done = live(scenario(file), name, "--backend", backend, *sets)
         self.assertEqual(done.returncode, 2, done.stderr)
         self.assertIsNone(summary)
         for word in expected:
             self.assertIn(word, done.stderr)
 
     def test_what_a_backend_cannot_express_exits_2(self):
-        self.refused("redis-replicated", REPLICATED, "redis", "redis", "replicated")
-        self.refused("nats-option", CRASH_AND_STALL + "live:\n  backend_options: {storage: tape}\n", "nats",
+        self.refused("redis-replicated", "replicated", "redis", [], "redis", "replicated")
+        self.refused("nats-option", "crash_stall", "nats", ["--set", "live.backend_options.storage=tape"],
                      "nats", "live.backend_options.storage")
-        self.refused("nats-release", CRASH_AND_STALL.replace("visibility_timeout: 1s}", "visibility_timeout: 1s, "
-                                                              "release_on_disconnect: true}"),
-                     "nats", "nats", "release_on_disconnect")
-        self.refused("unknown-backend", CRASH_AND_STALL, "kafka", "kafka", "nats")
+        self.refused("nats-release", "crash_stall", "nats", ["--set", "queue.release_on_disconnect=true"],
+                     "nats", "release_on_disconnect")
+        self.refused("qlab-option", "crash_stall", "qlab", ["--set", "live.backend_options.storage=file"],
+                     "qlab", "live.backend_options.storage")
+        self.refused("unknown-backend", "crash_stall", "kafka", [], "kafka", "nats")
 
 
 if __name__ == "__main__":
