@@ -307,7 +307,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
   }
   for (ProducerProcess& p : producers) start_producer(p);
-  log(run + ": " + backend.name + " broker (" + g_backend_version + ") on " + endpoints + ", " +
+  log(run + ": broker on " + endpoints + " (" + g_backend_version + "), " +
       std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
       " producer processes; records in " + dir.string());
 
@@ -550,7 +550,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           } else if (!qlab && fault.target.text == "broker") {
             for (std::uint32_t n = 0; n < broker_nodes; ++n) targets.push_back(n);
           } else {
-            targets.push_back(step.node.value_or(0));
+            targets.push_back(qlab ? 0 : step.node.value_or(0));  // a single-node qlab design: its process
           }
           const Time back = step.at + fault.restart_after.value_or(0);
           for (std::uint32_t node : targets) {
