@@ -24,6 +24,7 @@ class HostedQlabBroker final : public BrokerLauncher {
   std::uint32_t leader() override { return 0; }
   void kill(std::uint32_t node) override;
   void restart(std::uint32_t node, Time timeout) override;
+  bool alive(std::uint32_t node) override { return node == 0 && process_ && process_->running(); }
   void stop_all() noexcept override;
   std::string version() const override;
 

@@ -617,6 +617,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     if (qlab && broker_up && !hosted->process()->running()) {
       died("the broker", *hosted->process(), placement.broker->path(run, "broker.log"));
     }
+    for (std::uint32_t n = 0; !qlab && unscheduled.empty() && n < broker_nodes; ++n) {
+      if (nodes_down.count(n) == 0 && !launcher->alive(n)) {
+        unscheduled = backend.name + " node " + std::to_string(n) + " died at " +
+                      format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)) +
+                      " of scenario time, unscheduled; see its log under " + launch.work_dir.string();
+      }
+    }
     if (!producers_done) {
       producers_done = true;
       for (ProducerProcess& p : producers) {

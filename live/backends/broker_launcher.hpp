@@ -37,6 +37,9 @@ class BrokerLauncher {
   virtual void kill(std::uint32_t node) = 0;
   // Starts a killed node again on its own data folder and port; returns once it accepts connections.
   virtual void restart(std::uint32_t node, Time timeout) = 0;
+  // Whether node's server process still runs (reaps it when it has exited): a node that dies when no fault
+  // killed it ends a live run.
+  virtual bool alive(std::uint32_t node) = 0;
   // Stops every node still running, by pid, and reaps it. Never throws; safe to call twice.
   virtual void stop_all() noexcept = 0;
   // The server's version as it reports it (e.g. "nats-server 2.9.10").

@@ -37,6 +37,7 @@ class NatsLauncher final : public BrokerLauncher {
   std::optional<std::uint64_t> held() override;
 
   bool running(std::uint32_t node) const;
+  bool alive(std::uint32_t node) override { return running(node); }
   // A connection to any running node (for JetStream API calls). Throws BackendError.
   std::unique_ptr<NatsConnection> connect(Time timeout) const;
 

@@ -7,16 +7,20 @@ qlab starts on 127.0.0.1 (free ports, data folders in the run's work folder) and
   timeout lose no confirmed message, and what they held is delivered again (redeliveries, duplicates).
 - JetStream on a 3-node cluster with `replicated, replicas: 3`: the stream leader SIGKILLed twice loses no
   confirmed message; one node with `storage: memory` loses its backlog when it is killed.
+- A server killed from outside (no fault did it) ends the run at once, its results marked incomplete.
 - What a back end cannot express exits with code 2 before anything starts, naming the back end and the key.
 
 Usage: real_backends_live_test.py QLAB_BINARY   (CTest passes it)
 """
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 QLAB = None
@@ -125,6 +129,29 @@ class JetStreamReplication(unittest.TestCase):
         self.assertGreater(value(summary, "lost_broker_crash"), 20)
         self.assertEqual(value(summary, "remaining"), 0)
         self.assertLess(value(summary, "duration_simulated"), 15)
+
+
+class UnscheduledDeath(unittest.TestCase):
+    def test_a_server_killed_from_outside_ends_the_run_with_incomplete_results(self):
+        if not have("redis-server"):
+            self.skipTest("redis-server is not installed (scripts/setup.sh installs it)")
+        folder = os.path.join(WORK, "killed")
+        run = subprocess.Popen([QLAB, "live", scenario("crash_stall"), "--backend", "redis", "--out", folder],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = ""
+        while "broker on" not in line:  # the run has begun
+            line = run.stderr.readline()
+            self.assertTrue(line, "qlab live ended before the run began")
+        port = re.search(r"broker on 127\.0\.0\.1:(\d+)", line).group(1)
+        found = subprocess.run(["pgrep", "-f", "redis-server 127.0.0.1:" + port], capture_output=True, text=True)
+        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+        killed = time.monotonic()
+        _, err = run.communicate(timeout=60)
+        self.assertLess(time.monotonic() - killed, 10)  # at once, not after the drain timeout
+        self.assertEqual(run.returncode, 1, err)
+        self.assertIn("redis node 0 died", err)
+        with open(os.path.join(folder, "summary.json")) as f:
+            self.assertFalse(json.load(f)["complete"])
 
 
 class Refusals(unittest.TestCase):
