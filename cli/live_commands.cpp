@@ -210,6 +210,7 @@ struct LiveArguments {
   std::string rate_probe;
   std::string rate_search_time = "30s";
   std::string rate_latency_bound;
+  std::string backend = "qlab";
 };
 
 std::vector<workloads::Override> overrides_of(const std::vector<std::string>& sets) {
@@ -224,7 +225,7 @@ void run_live_command(const LiveArguments& args) {
   if (args.seed) sets.push_back("seed=" + std::to_string(*args.seed));
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(sets));
   try {
-    live::check_live_support(scenario);
+    live::check_live_support(scenario, args.backend);
   } catch (const std::invalid_argument& e) {
     bad_input(args.scenario + ": " + e.what());
   }
@@ -235,6 +236,7 @@ void run_live_command(const LiveArguments& args) {
   options.time_scale = args.time_scale;
   options.qlab_binary = live::current_executable();
   options.hosts_file = args.hosts;
+  options.backend = args.backend;
   const auto duration_option = [](const char* flag, const std::string& text) -> Time {
     if (text.empty()) return 0;
     try {
@@ -273,9 +275,15 @@ void run_live_command(const LiveArguments& args) {
     clocks[c.host] = {{"offset_seconds", to_seconds(c.offset)}, {"rtt_seconds", to_seconds(c.rtt)},
                       {"max_correction_seconds", to_seconds(c.max_correction)}};
   }
-  resolved["live"] = {{"time_scale", args.time_scale},
-                      {"hosts", args.hosts.empty() ? std::string("local") : args.hosts},
-                      {"clock_offsets", clocks}};
+  // The `live` block: the scenario's own live settings (backend_options) and how this run went.
+  nlohmann::ordered_json& live_block = resolved["live"];
+  if (!live_block.is_object()) live_block = nlohmann::ordered_json::object();
+  live_block["time_scale"] = args.time_scale;
+  live_block["hosts"] = args.hosts.empty() ? std::string("local") : args.hosts;
+  live_block["clock_offsets"] = clocks;
+  live_block["backend"] = args.backend;
+  live_block["backend_version"] = live::last_backend_version();
+  if (!live_block.contains("backend_options")) live_block["backend_options"] = nlohmann::ordered_json::object();
   const live::RateSearch& search = live::last_rate_search();
   if (search.used) {
     nlohmann::ordered_json probes = nlohmann::ordered_json::array();
@@ -298,8 +306,9 @@ void run_live_command(const LiveArguments& args) {
   const RunInfo info{"live", scenario.name, scenario.queue.design, scenario.seed, resolved};
   const auto summary = summary_json(info, runs);
   if (!args.out.empty()) write_results(args.out, info, runs);
-  std::printf("scenario %s, design %s, live (%s), %u repetition%s, seed %llu, time scale %g\n",
+  std::printf("scenario %s, design %s, live (%s, back end %s: %s), %u repetition%s, seed %llu, time scale %g\n",
               scenario.name.c_str(), scenario.queue.design.c_str(), args.hosts.empty() ? "local" : args.hosts.c_str(),
+              args.backend.c_str(), live::last_backend_version().c_str(),
               scenario.repetitions,
               scenario.repetitions == 1 ? "" : "s", static_cast<unsigned long long>(scenario.seed), args.time_scale);
   if (search.used) {
@@ -333,12 +342,19 @@ struct WorkerArguments {
   std::vector<std::string> outages;  // CRASHED:RESTARTED, scenario ns
   std::string records;
   std::string slow_file;
+  std::string ready_file;
+  std::string backend = "qlab";
 };
 
 void run_worker(const WorkerArguments& args) {
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(args.sets));
-  const auto [host, port] = live::split_host_port(args.connect);
-  const live::WorkerTarget target{host, port, args.token};
+  live::WorkerTarget target{args.backend, {}, args.token};
+  for (std::size_t from = 0; from <= args.connect.size();) {  // ADDR:PORT[,ADDR:PORT...]: a cluster's nodes
+    const std::size_t comma = std::min(args.connect.find(',', from), args.connect.size());
+    const auto [host, port] = live::split_host_port(args.connect.substr(from, comma - from));
+    target.endpoints.push_back(live::Endpoint{host, port});
+    from = comma + 1;
+  }
   int code = 0;
   if (args.role == "producer") {
     live::ProducerTask task{args.group, args.index, args.seed, args.start, args.time_scale, {}, target, args.records};
@@ -349,7 +365,8 @@ void run_worker(const WorkerArguments& args) {
     code = live::run_producer(scenario, task);
   } else {
     code = live::run_consumer(scenario, live::ConsumerTask{args.group, args.index, args.incarnation, args.seed,
-                                                           args.time_scale, target, args.records, args.slow_file});
+                                                           args.time_scale, target, args.records, args.slow_file,
+                                                           args.ready_file});
   }
   if (code != 0) throw ExitCode{code};
 }
@@ -412,6 +429,9 @@ void add_live_commands(CLI::App& app) {
   live_command->add_option("--work-dir", live_args->work_dir, "Where the processes' records and logs go");
   live_command->add_option("--hosts", live_args->hosts,
                            "HOSTS.yaml: which `qlab agent` runs the broker and each group (default: all local)");
+  live_command->add_option("--backend", live_args->backend,
+                           "The broker: qlab (its own, default), nats, redis, beanstalkd, rabbitmq (qlab backends)")
+      ->capture_default_str();
   live_command->add_option("--rate-probe", live_args->rate_probe,
                            "rate: max: wall time each probe publishes (default 1s, or 200 mean service times)");
   live_command->add_option("--rate-search-time", live_args->rate_search_time,
@@ -479,6 +499,8 @@ void add_live_commands(CLI::App& app) {
   worker->add_option("--outage", worker_args->outages);
   worker->add_option("--records", worker_args->records)->required();
   worker->add_option("--slow-file", worker_args->slow_file);
+  worker->add_option("--ready-file", worker_args->ready_file);
+  worker->add_option("--backend", worker_args->backend);
   worker->callback([worker_args] { run_worker(*worker_args); });
 }
 

@@ -141,6 +141,13 @@ struct FaultSpec {
   Distribution extra;                      // delay: added one-way latency, nanoseconds
 };
 
+// `live:` settings that only `qlab live` reads. backend_options: a real broker's settings (durability and the
+// like, docs/BACKENDS.md), scalars typed as the YAML wrote them; each back end checks its own keys.
+using BackendOptionValue = std::variant<bool, std::int64_t, double, std::string>;
+struct LiveSpec {
+  std::map<std::string, BackendOptionValue> backend_options;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -158,6 +165,7 @@ struct Scenario {
   NetworkSpec network;
   BrokerSpec broker;
   std::vector<FaultSpec> faults;
+  LiveSpec live;
 };
 
 const char* arrival_name(Arrival arrival);

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 extern char** environ;
 

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 

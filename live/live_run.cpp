@@ -19,17 +19,22 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <yaml-cpp/yaml.h>
 
 #include "core/fault_plan.hpp"
 #include "core/random_stream.hpp"
 #include "core/units.hpp"
+#include "live/backends/backend_checks.hpp"
+#include "live/backends/backend_registry.hpp"
 #include "live/broker.hpp"
 #include "live/child_process.hpp"
 #include "live/client.hpp"
 #include "live/live_results.hpp"
 #include "live/fault_proxy.hpp"
+#include "live/hosted_qlab_broker.hpp"
 #include "live/json_lines.hpp"
 #include "live/live_worker.hpp"
 #include "live/process_host.hpp"
@@ -74,6 +79,44 @@ struct ClientProxy {
   std::string connect;
 };
 
+// How long a back end's servers may take to start or restart (a RabbitMQ cluster takes tens of seconds).
+constexpr Time kServerPatience = 90 * kSecond;
+
+std::string g_backend_version;
+
+// Confirmed messages not yet completed nor dead-lettered (delivered max_receives times), from the records.
+std::uint64_t unfinished_confirmed(const LiveRecords& records, std::uint32_t max_receives) {
+  std::unordered_set<std::uint64_t> open;
+  for (const LiveRecords::Publish& p : records.publishes) {
+    if (p.confirmed >= 0 && !p.refused) open.insert(p.message_id);
+  }
+  for (const LiveRecords::Completion& c : records.completions) open.erase(c.message_id);
+  for (const LiveRecords::Delivery& d : records.deliveries) {
+    if (max_receives > 0 && d.receive_count >= max_receives) open.erase(d.message_id);
+  }
+  return open.size();
+}
+
+// X records for the messages a real broker dead-lettered: delivered max_receives times, never completed.
+// Returns how many.
+std::uint64_t add_dead_letters(LiveRecords& records, std::uint32_t max_receives) {
+  if (max_receives == 0) return 0;
+  std::unordered_map<std::uint64_t, Time> exhausted;  // id -> its last delivery
+  for (const LiveRecords::Delivery& d : records.deliveries) {
+    if (d.receive_count >= max_receives) exhausted[d.message_id] = std::max(exhausted[d.message_id], d.delivered);
+  }
+  for (const LiveRecords::Completion& c : records.completions) exhausted.erase(c.message_id);
+  for (const auto& [id, at] : exhausted) records.broker.push_back({'X', id, 0, at});
+  return exhausted.size();
+}
+
+// `key` becomes null in the results, with `reason`.
+void mark_unmeasured(RunResult& result, const std::string& key, const std::string& reason) {
+  std::erase_if(result.metrics, [&](const auto& m) { return m.key == key; });
+  std::erase_if(result.unmeasured, [&](const UnmeasuredMetric& u) { return u.key == key; });
+  result.unmeasured.push_back({key, reason});
+}
+
 std::string format_seconds(Time t) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3fs", to_seconds(t));
@@ -104,34 +147,47 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   std::filesystem::create_directories(dir);
   const Time wall_start = monotonic_now();
 
-  // The broker, with the scaled design parameters.
-  std::vector<std::string> broker_argv = {"broker", "--design", s.queue.design, "--seed", std::to_string(seed)};
-  for (std::string& setting : design_settings(queue_for_run(s))) broker_argv.push_back(std::move(setting));
-  // A restarted broker listens on the same port and hands out message ids above its predecessors'.
-  std::unique_ptr<Process> broker;
+  // The broker through its back end's launcher: qlab's broker on the placement host (with records, seed and
+  // incarnation), or a real broker's servers on this machine, data folders under the run's folder.
+  const Backend& backend = find_backend(o.backend);
+  const bool qlab = backend.name == "qlab";
+  HostedQlabBroker* hosted = nullptr;
+  std::unique_ptr<BrokerLauncher> launcher;
+  if (qlab) {
+    auto own = std::make_unique<HostedQlabBroker>(*placement.broker, run, seed);
+    hosted = own.get();
+    launcher = std::move(own);
+  } else {
+    launcher = backend.make_launcher();
+  }
+  struct StopBroker {
+    BrokerLauncher& launcher;
+    ~StopBroker() { launcher.stop_all(); }
+  } stop_broker{*launcher};
+  LaunchPlan launch;
+  launch.work_dir = dir / "servers";
+  // A replicated design runs one server per replica (as qlab's design has one node per replica).
+  launch.nodes = qlab || s.queue.design != "replicated" ? 1 : static_cast<std::uint32_t>(int_param(s.queue, "replicas", 1));
+  launch.bind_host = placement.broker->address();
+  launch.queue = queue_for_run(s);
+  launch.backend_options = backend_options_json(s);
+  launch.qlab_binary = o.qlab_binary;
+  launcher->start(launch, kServerPatience);
+  g_backend_version = launcher->version();
+  // qlab's broker answers STATS and CONTROL frames: connected consumers, what it holds, idle consumers, the
+  // leader of a replicated design, node crashes inside the process.
   std::optional<Client> admin;
-  const std::string host = placement.broker->address();
-  std::uint16_t port = 0;
-  std::uint32_t broker_incarnation = 0;
-  const auto start_broker = [&] {
-    std::vector<std::string> argv = broker_argv;
-    argv.insert(argv.end(), {"--listen", host + ":" + std::to_string(port), "--first-message-id",
-                             std::to_string((std::uint64_t{broker_incarnation} << 40) + 1), "--incarnation",
-                             std::to_string(broker_incarnation), "--records", placement.broker->path(run, "broker.csv")});
-    broker = placement.broker->spawn(run, argv, "broker.log", true);
-    const std::string& line = broker->first_line();
-    if (line.rfind("listening on ", 0) != 0) {
-      throw std::runtime_error("the broker did not start (see broker.log in " +
-                               placement.broker->path(run, "") + " on " + placement.broker->name() + ")");
-    }
-    port = split_host_port(line.substr(13, line.size() - 14)).second;
-    admin.emplace(host, port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
+  const auto connect_admin = [&] {
+    const Endpoint at = launcher->endpoints().front();
+    admin.emplace(at.host, at.port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
   };
-  start_broker();
-  bool broker_up = true;  // false while a broker_crash fault keeps the process dead
-  // A multi-node design (replicated) crashes and restarts its nodes inside the broker, as the simulator does;
-  // a single-node broker crashes with its process.
-  const std::uint32_t broker_nodes = admin->stats().value("nodes", 1u);
+  if (qlab) connect_admin();
+  std::string endpoints;
+  for (const Endpoint& e : launcher->endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e.host + ":" + std::to_string(e.port);
+  bool broker_up = true;  // false while a broker_crash fault keeps every node dead
+  // A multi-node qlab design (replicated) crashes and restarts its nodes inside the broker, as the simulator
+  // does; a single-node broker crashes with its process; a real broker's nodes are its server processes.
+  const std::uint32_t broker_nodes = qlab ? admin->stats().value("nodes", 1u) : launcher->node_count();
   std::set<std::uint32_t> nodes_down;
   std::uint64_t stale_before = 0;
   std::map<std::string, double> idle_before;  // consumer -> idle_with_backlog seconds counted by crashed brokers
@@ -143,7 +199,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     common.push_back("--set");
     common.push_back(set);
   }
-  common.insert(common.end(), {"--time-scale", std::to_string(o.time_scale), "--seed", std::to_string(seed)});
+  common.insert(common.end(), {"--time-scale", std::to_string(o.time_scale), "--seed", std::to_string(seed),
+                               "--backend", backend.name});
 
   // Network faults need a fault proxy in front of every client, on the client's host.
   const bool network_faults = std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) {
@@ -152,12 +209,13 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const auto make_proxy = [&](Host* h, const std::string& name) {
     ClientProxy proxy;
     if (!network_faults) {
-      proxy.connect = host + ":" + std::to_string(port);
+      proxy.connect = endpoints;
       return proxy;
     }
+    const std::string upstream = endpoints.substr(0, endpoints.find(','));  // one node (checked before the run)
     // Each client's proxy draws its own random stream (drop decisions, delay samples).
     const std::uint64_t proxy_seed = RandomStream::derive(seed, "live/fault-proxy/" + name).next_u64();
-    proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", host + ":" + std::to_string(port),
+    proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", upstream,
                                    "--seed", std::to_string(proxy_seed)}, "proxy-" + name + ".log", true);
     // "listening on ADDR:PORT control CPORT"
     const std::string& line = proxy.process->first_line();
@@ -187,13 +245,20 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     argv.insert(argv.end(), {"--group", std::to_string(c.group), "--index", std::to_string(c.index), "--incarnation",
                              std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv"),
                              "--slow-file", h->path(run, "slow-" + c.name)});
+    if (!qlab) argv.insert(argv.end(), {"--ready-file", h->path(run, "consumer-" + c.name + ".ready")});
     c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false);
     c.stopped = false;
   };
   for (ConsumerProcess& c : consumers) start_consumer(c);
   const Time ready_deadline = monotonic_now() + 30 * kSecond;
-  // Before time 0 there is nothing to keep: a broker that dies now fails the run with a plain error.
+  // Before time 0 there is nothing to keep: a broker that dies now fails the run with a plain error. qlab's
+  // broker counts its consumers; with a real broker each consumer says so in its ready file.
   const auto connected_consumers = [&]() -> std::size_t {
+    if (!qlab) {
+      std::size_t ready = 0;
+      for (Host* h : placement.used) ready += h->fetch(run, ".ready").size();
+      return ready;
+    }
     try {
       return admin->stats()["consumers"].get<std::size_t>();
     } catch (const ClientError& e) {
@@ -242,7 +307,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
   }
   for (ProducerProcess& p : producers) start_producer(p);
-  log(run + ": broker on " + host + ":" + std::to_string(port) + ", " +
+  log(run + ": broker on " + endpoints + " (" + g_backend_version + "), " +
       std::to_string(consumers.size()) + " consumer and " + std::to_string(producers.size()) +
       " producer processes; records in " + dir.string());
 
@@ -328,6 +393,27 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
   };
 
+  // Every host's records, gathered here and moved onto the coordinator's clock (an agent's files are copied
+  // into this run's folder first).
+  const auto gather_records = [&] {
+    LiveRecords gathered;
+    for (Host* h : placement.used) {
+      for (const auto& [file, content] : h->fetch(run, ".csv")) {
+        std::filesystem::path local = dir / file;
+        if (h->name() != "local") {
+          local = dir / (h->name() + "." + file);
+          std::ofstream(local) << content;
+        }
+        const ClockConversion clock = [h](Time t) { return h->to_coordinator(t); };
+        if (file.starts_with("producer-")) read_producer_records(local.string(), gathered, clock);
+        if (file.starts_with("consumer-")) read_consumer_records(local.string(), gathered, clock);
+        if (file == "broker.csv") read_broker_records(local.string(), gathered, clock);
+      }
+    }
+    return gathered;
+  };
+  const auto max_receives = static_cast<std::uint32_t>(int_param(s.queue, "max_receives", 0));
+  Time next_drain_check = 0;
   const Time hard_end = start + s.duration.value_or(0) + s.drain_timeout;
   bool producers_done = false;
   // Agents' clocks drift from ours: their offsets are measured again every few seconds of a run, and records are
@@ -419,7 +505,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
           break;
         }
         case Step::broker_crash: {
-          if (broker_nodes > 1) {
+          if (qlab && broker_nodes > 1) {
             std::uint32_t node = 0;
             try {
               node = step.node ? *step.node : admin->stats().value("leader", 0u);
@@ -440,27 +526,52 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             }
             break;
           }
-          if (!broker->running()) break;
-          try {
-            const nlohmann::json last = admin->stats();  // what the dying broker counted
-            stale_before += last.value("stale_refused", std::uint64_t{0});
-            const nlohmann::json idle = last.value("idle_with_backlog", nlohmann::json::object());
-            for (const auto& [name, seconds] : idle.items()) idle_before[name] += seconds.get<double>();
-          } catch (const ClientError&) {
+          if (qlab) {
+            if (!hosted->process()->running()) break;
+            try {
+              const nlohmann::json last = admin->stats();  // what the dying broker counted
+              stale_before += last.value("stale_refused", std::uint64_t{0});
+              const nlohmann::json idle = last.value("idle_with_backlog", nlohmann::json::object());
+              for (const auto& [name, seconds] : idle.items()) idle_before[name] += seconds.get<double>();
+            } catch (const ClientError&) {
+            }
+            admin.reset();
           }
-          admin.reset();
-          broker_up = false;
-          broker->signal(SIGKILL);
-          broker->wait_for_exit(5 * kSecond);
+          // The nodes this fault kills: `leader` asks the back end which node leads now; `broker` is every node
+          // of a real broker's cluster (node 0 of qlab's, as simulated); `broker[N]` is node N.
+          std::vector<std::uint32_t> targets;
+          if (fault.target.kind == FaultTarget::Kind::leader) {
+            try {
+              targets.push_back(launcher->leader());
+            } catch (const std::runtime_error& e) {
+              log("fault: broker_crash leader at " + format_seconds(step.at) + " found no leader: " + e.what());
+              break;
+            }
+          } else if (!qlab && fault.target.text == "broker") {
+            for (std::uint32_t n = 0; n < broker_nodes; ++n) targets.push_back(n);
+          } else {
+            targets.push_back(qlab ? 0 : step.node.value_or(0));  // a single-node qlab design: its process
+          }
           const Time back = step.at + fault.restart_after.value_or(0);
-          windows.push_back({"broker_crash", "broker[0]", step.at, back});
-          broker_down.emplace_back(real_time(step.at), real_time(back));
-          log("fault: broker_crash at " + format_seconds(step.at));
-          schedule({back, Step::broker_restart, 0, step.fault});
+          for (std::uint32_t node : targets) {
+            if (nodes_down.count(node) != 0) continue;  // already down
+            launcher->kill(node);
+            nodes_down.insert(node);
+            const std::string name = "broker[" + std::to_string(node) + "]";
+            windows.push_back({"broker_crash", name, step.at, back});
+            log("fault: broker_crash " + name + " at " + format_seconds(step.at));
+            Step restart{back, Step::broker_restart, 0, step.fault};
+            restart.node = node;
+            schedule(restart);
+          }
+          if (broker_up && nodes_down.size() == broker_nodes) {  // nothing answers any more
+            broker_up = false;
+            broker_down.emplace_back(real_time(step.at), real_time(back));
+          }
           break;
         }
         case Step::broker_restart: {
-          if (broker_nodes > 1) {
+          if (qlab && broker_nodes > 1) {
             try {
               admin->control({{"op", "restart_node"}, {"node", *step.node}});
             } catch (const ClientError&) {
@@ -469,8 +580,19 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
             nodes_down.erase(*step.node);
             break;
           }
-          ++broker_incarnation;
-          start_broker();
+          try {
+            const Time asked = monotonic_now();
+            launcher->restart(*step.node, kServerPatience);
+            if (!qlab) {
+              log("broker[" + std::to_string(*step.node) + "] restarted at " + format_seconds(step.at) + ", serving after " +
+                  format_seconds(monotonic_now() - asked) + " (wall)");
+            }
+          } catch (const std::runtime_error& e) {
+            unscheduled = "broker[" + std::to_string(*step.node) + "] did not restart: " + e.what();
+            break;
+          }
+          nodes_down.erase(*step.node);
+          if (qlab) connect_admin();
           broker_up = true;
           break;
         }
@@ -492,7 +614,16 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
                     " at " + format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)) +
                     " of scenario time, unscheduled; see " + log_file;
     };
-    if (broker_up && !broker->running()) died("the broker", *broker, placement.broker->path(run, "broker.log"));
+    if (qlab && broker_up && !hosted->process()->running()) {
+      died("the broker", *hosted->process(), placement.broker->path(run, "broker.log"));
+    }
+    for (std::uint32_t n = 0; !qlab && unscheduled.empty() && n < broker_nodes; ++n) {
+      if (nodes_down.count(n) == 0 && !launcher->alive(n)) {
+        unscheduled = backend.name + " node " + std::to_string(n) + " died at " +
+                      format_seconds(static_cast<Time>(static_cast<double>(now - start) / o.time_scale)) +
+                      " of scenario time, unscheduled; see its log under " + launch.work_dir.string();
+      }
+    }
     if (!producers_done) {
       producers_done = true;
       for (ProducerProcess& p : producers) {
@@ -524,14 +655,27 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
         if (now >= start + s.duration.value_or(0)) break;
       } else {
         // Drained: the broker holds nothing, and no stalled consumer still sits on messages it was handed.
-        const bool waiting = std::any_of(steps.begin(), steps.end(), [](const Step& st) {
-          return st.kind == Step::resume || st.kind == Step::broker_restart;
-        });
-        // A broker that dies in the middle of this question is found dead on the next turn.
+        // A step already due has not run yet when a slow one (a real broker's restart) held up this turn.
+        const Time turn_end = monotonic_now();
+        const bool waiting = (plan.next_time() != kNever && real_time(plan.next_time()) <= turn_end) ||
+                             std::any_of(steps.begin(), steps.end(), [&](const Step& st) {
+                               return st.kind == Step::resume || st.kind == Step::broker_restart ||
+                                      real_time(st.at) <= turn_end;
+                             });
+        // A broker that dies in the middle of this question is found dead on the next turn. A real broker:
+        // drained when every confirmed message was completed (or dead-lettered), as the workers' records say,
+        // or when it says its queue holds nothing (read every 200 ms at most).
         std::optional<std::uint64_t> held;
         try {
-          if (!waiting && broker_up) held = admin->stats()["held"].get<std::uint64_t>();
+          if (!waiting && broker_up && qlab) held = admin->stats()["held"].get<std::uint64_t>();
         } catch (const ClientError&) {
+        }
+        if (!waiting && broker_up && !qlab && now >= next_drain_check) {
+          held = unfinished_confirmed(gather_records(), max_receives);
+          // Messages a broker lost never complete: it holding nothing (nothing waiting, nothing unacked) is
+          // drained too.
+          if (held != 0) held = launcher->held();
+          next_drain_check = monotonic_now() + 200 * kMillisecond;
         }
         if (held == 0) break;
       }
@@ -564,7 +708,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   }
   const Time end = monotonic_now();
   nlohmann::json stats = nlohmann::json::object();
-  if (broker->running() && admin) {
+  if (qlab && hosted->process()->running() && admin) {
     try {
       stats = admin->stats();
     } catch (const ClientError& e) {
@@ -572,26 +716,37 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     }
     admin.reset();
   }
-  broker->signal(SIGTERM);
-  if (!broker->wait_for_exit(10 * kSecond)) broker->signal(SIGKILL);
+  std::optional<std::uint64_t> dead_letters;
+  std::optional<std::uint64_t> held_at_end;  // a real broker: what its queue still holds, where it can tell
+  if (!qlab && broker_up) {
+    try {
+      dead_letters = launcher->dead_letters();
+      held_at_end = launcher->held();
+    } catch (const std::exception& e) {
+      log(std::string("the back end did not say what it holds: ") + e.what());
+    }
+  }
+  launcher->stop_all();
   const auto scenario_end = static_cast<Time>(static_cast<double>(end - start) / o.time_scale);
   for (FaultWindow& w : windows) w.end = std::min(w.end, scenario_end);
 
-  // Scenario time 0 and the scale, for whoever reads the records (steady-clock ns) next to these files.
-  std::ofstream(dir / "run.json") << nlohmann::json{{"start_ns", start}, {"time_scale", o.time_scale}}.dump() << "\n";
-  // Every host's records, gathered here and moved onto the coordinator's clock.
-  LiveRecords records;
-  for (Host* h : placement.used) {
-    for (const auto& [file, content] : h->fetch(run, ".csv")) {
-      std::filesystem::path local = dir / file;
-      if (h->name() != "local") {
-        local = dir / (h->name() + "." + file);
-        std::ofstream(local) << content;
-      }
-      const ClockConversion clock = [h](Time t) { return h->to_coordinator(t); };
-      if (file.starts_with("producer-")) read_producer_records(local.string(), records, clock);
-      if (file.starts_with("consumer-")) read_consumer_records(local.string(), records, clock);
-      if (file == "broker.csv") read_broker_records(local.string(), records, clock);
+  // Scenario time 0 and the scale, for whoever reads the records (steady-clock ns) next to these files; the
+  // back end that ran.
+  std::ofstream(dir / "run.json") << nlohmann::json{{"start_ns", start},
+                                                    {"time_scale", o.time_scale},
+                                                    {"backend", backend.name},
+                                                    {"backend_version", g_backend_version},
+                                                    {"backend_options", launch.backend_options}}
+                                         .dump()
+                                  << "\n";
+  LiveRecords records = gather_records();
+  if (!qlab) {
+    // A real broker writes no records: a message delivered max_receives times and never completed was
+    // dead-lettered (at its last delivery), as the back end's own count can confirm.
+    const std::uint64_t moved = add_dead_letters(records, max_receives);
+    if (dead_letters && *dead_letters != moved) {
+      log("dead letters: " + std::to_string(moved) + " from the records, " + std::to_string(*dead_letters) +
+          " held by " + backend.name);
     }
   }
   LiveRunFacts facts;
@@ -610,11 +765,21 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       facts.idle_with_backlog.push_back(static_cast<Time>(seconds * static_cast<double>(kSecond)));
     }
   }
-  facts.remaining = stats.value("held", std::uint64_t{0});
+  facts.remaining = qlab ? stats.value("held", std::uint64_t{0}) : held_at_end.value_or(0);
   facts.stale_acks = stale_before + stats.value("stale_refused", std::uint64_t{0});
   facts.wall_seconds = to_seconds(monotonic_now() - wall_start);
   RunResult result = build_live_result(records, facts, repetition, seed);
   result.incomplete = unscheduled;
+  if (!qlab) {
+    const std::string why = backend.name + " keeps no such account (qlab's broker does)";
+    mark_unmeasured(result, "idle_with_backlog", why);
+    mark_unmeasured(result, "stale_acks", backend.name + " reports a stale receipt as a warning in the consumer's log");
+    if (!held_at_end) {
+      mark_unmeasured(result, "remaining", backend.name + " did not say what its queue still holds");
+      if (timed_out) log("the run ended undrained: " + backend.name + " does not say what it still holds, so the "
+                         "unfinished messages count as lost");
+    }
+  }
   // The drop fault: the frames the proxies dropped (PUBLISH, DELIVER, ACK), as the proxies counted them.
   if (std::any_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) { return f.action == FaultAction::drop; })) {
     double dropped = 0;
@@ -813,7 +978,16 @@ std::string current_executable() {
   return std::filesystem::read_symlink("/proc/self/exe").string();
 }
 
-void check_live_support(const Scenario& scenario) {
+void check_live_support(const Scenario& scenario, const std::string& backend) {
+  const Backend& b = find_backend(backend);
+  b.check(scenario, backend_options_json(scenario));
+  const bool network_faults = std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const FaultSpec& f) {
+    return f.action == FaultAction::partition || f.action == FaultAction::delay || f.action == FaultAction::drop;
+  });
+  if (b.name != "qlab" && network_faults && scenario.queue.design == "replicated") {
+    throw std::invalid_argument("back end " + b.name + " cannot express partition, delay or drop faults beside "
+                                "queue.design: replicated (each client's fault proxy forwards to one node)");
+  }
   for (const FaultSpec& f : scenario.faults) {
     if (f.action == FaultAction::broker_crash) {
       if (!f.restart_after) {
@@ -949,14 +1123,20 @@ const std::vector<ClockReport>& last_clock_report() { return g_clock_report; }
 
 const RateSearch& last_rate_search() { return g_rate_search; }
 
+const std::string& last_backend_version() { return g_backend_version; }
+
 std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& options) {
-  check_live_support(scenario);
+  check_live_support(scenario, options.backend);
   if (!(options.time_scale > 0)) throw std::invalid_argument("--time-scale must be > 0");
   std::ifstream scenario_in(options.scenario_file);
   if (!scenario_in) throw std::invalid_argument(options.scenario_file + ": cannot open");
   const std::string scenario_text((std::istreambuf_iterator<char>(scenario_in)), std::istreambuf_iterator<char>());
   std::map<std::string, std::unique_ptr<Host>> hosts;
   const Placement placement = load_placement(options.hosts_file, scenario, options, hosts);
+  if (options.backend != "qlab" && placement.broker->name() != "local") {
+    throw std::invalid_argument(options.hosts_file + ": broker: back end " + options.backend +
+                                " runs its servers on this machine only (use local_address for clients on agents)");
+  }
   g_clock_report.clear();
   for (const auto& [name, host] : hosts) {
     if (name == "local") continue;

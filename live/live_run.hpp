@@ -19,6 +19,7 @@ struct LiveOptions {
   std::vector<std::string> sets;    // --set PATH=VALUE overrides, as given
   double time_scale = 1;            // every scenario duration x this; results are scaled back
   std::string qlab_binary;          // the executable to re-run for the broker and workers
+  std::string backend = "qlab";     // the broker: qlab's own or a real one (live/backends/backend_registry.hpp)
   std::filesystem::path work_dir;   // records and process logs go here (one folder per repetition)
   // HOSTS.yaml (docs/LIVE.md): which `qlab agent` runs the broker and each producer/consumer group.
   // Empty: everything on this machine.
@@ -59,8 +60,11 @@ const RateSearch& last_rate_search();
 
 // Throws std::invalid_argument (before starting anything) for what live mode cannot do: a fault action it
 // does not implement, a consumer fault aimed elsewhere, a producer that never stops, `rate: max` beside a
-// batch group.
-void check_live_support(const Scenario& scenario);
+// batch group; and what `backend` cannot express (its registry check, naming the back end and the key).
+void check_live_support(const Scenario& scenario, const std::string& backend = "qlab");
+
+// The server version of the back end of the last run_live() call (e.g. "nats-server 2.9.10").
+const std::string& last_backend_version();
 
 // `scenario` as loaded (unscaled). Runs its repetitions one after another. With `rate: max` groups it first
 // searches the highest sustainable rate (probe runs of their own, in `rate-probe-K` folders), then runs

@@ -11,6 +11,9 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -18,8 +21,9 @@
 
 #include "core/arrival_process.hpp"
 #include "core/random_stream.hpp"
-#include "live/client.hpp"
+#include "live/backends/backend_registry.hpp"
 #include "live/record_file.hpp"
+#include "live/scenario_scaling.hpp"
 
 namespace qlab::live {
 namespace {
@@ -65,15 +69,29 @@ std::string member_name(const std::string& group, std::uint32_t index) {
   return group + "[" + std::to_string(index) + "]";
 }
 
+// What a worker's client needs: the scenario's queue (time-scaled, as the broker runs it) and the back end's
+// options.
+ClientConfig client_config(const Scenario& scenario, double time_scale, const WorkerTarget& target, ClientRole role,
+                           const std::string& name) {
+  ClientConfig config;
+  config.role = role;
+  config.name = name;
+  config.endpoints = target.endpoints;
+  config.token = target.token;
+  config.queue = scale_scenario(scenario, time_scale).queue;
+  config.backend_options = backend_options_json(scenario);
+  for (const ConsumerGroup& g : scenario.consumers) config.consumer_count += g.count;
+  return config;
+}
+
 // Connects, retrying while the broker is unreachable (it is restarting) or still holds this client's previous
 // session (a consumer restarted faster than the broker noticed its death), until `give_up`.
-Client connect_retrying(const WorkerTarget& target, const Hello& hello, Time give_up) {
+std::unique_ptr<BrokerClient> connect_retrying(const Backend& backend, const ClientConfig& config, Time give_up) {
   for (;;) {
     try {
-      return Client(target.host, target.port, hello, std::chrono::seconds(5));
-    } catch (const ClientError& e) {
-      const bool transient = !e.error || e.error->code == ErrorCode::name_in_use;
-      if (!transient || monotonic_now() > give_up || g_stop.load()) throw;
+      return backend.connect(config);
+    } catch (const BackendError& e) {
+      if (!e.connection_lost || monotonic_now() > give_up || g_stop.load()) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
@@ -84,13 +102,17 @@ constexpr Time kReconnectPatience = 120 * kSecond;
 unsigned long long u(std::int64_t v) { return static_cast<unsigned long long>(v); }
 unsigned long long u(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 
-}  // namespace
+// BrokerEvents as three callbacks (each worker fills in what it handles).
+struct EventHandlers final : BrokerEvents {
+  std::function<void(const PublishResult&)> published = [](const PublishResult&) {};
+  std::function<void(const Delivery&)> delivered = [](const Delivery&) {};
+  std::function<void(const std::string&)> warned = [](const std::string&) {};
+  void on_published(const PublishResult& result) override { published(result); }
+  void on_delivery(const Delivery& delivery) override { delivered(delivery); }
+  void on_warning(const std::string& text) override { warned(text); }
+};
 
-Time monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<Time>(ts.tv_sec) * kSecond + ts.tv_nsec;
-}
+}  // namespace
 
 int run_producer(const Scenario& scenario, const ProducerTask& task) {
   const ProducerGroup& group = scenario.producers.at(task.group);
@@ -107,9 +129,15 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   const auto real_duration = [&](Time scenario_duration) {
     return static_cast<Time>(static_cast<double>(scenario_duration) * task.time_scale);
   };
+  // Message ids unique in the run, for back ends that carry the producer's id (qlab's broker assigns its own):
+  // the producer's global index, its life (restarts), and the sequence number.
+  std::uint64_t producer = task.index;
+  for (std::size_t g = 0; g < task.group; ++g) producer += scenario.producers[g].count;
+  const std::uint64_t id_base = ((producer + 1) << 40) + (static_cast<std::uint64_t>(task.outages.size()) << 32);
   RecordFile records(task.records);
-  const Hello hello{kProtocolVersion, Role::producer, name, task.broker.token};
-  std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
+  const Backend& backend = find_backend(task.broker.backend);
+  const ClientConfig config = client_config(scenario, task.time_scale, task.broker, ClientRole::producer, name);
+  std::unique_ptr<BrokerClient> client = connect_retrying(backend, config, monotonic_now() + kReconnectPatience);
 
   // A restarted producer replays the draws of its earlier lives: the arrivals before each crash were
   // published (a size draw each); the one already drawn when it crashed is lost; each restart continues the
@@ -131,7 +159,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   // counted from its intended send time. A connection lost with publishes unconfirmed leaves them unconfirmed
   // (S lines without A: lost_unconfirmed_publish), since the broker may have taken them.
   struct Pending {
-    PublishItem item;
+    PublishRequest request;
     std::uint32_t refused = 0;  // sends refused so far
     Time again = 0;             // retry: when to send it again
   };
@@ -141,50 +169,81 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   const auto refused = [&](Pending p, Time now) {
     ++p.refused;
     const Time again = now + real_duration(group.retry.delay(p.refused));
-    if (retrying && again - static_cast<Time>(p.item.producer_time) <= real_duration(group.retry.limit)) {
-      records.line("R,%llu,%llu\n", u(p.item.client_seq), u(now));
+    if (retrying && again - p.request.intended <= real_duration(group.retry.limit)) {
+      records.line("R,%llu,%llu\n", u(p.request.client_seq), u(now));
       p.again = again;
       retries.push_back(std::move(p));
     } else {
-      records.line("A,%llu,0,%llu,%u\n", u(p.item.client_seq), u(now), static_cast<unsigned>(PublishStatus::refused));
+      records.line("A,%llu,0,%llu,1\n", u(p.request.client_seq), u(now));
     }
   };
   const auto connect_once = [&] {
     try {
-      client.emplace(task.broker.host, task.broker.port, hello, std::chrono::seconds(1));
-    } catch (const ClientError& e) {
-      if (e.error) throw;  // refused by the broker for good (a wrong token): not an outage
+      client = backend.connect(config);
+    } catch (const BackendError& e) {
+      if (!e.connection_lost) throw;  // refused by the broker for good (a wrong token): not an outage
     }
   };
   std::uint64_t outstanding = 0;
-  const auto lose_connection = [&](const ClientError& e) {
+  const auto lose_connection = [&](const BackendError& e) {
     std::fprintf(stderr, "qlab live producer %s: %s; %llu publishes unconfirmed\n", name.c_str(), e.what(), u(outstanding));
     client.reset();
     outstanding = 0;
     unconfirmed.clear();
   };
+  Time last_progress = monotonic_now();
+  EventHandlers events;
+  events.published = [&](const PublishResult& r) {
+    const Time confirmed = monotonic_now();
+    --outstanding;
+    last_progress = confirmed;
+    const auto waiting = unconfirmed.find(r.client_seq);
+    if (!r.accepted && waiting != unconfirmed.end()) {
+      Pending p = std::move(waiting->second);
+      unconfirmed.erase(waiting);
+      refused(std::move(p), confirmed);
+      return;
+    }
+    if (waiting != unconfirmed.end()) unconfirmed.erase(waiting);
+    records.line("A,%llu,%llu,%llu,%u\n", u(r.client_seq), u(r.accepted ? r.message_id : 0), u(confirmed),
+                 r.accepted ? 0u : 1u);
+  };
+  events.warned = [&](const std::string& text) {
+    std::fprintf(stderr, "qlab live producer %s: %s\n", name.c_str(), text.c_str());
+  };
   // Sends `batch` (refused at once when the broker cannot be reached).
   const auto send = [&](std::vector<Pending> batch, Time now) {
     if (!client) connect_once();
     if (client) {
-      Publish publish;
-      for (const Pending& p : batch) publish.messages.push_back(p.item);
+      std::vector<PublishRequest> requests;
+      requests.reserve(batch.size());
+      for (const Pending& p : batch) requests.push_back(p.request);
       try {
-        client->send_publish(publish);
+        client->publish(requests);
         outstanding += batch.size();
         if (retrying) {
-          for (Pending& p : batch) unconfirmed[p.item.client_seq] = std::move(p);
+          for (Pending& p : batch) unconfirmed[p.request.client_seq] = std::move(p);
+        }
+      } catch (const BackendError& e) {
+        if (!e.connection_lost) throw;
+        lose_connection(e);
+      }
+      if (client) {
+        // Out now (a client may queue until its next poll), also while the producer is behind and keeps
+        // finding arrivals due; a connection lost here leaves the batch unconfirmed.
+        try {
+          client->poll(0, events);
+        } catch (const BackendError& e) {
+          if (!e.connection_lost) throw;
+          lose_connection(e);
         }
         return;
-      } catch (const ClientError& e) {
-        lose_connection(e);
       }
     }
     for (Pending& p : batch) refused(std::move(p), now);
   };
 
-  Time last_progress = monotonic_now();
-  // Under a `drop` fault on producer->broker some PUBLISH frames never reach the broker, and a broker node that
+  // Under a `drop` fault on producer->broker some publishes never reach the broker, and a broker node that
   // crashes may take publishes with it that it never confirms nor refuses: after the last arrival the producer
   // waits a short while for confirmations, then stops with those unconfirmed (lost_unconfirmed_publish).
   // Otherwise a silent broker is a failure.
@@ -195,7 +254,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   while (next || outstanding > 0 || !retries.empty()) {
     const Time now = monotonic_now();
     if (next && real_time(*next) <= now) {
-      // Everything due goes out in one PUBLISH; each message keeps its own intended time (open loop: a slow
+      // Everything due goes out in one batch; each message keeps its own intended time (open loop: a slow
       // broker shows as latency from the intended time, never as a lower send rate).
       std::vector<Pending> batch;
       std::size_t bytes = 0;
@@ -208,7 +267,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
         const std::uint64_t key = mix64((static_cast<std::uint64_t>(task.group) << 48) ^
                                         (static_cast<std::uint64_t>(task.index) << 32) ^ seq);
         const Time intended = real_time(*next);
-        batch.push_back({{seq, key, static_cast<std::uint64_t>(intended), std::move(payload)}, 0, 0});
+        batch.push_back({{seq, id_base + seq, key, intended, std::move(payload)}, 0, 0});
         records.line("S,%llu,%llu,%llu\n", u(seq), u(intended), u(now));
         arrivals.on_published();
         next = arrivals.next(*next);
@@ -236,42 +295,21 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
       sleep_until(wake);
       continue;
     }
-    std::optional<Frame> frame;
+    std::size_t heard = 0;
     try {
-      frame = client->read_frame(std::chrono::milliseconds(std::max<Time>(0, (wake - now) / kMillisecond)));
-    } catch (const ClientError& e) {
+      heard = client->poll(std::max<Time>(0, wake - now), events);
+    } catch (const BackendError& e) {
+      if (!e.connection_lost) {
+        std::fprintf(stderr, "qlab live producer %s: %s\n", name.c_str(), e.what());
+        return 1;
+      }
       lose_connection(e);
       continue;
     }
-    if (!frame) {
-      if (!next && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
-        std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
-                     u(outstanding), publishes_may_vanish ? "2 s (dropped or lost by a broker fault)" : "60 s");
-        return publishes_may_vanish ? 0 : 1;
-      }
-      continue;
-    }
-    if (frame->header.type == FrameType::publish_ok) {
-      const Time confirmed = monotonic_now();
-      for (const PublishConfirm& c : decode_publish_ok(frame->body).confirms) {
-        --outstanding;
-        const auto waiting = unconfirmed.find(c.client_seq);
-        if (c.status == PublishStatus::refused && waiting != unconfirmed.end()) {
-          Pending p = std::move(waiting->second);
-          unconfirmed.erase(waiting);
-          refused(std::move(p), confirmed);
-          continue;
-        }
-        if (waiting != unconfirmed.end()) unconfirmed.erase(waiting);
-        records.line("A,%llu,%llu,%llu,%u\n", u(c.client_seq), u(c.message_id), u(confirmed),
-                     static_cast<unsigned>(c.status));
-      }
-      last_progress = confirmed;
-    } else if (frame->header.type == FrameType::error) {
-      const Error error = decode_error(frame->body);
-      std::fprintf(stderr, "qlab live producer %s: broker error %s: %s\n", name.c_str(),
-                   std::string(error_code_name(error.code)).c_str(), error.text.c_str());
-      if (error.fatal) return 1;
+    if (heard == 0 && !next && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
+      std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
+                   u(outstanding), publishes_may_vanish ? "2 s (dropped or lost by a broker fault)" : "60 s");
+      return publishes_may_vanish ? 0 : 1;
     }
   }
   return 0;
@@ -295,30 +333,31 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
   std::uint32_t consumer = task.index;
   for (std::size_t g = 0; g < task.group; ++g) consumer += scenario.consumers[g].count;
 
-  const Hello hello{kProtocolVersion, Role::consumer, name, task.broker.token};
-  std::optional<Client> client = connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience);
-  client->send_pull(Pull{group.prefetch, kWaitForever, false});
+  const Backend& backend = find_backend(task.broker.backend);
+  ClientConfig config = client_config(scenario, task.time_scale, task.broker, ClientRole::consumer, name);
+  config.consumer_index = consumer;
+  std::unique_ptr<BrokerClient> client = connect_retrying(backend, config, monotonic_now() + kReconnectPatience);
+  client->pull(group.prefetch);
   // After a lost connection (the broker crashed) the consumer finishes what it holds, then reconnects.
   bool connection_lost = false;
-  const auto lose_connection = [&](const ClientError& e) {
+  const auto lose_connection = [&](const BackendError& e) {
+    if (!e.connection_lost) throw std::runtime_error(e.what());  // a misconfiguration or a bug, not an outage
     if (!connection_lost) std::fprintf(stderr, "qlab live consumer %s: %s\n", name.c_str(), e.what());
     connection_lost = true;
   };
 
-  std::deque<Deliver> held;
-  const auto take = [&](const Frame& frame) {
-    if (frame.header.type == FrameType::deliver) {
-      Deliver d = decode_deliver(frame.body);
-      records.line("D,%u,%llu,%u,%llu,%llu\n", consumer, u(d.message_id), d.receive_count, u(d.producer_time),
-                   u(monotonic_now()));
-      held.push_back(std::move(d));
-    } else if (frame.header.type == FrameType::error) {
-      const Error error = decode_error(frame.body);
-      if (error.fatal) throw std::runtime_error("broker error " + std::string(error_code_name(error.code)) + ": " + error.text);
-    }
+  std::deque<Delivery> held;
+  EventHandlers events;
+  events.delivered = [&](const Delivery& d) {
+    records.line("D,%u,%llu,%u,%llu,%llu\n", consumer, u(d.message_id), d.receive_count, u(d.intended),
+                 u(monotonic_now()));
+    held.push_back(d);
+  };
+  events.warned = [&](const std::string& text) {
+    std::fprintf(stderr, "qlab live consumer %s: %s\n", name.c_str(), text.c_str());
   };
   const auto process_front = [&] {
-    const Deliver d = std::move(held.front());
+    const Delivery d = held.front();
     held.pop_front();
     const Time start = monotonic_now();
     records.line("B,%u,%llu,%llu\n", consumer, u(d.message_id), u(start));
@@ -329,60 +368,59 @@ int run_consumer(const Scenario& scenario, const ConsumerTask& task) {
     records.line("C,%u,%llu,%llu,%llu\n", consumer, u(d.message_id), u(start), u(end));
     if (connection_lost) return;
     try {
-      client->ack({d.receipt});
-      client->send_pull(Pull{1, kWaitForever, false});
-    } catch (const ClientError& e) {
+      client->ack(d.receipt);
+      client->pull(1);
+    } catch (const BackendError& e) {
       lose_connection(e);
     }
   };
+  const auto tell_ready = [&] {
+    if (task.ready_file.empty()) return;
+    client->poll(0, events);  // the client's first requests are out
+    RecordFile(task.ready_file).line("ready\n");
+  };
+  tell_ready();
 
   while (!g_stop.load()) {
     try {
       // Stamp every delivery that has arrived before starting the next piece of work.
-      while (!connection_lost) {
-        std::optional<Frame> frame = client->read_frame(std::chrono::milliseconds(0));
-        if (!frame) break;
-        take(*frame);
-      }
+      if (!connection_lost) client->poll(0, events);
       if (!held.empty()) {
         process_front();
         continue;
       }
       if (connection_lost) {
         client.reset();
-        client.emplace(connect_retrying(task.broker, hello, monotonic_now() + kReconnectPatience));
+        client = connect_retrying(backend, config, monotonic_now() + kReconnectPatience);
         connection_lost = false;
-        client->send_pull(Pull{group.prefetch, kWaitForever, false});
+        client->pull(group.prefetch);
         continue;
       }
-      if (std::optional<Frame> frame = client->read_frame(std::chrono::milliseconds(50))) take(*frame);
-    } catch (const ClientError& e) {
-      if (e.error) throw;  // the broker refused something: a bug or a misconfiguration, not an outage
+      client->poll(50 * kMillisecond, events);
+    } catch (const BackendError& e) {
       lose_connection(e);
     }
   }
-  // Stopping: a STATS round trip brings in every delivery the broker already sent; finish them all.
-  {
-    try {
-      if (!connection_lost) {
-        std::vector<std::uint8_t> stats;
-        append_stats(stats);
-        client->send_bytes(stats);
-        for (;;) {
-          std::optional<Frame> frame = client->read_frame(std::chrono::seconds(10));
-          if (!frame || frame->header.type == FrameType::stats_ok) break;
-          take(*frame);
-        }
-      }
-    } catch (const ClientError& e) {
-      lose_connection(e);
+  // While stopping, a broker that does not answer a flush is given up on (what is held is still processed).
+  const auto give_up = [&](const BackendError& e) {
+    std::fprintf(stderr, "qlab live consumer %s: stopping: %s\n", name.c_str(), e.what());
+    connection_lost = true;
+  };
+  // Stopping: a flush brings in every delivery the broker already sent (qlab: a STATS round trip); finish
+  // them all, then flush again so the last acks are in before the connection closes.
+  try {
+    if (!connection_lost) {
+      client->flush(10 * kSecond);
+      client->poll(0, events);
     }
+  } catch (const BackendError& e) {
+    give_up(e);
   }
   while (!held.empty()) process_front();
   try {
-    if (!connection_lost) client->stats();  // the last acks are in before the connection closes
-  } catch (const ClientError& e) {
-    lose_connection(e);
+    if (!connection_lost) client->flush(10 * kSecond);
+  } catch (const BackendError& e) {
+    give_up(e);
   }
   return 0;
 }

@@ -1,12 +1,13 @@
 #pragma once
 // The processes of a local live run, each its own OS process (so a crash is a real SIGKILL):
 // a producer publishing open-loop on the scenario's arrival process, and a consumer that pulls, "processes"
-// for a sampled service time (sleeping), then acks. Both append one line per event to a records file
+// for a sampled service time (sleeping), then acks. Both talk to the broker through a BrokerClient of the
+// run's back end (live/backends/), qlab's own broker included, so every back end runs the same code. Both append one line per event to a records file
 // (written with one write(2) per line, so a SIGKILL loses nothing already recorded). Times are the steady
 // clock (CLOCK_MONOTONIC, shared by every process of the host) in ns.
 //
 // Producer lines:  S,seq,intended,sent               (a PUBLISH left; intended = the arrival process's time)
-//                  A,seq,message_id,confirmed,status  (its PUBLISH_OK; status 0 accepted, 1 refused for good)
+//                  A,seq,message_id,confirmed,status  (its confirmation; status 0 accepted, 1 refused for good)
 //                  R,seq,time                         (a send was refused; on_unavailable: retry sends it again)
 // Consumer lines:  D,consumer,message_id,receive_count,intended,delivered
 //                  B,consumer,message_id,start        (processing began: one service-time draw)
@@ -18,15 +19,15 @@
 
 #include "core/scenario.hpp"
 #include "core/time.hpp"
+#include "live/backends/broker_client.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 
-// The steady clock in ns (the time base of every records file).
-Time monotonic_now();
-
+// Where the broker is: the back end's name (backend_registry.hpp) and every node a client may use.
 struct WorkerTarget {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
+  std::string backend = "qlab";
+  std::vector<Endpoint> endpoints;
   std::string token;
 };
 
@@ -53,6 +54,9 @@ struct ConsumerTask {
   std::string records;
   // The `slow` fault: on SIGUSR1 (and at start) the consumer reads a service-time factor from this file.
   std::string slow_file;
+  // Created once the consumer is connected and has asked for deliveries (how the coordinator knows the
+  // consumers are ready when the back end cannot count them); empty: none.
+  std::string ready_file;
 };
 
 // `scenario` is as loaded (not time-scaled): workers draw in scenario time, exactly as the simulator draws

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -72,7 +74,7 @@ class ScenarioBuilder {
     if (!root.IsMap()) read_.fail(top, "the scenario is not a map", "a map with name, queue, producers and consumers");
     const MapView m = read_.map(top, "a scenario map");
     m.check_known({"name", "description", "seed", "repetitions", "duration", "warmup", "drain", "drain_timeout", "metrics",
-                   "queue", "producers", "consumers", "network", "broker", "faults"},
+                   "queue", "producers", "consumers", "network", "broker", "faults", "live"},
                   "the scenario");
     refuse_max(m, {"seed", "repetitions", "duration", "warmup", "drain_timeout"});
     Scenario s;
@@ -112,6 +114,7 @@ class ScenarioBuilder {
     if (auto f = m.get("faults")) {
       for (const Field& item : read_.list(*f, "a list of faults")) s.faults.push_back(read_fault(item, s));
     }
+    if (auto f = m.get("live")) s.live = read_live(*f);
     check_can_end(s);
     check_horizon(s, m);
     return s;
@@ -143,6 +146,38 @@ class ScenarioBuilder {
     }
     if (!(value >= min && value <= max)) read_.fail(f, "'" + text + "' is out of range", range);
     return value;
+  }
+
+  // live: {backend_options: {KEY: SCALAR, ...}}. The values keep the type the YAML gives them (true/false,
+  // a whole number, a number, else text); which keys a back end knows is its own check (qlab live --backend).
+  LiveSpec read_live(const Field& field) {
+    LiveSpec live;
+    const MapView m = read_.map(field, "a map with backend_options");
+    m.check_known({"backend_options"}, "live");
+    const auto options = m.get("backend_options");
+    if (!options) return live;
+    const MapView o = read_.map(*options, "a map of back-end settings (KEY: value)");
+    for (const auto& entry : o.entries()) {
+      const std::string text = read_.string(entry.second, "a single value (true, 42, 0.5 or a word)");
+      if (text == "true" || text == "false") {
+        live.backend_options[entry.first] = text == "true";
+        continue;
+      }
+      char* end = nullptr;
+      errno = 0;
+      const long long whole = std::strtoll(text.c_str(), &end, 10);
+      if (!text.empty() && *end == '\0' && errno == 0) {
+        live.backend_options[entry.first] = static_cast<std::int64_t>(whole);
+        continue;
+      }
+      const double number = std::strtod(text.c_str(), &end);
+      if (!text.empty() && *end == '\0' && std::isfinite(number)) {
+        live.backend_options[entry.first] = number;
+        continue;
+      }
+      live.backend_options[entry.first] = text;
+    }
+    return live;
   }
 
   QueueSpec read_queue(const MapView& top) {

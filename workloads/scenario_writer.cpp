@@ -200,6 +200,13 @@ Json scenario_to_json(const Scenario& s) {
   }
   out["faults"] = Json::array();
   for (const FaultSpec& f : s.faults) out["faults"].push_back(fault_to_json(f));
+  if (!s.live.backend_options.empty()) {  // written only when given: a scenario without them reads as before
+    Json options = Json::object();
+    for (const auto& [key, value] : s.live.backend_options) {
+      std::visit([&options, &key](const auto& v) { options[key] = v; }, value);
+    }
+    out["live"] = Json{{"backend_options", options}};
+  }
   return out;
 }
 

@@ -54,4 +54,12 @@ const Backend& find_backend(std::string_view name) {
   throw std::invalid_argument("unknown back end '" + std::string(name) + "' (known: " + names + ")");
 }
 
+nlohmann::json backend_options_json(const Scenario& scenario) {
+  nlohmann::json options = nlohmann::json::object();
+  for (const auto& [key, value] : scenario.live.backend_options) {
+    std::visit([&options, &key](const auto& v) { options[key] = v; }, value);
+  }
+  return options;
+}
+
 }  // namespace qlab::live

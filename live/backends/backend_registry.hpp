@@ -27,4 +27,7 @@ std::span<const Backend> backends();
 // Throws std::invalid_argument listing the known names.
 const Backend& find_backend(std::string_view name);
 
+// The scenario's live.backend_options as the clients and launchers take them (a JSON object).
+nlohmann::json backend_options_json(const Scenario& scenario);
+
 }  // namespace qlab::live

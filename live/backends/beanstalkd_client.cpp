@@ -12,7 +12,7 @@
 #include "live/backends/buffered_events.hpp"
 #include "live/backends/consumer_router.hpp"
 #include "live/backends/tcp_connection.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {

@@ -37,6 +37,9 @@ class BrokerLauncher {
   virtual void kill(std::uint32_t node) = 0;
   // Starts a killed node again on its own data folder and port; returns once it accepts connections.
   virtual void restart(std::uint32_t node, Time timeout) = 0;
+  // Whether node's server process still runs (reaps it when it has exited): a node that dies when no fault
+  // killed it ends a live run.
+  virtual bool alive(std::uint32_t node) = 0;
   // Stops every node still running, by pid, and reaps it. Never throws; safe to call twice.
   virtual void stop_all() noexcept = 0;
   // The server's version as it reports it (e.g. "nats-server 2.9.10").
@@ -44,6 +47,9 @@ class BrokerLauncher {
   // How many dead letters (messages moved aside at max_receives) the back end holds now, asked from the
   // running server; nullopt where it cannot tell.
   virtual std::optional<std::uint64_t> dead_letters() { return std::nullopt; }
+  // How many messages the queue still holds (waiting or handed out and not yet acked), asked from the running
+  // server; nullopt where it cannot tell.
+  virtual std::optional<std::uint64_t> held() { return std::nullopt; }
 };
 
 }  // namespace qlab::live

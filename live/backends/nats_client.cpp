@@ -4,7 +4,7 @@
 #include <charconv>
 #include <functional>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {
@@ -73,10 +73,18 @@ NatsClient::NatsClient(const ClientConfig& config)
     return;
   }
   durable_ = layout_.durable(config_.consumer_index);
-  jetstream_call(connection_,
-                 std::string("$JS.API.CONSUMER.DURABLE.CREATE.") + NatsLayout::kStream + "." + durable_,
-                 {{"stream_name", NatsLayout::kStream}, {"config", layout_.consumer_config(config_.consumer_index)}},
-                 kApiTimeout);
+  try {
+    jetstream_call(connection_,
+                   std::string("$JS.API.CONSUMER.DURABLE.CREATE.") + NatsLayout::kStream + "." + durable_,
+                   {{"stream_name", NatsLayout::kStream}, {"config", layout_.consumer_config(config_.consumer_index)}},
+                   kApiTimeout);
+  } catch (const BackendError& e) {
+    // The launcher declares the streams at start and again once a restarted node runs: a stream that is not
+    // found is one a memory-storage node lost in a crash, about to be declared again (a consumer reconnecting
+    // first retries, as while the server is down).
+    const bool stream_missing = std::string_view(e.what()).find("\"err_code\":10059") != std::string_view::npos;
+    throw BackendError(e.what(), e.connection_lost || stream_missing);
+  }
   if (layout_.keeps_until_ack()) {
     advisory_sid_ = connection_.subscribe(
         std::string("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.") + NatsLayout::kStream + "." + durable_,

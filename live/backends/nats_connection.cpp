@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 #include "live/tcp_connect.hpp"
 
 namespace qlab::live {

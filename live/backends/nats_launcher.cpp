@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "live/backends/local_server.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {
@@ -147,6 +147,18 @@ std::uint32_t NatsLauncher::leader() {
                            " s (last answer: " + last + ")");
 }
 
+std::optional<std::uint64_t> NatsLauncher::held() {
+  try {
+    const auto connection = connect(kSecond);
+    const nlohmann::json info = jetstream_call(*connection, std::string("$JS.API.STREAM.INFO.") + NatsLayout::kStream,
+                                               nullptr, 2 * kSecond);
+    const nlohmann::json state = info.value("state", nlohmann::json::object());
+    if (state.contains("messages") && state["messages"].is_number_unsigned()) return state["messages"].get<std::uint64_t>();
+  } catch (const BackendError&) {
+  }
+  return std::nullopt;
+}
+
 void NatsLauncher::kill(std::uint32_t node) {
   if (!running(node)) return;
   nodes_[node].process->signal(SIGKILL);
@@ -159,6 +171,10 @@ void NatsLauncher::restart(std::uint32_t node, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
   spawn(nodes_[node]);
   wait_accepting(nodes_[node], deadline);
+  // A file-storage node restarts on its own store, which has the streams; only memory storage can have lost
+  // them (every replica killed). Declaring waits for a JetStream meta leader (seconds in a cluster), so it
+  // happens only when needed, once every node runs again.
+  if (layout_->storage() != "memory") return;
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
     if (!running(i)) return;
   }

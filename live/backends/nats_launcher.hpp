@@ -33,8 +33,11 @@ class NatsLauncher final : public BrokerLauncher {
   void restart(std::uint32_t node, Time timeout) override;
   void stop_all() noexcept override;
   std::string version() const override { return version_; }
+  // Messages in the work-queue stream QLAB (acked ones are gone): waiting, handed out, or past max_deliver.
+  std::optional<std::uint64_t> held() override;
 
   bool running(std::uint32_t node) const;
+  bool alive(std::uint32_t node) override { return running(node); }
   // A connection to any running node (for JetStream API calls). Throws BackendError.
   std::unique_ptr<NatsConnection> connect(Time timeout) const;
 

@@ -4,7 +4,7 @@
 
 #include "live/backends/buffered_events.hpp"
 #include "live/client.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {
@@ -15,7 +15,14 @@ class QlabClient final : public BrokerClient {
     if (config.endpoints.empty()) throw BackendError("qlab: no broker endpoint", false);
     const Endpoint& e = config.endpoints.front();
     const Role role = config.role == ClientRole::producer ? Role::producer : Role::consumer;
-    guarded([&] { client_.emplace(e.host, e.port, Hello{kProtocolVersion, role, config.name, config.token}); });
+    // A broker that still holds this name's previous session (a consumer restarted before the broker noticed
+    // its death) refuses the HELLO with name_in_use: retried like an unreachable broker.
+    try {
+      client_.emplace(e.host, e.port, Hello{kProtocolVersion, role, config.name, config.token}, std::chrono::seconds(5));
+    } catch (const ClientError& error) {
+      const bool transient = !error.error || error.error->code == ErrorCode::name_in_use;
+      throw BackendError(std::string("qlab: ") + error.what(), transient);
+    }
   }
 
   void publish(std::span<const PublishRequest> batch) override {

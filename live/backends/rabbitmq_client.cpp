@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "live/backends/local_server.hpp"
 #include "live/backends/rabbitmq_connection.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {

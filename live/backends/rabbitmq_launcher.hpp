@@ -38,6 +38,7 @@ class RabbitmqLauncher final : public BrokerLauncher {
   std::string version() const override { return version_; }
 
   bool running(std::uint32_t node) const;
+  bool alive(std::uint32_t node) override { return running(node); }
 
  private:
   struct Node {

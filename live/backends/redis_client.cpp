@@ -12,7 +12,7 @@
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/buffered_events.hpp"
 #include "live/backends/consumer_router.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 namespace {
@@ -166,7 +166,10 @@ class RedisStreamsClient final : public BrokerClient {
     // From id 0: entries published before the first consumer came are the group's too.
     const Reply created = cmd_->request({"XGROUP", "CREATE", stream_, kGroup, "0", "MKSTREAM"});
     if (created->type == REDIS_REPLY_ERROR && !text(created.get()).starts_with("BUSYGROUP")) {
-      throw BackendError("redis: XGROUP CREATE: " + std::string(text(created.get())), false);
+      // A restarted server answers LOADING while it reads its append-only file: retried like a server that is
+      // still down.
+      throw BackendError("redis: XGROUP CREATE: " + std::string(text(created.get())),
+                         text(created.get()).starts_with("LOADING"));
     }
     if (acked_) {
       scan_sha_ = load_script(kScanScript);

@@ -31,14 +31,18 @@ class RedisLauncher final : public SingleNodeLauncher {
     return "redis-server " + line.substr(v + 2, line.find(' ', v) - v - 2);
   }
 
-  std::optional<std::uint64_t> dead_letters() override {
-    const std::vector<Endpoint> at = endpoints();
-    if (at.empty()) return std::nullopt;
-    std::optional<std::uint64_t> length;
-    ask(at.front(), {"XLEN", "qlab:dead"}, [&](const redisReply& r) {
-      if (r.type == REDIS_REPLY_INTEGER) length = static_cast<std::uint64_t>(r.integer);
-    });
-    return length;
+  std::optional<std::uint64_t> dead_letters() override { return stream_length("qlab:dead"); }
+
+  // Acked entries are deleted, so the queue's stream holds what waits or is pending (preassigned: one stream
+  // per consumer, not counted here).
+  std::optional<std::uint64_t> held() override {
+    if (preassigned_) return std::nullopt;
+    return stream_length("qlab:queue");
+  }
+
+  void start(const LaunchPlan& plan, Time timeout) override {
+    preassigned_ = plan.queue.design == "preassigned";
+    SingleNodeLauncher::start(plan, timeout);
   }
 
  protected:
@@ -65,6 +69,18 @@ class RedisLauncher final : public SingleNodeLauncher {
   }
 
  private:
+  std::optional<std::uint64_t> stream_length(const char* key) {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    std::optional<std::uint64_t> length;
+    ask(at.front(), {"XLEN", key}, [&](const redisReply& r) {
+      if (r.type == REDIS_REPLY_INTEGER) length = static_cast<std::uint64_t>(r.integer);
+    });
+    return length;
+  }
+
+  bool preassigned_ = false;
+
   // One command on a short-lived connection; `on_reply` sees the reply when there is one.
   static void ask(const Endpoint& endpoint, std::vector<const char*> argv,
                   const std::function<void(const redisReply&)>& on_reply) {

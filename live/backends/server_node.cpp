@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 #include "live/tcp_connect.hpp"
 
 namespace qlab::live {

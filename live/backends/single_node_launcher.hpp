@@ -21,6 +21,7 @@ class SingleNodeLauncher : public BrokerLauncher {
   std::uint32_t leader() override { return 0; }
   void kill(std::uint32_t node) override;
   void restart(std::uint32_t node, Time timeout) override;
+  bool alive(std::uint32_t node) override { return node == 0 && node_ && node_->running(); }
   void stop_all() noexcept override;
 
  protected:

@@ -35,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"UnknownKeyWithHint", "name: x\nduratoin: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 1s}]\n", "",
                  "s.yaml:2:1: duratoin: unknown key in the scenario (did you mean 'duration'? expected one of name, "
                  "description, seed, repetitions, duration, warmup, drain, drain_timeout, metrics, queue, producers, "
-                 "consumers, network, broker, faults)"},
+                 "consumers, network, broker, faults, live)"},
         BadInput{"WrongType", "name: x\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 1s, count: four}]\n", "",
                  "s.yaml:4:34: consumers[0].count: 'four' is not a whole number (expected a whole number from 1 to 4294967295)"},
         BadInput{"MissingUnit", "name: x\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 5}]\n", "",

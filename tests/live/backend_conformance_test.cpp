@@ -17,7 +17,7 @@
 
 #include "live/backends/backend_registry.hpp"
 #include "live/backends/server_node.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::live {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "live/backends/broker_client.hpp"
-#include "live/live_worker.hpp"
+#include "live/steady_clock.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::live::testing {

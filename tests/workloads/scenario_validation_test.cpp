@@ -19,7 +19,7 @@ TEST(ScenarioValidation, UnknownKeyIsPlacedOnTheKeyWithAHint) {
             "name, count, service, prefetch, autoscale, failure)");
   EXPECT_EQ(error_of(kMinimal + "colour: red\n"),
             "s.yaml:7:1: colour: unknown key in the scenario (expected one of name, description, seed, repetitions, "
-            "duration, warmup, drain, drain_timeout, metrics, queue, producers, consumers, network, broker, faults)");
+            "duration, warmup, drain, drain_timeout, metrics, queue, producers, consumers, network, broker, faults, live)");
   EXPECT_EQ(error_of(kMinimal + "queue:\n  visibility: 5s\n  design: visibility_timeout\n"),
             "s.yaml:8:3: queue.visibility: unknown key in queue (design visibility_timeout) (did you mean "
             "'visibility_timeout'? expected one of design, visibility_timeout, max_receives, stale_ack, "

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""`qlab live --backend redis|nats` end to end through the real executable (docs/BACKENDS.md, "qlab live on a
+real broker"): the same producer and consumer processes and faults as with qlab's broker, against servers that
+qlab starts on 127.0.0.1 (free ports, data folders in the run's work folder) and stops by pid.
+
+- Redis Streams and NATS JetStream: a consumer SIGKILLed and one SIGSTOPped for longer than the visibility
+  timeout lose no confirmed message, and what they held is delivered again (redeliveries, duplicates).
+- JetStream on a 3-node cluster with `replicated, replicas: 3`: the stream leader SIGKILLed twice loses no
+  confirmed message; one node with `storage: memory` loses its backlog when it is killed.
+- A server killed from outside (no fault did it) ends the run at once, its results marked incomplete.
+- What a back end cannot express exits with code 2 before anything starts, naming the back end and the key.
+
+Usage: real_backends_live_test.py QLAB_BINARY   (CTest passes it)
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+QLAB = None
+WORK = None
+
+
+def setUpModule():
+    global WORK
+    WORK = tempfile.mkdtemp(prefix="qlab-real-live-test-")
+
+
+def tearDownModule():
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+def have(binary):
+    return shutil.which(binary) is not None
+
+
+def scenario(name):
+    """A scenario of tests/live/real_brokers/ (shared with scripts/real_brokers.sh)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "real_brokers", name + ".yaml")
+
+
+def live(scenario, out, *extra, timeout=120):
+    """`qlab live` into WORK/out; returns (summary or None, completed process)."""
+    folder = os.path.join(WORK, out)
+    done = subprocess.run([QLAB, "live", scenario, "--out", folder, *extra], capture_output=True, text=True,
+                          timeout=timeout)
+    summary = None
+    if os.path.exists(os.path.join(folder, "summary.json")):
+        with open(os.path.join(folder, "summary.json")) as f:
+            summary = json.load(f)
+    return summary, done
+
+
+def value(summary, key):
+    return summary["metrics"][key]["mean"]
+
+
+def no_server_left(test, folder):
+    """Every server qlab started was stopped: no process runs with a data folder of this run."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        test.assertNotIn(folder, cmdline, "a server of the run still runs: " + cmdline.replace("\0", " "))
+
+
+class ConsumerFaults(unittest.TestCase):
+    def check_backend(self, backend, binary):
+        if not have(binary):
+            self.skipTest(binary + " is not installed (scripts/setup.sh installs it)")
+        summary, done = live(scenario("crash_stall"), "crash-stall-" + backend, "--backend", backend)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        resolved = summary["scenario_resolved"]["live"]
+        self.assertEqual(resolved["backend"], backend)
+        self.assertIn(binary.split("-")[0], resolved["backend_version"].lower())
+        self.assertGreater(value(summary, "published"), 80)
+        self.assertEqual(value(summary, "lost_confirmed"), 0, done.stderr)
+        self.assertEqual(value(summary, "lost"), 0)
+        self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
+        # What the crashed and the stalled consumer held was delivered again (receive count 2 or more).
+        self.assertGreater(value(summary, "redeliveries"), 0)
+        # The stalled consumer kept its deliveries and processed them after it resumed: duplicates.
+        self.assertGreater(value(summary, "duplicates"), 0)
+        # What a real broker cannot tell is null with a reason, never a made-up 0.
+        self.assertIsNone(summary["metrics"]["idle_with_backlog"]["mean"])
+        self.assertIn("reason", summary["metrics"]["idle_with_backlog"])
+        with open(os.path.join(WORK, "crash-stall-" + backend, "live-work", "rep-0", "run.json")) as f:
+            self.assertEqual(json.load(f)["backend"], backend)
+        no_server_left(self, os.path.join(WORK, "crash-stall-" + backend))
+
+    def test_redis_streams(self):
+        self.check_backend("redis", "redis-server")
+
+    def test_nats_jetstream(self):
+        self.check_backend("nats", "nats-server")
+
+
+class JetStreamReplication(unittest.TestCase):
+    def setUp(self):
+        if not have("nats-server"):
+            self.skipTest("nats-server is not installed (scripts/setup.sh installs it)")
+
+    def test_three_replicas_survive_two_leader_crashes(self):
+        summary, done = live(scenario("replicated"), "replicated", "--backend", "nats", timeout=180)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(value(summary, "faults"), 2, done.stderr)
+        self.assertGreater(value(summary, "published"), 40)
+        self.assertEqual(value(summary, "lost_confirmed"), 0, done.stderr)
+        self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
+
+    def test_one_memory_replica_loses_its_backlog(self):
+        summary, done = live(scenario("one_node_crash"), "memory", "--backend", "nats",
+                             "--set", "live.backend_options.storage=memory")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(summary["scenario_resolved"]["live"]["backend_options"], {"storage": "memory"})
+        # About 50 confirmed, about 8 processed before the kill: the rest was in the server's memory, and the
+        # restarted server holds nothing (so the run ends at once rather than at its drain timeout).
+        self.assertGreater(value(summary, "lost_confirmed"), 20, done.stderr)
+        self.assertGreater(value(summary, "lost_broker_crash"), 20)
+        self.assertEqual(value(summary, "remaining"), 0)
+        self.assertLess(value(summary, "duration_simulated"), 15)
+
+
+class UnscheduledDeath(unittest.TestCase):
+    def test_a_server_killed_from_outside_ends_the_run_with_incomplete_results(self):
+        if not have("redis-server"):
+            self.skipTest("redis-server is not installed (scripts/setup.sh installs it)")
+        folder = os.path.join(WORK, "killed")
+        run = subprocess.Popen([QLAB, "live", scenario("crash_stall"), "--backend", "redis", "--out", folder],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = ""
+        while "broker on" not in line:  # the run has begun
+            line = run.stderr.readline()
+            self.assertTrue(line, "qlab live ended before the run began")
+        port = re.search(r"broker on 127\.0\.0\.1:(\d+)", line).group(1)
+        found = subprocess.run(["pgrep", "-f", "redis-server 127.0.0.1:" + port], capture_output=True, text=True)
+        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+        killed = time.monotonic()
+        _, err = run.communicate(timeout=60)
+        self.assertLess(time.monotonic() - killed, 10)  # at once, not after the drain timeout
+        self.assertEqual(run.returncode, 1, err)
+        self.assertIn("redis node 0 died", err)
+        with open(os.path.join(folder, "summary.json")) as f:
+            self.assertFalse(json.load(f)["complete"])
+
+
+class Refusals(unittest.TestCase):
+    def refused(self, name, file, backend, sets, *expected):
+        summary, done = live(scenario(file), name, "--backend", backend, *sets)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIsNone(summary)
+        for word in expected:
+            self.assertIn(word, done.stderr)
+
+    def test_what_a_backend_cannot_express_exits_2(self):
+        self.refused("redis-replicated", "replicated", "redis", [], "redis", "replicated")
+        self.refused("nats-option", "crash_stall", "nats", ["--set", "live.backend_options.storage=tape"],
+                     "nats", "live.backend_options.storage")
+        self.refused("nats-release", "crash_stall", "nats", ["--set", "queue.release_on_disconnect=true"],
+                     "nats", "release_on_disconnect")
+        self.refused("qlab-option", "crash_stall", "qlab", ["--set", "live.backend_options.storage=file"],
+                     "qlab", "live.backend_options.storage")
+        self.refused("unknown-backend", "crash_stall", "kafka", [], "kafka", "nats")
+
+
+if __name__ == "__main__":
+    QLAB = sys.argv.pop(1)
+    unittest.main(verbosity=2)
