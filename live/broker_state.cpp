@@ -377,7 +377,7 @@ void BrokerState::report_stale() {
   // One frame per consumer however many receipts a batch named: ref = the first, the text gives the count
   // and the first few (an ACK of 100,000 stale receipts must not answer with 100,000 frames).
   constexpr std::size_t kListed = 8;
-  std::sort(stale_.begin(), stale_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(stale_.begin(), stale_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < stale_.size();) {
     const ConsumerId consumer = stale_[i].first;
     std::size_t end = i;
