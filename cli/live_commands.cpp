@@ -65,7 +65,7 @@ struct BrokerOptions {
   std::size_t max_connections = 0;
   std::string max_queue_bytes;
   std::string handshake_timeout = "10s";
-  std::string idle_timeout = "10min";
+  std::string idle_timeout = "10m";
   std::uint64_t seed = 1;
   std::uint64_t first_message_id = 1;
   std::uint32_t incarnation = 0;
@@ -482,13 +482,17 @@ void add_live_commands(CLI::App& app) {
 
   auto agent_config = std::make_shared<live::AgentConfig>();
   auto agent_listen = std::make_shared<std::string>("127.0.0.1:7800");
+  auto agent_secret_file = std::make_shared<std::string>();
   auto* agent = app.add_subcommand("agent", "Run processes of multi-host live runs on this host for a coordinator");
   agent->add_option("--listen", *agent_listen, "ADDR:PORT to take orders on (port 0: ephemeral)")->capture_default_str();
   agent->add_option("--work-dir", agent_config->work_dir, "where run folders go (default: a temporary folder)");
-  agent->callback([agent_config, agent_listen] {
+  agent->add_option("--secret-file", *agent_secret_file,
+                    "the secret shared with the coordinator (else $QLAB_SECRET); required unless --listen is loopback");
+  agent->callback([agent_config, agent_listen, agent_secret_file] {
     live::AgentConfig config = *agent_config;
     try {
       std::tie(config.address, config.port) = live::split_host_port(*agent_listen);
+      config.secret = live::read_secret(*agent_secret_file, live::kSecretVariable);
     } catch (const std::invalid_argument& e) {
       bad_input(e.what());
     }
@@ -501,7 +505,11 @@ void add_live_commands(CLI::App& app) {
       std::fflush(stdout);
     };
     config.log = [](const std::string& line) { std::fprintf(stderr, "qlab agent: %s\n", line.c_str()); };
-    live::run_agent(config);
+    try {
+      live::run_agent(config);
+    } catch (const std::invalid_argument& e) {
+      bad_input(e.what());
+    }
   });
   live_command->callback([live_args] { run_live_command(*live_args); });
 
