@@ -267,7 +267,10 @@ void BrokerState::forget_message(MessageId id) {
 
 BrokerState::Stored& BrokerState::store(MessageId id, Stored stored) {
   queue_bytes_ += stored.payload.size() + kStoredMessageOverhead;
-  peak_queue_bytes_ = std::max(peak_queue_bytes_, queue_bytes_);
+  if (queue_bytes_ > peak_queue_bytes_) {
+    peak_queue_bytes_ = queue_bytes_;
+    release_below_ = queue_bytes_ / 4;
+  }
   return store_.insert_or_assign(id, std::move(stored)).first->second;
 }
 
@@ -277,13 +280,15 @@ void BrokerState::erase_stored(std::unordered_map<MessageId, Stored>::iterator i
 }
 
 void BrokerState::release_memory() {
-  // Only after a large queue has mostly drained: the work below is proportional to what is left.
+  // After a large queue drained to a quarter of its peak, then at every further halving down to 1 MiB: a
+  // handful of times per drain, each proportional to what is left.
   constexpr std::size_t kWorthReleasing = 16u << 20;
-  if (peak_queue_bytes_ < kWorthReleasing || queue_bytes_ > peak_queue_bytes_ / 4) return;
+  if (peak_queue_bytes_ < kWorthReleasing || queue_bytes_ > release_below_) return;
   store_.rehash(0);  // an unordered_map keeps the buckets of its largest size until asked
   receipts_.rehash(0);
   ::malloc_trim(0);
-  peak_queue_bytes_ = queue_bytes_;
+  release_below_ = queue_bytes_ / 2;
+  if (queue_bytes_ < kWorthReleasing / 16) peak_queue_bytes_ = queue_bytes_;  // done until the next large queue
 }
 
 bool BrokerState::refused_receipt(std::size_t first, Receipt receipt) const {

@@ -216,7 +216,8 @@ class BrokerState {
   std::vector<std::pair<ConsumerId, Receipt>> stale_;  // refused receipts waiting for report_stale()
   std::size_t max_queue_bytes_ = 0;
   std::size_t queue_bytes_ = 0;
-  std::size_t peak_queue_bytes_ = 0;  // since the last release_memory()
+  std::size_t peak_queue_bytes_ = 0;  // of the current large queue (see release_memory())
+  std::size_t release_below_ = 0;     // release_memory() works once queue_bytes_ is at most this
   BrokerCounters counters_;
 };
 
