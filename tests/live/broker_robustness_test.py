@@ -71,6 +71,13 @@ def status_kib(pid, key):
     raise KeyError(key)
 
 
+def sanitized():
+    """Whether qlab is built with AddressSanitizer (the CI's second pass): its quarantine keeps freed memory
+    and it runs several times slower, so memory and latency bounds are not asserted then."""
+    with open(QLAB, "rb") as f:
+        return b"libasan.so" in f.read()
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -166,8 +173,11 @@ class BrokerUnderAttack(unittest.TestCase):
         os.makedirs(work, exist_ok=True)
         stop_file = os.path.join(work, "stop")
         broker_log = os.path.join(work, "broker.log")
-        broker, port = start_broker(broker_log, "--handshake-timeout", "2s", "--idle-timeout", "30s", "--max-queue-bytes", "64MiB",
-                                    "--max-write-queue", "1MiB", "--set", "queue.release_on_disconnect=true")
+        asan = sanitized()
+        flood = 120000 if asan else 400000  # messages of 100 B, 260 B each against the limit
+        broker, port = start_broker(broker_log, "--handshake-timeout", "2s", "--idle-timeout", "30s", "--max-queue-bytes",
+                                    "16MiB" if asan else "64MiB", "--max-write-queue", "1MiB",
+                                    "--set", "queue.release_on_disconnect=true")
         probe = None
         admin = None
         try:
@@ -201,7 +211,6 @@ class BrokerUnderAttack(unittest.TestCase):
                 s.sendall(hello() + header(4, (1 << 20) - 64) + b"y" * 1000)
             wait_until(lambda: admin.stats()["producers"] == 151, 10, "150 producers sending half a frame")
             half_sent_rss = status_kib(pid, "VmRSS")
-            self.assertLess(half_sent_rss - baseline, 40 * 1024, "150 half-sent 1 MiB frames")
             for s in socks:
                 s.close()
 
@@ -211,7 +220,7 @@ class BrokerUnderAttack(unittest.TestCase):
             socks = [connect(port) for _ in range(150)]
             codes = [error_code(s, 15) for s in socks]
             self.assertEqual(codes.count(13), 150, codes)
-            self.assertLess(time.monotonic() - start, 8)
+            self.assertLess(time.monotonic() - start, 15 if asan else 8)
             for s in socks:
                 s.close()
 
@@ -228,7 +237,7 @@ class BrokerUnderAttack(unittest.TestCase):
             # They were not sent HELLO either: the handshake timeout frees the others.
 
             phases.append(("5", time.monotonic()))
-            # 5. A reader that stops reading while 400,000 messages of 100 B are published: it is dropped,
+            # 5. A reader that stops reading while 400,000 messages of 100 B (120,000 under ASan) are published: it is dropped,
             #    the queue stops at --max-queue-bytes (queue_full), memory stays bounded and is handed back
             #    once a consumer drains the queue.
             wait_until(lambda: admin.stats()["sessions"] == 2, 10, "the descriptor phase's closes seen")
@@ -237,14 +246,14 @@ class BrokerUnderAttack(unittest.TestCase):
             slow.connect(("127.0.0.1", port))
             slow.sendall(hello(2, "slow") + header(6, 8) + struct.pack("<II", 1000000, 0xFFFFFFFF))
             env = dict(os.environ, QLAB_TOKEN=TOKEN)
-            produce = subprocess.run([QLAB, "produce", "--connect", "127.0.0.1:%d" % port, "--count", "400000",
+            produce = subprocess.run([QLAB, "produce", "--connect", "127.0.0.1:%d" % port, "--count", str(flood),
                                       "--size", "100B", "--batch", "500"], env=env, capture_output=True, text=True,
                                      timeout=120)
             self.assertEqual(produce.returncode, 1, produce.stderr)  # some were refused
             self.assertIn("queue_full", produce.stderr)
             accepted = int(produce.stderr.split("qlab produce: ")[1].split()[0])
-            self.assertGreater(accepted, 100000)
-            self.assertLess(accepted, 400000)
+            self.assertGreater(accepted, flood // 4)
+            self.assertLess(accepted, flood)
             self.assertEqual(error_code(slow, 30), None)  # dropped without an ERROR: it was not reading
             slow.close()
             full_rss = status_kib(pid, "VmRSS")
@@ -257,9 +266,11 @@ class BrokerUnderAttack(unittest.TestCase):
             print("RSS KiB: baseline %d, 150 half-sent frames %d, queue full %d, drained %d, peak %d; %.2f CPU s in "
                   "the descriptor phase onwards" % (baseline, half_sent_rss, full_rss, drained_rss, peak,
                                                     cpu_seconds(pid) - cpu_before), file=sys.stderr)
-            self.assertLess(peak - baseline, 256 * 1024, "peak RSS")
-            self.assertGreater(full_rss - baseline, 48 * 1024, "the queue held at least its 64 MiB limit's worth")
-            self.assertLess(drained_rss - baseline, (full_rss - baseline) / 2, "memory handed back after the drain")
+            if not asan:
+                self.assertLess(half_sent_rss - baseline, 40 * 1024, "150 half-sent 1 MiB frames")
+                self.assertLess(peak - baseline, 256 * 1024, "peak RSS")
+                self.assertGreater(full_rss - baseline, 48 * 1024, "the queue held at least its 64 MiB limit's worth")
+                self.assertLess(drained_rss - baseline, (full_rss - baseline) / 2, "memory handed back after the drain")
 
             # The good client's round trips, all phases long.
             timed = probe.finish()
@@ -274,7 +285,8 @@ class BrokerUnderAttack(unittest.TestCase):
             p99 = samples[int(0.99 * (len(samples) - 1))]
             print("probe: %d round trips, p50 %.2f ms, p99 %.2f ms, max %.2f ms"
                   % (len(samples), 1e3 * samples[len(samples) // 2], 1e3 * p99, 1e3 * samples[-1]), file=sys.stderr)
-            self.assertLess(p99, 0.010)
+            if not asan:
+                self.assertLess(p99, 0.010)
 
             # Still serving: a new pair gets its message through (behind what the probe published last).
             with qlab_client.Producer("127.0.0.1", port, name="after", token=TOKEN) as p, \
@@ -317,7 +329,7 @@ class BrokerUnderAttack(unittest.TestCase):
             cpu_before = cpu_seconds(broker.pid)
             time.sleep(2.0)  # a measurement window, not a synchronisation
             cpu = cpu_seconds(broker.pid) - cpu_before
-            self.assertLess(cpu, 0.5, "CPU seconds in 2 s of EMFILE")
+            self.assertLess(cpu, 1.0 if sanitized() else 0.5, "CPU seconds in 2 s of EMFILE")
             for s in socks[:100]:
                 s.close()
             # Descriptors freed (the 20 connections left open fit): a client is served again.
