@@ -89,12 +89,16 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   }
 
   void deliver(std::span<const std::uint8_t> frames) override {
-    if (dead_) return;
+    if (dead_) {  // the connection is gone but the state has not heard yet: these frames are never sent
+      server_.state().note_unsent(id_, count_delivers(frames));
+      return;
+    }
     if (pending_.size() + writing_.size() + frames.size() > server_.max_write_queue()) {
       server_.log(label() + ": write queue exceeded " + format_size(static_cast<std::int64_t>(server_.max_write_queue())) +
                   " (" + std::to_string(pending_.size() + writing_.size()) +
                   " bytes unsent): the client is not reading; disconnecting");
-      server_.state().note_slow_reader(id_, count_delivers(pending_) + count_delivers(writing_) + count_delivers(frames));
+      server_.state().note_slow_reader();
+      server_.state().note_unsent(id_, count_delivers(frames));
       kill();
       return;
     }
@@ -106,6 +110,7 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   void kill() {
     if (dead_) return;
     dead_ = true;
+    server_.state().note_unsent(id_, count_delivers(pending_) + count_delivers(writing_));
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -256,9 +261,9 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   void leave() {
     if (left_) return;
     left_ = true;
+    if (!closing_) kill();  // first: what it still had queued is counted as never sent
     server_.state().close(server_.now(), id_);
     server_.rearm();
-    if (!closing_) kill();
     server_.forget(this);
   }
 

@@ -473,10 +473,9 @@ void BrokerState::expire_pulls(Time now) {
   }
 }
 
-void BrokerState::note_slow_reader(std::uint32_t session, std::uint64_t unsent) {
-  ++counters_.slow_reader_disconnects;
+void BrokerState::note_unsent(std::uint32_t session, std::uint64_t unsent) {
   const auto it = sessions_.find(session);
-  if (info_.keeps_until_ack || it == sessions_.end() || it->second.role != Role::consumer) return;
+  if (unsent == 0 || info_.keeps_until_ack || it == sessions_.end() || it->second.role != Role::consumer) return;
   // The design handed these over and forgot them; they never left the broker.
   const std::uint64_t n = std::min(unsent, counters_.handed_over);
   counters_.handed_over -= n;

@@ -91,9 +91,11 @@ class BrokerState {
   // The connection is gone (closed, reset, or dropped as a slow reader): a consumer's deliveries are
   // handled as the design's on_consumer_lost says. Idempotent.
   void close(Time now, std::uint32_t session);
-  // `session` is dropped as a slow reader; `unsent` DELIVER frames were still in its write queue (an
-  // at-most-once design's messages among them are lost, not handed over). Safe to call from Peer::deliver.
-  void note_slow_reader(std::uint32_t session, std::uint64_t unsent);
+  void note_slow_reader() { ++counters_.slow_reader_disconnects; }
+  // `unsent` DELIVER frames to `session` will never be sent (its connection is gone or dropped as a slow
+  // reader): an at-most-once design's messages among them are lost, not handed over. Safe to call from
+  // Peer::deliver.
+  void note_unsent(std::uint32_t session, std::uint64_t unsent);
   void note_timeout() { ++counters_.timeouts; }
   void note_connection_refused() { ++counters_.connections_refused; }
   // Publishes that would take the stored messages above `bytes` (kStoredMessageOverhead included) are

@@ -407,8 +407,6 @@ TEST_F(Robustness, ALargeBodyBeforeHelloIsRefusedBeforeItIsRead) {
 
 // ---- limits: connections, timeouts, payload size, queue memory (docs/SECURITY.md)
 
-nlohmann::json stats_of(TestBroker& broker) { return broker.connect(Role::admin, "stats").stats(); }
-
 TEST(Limits, AConnectionOverTheCapGetsTooManyConnectionsAndTheCapFreesWithTheOthers) {
   BrokerConfig config = config_for("visibility_timeout");
   config.max_connections = 2;
