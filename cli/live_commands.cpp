@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -22,6 +23,7 @@
 #include "live/live_run.hpp"
 #include "live/live_worker.hpp"
 #include "live/scenario_scaling.hpp"
+#include "live/shared_secret.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics_table.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -43,12 +45,27 @@ std::uint64_t unix_now_ns() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+// The broker token: --token-file, else --token (visible in `ps`: kept for tests), else $QLAB_TOKEN.
+std::string token_of(const std::string& flag, const std::string& file) {
+  try {
+    if (!file.empty()) return live::read_secret(file, live::kTokenVariable);
+  } catch (const std::invalid_argument& e) {
+    bad_input(std::string("--token-file ") + e.what());
+  }
+  return flag.empty() ? live::read_secret("", live::kTokenVariable) : flag;
+}
+
 struct BrokerOptions {
   std::string design = "visibility_timeout";
   std::vector<std::string> settings;
   std::string listen = "127.0.0.1:7700";
   std::string token;
+  std::string token_file;
   std::string max_write_queue = "8MiB";
+  std::size_t max_connections = 0;
+  std::string max_queue_bytes;
+  std::string handshake_timeout = "10s";
+  std::string idle_timeout = "10m";
   std::uint64_t seed = 1;
   std::uint64_t first_message_id = 1;
   std::uint32_t incarnation = 0;
@@ -63,13 +80,33 @@ void run_broker(const BrokerOptions& o) {
   try {
     for (const std::string& s : o.settings) live::apply_design_setting(*design, config.params, s);
     std::tie(config.address, config.port) = live::split_host_port(o.listen);
-    config.max_write_queue = static_cast<std::size_t>(parse_size(o.max_write_queue));
   } catch (const std::invalid_argument& e) {
     bad_input(e.what());
-  } catch (const UnitError& e) {
-    bad_input("--max-write-queue " + o.max_write_queue + ": " + e.what());
   }
-  config.token = o.token;
+  const auto size_flag = [](const char* flag, const std::string& text) -> std::size_t {
+    try {
+      const std::int64_t n = parse_size(text);
+      if (n <= 0) bad_input(std::string(flag) + " " + text + ": must be above 0");
+      return static_cast<std::size_t>(n);
+    } catch (const UnitError& e) {
+      bad_input(std::string(flag) + " " + text + ": " + e.what());
+    }
+  };
+  const auto duration_flag = [](const char* flag, const std::string& text) -> Time {
+    try {
+      const Time t = parse_duration(text);
+      if (t < 0) bad_input(std::string(flag) + " " + text + ": must be 0 (no limit) or more");
+      return t;
+    } catch (const UnitError& e) {
+      bad_input(std::string(flag) + " " + text + ": " + e.what());
+    }
+  };
+  config.max_write_queue = size_flag("--max-write-queue", o.max_write_queue);
+  if (!o.max_queue_bytes.empty()) config.max_queue_bytes = size_flag("--max-queue-bytes", o.max_queue_bytes);
+  config.max_connections = o.max_connections;
+  config.handshake_timeout = duration_flag("--handshake-timeout", o.handshake_timeout);
+  config.idle_timeout = duration_flag("--idle-timeout", o.idle_timeout);
+  config.token = token_of(o.token, o.token_file);
   config.seed = o.seed;
   config.first_message_id = o.first_message_id;
   config.incarnation = o.incarnation;
@@ -84,6 +121,7 @@ void run_broker(const BrokerOptions& o) {
 struct ProduceOptions {
   std::string connect = "127.0.0.1:7700";
   std::string token;
+  std::string token_file;
   std::string name = "qlab-produce";
   std::uint64_t count = 1000;
   std::string size = "100B";
@@ -106,11 +144,13 @@ void run_produce(const ProduceOptions& o) {
     bad_input("--size " + o.size + ": " + e.what());
   }
   const auto [host, port] = live::split_host_port(o.connect);
-  live::Client client(host, port, live::Hello{live::kProtocolVersion, live::Role::producer, o.name, o.token});
+  live::Client client(host, port,
+                      live::Hello{live::kProtocolVersion, live::Role::producer, o.name, token_of(o.token, o.token_file)});
   const auto start = SteadyClock::now();
   std::uint64_t sent = 0;
-  std::uint64_t confirmed = 0;  // settled: accepted or refused
+  std::uint64_t confirmed = 0;  // settled: accepted or not
   std::uint64_t refused = 0;
+  std::map<std::string, std::uint64_t> refusals;  // by status name
   const std::uint64_t window = static_cast<std::uint64_t>(o.window) * o.batch;
   while (confirmed < o.count) {
     while (sent < o.count && sent - confirmed < window) {
@@ -125,7 +165,9 @@ void run_produce(const ProduceOptions& o) {
     if (frame->header.type == live::FrameType::publish_ok) {
       for (const live::PublishConfirm& c : live::decode_publish_ok(frame->body).confirms) {
         ++confirmed;
-        if (c.status == live::PublishStatus::refused) ++refused;
+        if (c.status == live::PublishStatus::accepted) continue;
+        ++refused;
+        ++refusals[std::string(live::publish_status_name(c.status))];
       }
     } else if (frame->header.type == live::FrameType::error) {
       const live::Error error = live::decode_error(frame->body);
@@ -133,15 +175,18 @@ void run_produce(const ProduceOptions& o) {
     }
   }
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::fprintf(stderr, "qlab produce: %llu messages confirmed (%llu refused) in %.3f s (%.0f msg/s)\n",
-               static_cast<unsigned long long>(confirmed - refused), static_cast<unsigned long long>(refused), seconds,
-               static_cast<double>(confirmed) / seconds);
+  std::string reasons;
+  for (const auto& [status, n] : refusals) reasons += (reasons.empty() ? ": " : ", ") + status + " " + std::to_string(n);
+  std::fprintf(stderr, "qlab produce: %llu messages confirmed (%llu refused%s) in %.3f s (%.0f msg/s)\n",
+               static_cast<unsigned long long>(confirmed - refused), static_cast<unsigned long long>(refused),
+               reasons.c_str(), seconds, static_cast<double>(confirmed) / seconds);
   if (refused > 0) throw ExitCode{1};
 }
 
 struct ConsumeOptions {
   std::string connect = "127.0.0.1:7700";
   std::string token;
+  std::string token_file;
   std::string name;
   std::uint64_t count = 1000;
   std::uint32_t prefetch = 64;
@@ -158,7 +203,8 @@ void run_consume(const ConsumeOptions& o) {
     bad_input("--idle-timeout " + o.idle_timeout + ": " + e.what());
   }
   const auto [host, port] = live::split_host_port(o.connect);
-  live::Client client(host, port, live::Hello{live::kProtocolVersion, live::Role::consumer, o.name, o.token});
+  live::Client client(host, port,
+                      live::Hello{live::kProtocolVersion, live::Role::consumer, o.name, token_of(o.token, o.token_file)});
   const auto start = SteadyClock::now();
   std::set<std::uint64_t> seen;
   std::uint64_t deliveries = 0;
@@ -348,7 +394,7 @@ struct WorkerArguments {
 
 void run_worker(const WorkerArguments& args) {
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(args.sets));
-  live::WorkerTarget target{args.backend, {}, args.token};
+  live::WorkerTarget target{args.backend, {}, token_of(args.token, "")};
   for (std::size_t from = 0; from <= args.connect.size();) {  // ADDR:PORT[,ADDR:PORT...]: a cluster's nodes
     const std::size_t comma = std::min(args.connect.find(',', from), args.connect.size());
     const auto [host, port] = live::split_host_port(args.connect.substr(from, comma - from));
@@ -379,9 +425,21 @@ void add_live_commands(CLI::App& app) {
   broker->add_option("--design", broker_options->design, "queue design (qlab designs lists them)")->capture_default_str();
   broker->add_option("--set", broker_options->settings, "queue.KEY=VALUE: a design parameter (repeatable)");
   broker->add_option("--listen", broker_options->listen, "ADDR:PORT to listen on (port 0: ephemeral)")->capture_default_str();
-  broker->add_option("--token", broker_options->token, "a secret every client's HELLO must carry");
+  broker->add_option("--token-file", broker_options->token_file,
+                     "a secret every client's HELLO must carry, read from this file (else $QLAB_TOKEN)");
+  broker->add_option("--token", broker_options->token, "the token itself (visible in ps: prefer --token-file or $QLAB_TOKEN)");
   broker->add_option("--max-write-queue", broker_options->max_write_queue,
                      "unsent bytes after which a client that stopped reading is disconnected")->capture_default_str();
+  broker->add_option("--max-connections", broker_options->max_connections,
+                     "connections held at once; newer ones get ERROR too_many_connections (default: the fd limit less a reserve)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  broker->add_option("--max-queue-bytes", broker_options->max_queue_bytes,
+                     "stored payloads (plus 160 B each) above which a publish is refused: queue_full (default: a quarter of RAM)");
+  broker->add_option("--handshake-timeout", broker_options->handshake_timeout,
+                     "close a connection whose HELLO did not come within this (0: never)")->capture_default_str();
+  broker->add_option("--idle-timeout", broker_options->idle_timeout,
+                     "close a producer or consumer with nothing in flight after this long without a frame (0: never)")
+      ->capture_default_str();
   broker->add_option("--seed", broker_options->seed, "seed of the design's random choices")->capture_default_str()->check(seed_number());
   broker->add_option("--first-message-id", broker_options->first_message_id,
                      "message ids start here (a restarted broker continues above its predecessor's)")
@@ -395,7 +453,8 @@ void add_live_commands(CLI::App& app) {
   auto produce_options = std::make_shared<ProduceOptions>();
   auto* produce = app.add_subcommand("produce", "Publish messages to a live broker (payload NAME-SEQ, padded)");
   produce->add_option("--connect", produce_options->connect, "broker ADDR:PORT")->capture_default_str();
-  produce->add_option("--token", produce_options->token, "broker token");
+  produce->add_option("--token-file", produce_options->token_file, "read the broker token from this file (else $QLAB_TOKEN)");
+  produce->add_option("--token", produce_options->token, "broker token (visible in ps: prefer --token-file or $QLAB_TOKEN)");
   produce->add_option("--name", produce_options->name, "client name (payload prefix)")->capture_default_str();
   produce->add_option("--count", produce_options->count, "messages to publish")->capture_default_str();
   produce->add_option("--size", produce_options->size, "payload size")->capture_default_str();
@@ -406,7 +465,8 @@ void add_live_commands(CLI::App& app) {
   auto consume_options = std::make_shared<ConsumeOptions>();
   auto* consume = app.add_subcommand("consume", "Consume (and ack) messages from a live broker");
   consume->add_option("--connect", consume_options->connect, "broker ADDR:PORT")->capture_default_str();
-  consume->add_option("--token", consume_options->token, "broker token");
+  consume->add_option("--token-file", consume_options->token_file, "read the broker token from this file (else $QLAB_TOKEN)");
+  consume->add_option("--token", consume_options->token, "broker token (visible in ps: prefer --token-file or $QLAB_TOKEN)");
   consume->add_option("--name", consume_options->name, "consumer name (identifies it across reconnects)");
   consume->add_option("--count", consume_options->count, "distinct messages to consume before exiting")->capture_default_str();
   consume->add_option("--prefetch", consume_options->prefetch, "most unacked messages held")->capture_default_str()->check(CLI::Range(1, 1 << 20));
@@ -442,13 +502,17 @@ void add_live_commands(CLI::App& app) {
 
   auto agent_config = std::make_shared<live::AgentConfig>();
   auto agent_listen = std::make_shared<std::string>("127.0.0.1:7800");
+  auto agent_secret_file = std::make_shared<std::string>();
   auto* agent = app.add_subcommand("agent", "Run processes of multi-host live runs on this host for a coordinator");
   agent->add_option("--listen", *agent_listen, "ADDR:PORT to take orders on (port 0: ephemeral)")->capture_default_str();
   agent->add_option("--work-dir", agent_config->work_dir, "where run folders go (default: a temporary folder)");
-  agent->callback([agent_config, agent_listen] {
+  agent->add_option("--secret-file", *agent_secret_file,
+                    "the secret shared with the coordinator (else $QLAB_SECRET); required unless --listen is loopback");
+  agent->callback([agent_config, agent_listen, agent_secret_file] {
     live::AgentConfig config = *agent_config;
     try {
       std::tie(config.address, config.port) = live::split_host_port(*agent_listen);
+      config.secret = live::read_secret(*agent_secret_file, live::kSecretVariable);
     } catch (const std::invalid_argument& e) {
       bad_input(e.what());
     }
@@ -461,7 +525,11 @@ void add_live_commands(CLI::App& app) {
       std::fflush(stdout);
     };
     config.log = [](const std::string& line) { std::fprintf(stderr, "qlab agent: %s\n", line.c_str()); };
-    live::run_agent(config);
+    try {
+      live::run_agent(config);
+    } catch (const std::invalid_argument& e) {
+      bad_input(e.what());
+    }
   });
   live_command->callback([live_args] { run_live_command(*live_args); });
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/scenario.hpp"
+#include "core/time.hpp"
 #include "live/broker_state.hpp"
 
 namespace qlab::live {
@@ -26,6 +27,16 @@ struct BrokerConfig {
   std::string records;
   // A connection whose unsent bytes exceed this is a client that stopped reading: it is disconnected.
   std::size_t max_write_queue = 8u << 20;
+  // Connections held at once; a newer one is closed with ERROR too_many_connections. 0: the default,
+  // default_max_connections().
+  std::size_t max_connections = 0;
+  // Stored messages' bytes (payloads plus kStoredMessageOverhead each) above which a publish is refused
+  // with PublishStatus::queue_full. 0: the default, default_max_queue_bytes().
+  std::size_t max_queue_bytes = 0;
+  // A connection must complete its HELLO within this; a producer or consumer with nothing in flight
+  // (BrokerState::idle) that sends no frame for idle_timeout is closed. 0: no limit.
+  Time handshake_timeout = 10 * kSecond;
+  Time idle_timeout = 600 * kSecond;
   bool handle_signals = false;          // SIGINT/SIGTERM stop run()
   LogSink log;                          // default: "qlab broker: LINE" on stderr
 };
@@ -48,6 +59,12 @@ class Broker {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The file-descriptor limit (RLIMIT_NOFILE) less a reserve for the listener, the records file, the event
+// loop and a connection being refused: max(16, limit / 16).
+std::size_t default_max_connections();
+// A quarter of the machine's physical memory.
+std::size_t default_max_queue_bytes();
 
 // Parses `--set queue.KEY=VALUE` style overrides ("KEY=VALUE", with or without the "queue." prefix)
 // against the design's ParamSpecs; throws std::invalid_argument naming the key and what was expected.

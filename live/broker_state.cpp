@@ -1,5 +1,7 @@
 #include "broker_state.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "core/check.hpp"
@@ -79,17 +81,21 @@ BrokerState::Verdict BrokerState::on_frame(Time now, std::uint32_t id, const Fra
       case FrameType::release:
         require(Role::consumer);
         for (std::uint64_t receipt : decode_receipts(body).receipts) {
+          const bool current = receipts_.contains(receipt);
+          const std::size_t first = actions_.size();
           design_->on_release(now, s.consumer, receipt, actions_);
-          ++counters_.released;
+          if (current && !refused_receipt(first, receipt)) ++counters_.released;
         }
         apply(now);
         break;
       case FrameType::extend: {
         require(Role::consumer);
         const Extend extend = decode_extend(body);
+        const bool current = receipts_.contains(extend.receipt);
+        const std::size_t first = actions_.size();
         design_->on_extend(now, s.consumer, extend.receipt, static_cast<Time>(extend.timeout_ms) * kMillisecond,
                            actions_);
-        ++counters_.extended;
+        if (current && !refused_receipt(first, extend.receipt)) ++counters_.extended;
         apply(now);
         break;
       }
@@ -195,12 +201,20 @@ void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, con
   PublishOk ok;
   ok.confirms.reserve(publish.messages.size());
   for (const PublishItem& item : publish.messages) {
+    // Refused here, before the design sees them: a payload whose DELIVER would not fit a frame, and a
+    // message above the memory limit.
+    if (item.payload.size() > kMaxPayloadLength) {
+      ++counters_.too_large;
+      ok.confirms.push_back({item.client_seq, 0, PublishStatus::too_large});
+      continue;
+    }
+    if (max_queue_bytes_ > 0 && queue_bytes_ + item.payload.size() + kStoredMessageOverhead > max_queue_bytes_) {
+      ++counters_.queue_full;
+      ok.confirms.push_back({item.client_seq, 0, PublishStatus::queue_full});
+      continue;
+    }
     const MessageId id = next_message_++;
-    Stored& stored = store_[id];
-    stored.payload = item.payload;
-    stored.producer_time = item.producer_time;
-    stored.key = item.key;
-    stored.published_at = now;
+    store(id, Stored{item.payload, item.producer_time, item.key, now, 0});
     if (info_.confirms_publishes) unconfirmed_[id] = {session_id, item.client_seq};
     design_->on_publish(now, Message{id, now, item.key, static_cast<std::uint32_t>(item.payload.size())}, actions_);
     if (!info_.confirms_publishes) {  // accepted unless a bounded queue (overflow: reject_publish) refused it at once
@@ -208,7 +222,7 @@ void BrokerState::on_publish(Time now, Session& s, std::uint32_t session_id, con
         return a.kind == ActionKind::refuse && a.message.id == id;
       });
       ++(refused ? counters_.refused : counters_.published);
-      if (refused) store_.erase(id);
+      if (const auto stored = store_.find(id); refused && stored != store_.end()) erase_stored(stored);
       ok.confirms.push_back({item.client_seq, refused ? 0 : id, refused ? PublishStatus::refused : PublishStatus::accepted});
     }
     apply(now);
@@ -228,7 +242,7 @@ void BrokerState::settle_publish(const Action& action, PublishStatus status) {
     ++counters_.published;
   } else {
     ++counters_.refused;
-    store_.erase(action.message.id);
+    if (const auto stored = store_.find(action.message.id); stored != store_.end()) erase_stored(stored);
   }
   const auto session = sessions_.find(waiting.session);
   if (session == sessions_.end()) return;  // the producer is gone; the outcome stands
@@ -242,7 +256,7 @@ void BrokerState::forget_message(MessageId id) {
   if (found == store_.end()) return;
   receipts_.erase(found->second.receipt);
   if (design_->node_count() == 1) {
-    store_.erase(found);
+    erase_stored(found);
     return;
   }
   // A multi-node design may bring the message back after a failover (the new leader never saw the ack or
@@ -251,7 +265,39 @@ void BrokerState::forget_message(MessageId id) {
   kept.producer_time = found->second.producer_time;
   kept.key = found->second.key;
   kept.published_at = found->second.published_at;
-  store_.erase(found);
+  erase_stored(found);
+}
+
+BrokerState::Stored& BrokerState::store(MessageId id, Stored stored) {
+  queue_bytes_ += stored.payload.size() + kStoredMessageOverhead;
+  if (queue_bytes_ > peak_queue_bytes_) {
+    peak_queue_bytes_ = queue_bytes_;
+    release_below_ = queue_bytes_ / 4;
+  }
+  return store_.insert_or_assign(id, std::move(stored)).first->second;
+}
+
+void BrokerState::erase_stored(std::unordered_map<MessageId, Stored>::iterator it) {
+  queue_bytes_ -= it->second.payload.size() + kStoredMessageOverhead;
+  store_.erase(it);
+}
+
+void BrokerState::release_memory() {
+  // After a large queue drained to a quarter of its peak, then at every further halving down to 1 MiB: a
+  // handful of times per drain, each proportional to what is left.
+  constexpr std::size_t kWorthReleasing = 16u << 20;
+  if (peak_queue_bytes_ < kWorthReleasing || queue_bytes_ > release_below_) return;
+  store_.rehash(0);  // an unordered_map keeps the buckets of its largest size until asked
+  receipts_.rehash(0);
+  ::malloc_trim(0);
+  release_below_ = queue_bytes_ / 2;
+  if (queue_bytes_ < kWorthReleasing / 16) peak_queue_bytes_ = queue_bytes_;  // done until the next large queue
+}
+
+bool BrokerState::refused_receipt(std::size_t first, Receipt receipt) const {
+  return std::any_of(actions_.begin() + static_cast<std::ptrdiff_t>(first), actions_.end(), [&](const Action& a) {
+    return a.receipt == receipt && (a.kind == ActionKind::ack_rejected || a.kind == ActionKind::ack_ignored);
+  });
 }
 
 void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pull) {
@@ -274,18 +320,16 @@ void BrokerState::on_pull(Time now, Session& s, std::uint32_t id, const Pull& pu
 
 void BrokerState::on_ack(Time now, Session& s, const Receipts& receipts) {
   for (std::uint64_t receipt : receipts.receipts) {
-    const std::size_t before = actions_.size();
+    const std::size_t first = actions_.size();
     design_->on_ack(now, s.consumer, receipt, actions_);
-    const bool refused = std::any_of(actions_.begin() + static_cast<std::ptrdiff_t>(before), actions_.end(),
-                                     [&](const Action& a) {
-                                       return a.receipt == receipt && (a.kind == ActionKind::ack_rejected ||
-                                                                       a.kind == ActionKind::ack_ignored);
-                                     });
-    if (refused) continue;
+    // Designs that hand messages over at delivery ignore acks: only a current receipt's ack deletes.
+    const auto found = receipts_.find(receipt);
+    if (found == receipts_.end() || refused_receipt(first, receipt)) continue;
     ++counters_.acked;
-    if (const auto found = receipts_.find(receipt); found != receipts_.end()) forget_message(found->second);
+    forget_message(found->second);
   }
   apply(now);
+  release_memory();
 }
 
 void BrokerState::apply(Time now) {
@@ -315,17 +359,10 @@ void BrokerState::apply(Time now) {
           settle_publish(action, PublishStatus::refused);
           break;
         case ActionKind::ack_rejected:
-        case ActionKind::ack_ignored: {
+        case ActionKind::ack_ignored:
           ++counters_.stale_refused;
-          if (action.kind == ActionKind::ack_ignored) break;
-          const std::uint32_t id = action.consumer < consumer_sessions_.size() ? consumer_sessions_[action.consumer] : 0;
-          if (const auto it = sessions_.find(id); id != 0 && it != sessions_.end()) {
-            append_error(scratch_, Error{ErrorCode::stale_receipt, false, action.receipt,
-                                         "receipt " + std::to_string(action.receipt) + " is no longer current"});
-            send(it->second);
-          }
+          if (action.kind == ActionKind::ack_rejected) stale_.emplace_back(action.consumer, action.receipt);
           break;
-        }
       }
     }
     // Pulls that return early end once a dispatch round delivered something and nothing more came at once.
@@ -338,10 +375,37 @@ void BrokerState::apply(Time now) {
       if (s.return_early && s.delivered_in_pull > 0 && s.credit > 0) end_pull(now, s, id);
     }
   }
+  report_stale();
   if (design_->available() != available_) {
     available_ = !available_;
     emit(available_ ? BrokerRecord::Kind::available : BrokerRecord::Kind::unavailable, 0, 0, now);
   }
+}
+
+void BrokerState::report_stale() {
+  // One frame per consumer however many receipts a batch named: ref = the first, the text gives the count
+  // and the first few (an ACK of 100,000 stale receipts must not answer with 100,000 frames).
+  constexpr std::size_t kListed = 8;
+  std::stable_sort(stale_.begin(), stale_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < stale_.size();) {
+    const ConsumerId consumer = stale_[i].first;
+    std::size_t end = i;
+    while (end < stale_.size() && stale_[end].first == consumer) ++end;
+    const std::uint32_t id = consumer < consumer_sessions_.size() ? consumer_sessions_[consumer] : 0;
+    if (const auto it = sessions_.find(id); id != 0 && it != sessions_.end()) {
+      const std::size_t count = end - i;
+      std::string text = count == 1 ? "receipt " + std::to_string(stale_[i].second) + " is no longer current"
+                                    : std::to_string(count) + " receipts are no longer current:";
+      if (count > 1) {
+        for (std::size_t k = i; k < end && k < i + kListed; ++k) text += " " + std::to_string(stale_[k].second);
+        if (count > kListed) text += " ...";
+      }
+      append_error(scratch_, Error{ErrorCode::stale_receipt, false, stale_[i].second, text});
+      send(it->second);
+    }
+    i = end;
+  }
+  stale_.clear();
 }
 
 void BrokerState::deliver(Time now, const Action& action) {
@@ -354,9 +418,11 @@ void BrokerState::deliver(Time now, const Action& action) {
   if (found == store_.end()) {  // brought back by a failover after the broker forgot it (multi-node designs)
     const auto kept = forgotten_.find(action.message.id);
     QLAB_CHECK(kept != forgotten_.end(), "the design delivered a message the broker does not hold");
-    found = store_.emplace(action.message.id, std::move(kept->second)).first;
+    Stored back = std::move(kept->second);
     forgotten_.erase(kept);
-    found->second.payload.assign(action.message.size, '.');
+    back.payload.assign(action.message.size, '.');
+    store(action.message.id, std::move(back));
+    found = store_.find(action.message.id);
   }
   Stored& stored = found->second;
   append_deliver(scratch_, action.message.id, action.receipt, action.receive_count,
@@ -377,7 +443,8 @@ void BrokerState::deliver(Time now, const Action& action) {
     receipts_[action.receipt] = action.message.id;
   } else {
     ++counters_.handed_over;
-    store_.erase(found);
+    erase_stored(found);
+    release_memory();
   }
 }
 
@@ -408,6 +475,32 @@ void BrokerState::expire_pulls(Time now) {
     }
     apply(now);
   }
+}
+
+void BrokerState::note_unsent(std::uint32_t session, std::uint64_t unsent) {
+  const auto it = sessions_.find(session);
+  if (unsent == 0 || info_.keeps_until_ack || it == sessions_.end() || it->second.role != Role::consumer) return;
+  // The design handed these over and forgot them; they never left the broker.
+  const std::uint64_t n = std::min(unsent, counters_.handed_over);
+  counters_.handed_over -= n;
+  counters_.lost += n;
+}
+
+bool BrokerState::greeted(std::uint32_t session) const {
+  const auto it = sessions_.find(session);
+  return it != sessions_.end() && it->second.greeted;
+}
+
+bool BrokerState::idle(std::uint32_t session) const {
+  const auto it = sessions_.find(session);
+  if (it == sessions_.end() || !it->second.greeted) return false;
+  const Session& s = it->second;
+  if (s.role == Role::admin) return false;
+  if (s.role == Role::consumer) return s.credit == 0 && held_by(s) == 0;
+  for (const auto& [message, waiting] : unconfirmed_) {
+    if (waiting.session == session) return false;
+  }
+  return true;
 }
 
 void BrokerState::close(Time now, std::uint32_t id) {
@@ -461,6 +554,9 @@ nlohmann::ordered_json BrokerState::stats(Time now) const {
   j["stale_refused"] = counters_.stale_refused;
   j["dead_lettered"] = counters_.dead_lettered;
   j["refused"] = counters_.refused;
+  j["too_large"] = counters_.too_large;
+  j["queue_full"] = counters_.queue_full;
+  j["queue_bytes"] = queue_bytes_;
   j["lost"] = counters_.lost;
   j["handed_over"] = counters_.handed_over;
   j["backlog"] = design_->backlog();
@@ -487,6 +583,8 @@ nlohmann::ordered_json BrokerState::stats(Time now) const {
   j["sessions_opened"] = counters_.sessions_opened;
   j["protocol_errors"] = counters_.protocol_errors;
   j["slow_reader_disconnects"] = counters_.slow_reader_disconnects;
+  j["timeouts"] = counters_.timeouts;
+  j["connections_refused"] = counters_.connections_refused;
   return j;
 }
 

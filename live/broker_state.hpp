@@ -47,18 +47,29 @@ struct BrokerCounters {
   std::uint64_t published = 0;
   std::uint64_t deliveries = 0;
   std::uint64_t redeliveries = 0;
-  std::uint64_t acked = 0;          // acks that deleted a message (at-least-once designs) or were accepted
-  std::uint64_t released = 0;
-  std::uint64_t extended = 0;
+  std::uint64_t acked = 0;          // acks of a current receipt that deleted its message (at-least-once designs)
+  std::uint64_t released = 0;       // releases of a current receipt the design accepted
+  std::uint64_t extended = 0;       // extends of a current receipt the design accepted
   std::uint64_t stale_refused = 0;  // ack_rejected + ack_ignored
   std::uint64_t dead_lettered = 0;
   std::uint64_t refused = 0;        // publishes the design refused (not accepted)
-  std::uint64_t lost = 0;           // messages the design lost for good
-  std::uint64_t handed_over = 0;    // at-most-once designs: deliveries that removed the message
+  std::uint64_t too_large = 0;      // publishes refused: payload above kMaxPayloadLength
+  std::uint64_t queue_full = 0;     // publishes refused: the broker held max_queue_bytes
+  // Messages the design lost for good, and at-most-once messages still in the write queue of a consumer
+  // dropped as a slow reader (handed over by the design, never sent).
+  std::uint64_t lost = 0;
+  std::uint64_t handed_over = 0;    // at-most-once designs: deliveries that removed the message and were sent
   std::uint64_t sessions_opened = 0;
   std::uint64_t protocol_errors = 0;
   std::uint64_t slow_reader_disconnects = 0;
+  std::uint64_t timeouts = 0;       // connections closed by the handshake or idle timeout
+  std::uint64_t connections_refused = 0;  // connections over max_connections
 };
+
+// What the broker counts against --max-queue-bytes for one stored message: its payload plus this much
+// bookkeeping (the store's node, the design's entry, the receipt index), so that many small messages
+// are bounded too.
+inline constexpr std::size_t kStoredMessageOverhead = 160;
 
 class BrokerState {
  public:
@@ -81,6 +92,21 @@ class BrokerState {
   // handled as the design's on_consumer_lost says. Idempotent.
   void close(Time now, std::uint32_t session);
   void note_slow_reader() { ++counters_.slow_reader_disconnects; }
+  // `unsent` DELIVER frames to `session` will never be sent (its connection is gone or dropped as a slow
+  // reader): an at-most-once design's messages among them are lost, not handed over. Safe to call from
+  // Peer::deliver.
+  void note_unsent(std::uint32_t session, std::uint64_t unsent);
+  void note_timeout() { ++counters_.timeouts; }
+  void note_connection_refused() { ++counters_.connections_refused; }
+  // Publishes that would take the stored messages above `bytes` (kStoredMessageOverhead included) are
+  // refused with PublishStatus::queue_full; 0: no limit.
+  void set_max_queue_bytes(std::size_t bytes) { max_queue_bytes_ = bytes; }
+  std::size_t queue_bytes() const { return queue_bytes_; }
+  // Whether the session's HELLO was accepted.
+  bool greeted(std::uint32_t session) const;
+  // A producer or consumer session with nothing in flight: no open credit, no delivery held, no publish
+  // awaiting the design's confirmation (admin sessions are never idle).
+  bool idle(std::uint32_t session) const;
   // Every hand-over, loss and dead-letter from now on is also passed to `sink` (qlab live's broker records).
   void record_to(RecordSink sink) { record_ = std::move(sink); }
   void note_protocol_error() { ++counters_.protocol_errors; }
@@ -135,6 +161,14 @@ class BrokerState {
   // Sends a one-entry PUBLISH_OK for a design's confirm/refuse action.
   void settle_publish(const Action& action, PublishStatus status);
   void forget_message(MessageId id);
+  Stored& store(MessageId id, Stored stored);
+  void erase_stored(std::unordered_map<MessageId, Stored>::iterator it);
+  // After a drain, hands memory back to the system (the store's buckets, then malloc_trim).
+  void release_memory();
+  // Whether the design refused `receipt` among the actions from index `first` on.
+  bool refused_receipt(std::size_t first, Receipt receipt) const;
+  // One non-fatal stale_receipt ERROR per consumer for the receipts refused during the last apply().
+  void report_stale();
   void end_pull(Time now, Session& s, std::uint32_t id);
   void expire_pulls(Time now);
   void set_pull_deadline(Session& s, std::uint32_t id, Time deadline);
@@ -181,6 +215,11 @@ class BrokerState {
   std::vector<Time> idle_with_backlog_;       // by ConsumerId: idle periods that ended
   std::vector<std::uint32_t> touched_;  // sessions that got deliveries during apply()
   std::vector<std::uint8_t> scratch_;
+  std::vector<std::pair<ConsumerId, Receipt>> stale_;  // refused receipts waiting for report_stale()
+  std::size_t max_queue_bytes_ = 0;
+  std::size_t queue_bytes_ = 0;
+  std::size_t peak_queue_bytes_ = 0;  // of the current large queue (see release_memory())
+  std::size_t release_below_ = 0;     // release_memory() works once queue_bytes_ is at most this
   BrokerCounters counters_;
 };
 

@@ -17,7 +17,8 @@ extern char** environ;
 
 namespace qlab::live {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout,
+                           const Environment& env) {
   int out[2] = {-1, -1};
   if (pipe_stdout && ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -31,7 +32,18 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::file
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  std::vector<std::string> variables;
+  for (char** v = environ; *v != nullptr; ++v) {
+    const std::string_view entry(*v);
+    if (!env.contains(std::string(entry.substr(0, entry.find('='))))) variables.emplace_back(entry);
+  }
+  for (const auto& [name, value] : env) {
+    if (!value.empty()) variables.push_back(name + "=" + value);
+  }
+  std::vector<char*> envp;
+  for (std::string& v : variables) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (pipe_stdout) ::close(out[1]);
   if (rc != 0) {

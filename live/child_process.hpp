@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,14 @@
 
 namespace qlab::live {
 
+// Variables set in the child's environment on top of this process's; an empty value removes one.
+using Environment = std::map<std::string, std::string>;
+
 class ChildProcess {
  public:
   // Throws std::runtime_error when the process cannot be started.
-  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout);
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log, bool pipe_stdout,
+               const Environment& env = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -160,25 +160,32 @@ Frame Client::expect(FrameType type, Millis timeout) {
   }
 }
 
-std::vector<std::uint64_t> Client::publish(const Publish& batch, Millis timeout) {
+std::vector<PublishConfirm> Client::publish_settled(const Publish& batch, Millis timeout) {
   send_publish(batch);
   // Confirmations may come in several PUBLISH_OK frames (designs that confirm on replication): match them
   // to the batch by client_seq.
   std::unordered_map<std::uint64_t, std::size_t> index;
   for (std::size_t i = 0; i < batch.messages.size(); ++i) index.emplace(batch.messages[i].client_seq, i);
-  std::vector<std::uint64_t> ids(batch.messages.size(), 0);
-  std::size_t settled = 0;
+  std::vector<PublishConfirm> settled(batch.messages.size());
+  std::size_t count = 0;
   const auto deadline = SteadyClock::now() + timeout;
-  while (settled < index.size()) {
+  while (count < index.size()) {
     const auto left = std::chrono::duration_cast<Millis>(deadline - SteadyClock::now());
     const PublishOk ok = decode_publish_ok(expect(FrameType::publish_ok, left.count() > 0 ? left : Millis(0)).body);
     for (const PublishConfirm& c : ok.confirms) {
       const auto it = index.find(c.client_seq);
       if (it == index.end()) continue;
-      ids[it->second] = c.status == PublishStatus::accepted ? c.message_id : 0;
-      ++settled;
+      settled[it->second] = c;
+      if (c.status != PublishStatus::accepted) settled[it->second].message_id = 0;
+      ++count;
     }
   }
+  return settled;
+}
+
+std::vector<std::uint64_t> Client::publish(const Publish& batch, Millis timeout) {
+  std::vector<std::uint64_t> ids;
+  for (const PublishConfirm& c : publish_settled(batch, timeout)) ids.push_back(c.message_id);
   return ids;
 }
 

@@ -42,8 +42,11 @@ class Client {
 
   const HelloOk& hello_ok() const { return hello_ok_; }
 
-  // Producer: publishes a batch and waits until every message is settled; returns the broker's message ids
-  // in batch order (0 for a message the design refused). client_seq must be unique within the batch.
+  // Producer: publishes a batch and waits until every message is settled; returns each message's
+  // confirmation in batch order (status accepted, or why not: refused by the design, too_large, queue_full;
+  // message_id 0 unless accepted). client_seq must be unique within the batch.
+  std::vector<PublishConfirm> publish_settled(const Publish& batch, Millis timeout = Millis(10'000));
+  // publish_settled()'s message ids (0 for a message not accepted).
   std::vector<std::uint64_t> publish(const Publish& batch, Millis timeout = Millis(10'000));
   // Producer, pipelined: send now, collect the PUBLISH_OK frames later with read_frame().
   void send_publish(const Publish& batch);

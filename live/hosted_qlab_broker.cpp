@@ -6,6 +6,7 @@
 #include "core/version.hpp"
 #include "live/broker.hpp"
 #include "live/client.hpp"
+#include "live/shared_secret.hpp"
 
 namespace qlab::live {
 
@@ -20,7 +21,7 @@ void HostedQlabBroker::spawn() {
   argv.insert(argv.end(), {"--listen", host_.address() + ":" + std::to_string(port_), "--first-message-id",
                            std::to_string((std::uint64_t{incarnation_} << 40) + 1), "--incarnation",
                            std::to_string(incarnation_), "--records", host_.path(run_, "broker.csv")});
-  process_ = host_.spawn(run_, argv, "broker.log", true);
+  process_ = host_.spawn(run_, argv, "broker.log", true, {{kTokenVariable, token_}});
   const std::string& line = process_->first_line();
   if (line.rfind("listening on ", 0) != 0) {
     throw std::runtime_error("the broker did not start (see broker.log in " + host_.path(run_, "") + " on " +

@@ -15,7 +15,9 @@ namespace qlab::live {
 
 class HostedQlabBroker final : public BrokerLauncher {
  public:
-  HostedQlabBroker(Host& host, std::string run, std::uint64_t seed) : host_(host), run_(std::move(run)), seed_(seed) {}
+  // `token`: the run's broker token, given to the broker through its environment (never on a command line).
+  HostedQlabBroker(Host& host, std::string run, std::uint64_t seed, std::string token)
+      : host_(host), run_(std::move(run)), seed_(seed), token_(std::move(token)) {}
   ~HostedQlabBroker() override { stop_all(); }
 
   void start(const LaunchPlan& plan, Time timeout) override;
@@ -37,6 +39,7 @@ class HostedQlabBroker final : public BrokerLauncher {
   Host& host_;
   std::string run_;
   std::uint64_t seed_;
+  std::string token_;
   std::vector<std::string> argv_;  // the design and its settings
   std::uint16_t port_ = 0;         // 0 until the first start picked one
   std::uint32_t incarnation_ = 0;

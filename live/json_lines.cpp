@@ -67,6 +67,9 @@ nlohmann::json JsonLineSocket::receive(Time timeout) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error("agent connection closed");
     in_.append(buffer, static_cast<std::size_t>(n));
+    if (in_.size() > max_line_ && in_.find('\n') == std::string::npos) {
+      throw std::runtime_error("agent connection: a message longer than " + std::to_string(max_line_) + " bytes");
+    }
   }
 }
 

@@ -39,6 +39,7 @@
 #include "live/live_worker.hpp"
 #include "live/process_host.hpp"
 #include "live/scenario_scaling.hpp"
+#include "live/shared_secret.hpp"
 #include "queues/design_registry.hpp"
 
 extern char** environ;
@@ -150,11 +151,15 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   // The broker through its back end's launcher: qlab's broker on the placement host (with records, seed and
   // incarnation), or a real broker's servers on this machine, data folders under the run's folder.
   const Backend& backend = find_backend(o.backend);
+  // qlab's broker admits only holders of this run's token; it reaches the broker and the workers through
+  // their environment (QLAB_TOKEN), never a command line that `ps` shows.
+  const std::string token = random_hex(16);
+  const Environment token_env{{kTokenVariable, token}};
   const bool qlab = backend.name == "qlab";
   HostedQlabBroker* hosted = nullptr;
   std::unique_ptr<BrokerLauncher> launcher;
   if (qlab) {
-    auto own = std::make_unique<HostedQlabBroker>(*placement.broker, run, seed);
+    auto own = std::make_unique<HostedQlabBroker>(*placement.broker, run, seed, token);
     hosted = own.get();
     launcher = std::move(own);
   } else {
@@ -179,7 +184,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   std::optional<Client> admin;
   const auto connect_admin = [&] {
     const Endpoint at = launcher->endpoints().front();
-    admin.emplace(at.host, at.port, Hello{kProtocolVersion, Role::admin, "coordinator", ""});
+    admin.emplace(at.host, at.port, Hello{kProtocolVersion, Role::admin, "coordinator", token});
   };
   if (qlab) connect_admin();
   std::string endpoints;
@@ -246,7 +251,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
                              std::to_string(c.incarnation), "--records", h->path(run, "consumer-" + c.name + ".csv"),
                              "--slow-file", h->path(run, "slow-" + c.name)});
     if (!qlab) argv.insert(argv.end(), {"--ready-file", h->path(run, "consumer-" + c.name + ".ready")});
-    c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false);
+    c.process = h->spawn(run, argv, "consumer-" + c.name + ".log", false, token_env);
     c.stopped = false;
   };
   for (ConsumerProcess& c : consumers) start_consumer(c);
@@ -297,7 +302,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     for (const auto& [crashed, restarted] : p.outages) {
       argv.insert(argv.end(), {"--outage", std::to_string(crashed) + ":" + std::to_string(restarted)});
     }
-    p.process = h->spawn(run, argv, file + ".log", false);
+    p.process = h->spawn(run, argv, file + ".log", false, token_env);
     p.crashed = false;
   };
   for (std::size_t g = 0; g < s.producers.size(); ++g) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "live/agent.hpp"
 #include "live/child_process.hpp"
 #include "live/live_worker.hpp"
 
@@ -49,10 +50,12 @@ class LocalHost final : public Host {
   }
   std::string path(const std::string& run, const std::string& name) const override { return (root_ / run / name).string(); }
   std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args, const std::string& log,
-                                 bool first_line) override {
+                                 bool first_line, const Environment& env) override {
     std::vector<std::string> argv = {binary_};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, first_line);
+    Environment child_env = env;
+    child_env[kSecretVariable] = "";  // the processes need the token at most, never the agents' secret
+    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, first_line, child_env);
     std::string line = first_line ? child->read_line(10 * kSecond) : std::string();
     return std::make_unique<LocalProcess>(std::move(child), std::move(line));
   }
@@ -109,8 +112,9 @@ class AgentProcess final : public Process {
 
 class AgentHost final : public Host {
  public:
-  AgentHost(std::string name, const std::string& host, std::uint16_t port)
+  AgentHost(std::string name, const std::string& host, std::uint16_t port, const std::string& secret)
       : name_(std::move(name)), address_(host), socket_(JsonLineSocket::connect(host, port)) {
+    authenticate(secret, host + ":" + std::to_string(port));
     socket_.call({{"op", "hello"}});
     remeasure_offset();
   }
@@ -157,9 +161,10 @@ class AgentHost final : public Host {
     return work_dir() + "/" + run + "/" + name;
   }
   std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args, const std::string& log,
-                                 bool first_line) override {
+                                 bool first_line, const Environment& env) override {
     const nlohmann::json reply = socket_.call(
-        {{"op", "spawn"}, {"run", run}, {"args", args}, {"log", log}, {"first_line", first_line}}, 30 * kSecond);
+        {{"op", "spawn"}, {"run", run}, {"args", args}, {"log", log}, {"first_line", first_line}, {"env", env}},
+        30 * kSecond);
     return std::make_unique<AgentProcess>(*this, reply["id"].get<std::uint64_t>(), reply["started"].get<Time>() + offset_,
                                           reply.value("line", std::string()));
   }
@@ -172,6 +177,27 @@ class AgentHost final : public Host {
   nlohmann::json call(const nlohmann::json& request) { return socket_.call(request); }
 
  private:
+  // Challenge-response both ways (docs/SECURITY.md): the agent proves it knows the secret for our nonce,
+  // then we prove it for the agent's.
+  void authenticate(const std::string& secret, const std::string& where) {
+    const std::string nonce = random_hex(16);
+    const nlohmann::json reply = socket_.call({{"op", "auth"}, {"nonce", nonce}});
+    const std::string agent_nonce = reply.value("nonce", std::string());
+    if (!reply.value("auth", false)) {
+      if (secret.empty()) return;  // neither side has a secret: an agent on loopback
+      throw std::runtime_error("agent " + name_ + " at " + where +
+                               " has no shared secret: refusing an agent that cannot authenticate itself");
+    }
+    if (secret.empty()) {
+      throw std::runtime_error("agent " + name_ + " at " + where +
+                               " requires the shared secret: give it to the coordinator too (QLAB_SECRET)");
+    }
+    if (!equal_in_constant_time(reply.value("proof", std::string()), agent_proof(secret, nonce, agent_nonce))) {
+      throw std::runtime_error("agent " + name_ + " at " + where + ": authentication failed (it does not know the secret)");
+    }
+    socket_.call({{"op", "auth_proof"}, {"proof", coordinator_proof(secret, nonce, agent_nonce)}});
+  }
+
   std::string work_dir() const {
     if (work_dir_.empty()) work_dir_ = const_cast<JsonLineSocket&>(socket_).call({{"op", "hello"}})["work_dir"];
     return work_dir_;
@@ -206,8 +232,8 @@ std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std:
   return std::make_unique<LocalHost>(std::move(root), std::move(binary), std::move(address));
 }
 
-std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port) {
-  return std::make_unique<AgentHost>(std::move(name), host, port);
+std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port, std::string secret) {
+  return std::make_unique<AgentHost>(std::move(name), host, port, secret);
 }
 
 }  // namespace qlab::live

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "live/child_process.hpp"
 #include "live/json_lines.hpp"
+#include "live/shared_secret.hpp"
 
 namespace qlab::live {
 
@@ -47,9 +49,10 @@ class Host {
   // The path of `run/name` on the host (for arguments).
   virtual std::string path(const std::string& run, const std::string& name) const = 0;
   // Starts `qlab ARGS...` with stderr (and stdout unless `first_line`) in `run/log`. With `first_line`, waits
-  // (10 s at most) for the first stdout line.
+  // (10 s at most) for the first stdout line. `env`: QLAB_* variables for it (e.g. the broker token,
+  // QLAB_TOKEN, which must not be an argument: `ps` shows those); the agents' secret is never passed on.
   virtual std::unique_ptr<Process> spawn(const std::string& run, const std::vector<std::string>& args,
-                                         const std::string& log, bool first_line) = 0;
+                                         const std::string& log, bool first_line, const Environment& env = {}) = 0;
   // (name, content) of the files in `run` whose names end with `suffix`.
   virtual std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) = 0;
 };
@@ -57,7 +60,10 @@ class Host {
 // This machine; folders under `root`; `qlab` is `binary`; its services (a broker placed here) listen on
 // `address`, which must be one the agents can reach when they run clients of it.
 std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std::string address = "127.0.0.1");
-// A `qlab agent` at host:port.
-std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port);
+// A `qlab agent` at host:port. Coordinator and agent prove to each other that they know `secret` (by
+// default $QLAB_SECRET) without sending it; an agent without a secret (loopback only) is accepted only by
+// a coordinator without one. Throws std::runtime_error when the agent cannot be reached or authenticated.
+std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port,
+                                      std::string secret = read_secret("", kSecretVariable));
 
 }  // namespace qlab::live

@@ -128,8 +128,20 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::name_in_use: return "name_in_use";
     case ErrorCode::shutting_down: return "shutting_down";
     case ErrorCode::bad_request: return "bad_request";
+    case ErrorCode::timed_out: return "timed_out";
+    case ErrorCode::too_many_connections: return "too_many_connections";
   }
   return "unknown_error";
+}
+
+std::string_view publish_status_name(PublishStatus status) {
+  switch (status) {
+    case PublishStatus::accepted: return "accepted";
+    case PublishStatus::refused: return "refused";
+    case PublishStatus::too_large: return "too_large";
+    case PublishStatus::queue_full: return "queue_full";
+  }
+  return "unknown_status";
 }
 
 FrameHeader decode_header(std::span<const std::uint8_t, kHeaderSize> b) {
@@ -328,7 +340,7 @@ PublishOk decode_publish_ok(std::span<const std::uint8_t> body) {
     c.client_seq = r.u64();
     c.message_id = r.u64();
     const std::uint8_t status = r.u8();
-    if (status > 1) r.fail("publish status " + std::to_string(status));
+    if (status > kLastPublishStatus) r.fail("publish status " + std::to_string(status));
     c.status = static_cast<PublishStatus>(status);
   }
   r.done();

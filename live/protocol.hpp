@@ -19,6 +19,13 @@ inline constexpr std::uint8_t kFrameVersion = 1;      // header byte 2
 inline constexpr std::uint16_t kProtocolVersion = 1;  // carried by HELLO / HELLO_OK
 inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::uint32_t kMaxBodyLength = 1u << 20;  // 1 MiB
+// Until a session's HELLO is accepted, a frame's body may be at most this long (a HELLO with a name and a
+// token of up to 2 KiB each): an unauthenticated peer cannot make the broker allocate more.
+inline constexpr std::uint32_t kMaxHelloBodyLength = 4096;
+// The fixed fields of a DELIVER body before the payload's bytes.
+inline constexpr std::uint32_t kDeliverOverhead = 48;
+// The largest payload a PUBLISH may carry: its DELIVER frame must fit kMaxBodyLength.
+inline constexpr std::uint32_t kMaxPayloadLength = kMaxBodyLength - kDeliverOverhead;
 inline constexpr std::uint32_t kWaitForever = 0xFFFFFFFFu;  // PULL wait_ms: the credit never times out
 
 enum class FrameType : std::uint8_t {
@@ -57,6 +64,8 @@ enum class ErrorCode : std::uint16_t {
   name_in_use = 10,       // a consumer with that name is connected
   shutting_down = 11,
   bad_request = 12,       // well-formed but not acceptable (e.g. PULL of 0 messages)
+  timed_out = 13,         // no HELLO within the handshake timeout, or idle beyond the idle timeout
+  too_many_connections = 14,  // the broker holds --max-connections connections
 };
 
 std::string_view role_name(Role role);
@@ -117,7 +126,11 @@ struct Publish {
 enum class PublishStatus : std::uint8_t {
   accepted = 0,  // the queue holds the message
   refused = 1,   // not accepted (e.g. a replicated design without a leader); message_id is 0
+  too_large = 2,   // the payload exceeds kMaxPayloadLength; message_id is 0
+  queue_full = 3,  // the broker holds --max-queue-bytes; message_id is 0 (retry after consumers drain)
 };
+inline constexpr std::uint8_t kLastPublishStatus = 3;
+std::string_view publish_status_name(PublishStatus status);
 
 struct PublishConfirm {
   std::uint64_t client_seq = 0;

@@ -13,6 +13,7 @@ packages=(
   nats-server rabbitmq-server librabbitmq-dev    # live/backends: NATS JetStream and RabbitMQ tests
   redis-server libhiredis-dev beanstalkd  # live back ends (servers started privately by qlab, never as services)
   clang libclang-rt-14-dev   # the fuzz targets: clang 14 and its libFuzzer, ASan and UBSan runtimes
+  libssl-dev                 # live/shared_secret.cpp: HMAC-SHA256 of the agents' authentication
 )
 
 missing=()

@@ -12,9 +12,12 @@ CLI:
     qlab_client.py produce --connect 127.0.0.1:7700 --count 1000 [--size 100] [--batch 64] [--name py]
     qlab_client.py consume --connect 127.0.0.1:7700 --count 1000 [--print] [--no-ack]
     qlab_client.py stats --connect 127.0.0.1:7700
+The broker token comes from --token-file FILE or the environment variable QLAB_TOKEN (never the command
+line, where `ps` shows it); --token is kept for tests only.
 """
 import argparse
 import json
+import os
 import socket
 import struct
 import sys
@@ -26,6 +29,8 @@ FRAME_VERSION = 1
 PROTOCOL_VERSION = 1
 HEADER = struct.Struct("<2sBBHHI")  # magic, frame_version, type, flags, reserved, body_length
 MAX_BODY = 1 << 20
+DELIVER_OVERHEAD = 48
+MAX_PAYLOAD = MAX_BODY - DELIVER_OVERHEAD  # the largest payload a PUBLISH may carry
 WAIT_FOREVER = 0xFFFFFFFF
 PULL_RETURN_EARLY = 0x0001
 
@@ -33,7 +38,9 @@ HELLO, HELLO_OK, ERROR, PUBLISH, PUBLISH_OK, PULL, DELIVER, PULL_END, ACK, RELEA
 ROLES = {"producer": 1, "consumer": 2, "admin": 3}
 ERROR_NAMES = {1: "bad_magic", 2: "unsupported_version", 3: "unknown_type", 4: "frame_too_large", 5: "malformed",
                6: "hello_required", 7: "auth_failed", 8: "wrong_role", 9: "stale_receipt", 10: "name_in_use",
-               11: "shutting_down", 12: "bad_request"}
+               11: "shutting_down", 12: "bad_request", 13: "timed_out", 14: "too_many_connections"}
+# PUBLISH_OK statuses: everything but 0 means the message does not exist.
+PUBLISH_STATUS = {0: "accepted", 1: "refused", 2: "too_large", 3: "queue_full"}
 
 Delivery = namedtuple("Delivery", "message_id receipt receive_count publish_time producer_time key payload")
 BrokerError = namedtuple("BrokerError", "code name fatal ref text")
@@ -177,24 +184,30 @@ class Producer(Connection):
         return seqs
 
     def read_confirms(self, timeout=10.0):
-        """One PUBLISH_OK: a list of (client_seq, message_id, status) (status 0 accepted, 1 refused)."""
+        """One PUBLISH_OK: a list of (client_seq, message_id, status) (PUBLISH_STATUS names the statuses)."""
         body = self.expect(PUBLISH_OK, timeout)
         (count,) = struct.unpack_from("<I", body, 0)
         return [struct.unpack_from("<QQB", body, 4 + 17 * i) for i in range(count)]
 
-    def publish(self, payloads, keys=None, timeout=10.0):
-        """Publishes a batch and waits until each message is settled; message ids in order (None if refused)."""
+    def publish_settled(self, payloads, keys=None, timeout=10.0):
+        """Publishes a batch and waits until each message is settled: (message_id, status name) in order;
+        a message not accepted ("refused", "too_large", "queue_full") has message_id None."""
         seqs = self.send_publish(payloads, keys)
         index = {seq: i for i, seq in enumerate(seqs)}
-        ids = [None] * len(seqs)
-        settled = 0
+        settled = [None] * len(seqs)
+        count = 0
         deadline = time.monotonic() + timeout
-        while settled < len(seqs):
+        while count < len(seqs):
             for seq, message_id, status in self.read_confirms(max(0.0, deadline - time.monotonic())):
                 if seq in index:
-                    ids[index[seq]] = message_id if status == 0 else None
-                    settled += 1
-        return ids
+                    name = PUBLISH_STATUS.get(status, "status %d" % status)
+                    settled[index[seq]] = (message_id if status == 0 else None, name)
+                    count += 1
+        return settled
+
+    def publish(self, payloads, keys=None, timeout=10.0):
+        """Publishes a batch and waits until each message is settled; message ids in order (None if refused)."""
+        return [message_id for message_id, _ in self.publish_settled(payloads, keys, timeout)]
 
 
 class Consumer(Connection):
@@ -275,7 +288,8 @@ def main(argv=None):
     for command in ("produce", "consume", "stats"):
         p = sub.add_parser(command)
         p.add_argument("--connect", default="127.0.0.1:7700", help="broker HOST:PORT")
-        p.add_argument("--token", default="")
+        p.add_argument("--token", default=None, help=argparse.SUPPRESS)  # visible in ps: tests only
+        p.add_argument("--token-file", help="read the broker token from this file (else $QLAB_TOKEN)")
         p.add_argument("--name", default="py" if command == "produce" else "")
         if command != "stats":
             p.add_argument("--count", type=int, default=1000)
@@ -288,6 +302,12 @@ def main(argv=None):
             p.add_argument("--print", action="store_true", help="print each distinct payload")
             p.add_argument("--no-ack", action="store_true")
     args = parser.parse_args(argv)
+    if args.token is None:
+        if args.token_file:
+            with open(args.token_file, encoding="utf-8") as f:
+                args.token = f.read().strip()
+        else:
+            args.token = os.environ.get("QLAB_TOKEN", "")
     host, port = _host_port(args.connect)
     start = time.monotonic()
     try:
@@ -297,13 +317,17 @@ def main(argv=None):
             return 0
         if args.command == "produce":
             with Producer(host, port, args.name, args.token) as p:
-                refused = 0
+                refused = {}
                 for first in range(0, args.count, args.batch):
                     batch = [_payload(args.name, i, args.size) for i in range(first, min(args.count, first + args.batch))]
-                    refused += sum(1 for message_id in p.publish(batch) if message_id is None)
+                    for message_id, status in p.publish_settled(batch):
+                        if message_id is None:
+                            refused[status] = refused.get(status, 0) + 1
             seconds = time.monotonic() - start
-            print("qlab_client produce: %d messages confirmed (%d refused) in %.3f s (%.0f msg/s)"
-                  % (args.count - refused, refused, seconds, args.count / seconds), file=sys.stderr)
+            reasons = (": " + ", ".join("%s %d" % kv for kv in sorted(refused.items()))) if refused else ""
+            print("qlab_client produce: %d messages confirmed (%d refused%s) in %.3f s (%.0f msg/s)"
+                  % (args.count - sum(refused.values()), sum(refused.values()), reasons, seconds, args.count / seconds),
+                  file=sys.stderr)
             return 1 if refused else 0
         with Consumer(host, port, args.name, args.token) as c:
             seen = set()

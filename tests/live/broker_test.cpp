@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "live_test_support.hpp"
@@ -391,6 +393,224 @@ TEST_F(Robustness, AConsumerThatStopsReadingIsDisconnectedAndItsMessagesRedelive
   EXPECT_EQ(stats["slow_reader_disconnects"], 1);
   EXPECT_EQ(stats["acked"], kCount);
   EXPECT_EQ(stats["held"], 0);
+}
+
+TEST_F(Robustness, ALargeBodyBeforeHelloIsRefusedBeforeItIsRead) {
+  expect_good_clients_served([&] {
+    RawConnection raw(broker_.port());
+    // A PUBLISH header announcing 64 KiB, and nothing more: refused on the header alone.
+    raw.send(std::vector<std::uint8_t>{'Q', 'L', 1, 4, 0, 0, 0, 0, 0, 0, 1, 0});
+    EXPECT_EQ(expect_error_and_close(raw).code, ErrorCode::frame_too_large);
+    EXPECT_TRUE(broker_.wait_for_log({"before HELLO was accepted"})) << broker_.log_text();
+  });
+}
+
+// ---- limits: connections, timeouts, payload size, queue memory (docs/SECURITY.md)
+
+TEST(Limits, AConnectionOverTheCapGetsTooManyConnectionsAndTheCapFreesWithTheOthers) {
+  BrokerConfig config = config_for("visibility_timeout");
+  config.max_connections = 2;
+  TestBroker broker(std::move(config));
+  Client producer = broker.connect(Role::producer, "p");
+  auto consumer = std::make_unique<Client>(broker.connect(Role::consumer, "c"));
+  RawConnection third(broker.port());
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(third.read_until_closed(bytes));
+  EXPECT_EQ(RawConnection::first_error(bytes).code, ErrorCode::too_many_connections);
+  EXPECT_TRUE(broker.wait_for_log({"refused 1 connection(s)", "--max-connections"})) << broker.log_text();
+  EXPECT_EQ(publish(producer, "m", 10).size(), 10u);  // the connections held are still served
+  consumer.reset();
+  // Once the consumer's close is seen, a new connection is admitted.
+  std::optional<Client> again;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!again && std::chrono::steady_clock::now() < deadline) {
+    try {
+      again.emplace(broker.connect(Role::consumer, "c"));
+    } catch (const ClientError&) {
+    }
+  }
+  ASSERT_TRUE(again) << broker.log_text();
+  EXPECT_EQ(consume(*again, 10).size(), 10u);
+  EXPECT_GE(again->stats()["connections_refused"].get<int>(), 1);
+}
+
+TEST(Limits, AConnectionWithoutHelloIsClosedAfterTheHandshakeTimeout) {
+  BrokerConfig config = config_for("visibility_timeout");
+  config.handshake_timeout = 200 * kMillisecond;
+  TestBroker broker(std::move(config));
+  Client producer = broker.connect(Role::producer, "p");
+  RawConnection silent(broker.port());
+  RawConnection half(broker.port());
+  std::vector<std::uint8_t> hello;
+  append_hello(hello, Hello{kProtocolVersion, Role::producer, "half", ""});
+  hello.resize(hello.size() - 2);
+  half.send(hello);
+  for (RawConnection* raw : {&silent, &half}) {
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(raw->read_until_closed(bytes));
+    const Error error = RawConnection::first_error(bytes);
+    EXPECT_EQ(error.code, ErrorCode::timed_out);
+    EXPECT_NE(error.text.find("no HELLO within 200ms"), std::string::npos) << error.text;
+  }
+  EXPECT_EQ(publish(producer, "m", 5).size(), 5u);  // greeted before the timeout: kept
+  EXPECT_EQ(producer.stats()["timeouts"], 2);
+}
+
+TEST(Limits, AnIdleProducerIsClosedButAConsumerWaitingOnCreditIsNot) {
+  BrokerConfig config = config_for("visibility_timeout");
+  config.idle_timeout = 300 * kMillisecond;
+  TestBroker broker(std::move(config));
+  Client waiting = broker.connect(Role::consumer, "waiting");
+  waiting.send_pull(Pull{1, kWaitForever, false});
+  RawConnection idle(broker.port());
+  std::vector<std::uint8_t> hello;
+  append_hello(hello, Hello{kProtocolVersion, Role::producer, "idle", ""});
+  idle.send(hello);
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(idle.read_until_closed(bytes));  // HELLO_OK, then the ERROR
+  const FrameHeader first = decode_header(std::span<const std::uint8_t, kHeaderSize>(bytes.data(), kHeaderSize));
+  ASSERT_EQ(first.type, FrameType::hello_ok);
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + first.body_length));
+  EXPECT_EQ(RawConnection::first_error(bytes).code, ErrorCode::timed_out);
+  EXPECT_TRUE(broker.wait_for_log({"idle for 300ms with nothing in flight"})) << broker.log_text();
+  // The consumer, though silent as long, holds open credit: it is still served.
+  Client producer = broker.connect(Role::producer, "p");
+  publish(producer, "m", 1);
+  std::optional<Frame> frame = waiting.read_frame(std::chrono::seconds(10));
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->header.type, FrameType::deliver);
+}
+
+TEST(Limits, TheLargestPayloadIsDeliverableAndALargerOneIsRefusedTooLarge) {
+  TestBroker broker(config_for("visibility_timeout"));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  const std::vector<PublishConfirm> settled = producer.publish_settled(Publish{{{1, 0, 0, std::string(kMaxPayloadLength, 'x')}}});
+  EXPECT_EQ(settled.at(0).status, PublishStatus::accepted);
+  // One byte more still fits a PUBLISH frame, but its DELIVER would not fit.
+  const std::vector<PublishConfirm> refused =
+      producer.publish_settled(Publish{{{2, 0, 0, std::string(kMaxPayloadLength + 1, 'z')}}});
+  EXPECT_EQ(refused.at(0).status, PublishStatus::too_large);
+  EXPECT_EQ(refused[0].message_id, 0u);
+  const auto got = consume(consumer, 1, true, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.at(settled[0].message_id).size(), kMaxPayloadLength);
+  const nlohmann::json stats = wait_for_stats(consumer, nothing_held);
+  EXPECT_EQ(stats["too_large"], 1);
+  EXPECT_EQ(stats["published"], 1);
+  EXPECT_EQ(stats["redeliveries"], 0);
+}
+
+TEST(Limits, PublishesAboveMaxQueueBytesAreRefusedQueueFullUntilConsumersDrain) {
+  BrokerConfig config = config_for("visibility_timeout");
+  config.max_queue_bytes = 50 * (100 + kStoredMessageOverhead);
+  TestBroker broker(std::move(config));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  Publish batch;
+  for (std::uint64_t i = 0; i < 80; ++i) batch.messages.push_back({i, i, 0, payload("m", i, 100)});
+  const std::vector<PublishConfirm> settled = producer.publish_settled(batch);
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < settled.size(); ++i) {
+    const bool ok = settled[i].status == PublishStatus::accepted;
+    accepted += ok ? 1 : 0;
+    EXPECT_EQ(ok, i < 50) << "message " << i << ": " << publish_status_name(settled[i].status);
+  }
+  EXPECT_EQ(accepted, 50u);
+  EXPECT_EQ(producer.stats()["queue_full"], 30);
+  EXPECT_EQ(consume(consumer, 50).size(), 50u);
+  const nlohmann::json drained = wait_for_stats(consumer, nothing_held);
+  EXPECT_EQ(drained["queue_bytes"], 0);
+  EXPECT_EQ(publish(producer, "again", 50).size(), 50u);
+  EXPECT_EQ(consume(consumer, 50).size(), 50u);
+}
+
+TEST(Limits, AnAckBatchOfStaleReceiptsGetsOneError) {
+  TestBroker broker(config_for("visibility_timeout", {"stale_ack=reject"}));
+  Client consumer = broker.connect(Role::consumer, "c");
+  std::vector<std::uint64_t> receipts;
+  for (std::uint64_t r = 1000; r < 101'000; ++r) receipts.push_back(r);
+  consumer.ack(receipts);
+  const nlohmann::json stats = consumer.stats();  // after the ACK: its ERROR came first
+  EXPECT_EQ(stats["stale_refused"], 100'000);
+  EXPECT_EQ(stats["acked"], 0);
+  ASSERT_EQ(consumer.warnings.size(), 1u);
+  EXPECT_EQ(consumer.warnings[0].code, ErrorCode::stale_receipt);
+  EXPECT_EQ(consumer.warnings[0].ref, 1000u);
+  EXPECT_EQ(consumer.warnings[0].text.rfind("100000 receipts are no longer current: 1000 1001", 0), 0u)
+      << consumer.warnings[0].text;
+  EXPECT_EQ(stats["slow_reader_disconnects"], 0);
+}
+
+// ---- STATS counters count what happened.
+
+TEST(Counters, AckedCountsOnlyAcksOfCurrentReceipts) {
+  TestBroker broker(config_for("visibility_timeout", {"visibility_timeout=1h"}));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  publish(producer, "m", 2);
+  const std::vector<Deliver> got = consumer.receive(2, 10'000);
+  ASSERT_EQ(got.size(), 2u);
+  consumer.ack({got[0].receipt, got[0].receipt, 987654321});  // once current, then a duplicate, then unknown
+  const nlohmann::json stats = consumer.stats();
+  EXPECT_EQ(stats["acked"], 1);
+  EXPECT_EQ(stats["stale_refused"], 2);
+  EXPECT_EQ(stats["held"], 1);
+}
+
+TEST(Counters, AcksToADesignThatHandsOverAtDeliveryAreNotCountedAsAcked) {
+  TestBroker broker(config_for("pull"));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  publish(producer, "m", 3);
+  const auto got = consume(consumer, 3);  // acks the three receipts
+  consumer.ack({42, 43});
+  const nlohmann::json stats = consumer.stats();
+  EXPECT_EQ(stats["handed_over"], 3);
+  EXPECT_EQ(stats["acked"], 0);
+}
+
+TEST(Counters, RefusedReleasesAndExtendsAreNotCounted) {
+  TestBroker broker(config_for("visibility_timeout", {"visibility_timeout=1h"}));
+  Client producer = broker.connect(Role::producer, "p");
+  Client consumer = broker.connect(Role::consumer, "c");
+  publish(producer, "m", 1);
+  const std::vector<Deliver> first = consumer.receive(1, 10'000);
+  ASSERT_EQ(first.size(), 1u);
+  consumer.extend(first[0].receipt, 60'000);  // current: counted
+  consumer.release({first[0].receipt});       // current: counted
+  consumer.release({first[0].receipt});       // no longer current
+  consumer.extend(first[0].receipt, 60'000);  // no longer current
+  consumer.release({555});                    // never issued
+  consumer.extend(556, 1000);                 // never issued
+  const nlohmann::json stats = consumer.stats();
+  EXPECT_EQ(stats["released"], 1);
+  EXPECT_EQ(stats["extended"], 1);
+  EXPECT_EQ(stats["stale_refused"], 4);
+}
+
+TEST(Counters, MessagesQueuedToASlowReaderOfAnAtMostOnceDesignAreLostNotHandedOver) {
+  BrokerConfig config = config_for("pull");
+  config.max_write_queue = 64 * 1024;
+  TestBroker broker(std::move(config));
+  Client producer = broker.connect(Role::producer, "p");
+  RawConnection slow(broker.port(), 4096);
+  std::vector<std::uint8_t> frames;
+  append_hello(frames, Hello{kProtocolVersion, Role::consumer, "slow", ""});
+  append_pull(frames, Pull{1'000'000, kWaitForever, false});
+  slow.send(frames);
+  wait_for_stats(producer, [](const nlohmann::json& s) { return s["consumers"] == 1; });
+  constexpr std::uint64_t kCount = 2000;
+  publish(producer, "big", kCount, 100, 1024);
+  EXPECT_TRUE(broker.wait_for_log({"not reading; disconnecting"})) << broker.log_text();
+  const nlohmann::json stats = producer.stats();
+  EXPECT_EQ(stats["slow_reader_disconnects"], 1);
+  EXPECT_GT(stats["lost"].get<std::uint64_t>(), 0u);
+  // What the kernel took may have reached the client; what the broker still held did not.
+  EXPECT_EQ(stats["handed_over"].get<std::uint64_t>() + stats["lost"].get<std::uint64_t>() +
+                stats["held"].get<std::uint64_t>(),
+            kCount);
+  EXPECT_LT(stats["handed_over"].get<std::uint64_t>(), kCount);
 }
 
 // The broker hosts every registered design unchanged: each delivers what is published, once, to a consumer

@@ -25,6 +25,9 @@ QLAB = None
 TAG = "q%d" % (os.getpid() % 10000)
 SUBNET = 100 + os.getpid() % 100
 HOSTS = ["b", "p", "c1", "c2"]
+# The agents listen on routable addresses, so they need the secret they share with the coordinator (both
+# read it from the environment, which the agents and `qlab live` inherit from this test).
+os.environ["QLAB_SECRET"] = "multi-host-test-%d" % os.getpid()
 
 
 def sh(*args, check=True):

@@ -1,0 +1,160 @@
+// `qlab agent` and the coordinator's AgentHost: mutual HMAC-SHA256 authentication with a shared secret,
+// orders confined to the work folder, and the broker token passed through the environment. The agent is
+// the real executable on an ephemeral loopback port.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "live/agent.hpp"
+#include "live/client.hpp"
+#include "live/child_process.hpp"
+#include "live/process_host.hpp"
+#include "live/shared_secret.hpp"
+
+namespace qlab::live {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The port of a "listening on ADDR:PORT\n" line.
+std::uint16_t port_of(const std::string& line) {
+  return split_host_port(line.substr(13, line.find_last_not_of('\n') - 12)).second;
+}
+
+class Agent {
+ public:
+  // `secret` reaches the agent through QLAB_SECRET (empty: none).
+  explicit Agent(const std::string& secret)
+      : dir_(fs::temp_directory_path() / ("qlab-agent-test-" + random_hex(6))),
+        child_({QLAB_BINARY, "agent", "--listen", "127.0.0.1:0", "--work-dir", (dir_ / "work").string()},
+               (fs::create_directories(dir_), dir_ / "agent.log"), true, Environment{{kSecretVariable, secret}}) {
+    const std::string line = child_.read_line(10 * kSecond);
+    if (line.rfind("listening on ", 0) != 0) throw std::runtime_error("the agent did not start: '" + line + "'");
+    port_ = port_of(line);
+  }
+  ~Agent() {
+    child_.signal(SIGTERM);
+    child_.wait_for_exit(10 * kSecond);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::uint16_t port() const { return port_; }
+  fs::path work() const { return dir_ / "work"; }
+  fs::path dir() const { return dir_; }
+
+ private:
+  fs::path dir_;
+  ChildProcess child_;
+  std::uint16_t port_ = 0;
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SharedSecret, HmacSha256MatchesRfc4231) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_TRUE(equal_in_constant_time("abc", "abc"));
+  EXPECT_FALSE(equal_in_constant_time("abc", "abd"));
+  EXPECT_NE(agent_proof("s", "n1", "n2"), coordinator_proof("s", "n1", "n2"));  // never reflected
+}
+
+TEST(AgentAuth, TheCoordinatorAndTheAgentProveTheSameSecretAndTheTokenTravelsInTheEnvironment) {
+  Agent agent("correct horse");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "correct horse");
+  host->prepare("run1");
+  host->put("run1", "note.txt", "hello");
+  // A broker started through the agent with its token in the environment, not on its command line.
+  auto broker = host->spawn("run1", {"broker", "--listen", "127.0.0.1:0"}, "broker.log", true,
+                            Environment{{kTokenVariable, "tok-123"}});
+  const std::string& line = broker->first_line();
+  ASSERT_EQ(line.rfind("listening on ", 0), 0u) << line;
+  const std::uint16_t port = port_of(line);
+  EXPECT_NO_THROW(Client("127.0.0.1", port, Hello{kProtocolVersion, Role::admin, "x", "tok-123"}));
+  EXPECT_THROW(Client("127.0.0.1", port, Hello{kProtocolVersion, Role::admin, "x", ""}), ClientError);
+  broker->signal(SIGTERM);
+  EXPECT_TRUE(broker->wait_for_exit(10 * kSecond));
+}
+
+TEST(AgentAuth, AWrongOrMissingSecretIsRefusedEitherWay) {
+  Agent agent("correct horse");
+  EXPECT_NE(error_of([&] { make_agent_host("a", "127.0.0.1", agent.port(), "battery staple"); })
+                .find("authentication failed"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { make_agent_host("a", "127.0.0.1", agent.port(), ""); }).find("requires the shared secret"),
+            std::string::npos);
+  Agent open("");
+  EXPECT_NE(error_of([&] { make_agent_host("b", "127.0.0.1", open.port(), "correct horse"); }).find("no shared secret"),
+            std::string::npos);
+  EXPECT_NO_THROW(make_agent_host("b", "127.0.0.1", open.port(), ""));  // loopback, no secret on either side
+}
+
+TEST(AgentAuth, AnAgentOnAnAddressThatIsNotLoopbackNeedsASecret) {
+  const fs::path log = fs::temp_directory_path() / ("qlab-agent-refused-" + random_hex(6) + ".log");
+  ChildProcess child({QLAB_BINARY, "agent", "--listen", "0.0.0.0:0"}, log, false, Environment{{kSecretVariable, ""}});
+  ASSERT_TRUE(child.wait_for_exit(10 * kSecond));
+  EXPECT_EQ(child.exit_code(), 2);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("not a loopback address, needs a shared secret"), std::string::npos) << text;
+  fs::remove(log);
+}
+
+TEST(AgentAuth, OrdersCannotNamePathsOutsideTheWorkFolderOrStartOtherCommands) {
+  Agent agent("s3cret-s3cret");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "s3cret-s3cret");
+  host->prepare("run1");
+  const fs::path outside = agent.dir() / "outside";
+  fs::create_directories(outside);
+  fs::create_directory_symlink(outside, agent.work() / "run1" / "escape");
+  const auto refused = [&](const std::vector<std::string>& args, const Environment& env = {}) {
+    return error_of([&] { host->spawn("run1", args, "x.log", false, env); });
+  };
+  EXPECT_NE(refused({"broker", "--records", (outside / "b.csv").string()}).find("outside the agent's work folder"),
+            std::string::npos);
+  EXPECT_NE(refused({"broker", "--records", (agent.work() / "run1" / ".." / ".." / "b.csv").string()}).find("'..'"),
+            std::string::npos);
+  EXPECT_NE(refused({"broker", "--records=" + (agent.work() / "run1" / "escape" / "b.csv").string()})
+                .find("outside the agent's work folder"),
+            std::string::npos);
+  EXPECT_NE(refused({"broker", "--records", "relative.csv"}).find("must be absolute"), std::string::npos);
+  EXPECT_NE(refused({"run", "/etc/passwd"}).find("starts only"), std::string::npos);
+  EXPECT_NE(refused({"broker"}, Environment{{"LD_PRELOAD", "/tmp/x.so"}}).find("QLAB_* variables only"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { host->put("run1", "escape", "x"); }).find("outside the agent's work folder"), std::string::npos);
+  EXPECT_NE(error_of([&] { host->put("../x", "f", "x"); }).find("bad run folder name"), std::string::npos);
+  // fetch does not follow a symlink out of the run folder.
+  std::ofstream(outside / "secret.csv") << "private";
+  fs::create_symlink(outside / "secret.csv", agent.work() / "run1" / "leak.csv");
+  std::ofstream(agent.work() / "run1" / "mine.csv") << "records";
+  const auto files = host->fetch("run1", ".csv");
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].first, "mine.csv");
+  EXPECT_FALSE(fs::exists(outside / "b.csv"));
+}
+
+TEST(AgentAuth, ConfinedPathResolvesSymlinksAndRefusesDotDot) {
+  const fs::path root = fs::temp_directory_path() / ("qlab-confined-" + random_hex(6));
+  fs::create_directories(root / "a");
+  fs::create_directory_symlink(fs::temp_directory_path(), root / "up");
+  EXPECT_EQ(confined_path(root, "a/f"), fs::weakly_canonical(root / "a" / "f"));
+  EXPECT_EQ(confined_path(root, (root / "a").string()), fs::weakly_canonical(root / "a"));
+  EXPECT_THROW(confined_path(root, "a/../../x"), std::invalid_argument);
+  EXPECT_THROW(confined_path(root, "up/x"), std::invalid_argument);
+  EXPECT_THROW(confined_path(root, "/etc/passwd"), std::invalid_argument);
+  EXPECT_THROW(confined_path(root / "a", (root / "ab").string()), std::invalid_argument);  // a prefix, not a parent
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace qlab::live
