@@ -45,8 +45,11 @@ enum class EventType : std::uint8_t {
   broker_done,      // broker server `entity` finished its job (only with a `broker:` cost)
 };
 
-  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
-                    // of a message processed before; kReleaseReply when the receipt is released, not acked)
+// reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
+// as the design may count it as stale.
+inline constexpr std::uint32_t kLateAck = 1;
+// reply_arrives' token for a release (nack) of the receipt instead of an ack.
+inline constexpr std::uint32_t kReleaseReply = 2;
 
 struct Event {
   EventType type;

@@ -369,6 +369,7 @@ class ScenarioBuilder {
     if (auto f = m.get("count")) g.count = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
     g.service = read_.distribution(m.require("service", "service: a duration or a distribution, e.g. 1s"), Quantity::duration);
     if (auto f = m.get("prefetch")) g.prefetch = static_cast<std::uint32_t>(read_.integer(*f, 1, kMaxCount));
+    if (auto f = m.get("failure")) g.failure = read_failure(*f);
     if (auto f = m.get("autoscale")) read_autoscale(*f, m, g);
     return g;
   }
@@ -520,6 +521,34 @@ class ScenarioBuilder {
       g.count = a.min;
     }
     g.autoscale = a;
+  }
+
+  // A number from 0 to 1.
+  double probability(const Field& f, const std::string& what) const {
+    const double p = read_.number(f);
+    if (!(p >= 0 && p <= 1)) read_.fail(f, what + " is a probability", "a number from 0 to 1");
+    return p;
+  }
+
+  // failure: {p: 0.01, action: release | timeout | crash, restart_after: 5s (crash only)}
+  FailureSpec read_failure(const Field& f) const {
+    const MapView m = read_.map(f, "a map with p and action, e.g. {p: 0.01, action: release}");
+    m.check_known({"p", "action", "restart_after"}, "failure");
+    FailureSpec failure;
+    failure.p = probability(m.require("p", "p: the chance that one processing fails, e.g. 0.01"), "p");
+    if (auto a = m.get("action")) {
+      const std::string action = read_.choice(*a, {"release", "timeout", "crash"}, "action");
+      failure.action = action == "release" ? FailureAction::release
+                       : action == "timeout" ? FailureAction::timeout
+                                             : FailureAction::crash;
+    }
+    if (auto r = m.get("restart_after")) {
+      if (failure.action != FailureAction::crash) {
+        read_.fail(*r, "restart_after applies only to action: crash", "action: crash, or no restart_after");
+      }
+      failure.restart_after = read_.duration(*r);
+    }
+    return failure;
   }
 
   // Which keys each fault action takes besides at/every/until/action.
