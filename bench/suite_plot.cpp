@@ -96,7 +96,9 @@ const std::vector<std::string>& known_metric_keys() {
       "latency_p999", "latency_max", "wait_mean", "wait_p99", "throughput", "makespan", "utilization_mean",
       "idle_with_backlog", "unavailable_seconds", "recovery_time", "faults", "duration_simulated", "warmup", "events",
       "wall_seconds", "events_per_second", "time_scale", "burst_drain_time", "consumer_seconds", "slo_violation_seconds",
-      "scale_events"};
+      "scale_events", "failed_processing", "dead_lettered_max_receives", "dead_lettered_expired", "dead_lettered_overflow",
+      "dropped", "dropped_expired", "dropped_overflow", "dropped_failed", "expired", "time_to_dead_letter_mean",
+      "time_to_dead_letter_p99", "broker_utilization", "broker_queueing_delay"};
   return keys;
 }
 

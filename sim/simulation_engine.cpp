@@ -207,6 +207,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::consumer_starts:
       on_consumer_starts(now, event.entity, event.token);
+      break;
     case EventType::broker_done:
       on_broker_done(now, event.entity);
       break;

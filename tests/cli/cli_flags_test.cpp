@@ -94,7 +94,7 @@ TEST(CliMemoryEstimate, ARunBeyondTheAvailableMemoryIsRefusedWithTheEstimate) {
 TEST(CliMemoryEstimate, TheUnboundedCasesOfIssue10AreRefused) {
   const std::string head = "name: big\nduration: 1h\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
   const std::pair<std::string, std::string> cases[] = {
-      {head + "metrics: {interval: 1ns}\n", "(largest part: metrics points: 3.6e+12 x 64 B)"},
+      {head + "metrics: {interval: 1ns}\n", "(largest part: metrics points: 3.6e+12 x 96 B)"},
       {head + "faults: [{every: 1ns, action: stall, target: consumers, duration: 1ns}]\n",
        "(largest part: fault occurrences: 3.6e+12 x 128 B)"},
       {"name: big\nduration: 10h\nproducers: [{rate: 1000000/s, messages: 9223372036854775807}]\nconsumers: [{service: 10ms}]\n",
@@ -118,7 +118,7 @@ TEST(CliMemoryEstimate, ASuiteIsRefusedOnItsLargestPoint) {
   const auto outcome = cli.run("suite suite.yaml --out out -j 1");
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_TRUE(outcome.err.starts_with("qlab: suite.yaml: run s, point 001: the run needs an estimated ")) << outcome.err;
-  EXPECT_NE(outcome.err.find("(largest part: metrics points: 1e+09 x 64 B)"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("(largest part: metrics points: 1e+09 x 96 B)"), std::string::npos) << outcome.err;
   EXPECT_FALSE(std::filesystem::exists(cli.dir() / "out"));
 }
 
