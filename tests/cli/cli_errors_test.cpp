@@ -61,7 +61,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "--set consumers[0].count=-3: consumers[0].count: '-3' is out of range (expected a whole number from 1 "
                  "to 4294967295)"},
         BadInput{"InvalidYaml", "name: x\n  bad: [\n", "", "s.yaml:2:6: invalid YAML: illegal map value (expected a YAML map)"}),
-    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<BadInput>& input) { return input.param.name; });
 
 TEST(CliRejects, MissingFileIsNamed) {
   CliRunner cli;

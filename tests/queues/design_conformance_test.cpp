@@ -410,7 +410,9 @@ TEST_P(DesignConformance, every_message_is_delivered_exactly_once_to_consumers_t
     take(d.advance_by(kSecond));
   }
   EXPECT_EQ(d.design().held(), 0u);
-  if (!GetParam().limited) EXPECT_TRUE(gone.empty());
+  if (!GetParam().limited) {
+    EXPECT_TRUE(gone.empty());
+  }
   for (MessageId id : gone) EXPECT_FALSE(deliveries.count(id)) << "message " << id << " delivered and discarded";
   ASSERT_EQ(deliveries.size() + gone.size(), 200u);
   for (const auto& [id, n] : deliveries) EXPECT_EQ(n, 1) << "message " << id;
@@ -432,7 +434,9 @@ TEST_P(DesignConformance, a_random_workload_keeps_every_invariant) {
     run.run(400);
     // The workload must reach the interesting paths, or it proves little.
     EXPECT_GT(run.count(ActionKind::deliver) + run.limit_outcomes(), 50u);
-    if (GetParam().limited) EXPECT_GT(run.limit_outcomes(), 0u) << "the limits never acted";
+    if (GetParam().limited) {
+      EXPECT_GT(run.limit_outcomes(), 0u) << "the limits never acted";
+    }
     if (find_design(GetParam().design)->keeps_until_ack) {
       EXPECT_GT(run.redeliveries() + run.limit_outcomes(), 0u);  // a message may expire before its redelivery
       EXPECT_GT(run.count(ActionKind::ack_rejected) + run.count(ActionKind::ack_ignored), 0u);

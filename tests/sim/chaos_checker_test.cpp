@@ -255,7 +255,9 @@ TEST(ChaosAudit, TheRegisteredDesignsPassAndADesignDeliveringTwiceIsCaught) {
     auto doubled = std::make_unique<DoublingDesign>(info.make(with_defaults(info, scenario.queue.params), RandomStream(1)));
     const std::vector<Violation> violations = audit_design(scenario, std::move(doubled));
     EXPECT_TRUE(violates(violations, "custody")) << names(violations);
-    if (std::string(design) == "fifo_groups") EXPECT_TRUE(violates(violations, "group_in_flight")) << names(violations);
+    if (std::string(design) == "fifo_groups") {
+      EXPECT_TRUE(violates(violations, "group_in_flight")) << names(violations);
+    }
   }
 }
 
