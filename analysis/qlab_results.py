@@ -1,4 +1,4 @@
-"""Reads qlab results folders (see shared/design/RESULTS.md): run folders, suite folders, and folders
+"""Reads qlab results folders (docs/METRICS.md): run folders, suite folders, and folders
 holding several run folders. Standard library only, so it can be tested without matplotlib.
 
 A run folder holds summary.json, timeseries.csv, consumers.csv, faults.csv and histograms.json; a suite

@@ -50,7 +50,7 @@ void run_paired_designs(const PairedRun& request) {
     overrides.push_back({"queue.design", design});
     scenarios.push_back(workloads::load_scenario_file(request.scenario_file, overrides));
     workloads::check_simulatable(scenarios.back(), request.scenario_file);
-    workloads::check_memory(workloads::estimate_memory(scenarios.back(), threads), request.scenario_file, request.force);
+    workloads::check_memory(workloads::estimate_memory(scenarios.back(), threads, request.trace), request.scenario_file, request.force);
   }
   if (!request.out.empty()) check_output_path(request.out, "--out", true);
 

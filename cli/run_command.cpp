@@ -91,7 +91,7 @@ void run(const RunArguments& args) {
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides);
   workloads::check_simulatable(scenario, args.scenario);
   const unsigned threads = args.threads > 0 ? args.threads : std::max(1u, std::thread::hardware_concurrency());
-  const workloads::MemoryEstimate estimate = workloads::estimate_memory(scenario, threads);
+  const workloads::MemoryEstimate estimate = workloads::estimate_memory(scenario, threads, args.trace);
   workloads::check_memory(estimate, args.scenario, args.force);
   if (!args.out.empty()) check_output_path(args.out, "--out", true);
 

@@ -56,7 +56,7 @@ std::int64_t Distribution::sample(RandomStream& rng) const {
   }
   QLAB_CHECK(std::isfinite(x), "distribution produced a non-finite sample");
   if (x <= 0) return 0;
-  if (x >= 9.2e18) return std::int64_t{9'200'000'000'000'000'000};
+  if (x >= static_cast<double>(kMaxSample)) return kMaxSample;
   return std::llround(x);
 }
 

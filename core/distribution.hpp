@@ -1,12 +1,17 @@
 #pragma once
-// The distributions of SCENARIO.md. Parameters are in the quantity's base unit (nanoseconds for
-// durations, bytes for sizes); samples are rounded to whole units and never negative.
+// The distributions of the scenario format (workloads/README.md). Parameters are in the quantity's base
+// unit (nanoseconds for durations, bytes for sizes); samples are rounded to whole units and never negative.
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "random_stream.hpp"
 
 namespace qlab {
+
+// The largest sample (about 146 years in ns, 4 EiB in bytes).
+inline constexpr std::int64_t kMaxSample = (std::int64_t{1} << 62) - 1;
+static_assert(kMaxSample <= std::numeric_limits<std::int64_t>::max() - kMaxSample, "a time on the horizon plus a sample fits");
 
 class Distribution {
  public:
@@ -20,13 +25,15 @@ class Distribution {
   static Distribution pareto(double mean, double shape);  // shape > 1
   static Distribution erlang(std::uint32_t k, double mean);
 
+  // At most kMaxSample: a heavy tail's sample added to any time within the run's horizon (2^62 ns) cannot
+  // overflow the clock.
   std::int64_t sample(RandomStream& rng) const;
   double mean() const;
   // Squared coefficient of variation (variance / mean^2), as queueing formulas use it.
   double scv() const;
   Kind kind() const { return kind_; }
   bool is_constant() const { return kind_ == Kind::constant; }
-  // The parameters, named as in SCENARIO.md (min/max for uniform, cv for lognormal, ...).
+  // The parameters, named as in workloads/README.md (min/max for uniform, cv for lognormal, ...).
   double a() const { return a_; }
   double b() const { return b_; }
   // Same distribution with every value multiplied by `factor` (used by time scaling and `slow`).

@@ -1,5 +1,5 @@
 #pragma once
-// The scenario of SCENARIO.md as plain data, after validation and defaults. The YAML loader
+// The scenario of workloads/README.md as plain data, after validation and defaults. The YAML loader
 // (workloads/) builds it; the simulator (sim/) and live mode (live/) run it.
 #include <cstdint>
 #include <map>

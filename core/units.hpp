@@ -1,5 +1,5 @@
 #pragma once
-// Text forms of durations ("1.5ms"), rates ("7.2/s") and sizes ("4KiB") as SCENARIO.md defines them.
+// Text forms of durations ("1.5ms"), rates ("7.2/s") and sizes ("4KiB") as workloads/README.md defines them.
 // Parsing throws UnitError whose message says what was expected; callers add the location.
 #include <cstdint>
 #include <stdexcept>

@@ -2,6 +2,8 @@
 // each phase (busy, idle, idle while work waits elsewhere, stalled, down).
 #include "simulation_engine.hpp"
 
+#include <algorithm>
+
 namespace qlab::sim {
 
 void SimulationEngine::join(Time now, std::uint32_t index) {
@@ -37,7 +39,9 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
   --buffered_;
   consumer.has_current = true;
   Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
-  if (now < consumer.slow_until) service = static_cast<Time>(static_cast<double>(service) * consumer.slow_factor);
+  if (now < consumer.slow_until) {  // capped as a sample is, so that done_at cannot overflow the clock
+    service = static_cast<Time>(std::min(static_cast<double>(service) * consumer.slow_factor, static_cast<double>(kMaxSample)));
+  }
   consumer.done_at = now + service;
   ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
   set_phase(now, consumer, ConsumerPhase::busy);

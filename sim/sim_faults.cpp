@@ -1,4 +1,4 @@
-// Fault injection: SCENARIO.md's fault actions at fixed times or recurring, each recorded as a window
+// Fault injection: the fault actions of docs/FAULTS.md at fixed times or recurring, each recorded as a window
 // (for plots) and as a pending recovery (for `recovery_time`).
 #include "core/check.hpp"
 #include "simulation_engine.hpp"

@@ -50,7 +50,7 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
-MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) {
+MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs, bool trace) {
   // Publishing time (the last group to stop), messages published and the offered load, per repetition.
   const double duration = s.duration ? seconds(*s.duration) : std::numeric_limits<double>::infinity();
   double publishing = 0;
@@ -136,7 +136,11 @@ MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs) 
   if (results > largest) {
     estimate.largest = "repetition results: " + count_text(s.repetitions) + " x " + format_bytes(kBytesPerRepetitionResult);
   }
-  estimate.bytes = kBaseBytes + parallel * per_run + results;
+  const double traced = trace ? s.repetitions * messages : 0;
+  if (traced * kBytesPerTracedMessage > std::max(largest, results)) {
+    estimate.largest = "traced messages: " + count_text(traced) + " x " + format_bytes(kBytesPerTracedMessage);
+  }
+  estimate.bytes = kBaseBytes + parallel * per_run + results + traced * kBytesPerTracedMessage;
   return estimate;
 }
 

@@ -20,6 +20,7 @@ inline constexpr double kBytesPerReplica = 3072;                // a broker node
 inline constexpr double kBytesPerMetricsPoint = 96;             // one interval of the time series
 inline constexpr double kBytesPerFaultOccurrence = 128;         // one injected fault's record
 inline constexpr double kBytesPerRepetitionResult = 160 * 1024; // a finished repetition's histograms and series
+inline constexpr double kBytesPerTracedMessage = 1024;          // --trace: a message's history, kept until written
 
 struct MemoryEstimate {
   double bytes = 0;       // the whole process
@@ -27,8 +28,9 @@ struct MemoryEstimate {
   std::string largest;    // the item that dominates, with its count and cost: "messages: 5e+12 x 2 B"
 };
 
-// `parallel_runs` repetitions run at once; every repetition's result is kept until the end.
-MemoryEstimate estimate_memory(const qlab::Scenario& scenario, unsigned parallel_runs);
+// `parallel_runs` repetitions run at once; every repetition's result is kept until the end, and with `trace`
+// (`qlab run --trace`) every message's history too.
+MemoryEstimate estimate_memory(const qlab::Scenario& scenario, unsigned parallel_runs, bool trace = false);
 
 // MemAvailable from /proc/meminfo, lowered to what the cgroup's memory.max leaves; nullopt when unknown.
 std::optional<double> available_memory();

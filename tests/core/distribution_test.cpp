@@ -44,6 +44,19 @@ TEST(Distribution, ParetoMeanMatchesWithFiniteVariance) {
   expect_mean(Distribution::pareto(1e6, 3.0));
 }
 
+TEST(Distribution, HeavyTailSamplesStopAtTheLargestSample) {
+  // Pareto with shape 1.0001 and a mean of 1e18: about 2 in 100,000 samples would exceed 2^62 uncapped.
+  const Distribution heavy = Distribution::pareto(1e18, 1.0001);
+  RandomStream rng(5);
+  int capped = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    const std::int64_t x = heavy.sample(rng);
+    ASSERT_LE(x, kMaxSample);
+    capped += x == kMaxSample;
+  }
+  EXPECT_GT(capped, 0);  // the tail did reach the cap: the bound above was exercised
+}
+
 TEST(Distribution, VariabilityMatchesTheDeclaredShape) {
   EXPECT_NEAR(sample_moments(Distribution::exponential(1e6), 200000).scv, 1.0, 0.03);
   EXPECT_NEAR(sample_moments(Distribution::erlang(4, 1e6), 200000).scv, 0.25, 0.01);

@@ -1,4 +1,4 @@
-// Each fault action of the fault model does what SCENARIO.md / docs/FAULTS.md say, through scenario files.
+// Each fault action of the fault model does what docs/FAULTS.md says, through scenario files.
 #include <gtest/gtest.h>
 
 #include "sim_test_support.hpp"

@@ -1,4 +1,4 @@
-// Consumer faults do exactly what SCENARIO.md says.
+// Consumer faults do exactly what docs/FAULTS.md says.
 #include <gtest/gtest.h>
 
 #include "sim_test_support.hpp"

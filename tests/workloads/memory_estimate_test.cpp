@@ -53,6 +53,15 @@ TEST(MemoryEstimate, RepetitionsRunAtOnceMultiplyTheRun) {
   EXPECT_DOUBLE_EQ(estimate(yaml, {"consumers[0].count=100000"}, 16), estimate(yaml, {"consumers[0].count=100000"}, 4));
 }
 
+TEST(MemoryEstimate, TraceKeepsEveryMessagesHistoryOfEveryRepetition) {
+  const Scenario s = load(kSmall + "repetitions: 3\n");
+  const MemoryEstimate plain = estimate_memory(s, 1);
+  const MemoryEstimate traced = estimate_memory(s, 1, true);
+  EXPECT_DOUBLE_EQ(traced.bytes - plain.bytes, 3 * plain.messages * kBytesPerTracedMessage);
+  const MemoryEstimate many = estimate_memory(load(kSmall, {"producers[0].rate=100000/s"}), 1, true);
+  EXPECT_EQ(many.largest.rfind("traced messages: ", 0), 0u) << many.largest;
+}
+
 TEST(MemoryEstimate, TheUnboundedCasesOfIssue10AreFarBeyondAnyMachine) {
   EXPECT_GT(estimate(kSmall, {"consumers[0].count=4294967295"}), 5 * kTiB);
   EXPECT_GT(estimate(kSmall, {"consumers[0].count=100000000"}), 0.125 * kTiB);
