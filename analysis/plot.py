@@ -43,12 +43,14 @@ def _modules_findings():
 
 
 def per_run_figures(series, out_dir, prefix, context, timeseries=None):
-    """Latency, time series (of the columns given, else the default ones) and per-consumer figures for runs
-    compared side by side."""
+    """Latency, time series (of the columns given, else the default ones), per-consumer and (with several
+    producer groups) per-group latency figures for runs compared side by side."""
     _, plot_consumers, plot_latency, _, _, plot_timeseries, _ = _modules()
     figures = plot_latency.latency_figures(series, out_dir, prefix, context)
     figures.append(plot_timeseries.timeseries_figure(series, out_dir, prefix + "timeseries", context, timeseries))
     figures.append(plot_consumers.consumers_figure(series, out_dir, prefix + "consumers", context))
+    import plot_groups
+    figures.append(plot_groups.groups_figure(series, out_dir, prefix + "groups", context))
     return [f for f in figures if f]
 
 

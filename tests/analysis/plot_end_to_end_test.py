@@ -2,6 +2,7 @@
 `qlab plot` draws them; every expected figure must be a valid non-empty PNG and SVG, referenced by
 index.html. Needs $QLAB_BINARY (the qlab executable) and a Python with matplotlib ($QLAB_PYTHON)."""
 
+import json
 import os
 import re
 import shutil
@@ -90,6 +91,23 @@ class PlotEndToEndTest(unittest.TestCase):
         self.check_figures(folder, PER_RUN)
         with open(os.path.join(folder, "plots", "index.html"), encoding="utf-8") as f:
             self.assertIn("fault windows", f.read())
+
+    def test_producer_groups_get_a_latency_figure_naming_the_slowest_group(self):
+        # Two producer groups on one queue: which group waits longest is read from summary.json, not assumed.
+        scenario = os.path.join(self.tmp, "groups.yaml")
+        with open(scenario, "w") as f:
+            f.write("name: groups\nseed: 3\nduration: 300s\nproducers:\n  - name: orders\n    rate: 3/s\n"
+                    "  - name: audits\n    rate: 1/s\nconsumers:\n  - count: 4\n    service: {dist: exponential, mean: 1s}\n")
+        folder = os.path.join(self.tmp, "groups")
+        done = qlab("run", scenario, "--reps", "2", "-j", "2", "--out", folder)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.plot(folder)
+        self.check_figures(folder, PER_RUN + ["groups"])
+        with open(os.path.join(folder, "summary.json")) as f:
+            p99 = {g: m["latency_p99"]["mean"] for g, m in json.load(f)["groups"]["producers"].items()}
+        slowest = max(p99, key=p99.get)
+        with open(os.path.join(folder, "plots", "index.html"), encoding="utf-8") as f:
+            self.assertIn("group %s waits longest" % slowest, f.read())
 
     def test_several_run_folders_are_compared_as_designs(self):
         parent = os.path.join(self.tmp, "compare")
