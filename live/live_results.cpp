@@ -349,17 +349,17 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   add("dead_lettered", count(dead_lettered));
   add("lost", count(lost));
   add("remaining", count(remaining));
-  add("latency_mean", result.latency.mean() / kSecond);
-  add("latency_p50", sec(result.latency.percentile(0.50)));
-  add("latency_p90", sec(result.latency.percentile(0.90)));
-  add("latency_p99", sec(result.latency.percentile(0.99)));
-  add("latency_p999", sec(result.latency.percentile(0.999)));
-  add("latency_max", sec(result.latency.max()));
-  add("wait_mean", result.wait.mean() / kSecond);
-  add("wait_p99", sec(result.wait.percentile(0.99)));
+  add("latency_mean", sampled(result.latency, result.latency.mean() / kSecond));
+  add("latency_p50", sampled(result.latency, sec(result.latency.percentile(0.50))));
+  add("latency_p90", sampled(result.latency, sec(result.latency.percentile(0.90))));
+  add("latency_p99", sampled(result.latency, sec(result.latency.percentile(0.99))));
+  add("latency_p999", sampled(result.latency, sec(result.latency.percentile(0.999))));
+  add("latency_max", sampled(result.latency, sec(result.latency.max())));
+  add("wait_mean", sampled(result.wait, result.wait.mean() / kSecond));
+  add("wait_p99", sampled(result.wait, sec(result.wait.percentile(0.99))));
   const Time window = dur(facts.end - warmup_end);
-  add("throughput", window > 0 ? static_cast<double>(processed_in_window) / sec(window) : 0);
-  add("makespan", last_completion >= 0 && first_publish != kNever ? sec(dur(last_completion - first_publish)) : 0);
+  add("throughput", window > 0 && processed_in_window > 0 ? static_cast<double>(processed_in_window) / sec(window) : kNoSamples);
+  add("makespan", last_completion >= 0 && first_publish != kNever ? sec(dur(last_completion - first_publish)) : kNoSamples);
 
   // Per consumer: busy = processing time, alive = process lifetime within the run, idle with backlog as the
   // broker measured it.
@@ -390,9 +390,9 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     alive += f.alive;
     idle_backlog += f.idle_with_backlog;
   }
-  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : 0);
+  add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
   if (facts.idle_with_backlog.size() == facts.consumers.size()) {
-    add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : 0);
+    add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);
   } else {
     result.unmeasured.push_back({"idle_with_backlog", "the broker's account of idle consumers was lost (it crashed)"});
   }
@@ -444,7 +444,7 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     recovery_sum += dur(back - struck);
     ++recovered;
   }
-  add("recovery_time", recovered > 0 ? sec(recovery_sum) / static_cast<double>(recovered) : 0);
+  add("recovery_time", recovered > 0 ? sec(recovery_sum) / static_cast<double>(recovered) : kNoSamples);
   add("faults", count(facts.faults.size()));
   add("duration_simulated", sec(dur(facts.end - facts.start)));
   add("warmup", sec(dur(facts.warmup)));
@@ -459,8 +459,8 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
   // network took it; otherwise a crash did.
   add("lost_unconfirmed_publish", count(unconfirmed - unconfirmed_in_drops));
   add("lost_network_publish", count(unconfirmed_in_drops));
-  add("publish_latency_mean", publish_latency.mean() / kSecond);
-  add("publish_latency_p99", sec(publish_latency.percentile(0.99)));
+  add("publish_latency_mean", sampled(publish_latency, publish_latency.mean() / kSecond));
+  add("publish_latency_p99", sampled(publish_latency, sec(publish_latency.percentile(0.99))));
   add("stale_acks", count(facts.stale_acks));
   add("time_scale", facts.time_scale);
   result.unmeasured.push_back({"events", "a simulator cost: live mode runs no event loop"});

@@ -1,6 +1,6 @@
 #pragma once
 // What one repetition of a scenario produced, in simulation or live alike: the flat metrics of
-// RESULTS.md, the latency and wait histograms, the time series, per-consumer figures and fault windows.
+// docs/METRICS.md, the latency and wait histograms, the time series, per-consumer figures and fault windows.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -17,6 +17,8 @@ namespace qlab {
 // every one): written as null and shown as n/a, never as a 0 that reads like a measurement.
 inline constexpr double kNoSamples = std::numeric_limits<double>::quiet_NaN();
 inline bool has_samples(double value) { return !std::isnan(value); }
+// `value`, a statistic of `h`, or kNoSamples when `h` is empty.
+inline double sampled(const Histogram& h, double value) { return h.count() > 0 ? value : kNoSamples; }
 
 struct Metric {
   std::string key;

@@ -187,12 +187,6 @@ std::uint64_t MessageLedger::audit() const {
   return remaining;
 }
 
-namespace {
-
-// `value`, a statistic of `h`, or kNoSamples when `h` is empty.
-double sampled(const Histogram& h, double value) { return h.count() > 0 ? value : kNoSamples; }
-
-}  // namespace
 
 void MessageLedger::append_metrics(std::vector<Metric>& out, std::uint64_t remaining) const {
   const auto add = [&out](const char* key, double value) { out.push_back({key, value}); };
