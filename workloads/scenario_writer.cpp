@@ -202,8 +202,9 @@ Json scenario_to_json(const Scenario& s) {
   for (const FaultSpec& f : s.faults) out["faults"].push_back(fault_to_json(f));
   if (!s.live.backend_options.empty()) {  // written only when given: a scenario without them reads as before
     Json options = Json::object();
-    for (const auto& [key, value] : s.live.backend_options) {
-      std::visit([&options, &key](const auto& v) { options[key] = v; }, value);
+    for (const auto& option : s.live.backend_options) {  // not a structured binding: clang 14 cannot capture one
+      Json& slot = options[option.first];
+      std::visit([&slot](const auto& v) { slot = v; }, option.second);
     }
     out["live"] = Json{{"backend_options", options}};
   }
