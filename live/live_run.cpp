@@ -1014,9 +1014,15 @@ void check_live_support(const Scenario& scenario, const std::string& backend) {
       throw std::invalid_argument("fault target '" + f.target.text + "': live mode faults target consumers only");
     }
   }
+  // Simulator-only keys: autoscaling, message keys and traced sizes, failing processing and poison messages
+  // (live workers run a fixed count, draw sizes only, and do not fail on purpose).
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
-    if (scenario.consumers[g].autoscale) {
+    const ConsumerGroup& c = scenario.consumers[g];
+    if (c.autoscale) {
       throw std::invalid_argument("consumers[" + std::to_string(g) + "].autoscale: autoscaling is simulator-only (live mode runs a fixed count)");
+    }
+    if (c.failure.p > 0) {
+      throw std::invalid_argument("consumers[" + std::to_string(g) + "].failure is not supported by live mode yet");
     }
   }
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
@@ -1025,15 +1031,7 @@ void check_live_support(const Scenario& scenario, const std::string& backend) {
       throw std::invalid_argument("producers[" + std::to_string(g) + (p.keys ? "].keys" : "].trace") +
                                   ": message keys and traced sizes are simulator-only (live producers draw size only)");
     }
-  }
-  // Failing processing and poison messages are simulated only (live workers do not fail on purpose yet).
-  for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
-    if (scenario.consumers[g].failure.p > 0) {
-      throw std::invalid_argument("consumers[" + std::to_string(g) + "].failure is not supported by live mode yet");
-    }
-  }
-  for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
-    if (scenario.producers[g].poison > 0) {
+    if (p.poison > 0) {
       throw std::invalid_argument("producers[" + std::to_string(g) + "].poison is not supported by live mode yet");
     }
   }
