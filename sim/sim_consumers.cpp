@@ -51,7 +51,12 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
 
 void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
-  if (failures_possible_ && processing_fails(consumer)) [[unlikely]] {
+  if (consumer.current.message.poison) [[unlikely]] {
+    on_processing_failed(now, index);
+    return;
+  }
+  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer.failure_rng.next_open01() < p)
+      [[unlikely]] {
     on_processing_failed(now, index);
     return;
   }
@@ -75,12 +80,6 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   update_waiting(now);
   send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
        Event{EventType::reply_arrives, index, late, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
-}
-
-bool SimulationEngine::processing_fails(SimConsumer& consumer) {
-  if (consumer.current.message.poison) return true;  // every delivery of a poison message fails, without a draw
-  const double p = scenario_.consumers[consumer.group].failure.p;
-  return p > 0 && consumer.failure_rng.next_open01() < p;
 }
 
 void SimulationEngine::on_processing_failed(Time now, std::uint32_t index) {

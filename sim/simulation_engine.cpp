@@ -24,9 +24,6 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
   design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
   availability_varies_ = design_->node_count() > 1;
-  failures_possible_ =
-      std::any_of(scenario.consumers.begin(), scenario.consumers.end(), [](const ConsumerGroup& g) { return g.failure.p > 0; }) ||
-      std::any_of(scenario.producers.begin(), scenario.producers.end(), [](const ProducerGroup& g) { return g.poison > 0; });
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
   // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).

@@ -181,8 +181,6 @@ class SimulationEngine {
   // Processing of consumer `index`'s current message failed: it releases it, lets it time out, or crashes.
   // Cold: kept out of line so that on_service_done stays as small as it was before failures existed.
   [[gnu::cold, gnu::noinline]] void on_processing_failed(Time now, std::uint32_t index);
-  // Whether the processing of `consumer`'s current message fails (poison, or the group's failure draw).
-  [[gnu::noinline]] bool processing_fails(SimConsumer& consumer);
   // Faults (sim_faults.cpp).
   void on_fault(Time now, std::uint32_t fault_index);
   void strike(Time now, const FaultSpec& fault, std::uint32_t member);
@@ -244,7 +242,6 @@ class SimulationEngine {
   double ns_per_byte_;                             // network: 1e9 / bandwidth; 0 = unlimited
   std::unique_ptr<BrokerStation<Event>> station_;  // null when the broker is free (no `broker:` cost)
   bool availability_varies_;  // a design that can refuse publishes by itself (several nodes)
-  bool failures_possible_;    // some consumer group may fail processing, or some producer sends poison
 
   EventList<Event> events_;
   std::vector<SimProducer> producers_;
