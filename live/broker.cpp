@@ -618,4 +618,11 @@ std::vector<std::string> design_settings(const QueueSpec& queue) {
   return out;
 }
 
+std::vector<std::string> broker_arguments(const QueueSpec& queue, const std::string& listen, std::uint32_t incarnation) {
+  std::vector<std::string> argv = {"broker", "--design", queue.design};
+  for (std::string& setting : design_settings(queue)) argv.push_back(std::move(setting));
+  argv.insert(argv.end(), {"--listen", listen, "--first-message-id", std::to_string((std::uint64_t{incarnation} << 40) + 1)});
+  return argv;
+}
+
 }  // namespace qlab::live

@@ -72,5 +72,8 @@ void apply_design_setting(const DesignInfo& design, DesignParams& params, const 
 // The inverse: `--set queue.KEY=VALUE` arguments of `qlab broker` for every parameter of `queue` (durations in
 // units). Throws std::invalid_argument for an unknown design.
 std::vector<std::string> design_settings(const QueueSpec& queue);
+// `qlab broker`'s arguments (without the executable) for `queue` on `listen` (ADDR:PORT), in its life number
+// `incarnation`: its message ids start above those every earlier life can have handed out.
+std::vector<std::string> broker_arguments(const QueueSpec& queue, const std::string& listen, std::uint32_t incarnation);
 
 }  // namespace qlab::live

@@ -11,16 +11,14 @@
 namespace qlab::live {
 
 void HostedQlabBroker::start(const LaunchPlan& plan, Time) {
-  argv_ = {"broker", "--design", plan.queue.design, "--seed", std::to_string(seed_)};
-  for (std::string& setting : design_settings(plan.queue)) argv_.push_back(std::move(setting));
+  queue_ = plan.queue;
   spawn();
 }
 
 void HostedQlabBroker::spawn() {
-  std::vector<std::string> argv = argv_;
-  argv.insert(argv.end(), {"--listen", host_.address() + ":" + std::to_string(port_), "--first-message-id",
-                           std::to_string((std::uint64_t{incarnation_} << 40) + 1), "--incarnation",
-                           std::to_string(incarnation_), "--records", host_.path(run_, "broker.csv")});
+  std::vector<std::string> argv = broker_arguments(queue_, host_.address() + ":" + std::to_string(port_), incarnation_);
+  argv.insert(argv.end(), {"--seed", std::to_string(seed_), "--incarnation", std::to_string(incarnation_), "--records",
+                           host_.path(run_, "broker.csv")});
   process_ = host_.spawn(run_, argv, "broker.log", true, {{kTokenVariable, token_}});
   const std::string& line = process_->first_line();
   if (line.rfind("listening on ", 0) != 0) {

@@ -40,7 +40,7 @@ class HostedQlabBroker final : public BrokerLauncher {
   std::string run_;
   std::uint64_t seed_;
   std::string token_;
-  std::vector<std::string> argv_;  // the design and its settings
+  QueueSpec queue_;                // the design and its settings
   std::uint16_t port_ = 0;         // 0 until the first start picked one
   std::uint32_t incarnation_ = 0;
   std::unique_ptr<Process> process_;

@@ -28,12 +28,11 @@ class QlabLauncher final : public SingleNodeLauncher {
 
   std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::filesystem::path&) override {
     if (plan.qlab_binary.empty()) throw std::invalid_argument("qlab back end: LaunchPlan::qlab_binary is empty");
-    std::vector<std::string> argv = {plan.qlab_binary, "broker", "--design", plan.queue.design};
-    for (std::string& s : design_settings(plan.queue)) argv.push_back(std::move(s));
     // Every start of the node (restarts included) runs this command line again: count the incarnations so a
     // restarted broker's message ids continue above its predecessor's.
-    argv.insert(argv.end(), {"--listen", endpoint.host + ":" + std::to_string(endpoint.port), "--first-message-id",
-                             std::to_string((std::uint64_t{incarnation_++} << 40) + 1)});
+    std::vector<std::string> argv =
+        broker_arguments(plan.queue, endpoint.host + ":" + std::to_string(endpoint.port), incarnation_++);
+    argv.insert(argv.begin(), plan.qlab_binary);
     return argv;
   }
 
