@@ -44,13 +44,13 @@ bool is_plain_number(const std::string& text) {
   return ec == std::errc{} && p == end;
 }
 
+}  // namespace
+
 std::string number_text(double value) {
   char text[32];
   const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
   return std::string(text, end);
 }
-
-}  // namespace
 
 std::optional<double> numeric_value(const std::string& text) {
   if (is_plain_number(text)) return std::stod(text);

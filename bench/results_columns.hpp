@@ -24,5 +24,7 @@ std::string column_value(const ResultColumn& column, const SuitePoint& point);
 // A parameter value as a number for plotting: plain numbers as they are, durations in seconds, rates per
 // second, sizes in bytes; nullopt otherwise (design names, maps).
 std::optional<double> numeric_value(const std::string& text);
+// The shortest text that reads back as exactly `value`.
+std::string number_text(double value);
 
 }  // namespace qlab::bench

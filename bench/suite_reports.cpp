@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "bench/results_columns.hpp"
 #include "core/version.hpp"
 #include "metrics/results_writer.hpp"
 #include "metrics/statistics.hpp"
@@ -32,13 +33,6 @@ void add_field(std::string& line, const std::string& field) {
 void end_line(std::string& out, const std::string& line) {
   out += line;
   out += '\n';
-}
-
-// The shortest text that reads back as exactly `value`.
-std::string number_text(double value) {
-  char text[32];
-  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
-  return std::string(text, end);
 }
 
 std::vector<std::string> metric_keys(const std::vector<PointRows>& rows) {

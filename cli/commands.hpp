@@ -1,5 +1,7 @@
 #pragma once
 // The subcommands. Each registers itself on the app with its options and a callback that does the work.
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace qlab::cli {
@@ -8,6 +10,9 @@ namespace qlab::cli {
 struct ExitCode {
   int code;
 };
+
+// Reports "qlab COMMAND: MESSAGE" on stderr and ends the command with exit code 2 (bad input).
+[[noreturn]] void fail_command(const char* command, const std::string& message);
 
 void add_run_command(CLI::App& app);
 void add_validate_command(CLI::App& app);

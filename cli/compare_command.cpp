@@ -38,22 +38,17 @@ struct Side {
   Json summary;
 };
 
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "qlab compare: %s\n", message.c_str());
-  throw ExitCode{2};
-}
-
 Side read_side(const std::string& dir) {
   const std::filesystem::path path = std::filesystem::path(dir) / "summary.json";
   std::ifstream in(path);
-  if (!in) fail(path.string() + ": cannot open (is " + dir + " a results folder?)");
+  if (!in) fail_command("compare", path.string() + ": cannot open (is " + dir + " a results folder?)");
   Side side{dir, "?", "", "", Json()};
   try {
     side.summary = Json::parse(in);
   } catch (const Json::exception& e) {
-    fail(path.string() + ": not JSON (" + e.what() + ")");
+    fail_command("compare", path.string() + ": not JSON (" + e.what() + ")");
   }
-  if (!side.summary.is_object()) fail(path.string() + ": not a summary (expected a JSON object)");
+  if (!side.summary.is_object()) fail_command("compare", path.string() + ": not a summary (expected a JSON object)");
   if (side.summary.contains("mode") && side.summary["mode"].is_string()) side.mode = side.summary["mode"];
   std::error_code ec;
   const std::string name = std::filesystem::weakly_canonical(dir, ec).filename().string();
@@ -163,11 +158,11 @@ void run_compare(const CompareArguments& args) {
   try {
     result = compare_results(a.summary, b.summary, args.metrics);
   } catch (const std::invalid_argument& e) {
-    fail(e.what());
+    fail_command("compare", e.what());
   }
   if (!result.scenario_differences.empty()) {
     if (!args.force) {
-      fail("refused: the two runs are of different scenarios; only the `live` block and repetitions may differ "
+      fail_command("compare", "refused: the two runs are of different scenarios; only the `live` block and repetitions may differ "
            "(--force compares anyway):\n" + differences_text(result.scenario_differences));
     }
     std::fprintf(stderr, "qlab compare: WARNING: comparing different scenarios (--force):\n%s\n",

@@ -11,6 +11,15 @@
 #include "usage_hints.hpp"
 #include "workloads/scenario_error.hpp"
 
+namespace qlab::cli {
+
+void fail_command(const char* command, const std::string& message) {
+  std::fprintf(stderr, "qlab %s: %s\n", command, message.c_str());
+  throw ExitCode{2};
+}
+
+}  // namespace qlab::cli
+
 int main(int argc, char** argv) {
   CLI::App app{"qlab: a testbed for message-queue designs (simulated and live)", "qlab"};
   app.set_version_flag("--version", std::string("qlab ") + qlab::version());

@@ -102,21 +102,16 @@ bool holds_results(const fs::path& dir) {
   return false;
 }
 
-[[noreturn]] void fail(const std::string& message) {
-  std::fprintf(stderr, "qlab plot: %s\n", message.c_str());
-  throw ExitCode{2};
-}
-
 void plot(const PlotArguments& args) {
   const fs::path dir = args.dir;
-  if (!fs::is_directory(dir)) fail(args.dir + ": no such folder");
+  if (!fs::is_directory(dir)) fail_command("plot", args.dir + ": no such folder");
   if (!holds_results(dir)) {
-    fail(args.dir + ": no qlab results here (expected summary.json from `qlab run --out`, or suite.json and "
+    fail_command("plot", args.dir + ": no qlab results here (expected summary.json from `qlab run --out`, or suite.json and "
          "results.csv from `qlab suite --out`)");
   }
   const fs::path script = analysis_dir() / "plot.py";
   if (!fs::exists(script)) {
-    fail("cannot find " + script.string() + " (set QLAB_ANALYSIS_DIR to the analysis/ folder of the qlab sources)");
+    fail_command("plot", "cannot find " + script.string() + " (set QLAB_ANALYSIS_DIR to the analysis/ folder of the qlab sources)");
   }
 
   std::string python;
@@ -129,7 +124,7 @@ void plot(const PlotArguments& args) {
     tried += (tried.empty() ? "" : ", ") + candidate;
   }
   if (python.empty()) {
-    fail("no Python with matplotlib found (tried " + tried + ").\n"
+    fail_command("plot", "no Python with matplotlib found (tried " + tried + ").\n"
          "  Install it with: sudo apt-get install python3-matplotlib\n"
          "  or name an interpreter that has it: qlab plot DIR --python PATH (or set QLAB_PYTHON)");
   }

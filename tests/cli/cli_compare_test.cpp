@@ -34,13 +34,6 @@ std::vector<double> per_run(const Json& summary, const std::string& metric) {
   return values;
 }
 
-// The printed table line of `metric`.
-std::string line_of(const std::string& out, const std::string& metric) {
-  const std::size_t at = out.find("  " + metric + " ");
-  if (at == std::string::npos) return "";
-  return out.substr(at, out.find('\n', at) - at);
-}
-
 class CliCompare : public ::testing::Test {
  protected:
   void SetUp() override { cli_.write("s.yaml", testing::kSmallScenario); }
@@ -82,10 +75,10 @@ TEST_F(CliCompare, SimAgainstSimWithThreeRepetitionsEachShowsWelchIntervals) {
     EXPECT_EQ(row["significant"], false) << metric;
   }
   // Units as `qlab run` prints them; "±" before each interval.
-  EXPECT_NE(line_of(outcome.out, "latency_mean").find(" ms ± "), std::string::npos) << outcome.out;
-  EXPECT_NE(line_of(outcome.out, "throughput").find(" /s ± "), std::string::npos) << outcome.out;
-  EXPECT_NE(line_of(outcome.out, "utilization_mean").find(" % ± "), std::string::npos) << outcome.out;
-  EXPECT_TRUE(std::regex_search(line_of(outcome.out, "published"), std::regex(R"(  [0-9.]+ ± [0-9.]+  )")))
+  EXPECT_NE(testing::table_line(outcome.out, "latency_mean").find(" ms ± "), std::string::npos) << outcome.out;
+  EXPECT_NE(testing::table_line(outcome.out, "throughput").find(" /s ± "), std::string::npos) << outcome.out;
+  EXPECT_NE(testing::table_line(outcome.out, "utilization_mean").find(" % ± "), std::string::npos) << outcome.out;
+  EXPECT_TRUE(std::regex_search(testing::table_line(outcome.out, "published"), std::regex(R"(  [0-9.]+ ± [0-9.]+  )")))
       << outcome.out;  // a count: no unit
 }
 
@@ -122,7 +115,7 @@ TEST_F(CliCompare, ADesignDifferenceIsComparedOnlyWithForceAndALoudWarning) {
   const Json published = row_of(comparison, "published");
   EXPECT_EQ(published["significant"], true);
   EXPECT_GT(published["relative"].get<double>(), 0.5);
-  EXPECT_TRUE(line_of(forced.out, "published").find(" *") != std::string::npos) << forced.out;
+  EXPECT_TRUE(testing::table_line(forced.out, "published").find(" *") != std::string::npos) << forced.out;
   EXPECT_NE(forced.out.find("* the 95% CI of the difference (Welch) excludes 0"), std::string::npos);
 }
 
@@ -159,7 +152,7 @@ TEST_F(CliCompare, ALiveFolderIsLabelledByItsModeAndItsUnmeasuredMetricsExplaine
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_NE(outcome.out.find("A sim (sim)"), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("B live (live)"), std::string::npos) << outcome.out;
-  EXPECT_NE(line_of(outcome.out, "wait_p99").find("n/a"), std::string::npos) << outcome.out;
+  EXPECT_NE(testing::table_line(outcome.out, "wait_p99").find("n/a"), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("not measured in B: wait_p99: not recorded at the broker"), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("only in A: events"), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("only in B: publish_backlog"), std::string::npos) << outcome.out;

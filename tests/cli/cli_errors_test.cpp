@@ -8,7 +8,7 @@ namespace {
 
 using testing::CliRunner;
 
-constexpr const char* kValid = "name: ok\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 100ms}]\n";
+constexpr const char* kValidScenario = "name: ok\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 100ms}]\n";
 
 struct BadInput {
   const char* name;
@@ -54,10 +54,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"CannotEnd", "name: x\nproducers: [{rate: 1/s}]\nconsumers: [{service: 1s}]\n", "",
                  "s.yaml:2:13: producers[0]: this scenario cannot end: group 'producers' publishes without end and "
                  "there is no duration (expected messages on every producer group, or a top-level duration)"},
-        BadInput{"BadOverridePath", kValid, "--set consumers[3].count=2",
+        BadInput{"BadOverridePath", kValidScenario, "--set consumers[3].count=2",
                  "--set consumers[3].count=2: consumers[3]: index 3 is out of range: consumers has 1 entries (expected an "
                  "index below 1)"},
-        BadInput{"BadOverrideValue", kValid, "--set consumers[0].count=-3",
+        BadInput{"BadOverrideValue", kValidScenario, "--set consumers[0].count=-3",
                  "--set consumers[0].count=-3: consumers[0].count: '-3' is out of range (expected a whole number from 1 "
                  "to 4294967295)"},
         BadInput{"InvalidYaml", "name: x\n  bad: [\n", "", "s.yaml:2:6: invalid YAML: illegal map value (expected a YAML map)"}),
@@ -72,7 +72,7 @@ TEST(CliRejects, MissingFileIsNamed) {
 
 TEST(CliRejects, UnknownFlagIsAUsageError) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", kValidScenario);
   const auto outcome = cli.run("run s.yaml --bogus");
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_NE(outcome.err.find("--bogus"), std::string::npos) << outcome.err;
@@ -80,7 +80,7 @@ TEST(CliRejects, UnknownFlagIsAUsageError) {
 
 TEST(CliValidate, ReportsEveryBadFileAndExits2) {
   CliRunner cli;
-  cli.write("good.yaml", kValid);
+  cli.write("good.yaml", kValidScenario);
   cli.write("bad.yaml", "name: x\nduration: 10s\nproducers: [{rate: 1/s}]\nconsumers: [{service: 1s, prefetch: 0}]\n");
   const auto outcome = cli.run("validate good.yaml bad.yaml");
   EXPECT_EQ(outcome.exit_code, 2);

@@ -36,18 +36,12 @@ producers: [{arrival: constant, rate: 1/s}]
 consumers: [{service: 100ms}]
 )";
 
-// The table line of `key` in `out`.
-std::string line_of(const std::string& out, const std::string& key) {
-  const std::size_t at = out.find("  " + key + " ");
-  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
-}
-
 TEST(CliFidelity, OneRepetitionHasNoConfidenceInterval) {
   CliRunner cli;
   cli.write("s.yaml", kDeterministic);
   const auto outcome = cli.run("run s.yaml --reps 1");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_NE(line_of(outcome.out, "published").find(" n/a "), std::string::npos) << outcome.out;
+  EXPECT_NE(testing::table_line(outcome.out, "published").find(" n/a "), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("one repetition: no confidence interval"), std::string::npos) << outcome.out;
 }
 
@@ -58,9 +52,9 @@ TEST(CliFidelity, APercentileEveryRepetitionPutInOneBucketShowsTheBucketWidth) {
   cli.write("s.yaml", kDeterministic);
   const auto outcome = cli.run("run s.yaml");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_NE(line_of(outcome.out, "latency_p50").find("< 524 us"), std::string::npos) << outcome.out;
+  EXPECT_NE(testing::table_line(outcome.out, "latency_p50").find("< 524 us"), std::string::npos) << outcome.out;
   EXPECT_NE(outcome.out.find("every repetition fell in the same histogram bucket"), std::string::npos) << outcome.out;
-  EXPECT_NE(line_of(outcome.out, "published").find(" 0 "), std::string::npos) << outcome.out;  // counts: a true 0
+  EXPECT_NE(testing::table_line(outcome.out, "published").find(" 0 "), std::string::npos) << outcome.out;  // counts: a true 0
 }
 
 TEST(CliFidelity, ProgressGoesToStderrOnlyAndEndsDone) {

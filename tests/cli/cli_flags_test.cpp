@@ -13,12 +13,11 @@ namespace {
 
 using testing::CliRunner;
 
-constexpr const char* kValid = "name: ok\nduration: 1s\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
 constexpr const char* kSuite = "name: s\nruns:\n  - scenario: s.yaml\n";
 
 struct BadFlag {
   const char* name;
-  const char* arguments;  // after the binary; the scratch folder holds s.yaml (kValid) and suite.yaml
+  const char* arguments;  // after the binary; the scratch folder holds s.yaml (testing::kTinyScenario) and suite.yaml
   const char* expected;   // the first line of stderr
 };
 
@@ -27,7 +26,7 @@ class CliRefusesFlag : public ::testing::TestWithParam<BadFlag> {};
 TEST_P(CliRefusesFlag, WithExitCode2AndAPreciseMessage) {
   const BadFlag& flag = GetParam();
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   cli.write("suite.yaml", kSuite);
   const auto outcome = cli.run(flag.arguments);
   EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
@@ -63,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(CliRefusesFlag, OutBelowAFileCannotBeCreated) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   const auto outcome = cli.run("run s.yaml --out s.yaml/out");
   EXPECT_EQ(outcome.exit_code, 2);
   EXPECT_EQ(outcome.err, "qlab: --out s.yaml/out: cannot be created: " + (cli.dir() / "s.yaml").string() + " is not a folder\n");
@@ -71,7 +70,7 @@ TEST(CliRefusesFlag, OutBelowAFileCannotBeCreated) {
 
 TEST(CliRefusesFlag, ValidValuesAtTheEdgesAreAccepted) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   const auto outcome = cli.run("run s.yaml --seed 18446744073709551615 --reps 1 -j 1 --force");
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_NE(outcome.out.find("seed 18446744073709551615"), std::string::npos) << outcome.out;
@@ -113,7 +112,7 @@ TEST(CliMemoryEstimate, TheUnboundedCasesOfIssue10AreRefused) {
 
 TEST(CliMemoryEstimate, ASuiteIsRefusedOnItsLargestPoint) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   cli.write("suite.yaml", "name: s\nruns:\n  - scenario: s.yaml\n    sweep:\n      metrics.interval: [1s, 1ns]\n");
   const auto outcome = cli.run("suite suite.yaml --out out -j 1");
   EXPECT_EQ(outcome.exit_code, 2);
@@ -133,7 +132,7 @@ TEST(CliRefusesScenario, DeepNestingSaysHowDeep) {
 
 TEST(CliRefusesScenario, ASweepBeyond10000PointsIsRefusedBeforeLoadingThem) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   std::string seeds;
   for (int i = 0; i < 101; ++i) seeds += (i == 0 ? "" : ", ") + std::to_string(i);
   cli.write("suite.yaml", "name: s\nruns:\n  - scenario: s.yaml\n    sweep:\n      seed: [" + seeds + "]\n      repetitions: [" +

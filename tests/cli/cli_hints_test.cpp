@@ -11,7 +11,6 @@ namespace {
 
 using testing::CliRunner;
 
-constexpr const char* kValid = "name: ok\nduration: 1s\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -32,7 +31,7 @@ TEST(CliHints, AnUnknownSubcommandListsTheCommands) {
 
 TEST(CliHints, AMisspeltFlagIsNamedWithItsCommand) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   const auto run = cli.run("run s.yaml --rep 3");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(first_line(run.err), "qlab: run: unknown flag '--rep' (did you mean '--reps'?)");
@@ -44,7 +43,7 @@ TEST(CliHints, AMisspeltFlagIsNamedWithItsCommand) {
 
 TEST(CliHints, JobsAndItsAliasThreadsAreOneFlagInRunSuiteAndCheck) {
   CliRunner cli;
-  cli.write("s.yaml", kValid);
+  cli.write("s.yaml", testing::kTinyScenario);
   for (const char* flag : {"-j 2", "--jobs 2", "--threads 2", "--jobs=2"}) {
     const auto outcome = cli.run(std::string("run s.yaml --reps 2 ") + flag);
     EXPECT_EQ(outcome.exit_code, 0) << flag << ": " << outcome.err;

@@ -15,10 +15,10 @@ namespace {
 
 using testing::CliRunner;
 using testing::kSmallScenario;
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
-Json summary(const CliRunner& cli, const std::string& folder) {
-  return Json::parse(testing::read_file(cli.dir() / folder / "summary.json"));
+OrderedJson summary(const CliRunner& cli, const std::string& folder) {
+  return OrderedJson::parse(testing::read_file(cli.dir() / folder / "summary.json"));
 }
 
 TEST(CliPairedDesigns, EachDesignRunsAtTheSameSeedsAsItWouldAlone) {
@@ -31,9 +31,9 @@ TEST(CliPairedDesigns, EachDesignRunsAtTheSameSeedsAsItWouldAlone) {
   EXPECT_NE(paired.out.find("visibility_timeout - pull"), std::string::npos) << paired.out;
   const auto alone = cli.run("run s.yaml --design pull --out alone -j 1");
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
-  const Json a = summary(cli, "out/pull");
-  const Json b = summary(cli, "out/visibility_timeout");
-  const Json single = summary(cli, "alone");
+  const OrderedJson a = summary(cli, "out/pull");
+  const OrderedJson b = summary(cli, "out/visibility_timeout");
+  const OrderedJson single = summary(cli, "alone");
   EXPECT_EQ(a["design"], "pull");
   EXPECT_EQ(b["design"], "visibility_timeout");
   for (std::size_t r = 0; r < 3; ++r) {

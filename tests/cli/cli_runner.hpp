@@ -27,6 +27,15 @@ struct Outcome {
   std::string err;
 };
 
+// The smallest valid scenario: one producer and one consumer for one second.
+constexpr const char* kTinyScenario = "name: ok\nduration: 1s\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
+
+// The line of a printed metrics table that shows `key` ("" when there is none).
+inline std::string table_line(const std::string& out, const std::string& key) {
+  const std::size_t at = out.find("  " + key + " ");
+  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+}
+
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;

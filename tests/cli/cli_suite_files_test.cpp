@@ -12,10 +12,10 @@ namespace {
 
 using testing::CliRunner;
 
-constexpr const char* kScenario =
+constexpr const char* kSweptScenario =
     "name: tiny\nseed: 3\nrepetitions: 2\nduration: 20s\nproducers: [{rate: 20/s}]\n"
     "consumers: [{count: 2, service: {dist: exponential, mean: 50ms}}]\n";
-constexpr const char* kSuite =
+constexpr const char* kTwoByTwoSuite =
     "name: small\nruns:\n  - name: load\n    scenario: s.yaml\n    sweep:\n      queue.design: [pull, preassigned]\n"
     "      producers[0].rate: [10/s, 20/s]\n";
 
@@ -23,8 +23,8 @@ constexpr const char* kSuite =
 class SuiteFolder : public ::testing::Test {
  protected:
   SuiteFolder() {
-    cli.write("s.yaml", kScenario);
-    cli.write("suite.yaml", kSuite);
+    cli.write("s.yaml", kSweptScenario);
+    cli.write("suite.yaml", kTwoByTwoSuite);
   }
   CliRunner cli;
 };
@@ -36,7 +36,7 @@ TEST_F(CliValidateSuite, ASuiteFileIsValidatedPointByPoint) {
   const auto ok = cli.run("validate suite.yaml s.yaml");
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "suite.yaml: ok (suite small: 1 runs, 4 points, 8 repetitions)\ns.yaml: ok (scenario tiny, design pull)\n");
-  cli.write("bad.yaml", std::string(kSuite) + "      consumers[0].count: [1, 0]\n");
+  cli.write("bad.yaml", std::string(kTwoByTwoSuite) + "      consumers[0].count: [1, 0]\n");
   const auto bad = cli.run("validate bad.yaml");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err.substr(0, 13), "bad.yaml:8:7:") << bad.err;

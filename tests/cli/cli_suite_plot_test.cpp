@@ -14,13 +14,12 @@ namespace {
 
 using testing::CliRunner;
 
-constexpr const char* kScenario = "name: ok\nduration: 1s\nproducers: [{rate: 10/s}]\nconsumers: [{service: 10ms}]\n";
 constexpr const char* kRun = "name: s\nruns:\n  - scenario: s.yaml\n    sweep:\n      producers[0].rate: [5/s, 10/s]\n";
 
 // qlab suite on the run above with `plot` lines appended: refused with exit code 2 and nothing written; its stderr.
 std::string refusal(const std::string& plot) {
   CliRunner cli;
-  cli.write("s.yaml", kScenario);
+  cli.write("s.yaml", testing::kTinyScenario);
   cli.write("suite.yaml", std::string(kRun) + plot);
   const auto outcome = cli.run("suite suite.yaml --out out");
   EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
@@ -43,7 +42,7 @@ TEST(CliSuitePlot, AnUnknownMetricIsRefusedWithItsPlace) {
 
 TEST(CliSuitePlot, TheClaimAndTheCheckedPlotMapReachSuiteJson) {
   CliRunner cli;
-  cli.write("s.yaml", kScenario);
+  cli.write("s.yaml", testing::kTinyScenario);
   cli.write("suite.yaml", std::string(kRun) + "    claim: twice the rate, twice the throughput\n    plot: {x: 'producers[0].rate', "
                                                "metrics: [throughput], log_x: true}\n");
   const auto outcome = cli.run("suite suite.yaml --out out -j 1");

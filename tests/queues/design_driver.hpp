@@ -82,4 +82,19 @@ inline std::vector<ConsumerId> consumers_of(const ActionBuffer& actions) {
   return consumers;
 }
 
+// The actions of `actions` of one kind, in order.
+inline ActionBuffer only(const ActionBuffer& actions, ActionKind kind) {
+  ActionBuffer out;
+  for (const Action& a : actions) {
+    if (a.kind == kind) out.push_back(a);
+  }
+  return out;
+}
+
+// A driver whose consumer has received a message, and that delivery (its receipt acks it).
+struct Received {
+  DesignDriver d;
+  Action delivery;
+};
+
 }  // namespace qlab::queue_tests

@@ -6,14 +6,6 @@
 namespace qlab::queue_tests {
 namespace {
 
-ActionBuffer only(const ActionBuffer& actions, ActionKind kind) {
-  ActionBuffer out;
-  for (const Action& a : actions) {
-    if (a.kind == kind) out.push_back(a);
-  }
-  return out;
-}
-
 TEST(LimitedQueue, an_unlimited_design_is_not_wrapped) {
   DesignDriver d = DesignDriver::named("pull");
   EXPECT_EQ(dynamic_cast<LimitedQueue*>(&d.design()), nullptr);

@@ -13,13 +13,13 @@
 namespace qlab::queue_tests {
 namespace {
 
-using Options = PartitionedQueue::Options;
+using PartitionedOptions = PartitionedQueue::Options;
 
-DesignDriver partitioned(Options options) { return DesignDriver(std::make_unique<PartitionedQueue>(options)); }
+DesignDriver partitioned(PartitionedOptions options) { return DesignDriver(std::make_unique<PartitionedQueue>(options)); }
 
 const PartitionedQueue& queue_of(DesignDriver& d) { return static_cast<const PartitionedQueue&>(d.design()); }
 
-std::vector<ConsumerId> owners(DesignDriver& d, std::uint32_t partitions) {
+std::vector<ConsumerId> partition_owners(DesignDriver& d, std::uint32_t partitions) {
   std::vector<ConsumerId> out;
   for (std::uint32_t p = 0; p < partitions; ++p) out.push_back(queue_of(d).owner(p));
   return out;
@@ -35,7 +35,7 @@ std::uint64_t key_in(std::uint32_t partition, std::uint32_t partitions) {
 TEST(PartitionedQueue, the_first_member_owns_every_partition_at_once_and_gets_each_in_order) {
   DesignDriver d = partitioned({.partitions = 3});
   d.join(0);
-  EXPECT_EQ(owners(d, 3), (std::vector<ConsumerId>{0, 0, 0}));
+  EXPECT_EQ(partition_owners(d, 3), (std::vector<ConsumerId>{0, 0, 0}));
   for (MessageId id = 1; id <= 6; ++id) d.publish(id, key_in(0, 3));
   EXPECT_EQ(ids_of(d.pull(0, 10)), (std::vector<MessageId>{1, 2, 3, 4, 5, 6}));
 }
@@ -47,10 +47,10 @@ TEST(PartitionedQueue, range_and_round_robin_assignments_and_members_beyond_the_
     range.join(c);
     rr.join(c);
   }
-  EXPECT_EQ(owners(range, 4), (std::vector<ConsumerId>{0, 0, 1, 1}));
-  EXPECT_EQ(owners(rr, 4), (std::vector<ConsumerId>{0, 1, 0, 1}));
+  EXPECT_EQ(partition_owners(range, 4), (std::vector<ConsumerId>{0, 0, 1, 1}));
+  EXPECT_EQ(partition_owners(rr, 4), (std::vector<ConsumerId>{0, 1, 0, 1}));
   for (ConsumerId c : {2u, 3u, 4u, 5u}) range.join(c);
-  EXPECT_EQ(owners(range, 4), (std::vector<ConsumerId>{0, 1, 2, 3}));
+  EXPECT_EQ(partition_owners(range, 4), (std::vector<ConsumerId>{0, 1, 2, 3}));
   range.pull(4, 10);
   range.pull(5, 10);
   for (MessageId id = 1; id <= 40; ++id) EXPECT_TRUE(range.publish(id, id).empty());
@@ -60,9 +60,9 @@ TEST(PartitionedQueue, sticky_assignment_moves_only_what_balance_requires) {
   DesignDriver d = partitioned({.partitions = 4, .assignment = PartitionedQueue::Assignment::sticky, .rebalance_time = 0});
   d.join(0);
   d.join(1);
-  const std::vector<ConsumerId> before = owners(d, 4);
+  const std::vector<ConsumerId> before = partition_owners(d, 4);
   d.join(2);
-  const std::vector<ConsumerId> after = owners(d, 4);
+  const std::vector<ConsumerId> after = partition_owners(d, 4);
   int moved = 0;
   std::map<ConsumerId, int> load;
   for (int p = 0; p < 4; ++p) {

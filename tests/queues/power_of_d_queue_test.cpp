@@ -18,7 +18,7 @@ DesignDriver power_of(std::uint32_t d, std::uint64_t seed = 7) {
 }
 
 // Which consumer each message is bound to: every consumer pulls everything afterwards.
-std::map<MessageId, ConsumerId> owners(DesignDriver& d, std::uint32_t consumers) {
+std::map<MessageId, ConsumerId> queue_owners(DesignDriver& d, std::uint32_t consumers) {
   std::map<MessageId, ConsumerId> owner;
   for (ConsumerId c = 0; c < consumers; ++c) {
     for (const Action& a : d.pull(c, 1000)) owner[a.message.id] = a.consumer;
@@ -31,7 +31,7 @@ TEST(PowerOfDQueue, jsq_binds_each_message_to_the_shortest_queue) {
   for (ConsumerId c = 0; c < 3; ++c) d.join(c);
   for (MessageId id = 1; id <= 7; ++id) d.publish(id);
   std::map<ConsumerId, int> lengths;
-  for (const auto& [id, c] : owners(d, 3)) ++lengths[c];
+  for (const auto& [id, c] : queue_owners(d, 3)) ++lengths[c];
   for (ConsumerId c = 0; c < 3; ++c) EXPECT_GE(lengths[c], 2) << c;  // never 3 on one queue before 2 on each
 }
 
@@ -53,7 +53,7 @@ TEST(PowerOfDQueue, d_equal_one_is_uniform_random_assignment) {
   for (ConsumerId c = 0; c < 4; ++c) d.join(c);
   for (MessageId id = 1; id <= 4000; ++id) d.publish(id);
   std::map<ConsumerId, int> count;
-  for (const auto& [id, c] : owners(d, 4)) ++count[c];
+  for (const auto& [id, c] : queue_owners(d, 4)) ++count[c];
   for (ConsumerId c = 0; c < 4; ++c) EXPECT_NEAR(count[c], 1000, 4 * std::sqrt(4000 * 0.25 * 0.75)) << c;
 }
 
@@ -64,7 +64,7 @@ TEST(PowerOfDQueue, two_choices_keep_queues_much_more_even_than_one) {
     for (ConsumerId c = 0; c < 10; ++c) d.join(c);
     for (MessageId id = 1; id <= 1000; ++id) d.publish(id);
     std::map<ConsumerId, int> count;
-    for (const auto& [id, c] : owners(d, 10)) ++count[c];
+    for (const auto& [id, c] : queue_owners(d, 10)) ++count[c];
     int lo = 1000, hi = 0;
     for (const auto& [c, n] : count) lo = std::min(lo, n), hi = std::max(hi, n);
     return hi - lo;

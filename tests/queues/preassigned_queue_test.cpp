@@ -22,7 +22,7 @@ DesignDriver preassigned(Assignment assignment, std::uint64_t seed = 7, std::uin
 // Publishes ids [1, n] with keys `key_of(id)` and returns which consumer each went to, by letting every
 // consumer pull everything afterwards.
 template <typename KeyOf>
-std::vector<ConsumerId> owners(DesignDriver& d, MessageId n, const std::vector<ConsumerId>& consumers, KeyOf key_of) {
+std::vector<ConsumerId> assigned_owners(DesignDriver& d, MessageId n, const std::vector<ConsumerId>& consumers, KeyOf key_of) {
   for (MessageId id = 1; id <= n; ++id) d.publish(id, key_of(id));
   std::vector<ConsumerId> owner(n, 0);
   for (ConsumerId c : consumers) {
@@ -37,7 +37,7 @@ TEST(PreassignedQueue, round_robin_binds_in_join_order) {
   d.join(2);
   d.join(0);
   d.join(1);
-  EXPECT_EQ(owners(d, 6, {0, 1, 2}, [](MessageId) { return 0; }), (std::vector<ConsumerId>{2, 0, 1, 2, 0, 1}));
+  EXPECT_EQ(assigned_owners(d, 6, {0, 1, 2}, [](MessageId) { return 0; }), (std::vector<ConsumerId>{2, 0, 1, 2, 0, 1}));
 }
 
 TEST(PreassignedQueue, preassigned_consumer_only_receives_its_own_messages) {
@@ -69,7 +69,7 @@ TEST(PreassignedQueue, hash_assignment_is_stable_per_key) {
   DesignDriver d = preassigned(Assignment::hash);
   for (ConsumerId c = 0; c < 3; ++c) d.join(c);
   const auto key_of = [](MessageId id) { return id % 5; };
-  const std::vector<ConsumerId> owner = owners(d, 50, {0, 1, 2}, key_of);
+  const std::vector<ConsumerId> owner = assigned_owners(d, 50, {0, 1, 2}, key_of);
   std::map<std::uint64_t, ConsumerId> owner_of_key;
   for (MessageId id = 1; id <= 50; ++id) {
     EXPECT_EQ(owner_of_key.try_emplace(key_of(id), owner[id - 1]).first->second, owner[id - 1]) << "key " << key_of(id);
@@ -81,7 +81,7 @@ TEST(PreassignedQueue, random_assignment_draws_from_the_design_stream) {
   DesignDriver d = preassigned(Assignment::random, 42);
   for (ConsumerId c = 0; c < 4; ++c) d.join(c);
   RandomStream expected(42);
-  const std::vector<ConsumerId> owner = owners(d, 40, {0, 1, 2, 3}, [](MessageId) { return 0; });
+  const std::vector<ConsumerId> owner = assigned_owners(d, 40, {0, 1, 2, 3}, [](MessageId) { return 0; });
   for (MessageId id = 1; id <= 40; ++id) EXPECT_EQ(owner[id - 1], expected.next_below(4));
 }
 
@@ -113,13 +113,13 @@ TEST(PreassignedQueue, a_consumer_beyond_the_expected_ones_is_added_to_the_assig
   d.join(0);
   d.join(1);
   d.join(4);
-  EXPECT_EQ(owners(d, 6, {0, 1, 4}, [](MessageId) { return 0; }), (std::vector<ConsumerId>{0, 1, 4, 0, 1, 4}));
+  EXPECT_EQ(assigned_owners(d, 6, {0, 1, 4}, [](MessageId) { return 0; }), (std::vector<ConsumerId>{0, 1, 4, 0, 1, 4}));
 }
 
 TEST(PreassignedQueue, hash_assignment_over_expected_consumers_does_not_depend_on_join_order) {
   DesignDriver d = preassigned(Assignment::hash, 7, 3);
   d.join(1);
-  const std::vector<ConsumerId> owner = owners(d, 30, {0, 1, 2}, [](MessageId id) { return id; });
+  const std::vector<ConsumerId> owner = assigned_owners(d, 30, {0, 1, 2}, [](MessageId id) { return id; });
   for (MessageId id = 1; id <= 30; ++id) EXPECT_EQ(owner[id - 1], static_cast<ConsumerId>(mix64(id) % 3));
 }
 

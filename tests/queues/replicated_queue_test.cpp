@@ -31,13 +31,6 @@ ActionBuffer restart(DesignDriver& d, std::uint32_t node) {
   return out;
 }
 
-// The actions of `actions` of one kind.
-ActionBuffer only(const ActionBuffer& actions, ActionKind kind) {
-  ActionBuffer out;
-  std::copy_if(actions.begin(), actions.end(), std::back_inserter(out), [&](const Action& a) { return a.kind == kind; });
-  return out;
-}
-
 std::set<MessageId> id_set(const ActionBuffer& actions) {
   const std::vector<MessageId> ids = ids_of(actions);
   return {ids.begin(), ids.end()};
@@ -50,10 +43,6 @@ std::set<MessageId> held_ids(DesignDriver& d) {
 }
 
 // Consumer 0 has received message 1 (receipt in `delivery`), and the followers have applied it.
-struct Received {
-  DesignDriver d;
-  Action delivery;
-};
 Received receive_replicated(DesignParams params = {}) {
   DesignDriver d = replicated(std::move(params));
   d.join(0);

@@ -11,9 +11,9 @@
 namespace qlab::queue_tests {
 namespace {
 
-using Options = ShareGroupQueue::Options;
+using ShareGroupOptions = ShareGroupQueue::Options;
 
-DesignDriver share(Options options) { return DesignDriver(std::make_unique<ShareGroupQueue>(options)); }
+DesignDriver share(ShareGroupOptions options) { return DesignDriver(std::make_unique<ShareGroupQueue>(options)); }
 
 TEST(ShareGroupQueue, any_consumer_receives_records_of_any_partition) {
   DesignDriver d = share({.partitions = 1});

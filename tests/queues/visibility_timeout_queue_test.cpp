@@ -11,22 +11,18 @@
 namespace qlab::queue_tests {
 namespace {
 
-using Options = VisibilityTimeoutQueue::Options;
+using VisibilityOptions = VisibilityTimeoutQueue::Options;
 using StaleAck = VisibilityTimeoutQueue::StaleAck;
 
 constexpr Time kTimeout = 10 * kSecond;
 
-DesignDriver visibility(Options options = {}) {
-  if (options.visibility_timeout == Options{}.visibility_timeout) options.visibility_timeout = kTimeout;
+DesignDriver visibility(VisibilityOptions options = {}) {
+  if (options.visibility_timeout == VisibilityOptions{}.visibility_timeout) options.visibility_timeout = kTimeout;
   return DesignDriver(std::make_unique<VisibilityTimeoutQueue>(options));
 }
 
 // One consumer (0) that has received message 1.
-struct Received {
-  DesignDriver d;
-  Action delivery;
-};
-Received receive_one(Options options = {}) {
+Received receive_one(VisibilityOptions options = {}) {
   DesignDriver d = visibility(options);
   d.join(0);
   d.pull(0, 1);
@@ -91,7 +87,7 @@ TEST(VisibilityTimeoutQueue, stale_ack_is_rejected) {
 }
 
 TEST(VisibilityTimeoutQueue, stale_ack_is_ignored_when_configured) {
-  Options options;
+  VisibilityOptions options;
   options.stale_ack = StaleAck::ignore;
   auto [d, first] = receive_one(options);
   d.pull(1, 1);
@@ -126,7 +122,7 @@ TEST(VisibilityTimeoutQueue, a_late_ack_deletes_an_expired_message_that_was_not_
 }
 
 TEST(VisibilityTimeoutQueue, max_receives_moves_message_to_dead_letter_on_next_receive) {
-  Options options;
+  VisibilityOptions options;
   options.max_receives = 2;
   auto [d, first] = receive_one(options);
   d.pull(0, 1);
@@ -194,7 +190,7 @@ TEST(VisibilityTimeoutQueue, extend_reorders_deadlines) {
 }
 
 TEST(VisibilityTimeoutQueue, extend_with_a_stale_receipt_is_ignored_when_configured) {
-  Options options;
+  VisibilityOptions options;
   options.stale_ack = StaleAck::ignore;
   auto [d, first] = receive_one(options);
   d.advance_to(kTimeout);  // expired, visible again: nothing is in flight to extend
@@ -205,7 +201,7 @@ TEST(VisibilityTimeoutQueue, extend_with_a_stale_receipt_is_ignored_when_configu
 }
 
 TEST(VisibilityTimeoutQueue, release_on_disconnect_makes_messages_visible_at_once) {
-  Options options;
+  VisibilityOptions options;
   options.release_on_disconnect = true;
   auto [d, first] = receive_one(options);
   d.pull(1, 1);

@@ -11,14 +11,9 @@
 namespace qlab::sim {
 namespace {
 
+using testing::expect_within_ci;
 using testing::metric_summary;
 using testing::scenario_from;
-
-void expect_within_ci(const Summary& simulated, double theory) {
-  EXPECT_NEAR(simulated.mean, theory, 2 * simulated.ci95)
-      << "simulated " << simulated.mean << " ± " << simulated.ci95 << ", theory " << theory;
-  EXPECT_LT(simulated.ci95, 0.1 * theory) << "the interval is too wide to say anything";
-}
 
 // Poisson publishes at `rate`/s of `size` into a broker with `broker`; one consumer that takes one message and
 // then never finishes, so the broker's only work is the publishes: a single queue with Poisson arrivals.

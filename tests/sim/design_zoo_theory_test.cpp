@@ -14,6 +14,7 @@
 namespace qlab::sim {
 namespace {
 
+using testing::expect_within_ci;
 using testing::metric_summary;
 using testing::scenario_from;
 
@@ -38,12 +39,6 @@ Summary run_metric(const std::string& yaml, const std::string& key) {
 // The measurement, printed for docs/DESIGNS.md.
 void report(const std::string& what, const Summary& s, const std::string& against) {
   std::cout << what << ": " << s.mean << " ± " << s.ci95 << " (" << against << ")\n";
-}
-
-void expect_within_ci(const Summary& simulated, double theory) {
-  EXPECT_NEAR(simulated.mean, theory, 2 * simulated.ci95)
-      << "simulated " << simulated.mean << " ± " << simulated.ci95 << ", theory " << theory;
-  EXPECT_LT(simulated.ci95, 0.1 * theory) << "the interval is too wide to say anything";
 }
 
 // Two simulated means agree: their difference lies within twice the combined 95% half-width.

@@ -10,6 +10,7 @@
 namespace qlab::sim {
 namespace {
 
+using testing::expect_within_ci;
 using testing::metric_summary;
 using testing::scenario_from;
 
@@ -31,12 +32,6 @@ std::string poisson_scenario(double rate, int consumers, const std::string& serv
   return "name: theory\nseed: 11\nrepetitions: 8\nduration: " + std::to_string(duration_s) +
          "s\nwarmup: " + std::to_string(warmup_s) + "s\nproducers:\n  - rate: " + std::to_string(rate) +
          "/s\nconsumers:\n  - count: " + std::to_string(consumers) + "\n    service: " + service + "\n";
-}
-
-void expect_within_ci(const Summary& simulated, double theory) {
-  EXPECT_NEAR(simulated.mean, theory, 2 * simulated.ci95)
-      << "simulated " << simulated.mean << " ± " << simulated.ci95 << ", theory " << theory;
-  EXPECT_LT(simulated.ci95, 0.1 * theory) << "the interval is too wide to say anything";
 }
 
 TEST(QueueingTheory, MM1MeanWaitMatchesTheory) {

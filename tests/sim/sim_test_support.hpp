@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "metrics/statistics.hpp"
 #include "sim/repetition_runner.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -24,6 +26,14 @@ inline double metric(const RunResult& run, const std::string& key) { return run.
 // The first repetition of the scenario `yaml`.
 inline RunResult run_once(const std::string& yaml, const std::vector<workloads::Override>& overrides = {}) {
   return run_repetitions(scenario_from(yaml, overrides)).front();
+}
+
+// A simulated mean agrees with theory: within twice its 95% half-width, and that interval is narrow enough
+// (under 10% of the theory) for the agreement to say something.
+inline void expect_within_ci(const Summary& simulated, double theory) {
+  EXPECT_NEAR(simulated.mean, theory, 2 * simulated.ci95)
+      << "simulated " << simulated.mean << " ± " << simulated.ci95 << ", theory " << theory;
+  EXPECT_LT(simulated.ci95, 0.1 * theory) << "the interval is too wide to say anything";
 }
 
 }  // namespace qlab::sim::testing
