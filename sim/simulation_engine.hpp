@@ -174,6 +174,8 @@ class SimulationEngine {
   // Consumers (sim_consumers.cpp).
   void on_delivery_arrives(Time now, const Event& event);
   void start_next(Time now, SimConsumer& consumer);
+  // `consumer` starts processing `delivery`.
+  void start(Time now, SimConsumer& consumer, const Delivery& delivery);
   void on_service_done(Time now, std::uint32_t index);
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   void join(Time now, std::uint32_t index);
