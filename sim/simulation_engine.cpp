@@ -63,7 +63,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       };
       SimConsumer& c = consumers_.emplace_back();
       c.name = group.name + "[" + std::to_string(i) + "]";
-      c.group = g;
+      c.group = static_cast<std::uint32_t>(g);
       c.prefetch = group.prefetch;
       c.service_rng = derive("/service");
       c.to_broker_rng = derive("/network-out");
