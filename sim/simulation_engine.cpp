@@ -117,6 +117,7 @@ RunResult SimulationEngine::run() {
     }
     series_.observe(next, state());
     const auto entry = events_.pop();
+    if (!events_.empty()) prefetch_consumer(events_.next_payload());
     now = entry.time;
     dispatch(now, entry.payload);
     if (!recoveries_.empty()) check_recoveries(now);
