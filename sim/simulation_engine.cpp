@@ -26,7 +26,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
-  // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).
+  // Reserved: growing would move every consumer (100,000 of them for large systems).
   std::size_t producer_count = 0;
   std::size_t consumer_count = 0;
   for (const ProducerGroup& group : scenario.producers) producer_count += group.count;
