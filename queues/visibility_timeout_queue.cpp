@@ -101,7 +101,7 @@ void VisibilityTimeoutQueue::on_consumer_lost(Time now, ConsumerId consumer, Act
   if (!options_.release_on_disconnect) return;  // SQS: what it holds waits for the timeout
   // Rare event, so a walk over everything in flight is acceptable.
   for (Slot slot = flight_head_; slot != kNil;) {
-    const Slot next = entries_[slot].next;
+    const Slot next = links_[slot].next;
     if (entries_[slot].consumer == consumer) {
       unlink(slot);
       --in_flight_;
@@ -162,23 +162,24 @@ void VisibilityTimeoutQueue::refuse(ConsumerId consumer, Receipt receipt, const 
 VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::allocate() {
   Slot slot = free_head_;
   if (slot != kNil) {
-    free_head_ = entries_[slot].next;
+    free_head_ = links_[slot].next;
   } else {
     QLAB_CHECK(entries_.size() < kNil - 1, "more messages held than receipts can name");
     slot = static_cast<Slot>(entries_.size());
     entries_.emplace_back();
+    links_.emplace_back();
   }
   Entry& entry = entries_[slot];
   // No receipt carries the new base: every receipt of the previous occupant is at or below it.
   entry.base_generation = ++entry.generation;
-  entry.prev = entry.next = kNil;
+  links_[slot] = Link{};
   return slot;
 }
 
 void VisibilityTimeoutQueue::free_slot(Slot slot) {
   Entry& entry = entries_[slot];
   entry.state = State::free;
-  entry.next = free_head_;
+  links_[slot].next = free_head_;
   free_head_ = slot;
 }
 
@@ -206,21 +207,22 @@ bool VisibilityTimeoutQueue::drop_oldest(Message& dropped) {
 }
 
 void VisibilityTimeoutQueue::link_by_deadline(Slot slot) {
-  Entry& entry = entries_[slot];
+  const Time deadline = entries_[slot].deadline;
+  Link& link = links_[slot];
   Slot after = flight_tail_;
   // Strictly later deadlines only, so equal deadlines keep receive order.
-  while (after != kNil && entries_[after].deadline > entry.deadline) after = entries_[after].prev;
-  entry.prev = after;
-  entry.next = after == kNil ? flight_head_ : entries_[after].next;
-  (entry.prev == kNil ? flight_head_ : entries_[entry.prev].next) = slot;
-  (entry.next == kNil ? flight_tail_ : entries_[entry.next].prev) = slot;
+  while (after != kNil && entries_[after].deadline > deadline) after = links_[after].prev;
+  link.prev = after;
+  link.next = after == kNil ? flight_head_ : links_[after].next;
+  (link.prev == kNil ? flight_head_ : links_[link.prev].next) = slot;
+  (link.next == kNil ? flight_tail_ : links_[link.next].prev) = slot;
 }
 
 void VisibilityTimeoutQueue::unlink(Slot slot) {
-  Entry& entry = entries_[slot];
-  (entry.prev == kNil ? flight_head_ : entries_[entry.prev].next) = entry.next;
-  (entry.next == kNil ? flight_tail_ : entries_[entry.next].prev) = entry.prev;
-  entry.prev = entry.next = kNil;
+  Link& link = links_[slot];
+  (link.prev == kNil ? flight_head_ : links_[link.prev].next) = link.next;
+  (link.next == kNil ? flight_tail_ : links_[link.next].prev) = link.prev;
+  link = Link{};
 }
 
 void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {

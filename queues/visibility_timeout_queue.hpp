@@ -74,10 +74,14 @@ class VisibilityTimeoutQueue final : public QueueDesign {
     std::uint32_t generation = 0;       // of the latest receipt; bumped by every receive and by a delete
     std::uint32_t base_generation = 0;  // generation when this message took the slot: receipts are above it
     std::uint32_t receive_count = 0;
-    Slot prev = kNil;  // in-flight list
-    Slot next = kNil;  // in-flight list, or free list
     ConsumerId consumer = 0;  // in_flight: who holds it
     State state = State::free;
+  };
+  // An entry's place in the in-flight list, or (next) in the free list. Kept apart from the entries (8 bytes
+  // a slot, not 80): an ack unlinks its message, which touches the links of two other messages.
+  struct Link {
+    Slot prev = kNil;
+    Slot next = kNil;
   };
   // What a receipt names: the slot when it is this slot's latest receipt and the message is not deleted.
   struct Lookup {
@@ -103,6 +107,7 @@ class VisibilityTimeoutQueue final : public QueueDesign {
 
   Options options_;
   std::vector<Entry> entries_;
+  std::vector<Link> links_;  // by slot, as entries_
   Slot free_head_ = kNil;
   RingBuffer<Slot> visible_;
   Slot flight_head_ = kNil;  // earliest deadline

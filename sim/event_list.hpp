@@ -26,6 +26,8 @@ class EventList {
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   Time next_time() const { return heap_.front().time; }
+  // The earliest pending payload. Precondition: !empty().
+  const Payload& next_payload() const { return heap_.front().payload; }
   // Visits every pending payload, in no particular order.
   template <class Visit>
   void for_each(Visit visit) const {

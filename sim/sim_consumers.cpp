@@ -26,17 +26,25 @@ void SimulationEngine::on_delivery_arrives(Time now, const Event& event) {
     drop_copy(now, Delivery{event.message, event.receipt}, LossCause::consumer_crash);  // sent to a life that ended
     return;
   }
-  consumer.buffer.push_back(Delivery{event.message, event.receipt, event.incarnation});
-  ++buffered_;
-  if (consumer.phase == ConsumerPhase::idle) start_next(now, consumer);
+  const Delivery delivery{event.message, event.receipt, event.incarnation};
+  if (consumer.phase == ConsumerPhase::idle && consumer.buffer.empty()) {
+    start(now, consumer, delivery);  // as buffering it and starting the next: the buffer stays untouched
+  } else {
+    consumer.buffer.push_back(delivery);
+    ++buffered_;
+    if (consumer.phase == ConsumerPhase::idle) start_next(now, consumer);
+  }
   update_waiting(now);
 }
 
 void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
   if (consumer.buffer.empty()) return;
-  consumer.current = consumer.buffer.front();
-  consumer.buffer.pop_front();
   --buffered_;
+  start(now, consumer, consumer.buffer.pop_front());
+}
+
+void SimulationEngine::start(Time now, SimConsumer& consumer, const Delivery& delivery) {
+  consumer.current = delivery;
   consumer.has_current = true;
   Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
   if (now < consumer.slow_until) {  // capped as a sample is, so that done_at cannot overflow the clock

@@ -26,7 +26,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
-  // Reserved: growing would copy every consumer (a deque is copied, not moved, by vector growth).
+  // Reserved: growing would move every consumer (100,000 of them for large systems).
   std::size_t producer_count = 0;
   std::size_t consumer_count = 0;
   for (const ProducerGroup& group : scenario.producers) producer_count += group.count;
@@ -63,7 +63,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       };
       SimConsumer& c = consumers_.emplace_back();
       c.name = group.name + "[" + std::to_string(i) + "]";
-      c.group = g;
+      c.group = static_cast<std::uint32_t>(g);
       c.prefetch = group.prefetch;
       c.service_rng = derive("/service");
       c.to_broker_rng = derive("/network-out");
@@ -117,6 +117,7 @@ RunResult SimulationEngine::run() {
     }
     series_.observe(next, state());
     const auto entry = events_.pop();
+    if (!events_.empty()) prefetch_consumer(events_.next_payload());
     now = entry.time;
     dispatch(now, entry.payload);
     if (!recoveries_.empty()) check_recoveries(now);

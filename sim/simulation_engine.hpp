@@ -173,7 +173,17 @@ class SimulationEngine {
   void update_availability(Time now);
   // Consumers (sim_consumers.cpp).
   void on_delivery_arrives(Time now, const Event& event);
+  // Starts loading the consumer record a service completion will touch while the event before it runs
+  // (with many consumers it is rarely in cache). No effect on results.
+  void prefetch_consumer(const Event& event) const {
+    if (event.type != EventType::service_done) return;
+    const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
+    __builtin_prefetch(record);
+    __builtin_prefetch(record + 64);
+  }
   void start_next(Time now, SimConsumer& consumer);
+  // `consumer` starts processing `delivery`.
+  void start(Time now, SimConsumer& consumer, const Delivery& delivery);
   void on_service_done(Time now, std::uint32_t index);
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   void join(Time now, std::uint32_t index);
