@@ -989,6 +989,7 @@ void check_live_support(const Scenario& scenario, const std::string& backend) {
   const bool network_faults = std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const FaultSpec& f) {
     return f.action == FaultAction::partition || f.action == FaultAction::delay || f.action == FaultAction::drop;
   });
+  if (b.name != "qlab") refuse_drop_faults(b.name, scenario);
   if (b.name != "qlab" && network_faults && scenario.queue.design == "replicated") {
     throw std::invalid_argument("back end " + b.name + " cannot express partition, delay or drop faults beside "
                                 "queue.design: replicated (each client's fault proxy forwards to one node)");

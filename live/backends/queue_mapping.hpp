@@ -32,8 +32,4 @@ struct QueueMapping {
   bool unclean_election = false;
 };
 
-// Refuses, with std::invalid_argument naming `backend` and the key, what no real broker here can run: drop
-// faults (the fault proxy drops qlab protocol frames).
-void refuse_qlab_only_faults(const Scenario& scenario, const std::string& backend);
-
 }  // namespace qlab::live

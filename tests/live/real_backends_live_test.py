@@ -235,6 +235,18 @@ class Refusals(unittest.TestCase):
                      "qlab", "live.backend_options.storage")
         self.refused("unknown-backend", "crash_stall", "kafka", [], "kafka", "nats")
 
+    def test_drop_faults_are_refused_on_every_real_broker(self):
+        drop = os.path.join(WORK, "drop.yaml")
+        with open(scenario("crash_stall")) as f, open(drop, "w") as out:
+            out.write(f.read() + "  - {at: 1s, action: drop, hop: broker->consumer, p: 0.2, duration: 1s}\n")
+        for backend in ("redis", "beanstalkd", "nats", "rabbitmq"):
+            summary, done = live(drop, "drop-" + backend, "--backend", backend,
+                                 "--set", "queue.release_on_disconnect=" + str(backend == "beanstalkd").lower())
+            self.assertEqual(done.returncode, 2, backend + ": " + done.stderr)
+            self.assertIsNone(summary)
+            for word in (backend, "faults[2]: drop", "connection stays up"):
+                self.assertIn(word, done.stderr)
+
 
 if __name__ == "__main__":
     QLAB = sys.argv.pop(1)
