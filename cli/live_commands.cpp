@@ -542,9 +542,16 @@ void add_live_commands(CLI::App& app) {
   proxy->add_option("--seed", proxy_config->seed);
   proxy->callback([proxy_config, proxy_upstream] {
     live::FaultProxyConfig config = *proxy_config;
-    std::tie(config.upstream_host, config.upstream_port) = live::split_host_port(*proxy_upstream);
-    config.on_listening = [address = config.address](std::uint16_t port, std::uint16_t control) {
-      std::printf("listening on %s:%u control %u\n", address.c_str(), port, control);
+    // HOST:PORT[,HOST:PORT...]: one listening port per broker node, announced in the same order.
+    for (std::size_t from = 0; from <= proxy_upstream->size();) {
+      const std::size_t comma = std::min(proxy_upstream->find(',', from), proxy_upstream->size());
+      config.upstreams.push_back(live::split_host_port(proxy_upstream->substr(from, comma - from)));
+      from = comma + 1;
+    }
+    config.on_listening = [address = config.address](const std::vector<std::uint16_t>& ports, std::uint16_t control) {
+      std::string listening;
+      for (std::uint16_t port : ports) listening += (listening.empty() ? "" : ",") + address + ":" + std::to_string(port);
+      std::printf("listening on %s control %u\n", listening.c_str(), control);
       std::fflush(stdout);
     };
     live::run_fault_proxy(config);

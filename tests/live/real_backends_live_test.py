@@ -9,7 +9,7 @@ qlab starts on 127.0.0.1 (free ports, data folders in the run's work folder) and
 - `pull` on Redis: what a SIGKILLed consumer held is lost and counted as lost, never delivered again.
 - `preassigned` (round robin) on beanstalkd: each consumer receives its share only, also while it is stalled.
 - JetStream on a 3-node cluster with `replicated, replicas: 3`: the stream leader SIGKILLed twice loses no
-  confirmed message; one node with `storage: memory` loses its backlog when it is killed.
+  confirmed message, nor does a consumer, then the producer, partitioned from every node; one node with `storage: memory` loses its backlog when it is killed.
 - A server killed from outside (no fault did it) ends the run at once, its results marked incomplete.
 - What a back end cannot express exits with code 2 before anything starts, naming the back end and the key.
 
@@ -180,6 +180,22 @@ class JetStreamReplication(unittest.TestCase):
         self.assertGreater(value(summary, "published"), 40)
         self.assertEqual(value(summary, "lost_confirmed"), 0, done.stderr)
         self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
+
+    def test_clients_partitioned_from_the_whole_cluster_lose_nothing(self):
+        # Each client's fault proxy has a port for each node, so a partition cuts a client off the cluster.
+        summary, done = live(scenario("replicated_partition"), "replicated-partition", "--backend", "nats",
+                             timeout=180)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(value(summary, "faults"), 2, done.stderr)
+        self.assertGreater(value(summary, "published"), 40)
+        self.assertEqual(value(summary, "lost_confirmed"), 0, done.stderr)
+        self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
+        # The cut-off consumer's deliveries went to the other one after the visibility timeout.
+        self.assertGreater(value(summary, "redeliveries"), 0)
+        # The producer's publishes during its 1 s partition were held, then confirmed (within the 5 s PubAck
+        # timeout: none refused).
+        self.assertEqual(value(summary, "refused_publishes"), 0)
+        self.assertGreater(value(summary, "publish_latency_p99"), 0.5)
 
     def test_one_memory_replica_loses_its_backlog(self):
         summary, done = live(scenario("one_node_crash"), "memory", "--backend", "nats",
