@@ -77,16 +77,23 @@ def no_server_left(test, folder):
         test.assertNotIn(folder, cmdline, "a server of the run still runs: " + cmdline.replace("\0", " "))
 
 
-def check_crash_stall(test, backend, binary, *extra, duplicates=True):
-    """The crash_stall scenario on `backend`: nothing lost, what the faulty consumers held delivered again."""
+def live_ok(test, binary, name, out, backend, *extra, published):
+    """Scenario `name` on `backend` (skipped without `binary`) into WORK/out: it succeeds and publishes more than
+    `published` messages. Returns (summary, completed process)."""
     if not have(binary):
         test.skipTest(binary + " is not installed (scripts/setup.sh installs it)")
-    summary, done = live(scenario("crash_stall"), "crash-stall-" + backend, "--backend", backend, *extra)
+    summary, done = live(scenario(name), out, "--backend", backend, *extra)
     test.assertEqual(done.returncode, 0, done.stderr)
+    test.assertGreater(value(summary, "published"), published)
+    return summary, done
+
+
+def check_crash_stall(test, backend, binary, *extra, duplicates=True):
+    """The crash_stall scenario on `backend`: nothing lost, what the faulty consumers held delivered again."""
+    summary, done = live_ok(test, binary, "crash_stall", "crash-stall-" + backend, backend, *extra, published=80)
     resolved = summary["scenario_resolved"]["live"]
     test.assertEqual(resolved["backend"], backend)
     test.assertIn(binary.split("-")[0], resolved["backend_version"].lower())
-    test.assertGreater(value(summary, "published"), 80)
     test.assertEqual(value(summary, "lost_confirmed"), 0, done.stderr)
     test.assertEqual(value(summary, "lost"), 0)
     test.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
@@ -133,11 +140,7 @@ def records(out, kind):
 
 class AtMostOnceAndPreassigned(unittest.TestCase):
     def test_pull_loses_what_a_crashed_consumer_held_and_never_delivers_it_again(self):
-        if not have("redis-server"):
-            self.skipTest("redis-server is not installed (scripts/setup.sh installs it)")
-        summary, done = live(scenario("pull_crash"), "pull-redis", "--backend", "redis")
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertGreater(value(summary, "published"), 80)
+        summary, done = live_ok(self, "redis-server", "pull_crash", "pull-redis", "redis", published=80)
         # Held by the consumer when it was killed: lost, and counted so (nothing is left in the queue).
         self.assertGreater(value(summary, "lost_consumer_crash"), 0, done.stderr)
         self.assertEqual(value(summary, "remaining"), 0)
@@ -151,11 +154,8 @@ class AtMostOnceAndPreassigned(unittest.TestCase):
         self.assertLess(value(summary, "duration_simulated"), 15)
 
     def test_preassigned_consumers_receive_their_share_only(self):
-        if not have("beanstalkd"):
-            self.skipTest("beanstalkd is not installed (scripts/setup.sh installs it)")
-        summary, done = live(scenario("preassigned_stall"), "preassigned-beanstalkd", "--backend", "beanstalkd")
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertGreater(value(summary, "published"), 40)
+        summary, done = live_ok(self, "beanstalkd", "preassigned_stall", "preassigned-beanstalkd", "beanstalkd",
+                                published=40)
         self.assertEqual(value(summary, "lost"), 0, done.stderr)
         self.assertEqual(value(summary, "unique_processed"), value(summary, "published"))
         # Round robin over the producer's own messages: its n-th message (the id's low 32 bits) goes to
