@@ -392,15 +392,21 @@ struct WorkerArguments {
   std::string backend = "qlab";
 };
 
+// ADDR:PORT[,ADDR:PORT...]: a broker's nodes.
+std::vector<std::pair<std::string, std::uint16_t>> host_ports(const std::string& text) {
+  std::vector<std::pair<std::string, std::uint16_t>> nodes;
+  for (std::size_t from = 0; from <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', from), text.size());
+    nodes.push_back(live::split_host_port(text.substr(from, comma - from)));
+    from = comma + 1;
+  }
+  return nodes;
+}
+
 void run_worker(const WorkerArguments& args) {
   const Scenario scenario = workloads::load_scenario_file(args.scenario, overrides_of(args.sets));
   live::WorkerTarget target{args.backend, {}, token_of(args.token, "")};
-  for (std::size_t from = 0; from <= args.connect.size();) {  // ADDR:PORT[,ADDR:PORT...]: a cluster's nodes
-    const std::size_t comma = std::min(args.connect.find(',', from), args.connect.size());
-    const auto [host, port] = live::split_host_port(args.connect.substr(from, comma - from));
-    target.endpoints.push_back(live::Endpoint{host, port});
-    from = comma + 1;
-  }
+  for (const auto& [host, port] : host_ports(args.connect)) target.endpoints.push_back(live::Endpoint{host, port});
   int code = 0;
   if (args.role == "producer") {
     live::ProducerTask task{args.group, args.index, args.seed, args.start, args.time_scale, {}, target, args.records};
@@ -542,9 +548,11 @@ void add_live_commands(CLI::App& app) {
   proxy->add_option("--seed", proxy_config->seed);
   proxy->callback([proxy_config, proxy_upstream] {
     live::FaultProxyConfig config = *proxy_config;
-    std::tie(config.upstream_host, config.upstream_port) = live::split_host_port(*proxy_upstream);
-    config.on_listening = [address = config.address](std::uint16_t port, std::uint16_t control) {
-      std::printf("listening on %s:%u control %u\n", address.c_str(), port, control);
+    config.upstreams = host_ports(*proxy_upstream);  // one listening port per node, announced in this order
+    config.on_listening = [address = config.address](const std::vector<std::uint16_t>& ports, std::uint16_t control) {
+      std::string listening;
+      for (std::uint16_t port : ports) listening += (listening.empty() ? "" : ",") + address + ":" + std::to_string(port);
+      std::printf("listening on %s control %u\n", listening.c_str(), control);
       std::fflush(stdout);
     };
     live::run_fault_proxy(config);

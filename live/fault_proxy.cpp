@@ -6,6 +6,7 @@
 #include <map>
 #include <deque>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -187,13 +188,12 @@ asio::awaitable<void> pump(Socket from, Socket to, std::shared_ptr<Link> link, b
   d.wake->cancel();
 }
 
-asio::awaitable<void> relay(tcp::socket client, const FaultProxyConfig& config, Faults& faults) {
+asio::awaitable<void> relay(tcp::socket client, tcp::endpoint node, Faults& faults) {
   auto executor = client.get_executor();
   auto upstream = std::make_shared<tcp::socket>(executor);
   auto downstream = std::make_shared<tcp::socket>(std::move(client));
   boost::system::error_code ec;
-  const tcp::endpoint broker(asio::ip::make_address(config.upstream_host, ec), config.upstream_port);
-  co_await upstream->async_connect(broker, asio::redirect_error(asio::use_awaitable, ec));
+  co_await upstream->async_connect(node, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;  // the client sees its connection close: the broker is down
   upstream->set_option(tcp::no_delay(true), ec);
   auto link = std::make_shared<Link>();
@@ -273,15 +273,22 @@ void run_fault_proxy(const FaultProxyConfig& config) {
   Faults faults;
   faults.rng = RandomStream::derive(config.seed, "live/fault-proxy");
   const auto address = asio::ip::make_address(config.address);
-  tcp::acceptor traffic(io, tcp::endpoint(address, 0));
+  if (config.upstreams.empty()) throw std::invalid_argument("fault-proxy: no upstream");
+  std::deque<tcp::acceptor> traffic;  // one per node; a deque keeps each acceptor where the coroutine saw it
+  std::vector<std::uint16_t> ports;
+  for (const auto& [host, port] : config.upstreams) {
+    tcp::acceptor& acceptor = traffic.emplace_back(io, tcp::endpoint(address, 0));
+    ports.push_back(acceptor.local_endpoint().port());
+    const tcp::endpoint node(asio::ip::make_address(host), port);
+    asio::co_spawn(io, [&acceptor, node, &io, &faults]() -> asio::awaitable<void> {
+      for (;;) {
+        tcp::socket client = co_await acceptor.async_accept(asio::use_awaitable);
+        client.set_option(tcp::no_delay(true));
+        asio::co_spawn(io, relay(std::move(client), node, faults), asio::detached);
+      }
+    }, asio::detached);
+  }
   tcp::acceptor control(io, tcp::endpoint(address, 0));
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    for (;;) {
-      tcp::socket client = co_await traffic.async_accept(asio::use_awaitable);
-      client.set_option(tcp::no_delay(true));
-      asio::co_spawn(io, relay(std::move(client), config, faults), asio::detached);
-    }
-  }, asio::detached);
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     for (;;) {
       tcp::socket socket = co_await control.async_accept(asio::use_awaitable);
@@ -296,7 +303,7 @@ void run_fault_proxy(const FaultProxyConfig& config) {
     }
     io.stop();
   });
-  if (config.on_listening) config.on_listening(traffic.local_endpoint().port(), control.local_endpoint().port());
+  if (config.on_listening) config.on_listening(ports, control.local_endpoint().port());
   io.run();
 }
 

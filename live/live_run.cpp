@@ -217,12 +217,12 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
       proxy.connect = endpoints;
       return proxy;
     }
-    const std::string upstream = endpoints.substr(0, endpoints.find(','));  // one node (checked before the run)
-    // Each client's proxy draws its own random stream (drop decisions, delay samples).
+    // Each client's proxy draws its own random stream (drop decisions, delay samples), and has a port for each
+    // of the broker's nodes: a client of a cluster is cut off from (or delayed to) all of them at once.
     const std::uint64_t proxy_seed = RandomStream::derive(seed, "live/fault-proxy/" + name).next_u64();
-    proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", upstream,
+    proxy.process = h->spawn(run, {"fault-proxy", "--listen", h->address(), "--upstream", endpoints,
                                    "--seed", std::to_string(proxy_seed)}, "proxy-" + name + ".log", true);
-    // "listening on ADDR:PORT control CPORT"
+    // "listening on ADDR:PORT[,ADDR:PORT...] control CPORT"
     const std::string& line = proxy.process->first_line();
     const std::size_t control_at = line.find(" control ");
     if (line.rfind("listening on ", 0) != 0 || control_at == std::string::npos) {
@@ -986,13 +986,7 @@ std::string current_executable() {
 void check_live_support(const Scenario& scenario, const std::string& backend) {
   const Backend& b = find_backend(backend);
   b.check(scenario, backend_options_json(scenario));
-  const bool network_faults = std::any_of(scenario.faults.begin(), scenario.faults.end(), [](const FaultSpec& f) {
-    return f.action == FaultAction::partition || f.action == FaultAction::delay || f.action == FaultAction::drop;
-  });
-  if (b.name != "qlab" && network_faults && scenario.queue.design == "replicated") {
-    throw std::invalid_argument("back end " + b.name + " cannot express partition, delay or drop faults beside "
-                                "queue.design: replicated (each client's fault proxy forwards to one node)");
-  }
+  if (b.name != "qlab") refuse_drop_faults(b.name, scenario);
   for (const FaultSpec& f : scenario.faults) {
     if (f.action == FaultAction::broker_crash) {
       if (!f.restart_after) {

@@ -34,6 +34,18 @@ void cannot_express(const std::string& backend, const std::string& name, const s
   throw std::invalid_argument("back end " + backend + " cannot express queue." + name + ": " + why);
 }
 
+void refuse_drop_faults(const std::string& backend, const Scenario& scenario) {
+  for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+    if (scenario.faults[i].action != FaultAction::drop) continue;
+    throw std::invalid_argument(
+        "back end " + backend + " cannot express faults[" + std::to_string(i) + "]: drop (a drop loses single "
+        "messages, a publish, a delivery or an ack, with probability p while the connection stays up; the fault "
+        "proxy finds messages only in qlab's protocol: cutting bytes out of " + backend + "'s stream would "
+        "desynchronise client and server, and closing the connection would lose everything in flight on it, "
+        "a different fault; docs/BACKENDS.md, \"Why drop is refused\")");
+  }
+}
+
 void require_single_node(const std::string& backend, const Scenario& scenario) {
   for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
     const FaultSpec& f = scenario.faults[i];

@@ -27,6 +27,10 @@ std::string text_param(const QueueSpec& queue, const std::string& name, const st
 // Throws unless every broker_crash aims at node 0 (or `leader`, which is node 0): the back end runs one server.
 void require_single_node(const std::string& backend, const Scenario& scenario);
 
+// Throws for a `drop` fault, naming `backend` (a real broker) and why: the simulator's drop loses single
+// messages while the connection stays up, and the fault proxy can cut only qlab's protocol into messages.
+void refuse_drop_faults(const std::string& backend, const Scenario& scenario);
+
 // live.backend_options of one back end: refuses keys it does not know, and reads typed values.
 class BackendOptions {
  public:

@@ -10,7 +10,7 @@
 
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/buffered_events.hpp"
-#include "live/backends/consumer_router.hpp"
+#include "live/backends/queue_mapping.hpp"
 #include "live/backends/tcp_connection.hpp"
 #include "live/steady_clock.hpp"
 
@@ -44,7 +44,8 @@ class BeanstalkdClient final : public BrokerClient {
         reject_stale_(text_param(config.queue, "stale_ack", "reject") == "reject") {
     const bool preassigned = config.queue.design == "preassigned";
     if (config.role == ClientRole::producer) {
-      if (preassigned) router_.emplace(config.queue, config.consumer_count, config.name);
+      if (preassigned) mapping_.emplace(config.queue, "beanstalkd");
+      consumers_ = config.consumer_count;
       use(tube_name(std::nullopt));
     } else {
       command("watch " + tube_name(preassigned ? std::optional(config.consumer_index) : std::nullopt), Kind::setup);
@@ -54,7 +55,7 @@ class BeanstalkdClient final : public BrokerClient {
 
   void publish(std::span<const PublishRequest> batch) override {
     for (const PublishRequest& r : batch) {
-      if (router_) use(tube_name(router_->route(r.key)));
+      if (mapping_) use(tube_name(mapping_->assign(r.message_id, r.key, turn_++, consumers_)));
       char head[96];
       const int n = std::snprintf(head, sizeof head, "put 0 0 %lld %zu\r\n%016llx%016llx", static_cast<long long>(ttr_seconds_),
                                   kHeader + r.payload.size(), static_cast<unsigned long long>(r.message_id),
@@ -275,7 +276,9 @@ class BeanstalkdClient final : public BrokerClient {
   Time ttr_seconds_;
   std::uint64_t max_receives_;
   bool reject_stale_;
-  std::optional<ConsumerRouter> router_;
+  std::optional<QueueMapping> mapping_;  // preassigned producers: which consumer a message goes to
+  std::uint32_t consumers_ = 0;
+  std::uint64_t turn_ = 0;               // round_robin: this producer's messages so far
   std::string tube_;
   std::deque<Pending> pending_;
   std::size_t settling_ = 0;       // pending replies other than reserves (flush waits for them)

@@ -5,7 +5,7 @@
 //   delete acks it, `release ID 0 0` gives it back at once, `touch` extends (always by the whole TTR again).
 //   The receive count is the job's `reserves` (stats-job, one more pipelined command per delivery); a job
 //   reserved more than max_receives times is buried (the dead letters) instead of delivered.
-// - pull: delete on receipt.   - preassigned: one tube per consumer; the producer picks it (ConsumerRouter).
+// - pull: delete on receipt.   - preassigned: one tube per consumer; the producer picks it (QueueMapping::assign).
 // The job body is the message id and the intended send time (16 hex digits each), then the payload.
 //
 // A job can only be deleted on the connection that reserved it, and a waiting `reserve` holds back every

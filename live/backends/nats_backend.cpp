@@ -28,7 +28,6 @@ void check_nats(const Scenario& scenario, const nlohmann::json& backend_options)
   if (queue.replicas > kMaxReplicas) {
     refuse("queue.replicas: " + std::to_string(queue.replicas), "JetStream streams have at most 5 replicas");
   }
-  refuse_qlab_only_faults(scenario, "nats");
 }
 
 }  // namespace

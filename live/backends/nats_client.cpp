@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <thread>
 
 #include "live/steady_clock.hpp"
 
@@ -78,6 +79,7 @@ NatsClient::NatsClient(const ClientConfig& config)
                    std::string("$JS.API.CONSUMER.DURABLE.CREATE.") + NatsLayout::kStream + "." + durable_,
                    {{"stream_name", NatsLayout::kStream}, {"config", layout_.consumer_config(config_.consumer_index)}},
                    kApiTimeout);
+    await_durable_leader();
   } catch (const BackendError& e) {
     // The launcher declares the streams at start and again once a restarted node runs: a stream that is not
     // found is one a memory-storage node lost in a crash, about to be declared again (a consumer reconnecting
@@ -91,6 +93,16 @@ NatsClient::NatsClient(const ClientConfig& config)
         "qlab-dead-letters");
   }
   connection_.send();
+}
+
+void NatsClient::await_durable_leader() {
+  const Time deadline = monotonic_now() + kApiTimeout;
+  for (;;) {
+    const nlohmann::json info = jetstream_call(
+        connection_, std::string("$JS.API.CONSUMER.INFO.") + NatsLayout::kStream + "." + durable_, nullptr, kApiTimeout);
+    if (!info.contains("cluster") || info["cluster"].contains("leader") || monotonic_now() >= deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 void NatsClient::publish(std::span<const PublishRequest> batch) {

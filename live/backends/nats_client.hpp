@@ -49,6 +49,10 @@ class NatsClient final : public BrokerClient {
     Time deadline = 0;  // no answer by then: the request died with its consumer leader
   };
 
+  // Waits (at most kApiTimeout) until the durable consumer has a leader: on a cluster a new durable has none for
+  // a few ms after its creation, and a pull request sent meanwhile is dropped unanswered (the client would ask
+  // again only when it expires, seconds later).
+  void await_durable_leader();
   std::size_t on_message(const NatsMessage& message, BrokerEvents& events);
   std::size_t on_publish_answer(const NatsMessage& message, BrokerEvents& events);
   std::size_t on_pulled(const NatsMessage& message, PullRequest& request, BrokerEvents& events);

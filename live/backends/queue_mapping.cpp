@@ -47,13 +47,4 @@ std::uint32_t QueueMapping::assign(std::uint64_t message_id, std::uint64_t key, 
   return static_cast<std::uint32_t>(turn % consumers);
 }
 
-void refuse_qlab_only_faults(const Scenario& scenario, const std::string& backend) {
-  for (const FaultSpec& fault : scenario.faults) {
-    if (fault.action == FaultAction::drop) {
-      throw std::invalid_argument(backend + " cannot express faults: drop (the fault proxy drops qlab protocol "
-                                  "frames; " + backend + " speaks its own protocol)");
-    }
-  }
-}
-
 }  // namespace qlab::live

@@ -13,9 +13,11 @@ struct QueueMapping {
   // Throws std::invalid_argument naming `backend` for a design no real broker maps.
   QueueMapping(const QueueSpec& queue, const std::string& backend);
 
-  // The consumer a preassigned message is bound to, picked by the producer as `assignment` would: hash of the
-  // key, hash of the message id (random), or `turn`, the producer's own count (round_robin is per producer: a
-  // real broker has no global join order). Throws BackendError when there are no consumers.
+  // The consumer (0..consumers-1) a preassigned message is bound to, picked by the producer as the design
+  // (queues/preassigned_queue.*) picks among the scenario's consumers: hash is mix64(key) mod consumers, as
+  // there; round_robin cycles from consumer 0 over `turn`, the producer's own count (per producer: a real
+  // broker has no global order); random is mix64 of the message id, uniform and stateless where the design
+  // draws from its stream. Every back end's producer calls this. Throws BackendError when there are no consumers.
   std::uint32_t assign(std::uint64_t message_id, std::uint64_t key, std::uint64_t turn, std::uint32_t consumers) const;
 
   std::string backend;
@@ -29,9 +31,5 @@ struct QueueMapping {
   bool acks_leader = false;          // replicated with acks: leader
   bool unclean_election = false;
 };
-
-// Refuses, with std::invalid_argument naming `backend` and the key, what no real broker here can run: drop
-// faults (the fault proxy drops qlab protocol frames).
-void refuse_qlab_only_faults(const Scenario& scenario, const std::string& backend);
 
 }  // namespace qlab::live

@@ -31,7 +31,6 @@ void check_rabbitmq(const Scenario& scenario, const nlohmann::json& backend_opti
   if (queue.unclean_election) {
     refuse("queue.unclean_election: true", "a quorum queue's Raft never elects a member that lacks committed entries");
   }
-  refuse_qlab_only_faults(scenario, "rabbitmq");
 }
 
 }  // namespace

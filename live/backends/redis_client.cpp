@@ -11,7 +11,7 @@
 
 #include "live/backends/backend_checks.hpp"
 #include "live/backends/buffered_events.hpp"
-#include "live/backends/consumer_router.hpp"
+#include "live/backends/queue_mapping.hpp"
 #include "live/steady_clock.hpp"
 
 namespace qlab::live {
@@ -157,7 +157,8 @@ class RedisStreamsClient final : public BrokerClient {
     const bool preassigned = config.queue.design == "preassigned";
     cmd_.emplace(config.endpoints.front());
     if (config.role == ClientRole::producer) {
-      if (preassigned) router_.emplace(config.queue, config.consumer_count, config.name);
+      if (preassigned) mapping_.emplace(config.queue, "redis");
+      consumers_ = config.consumer_count;
       stream_ = stream_key(std::nullopt);
       return;
     }
@@ -179,7 +180,7 @@ class RedisStreamsClient final : public BrokerClient {
 
   void publish(std::span<const PublishRequest> batch) override {
     for (const PublishRequest& r : batch) {
-      const std::string key = router_ ? stream_key(router_->route(r.key)) : stream_;
+      const std::string key = mapping_ ? stream_key(mapping_->assign(r.message_id, r.key, turn_++, consumers_)) : stream_;
       cmd_->append({"XADD", key, "*", "i", std::to_string(r.message_id), "t", std::to_string(r.intended), "p", r.payload});
       cmd_pending_.push_back({Kind::publish, r.client_seq, r.message_id});
     }
@@ -357,7 +358,9 @@ class RedisStreamsClient final : public BrokerClient {
   bool reject_stale_;
   Time scan_interval_;
   std::string stream_;
-  std::optional<ConsumerRouter> router_;
+  std::optional<QueueMapping> mapping_;  // preassigned producers: which consumer a message goes to
+  std::uint32_t consumers_ = 0;
+  std::uint64_t turn_ = 0;               // round_robin: this producer's messages so far
   std::optional<Connection> cmd_;   // publishes, or a consumer's scans, acks, releases, extends
   std::optional<Connection> read_;  // a consumer's blocking XREADGROUP
   std::deque<Pending> cmd_pending_;

@@ -9,7 +9,7 @@
 //   count, not yet idle for the timeout), then XACK + XDEL (ack) or XCLAIM ... IDLE n JUSTID (release:
 //   idle = the timeout, so the next scan takes it; extend: idle = timeout - extension).
 // - pull: XREADGROUP ... NOACK (acknowledged on receipt), then XDEL.
-// - preassigned: the same on one stream per consumer; the producer picks the stream (ConsumerRouter).
+// - preassigned: the same on one stream per consumer; the producer picks the stream (QueueMapping::assign).
 // Message id, intended send time and payload are the entry's fields i, t and p.
 #include <memory>
 

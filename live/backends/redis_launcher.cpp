@@ -34,14 +34,17 @@ class RedisLauncher final : public SingleNodeLauncher {
   std::optional<std::uint64_t> dead_letters() override { return stream_length("qlab:dead"); }
 
   // Acked entries are deleted, so the queue's stream holds what waits or is pending (preassigned: one stream
-  // per consumer, not counted here).
+  // per consumer, not counted here). `pull` deletes an entry after reading it: one read by a consumer that died
+  // before deleting it stays in the stream but is never delivered again, so there the consumer group's lag
+  // (entries not yet delivered) is what the queue holds.
   std::optional<std::uint64_t> held() override {
     if (preassigned_) return std::nullopt;
-    return stream_length("qlab:queue");
+    return pull_ ? group_lag() : stream_length("qlab:queue");
   }
 
   void start(const LaunchPlan& plan, Time timeout) override {
     preassigned_ = plan.queue.design == "preassigned";
+    pull_ = plan.queue.design == "pull";
     SingleNodeLauncher::start(plan, timeout);
   }
 
@@ -79,7 +82,28 @@ class RedisLauncher final : public SingleNodeLauncher {
     return length;
   }
 
+  // The `lag` of group `qlab` (XINFO GROUPS); none before a consumer created the group, or when Redis cannot tell.
+  std::optional<std::uint64_t> group_lag() {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    std::optional<std::uint64_t> lag;
+    ask(at.front(), {"XINFO", "GROUPS", "qlab:queue"}, [&](const redisReply& r) {
+      if (r.type != REDIS_REPLY_ARRAY || r.elements != 1 || r.element[0]->type != REDIS_REPLY_ARRAY) return;
+      const redisReply& group = *r.element[0];
+      for (std::size_t f = 0; f + 1 < group.elements; f += 2) {
+        const redisReply& name = *group.element[f];
+        const redisReply& value = *group.element[f + 1];
+        if (name.type == REDIS_REPLY_STRING && std::string_view(name.str, name.len) == "lag" &&
+            value.type == REDIS_REPLY_INTEGER) {
+          lag = static_cast<std::uint64_t>(value.integer);
+        }
+      }
+    });
+    return lag;
+  }
+
   bool preassigned_ = false;
+  bool pull_ = false;
 
   // One command on a short-lived connection; `on_reply` sees the reply when there is one.
   static void ask(const Endpoint& endpoint, std::vector<const char*> argv,

@@ -363,10 +363,6 @@ TEST(NatsBackendCheck, RefusesWhatJetStreamCannotExpress) {
   EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
   scenario.queue = queue_spec("replicated");
   EXPECT_NO_THROW(backend.check(scenario, nlohmann::json::object()));
-  FaultSpec drop;
-  drop.action = FaultAction::drop;
-  scenario.faults.push_back(drop);
-  EXPECT_THROW(backend.check(scenario, nlohmann::json::object()), std::invalid_argument);
 }
 
 }  // namespace
