@@ -105,14 +105,6 @@ void SimulationEngine::on_broker_done(Time now, std::uint32_t server) {
   }
 }
 
-void SimulationEngine::rearm_timer() {
-  const Time deadline = design_->next_deadline();
-  if (deadline < timer_at_) {
-    timer_at_ = deadline;
-    events_.schedule(deadline, Event{EventType::design_timer, 0, ++timer_generation_, 0, 0, {}});
-  }
-}
-
 void SimulationEngine::on_design_timer(Time now, std::uint32_t generation) {
   if (generation != timer_generation_ || !broker_up()) return;
   timer_at_ = kNever;

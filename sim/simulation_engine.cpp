@@ -153,24 +153,14 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_producer_restarts(now, event.entity, event.token);
       break;
     case EventType::publish_arrives:
-      if (station_) {
-        enter_broker(now, event);
-      } else {
-        on_publish_arrives(now, event);
-      }
+    case EventType::reply_arrives:
+      reach_broker(now, event);
       break;
     case EventType::publish_retry:
       on_publish_retry(now, event);
       break;
     case EventType::delivery_arrives:
       on_delivery_arrives(now, event);
-      break;
-    case EventType::reply_arrives:
-      if (station_) {
-        enter_broker(now, event);
-      } else {
-        on_reply_arrives(now, event);
-      }
       break;
     case EventType::join_arrives:
       if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;

@@ -111,9 +111,37 @@ class SimulationEngine {
     }
     const Time delay = zero_latency_ ? 0 : hop_delay(rng, event);
     if (delay == 0) {
-      dispatch(now, event);
+      dispatch_sent(now, event);
     } else {
       events_.schedule(now + delay, event);
+    }
+  }
+  // dispatch() for an event sent with no delay. Inline: at each send the event's type is known, so this
+  // folds to the one handler instead of going through dispatch()'s switch.
+  void dispatch_sent(Time now, const Event& event) {
+    switch (event.type) {
+      case EventType::publish_arrives:
+      case EventType::reply_arrives:
+        ++dispatched_;
+        reach_broker(now, event);
+        break;
+      case EventType::delivery_arrives:
+        ++dispatched_;
+        on_delivery_arrives(now, event);
+        break;
+      default:
+        dispatch(now, event);
+    }
+  }
+  // A publish or a reply reaches the broker: it takes effect now, or (with a `broker:` cost) once a broker
+  // server has processed it.
+  void reach_broker(Time now, const Event& event) {
+    if (station_) {
+      enter_broker(now, event);
+    } else if (event.type == EventType::publish_arrives) {
+      on_publish_arrives(now, event);
+    } else {
+      on_reply_arrives(now, event);
     }
   }
   void send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
@@ -164,7 +192,14 @@ class SimulationEngine {
     if (availability_varies_) update_availability(now);
   }
   void apply_actions(Time now);
-  void rearm_timer();
+  // Schedules a timer event when the design's deadline moved earlier. Inline: it runs after every design input.
+  void rearm_timer() {
+    const Time deadline = design_->next_deadline();
+    if (deadline < timer_at_) {
+      timer_at_ = deadline;
+      events_.schedule(deadline, Event{EventType::design_timer, 0, ++timer_generation_, 0, 0, {}});
+    }
+  }
   void on_design_timer(Time now, std::uint32_t generation);
   bool broker_up() const { return design_ != nullptr; }
   void crash_broker_node(Time now, std::uint32_t node, const FaultSpec& fault);
