@@ -16,14 +16,9 @@ const char* loss_cause_name(LossCause cause) {
 MessageLedger::MessageLedger(Time warmup, bool trace)
     : warmup_(warmup), tracing_(trace), fates_(kFinal) {}
 
-MessageId MessageLedger::on_created(Time now) {
-  const MessageId id = fates_.append();
-  if (first_publish_ < 0) first_publish_ = now;
-  if (tracing_) {
-    trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
-    note(id, now, "published");
-  }
-  return id;
+void MessageLedger::trace_created(MessageId id, Time now) {
+  trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
+  note(id, now, "published");
 }
 
 void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, std::string_view detail) {

@@ -29,9 +29,14 @@ class MessageLedger {
  public:
   MessageLedger(Time warmup, bool trace);
 
-  // A producer creates a message; returns its id (dense, from 0).
-  MessageId on_created(Time now);
-  // on_accepted, on_confirmed and on_delivered run for every message: inline.
+  // A producer creates a message; returns its id (dense, from 0). This and on_accepted, on_confirmed and
+  // on_delivered run for every message: inline.
+  MessageId on_created(Time now) {
+    const MessageId id = fates_.append();
+    if (first_publish_ < 0) first_publish_ = now;
+    if (tracing_) trace_created(id, now);
+    return id;
+  }
   void on_accepted(const Message& message, Time now) {
     fates_.set(message.id, fates_.get(message.id) | kAccepted);
     ++published_;
@@ -133,6 +138,7 @@ class MessageLedger {
 
   void lose(const Message& message, LossCause cause, Time now);
   void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);
+  void trace_created(MessageId id, Time now);
   bool tracing(MessageId id) const { return tracing_ && id < trace_.size(); }
 
   Time warmup_;
