@@ -23,6 +23,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
   design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
   design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
+  design_backlog_ = static_cast<std::int64_t>(design_->backlog());
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
@@ -255,7 +256,7 @@ void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t clie
 // ---- accounting ------------------------------------------------------------------------------
 
 SystemState SimulationEngine::state() const {
-  return SystemState{design_ ? static_cast<std::int64_t>(design_->backlog()) : 0, in_flight_, busy_count_, alive_count_};
+  return SystemState{design_backlog_, in_flight_, busy_count_, alive_count_};
 }
 
 bool SimulationEngine::everything_finished() const {

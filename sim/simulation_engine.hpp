@@ -185,6 +185,7 @@ class SimulationEngine {
     in_design_ = true;
     actions_.clear();
     input(actions_);
+    design_backlog_ = static_cast<std::int64_t>(design_->backlog());
     apply_actions(now);
     in_design_ = false;
     rearm_timer();
@@ -247,7 +248,7 @@ class SimulationEngine {
   void append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const;
   // Accounting (simulation_engine.cpp). Called on every event, hence inline.
   void update_waiting(Time now) {
-    const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
+    const bool waiting = buffered_ > 0 || design_backlog_ > 0;
     if (waiting == waiting_) return;
     if (waiting) {
       waiting_since_ = now;
@@ -272,6 +273,9 @@ class SimulationEngine {
   const DesignInfo* design_info_;
   DesignParams design_params_;  // queue_for_run(scenario_) with the design's defaults
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
+  // design_->backlog() as of the design's last input (it changes only through inputs); 0 while it is down.
+  // Read on every event: kept here rather than asked of the design each time.
+  std::int64_t design_backlog_ = 0;
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
   double ns_per_byte_;                             // network: 1e9 / bandwidth; 0 = unlimited
