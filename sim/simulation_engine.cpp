@@ -164,11 +164,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_delivery_arrives(now, event);
       break;
     case EventType::join_arrives:
-      if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
-      with_design(now, [&](ActionBuffer& out) {
-        design_->on_consumer_joined(now, event.entity, out);
-        if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
-      });
+      on_join_arrives(now, event);
       break;
     case EventType::service_done:
       if (consumers_[event.entity].work_token == event.token && consumers_[event.entity].phase == ConsumerPhase::busy) {
@@ -203,6 +199,14 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_broker_done(now, event.entity);
       break;
   }
+}
+
+void SimulationEngine::on_join_arrives(Time now, const Event& event) {
+  if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) return;
+  with_design(now, [&](ActionBuffer& out) {
+    design_->on_consumer_joined(now, event.entity, out);
+    if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
+  });
 }
 
 void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {

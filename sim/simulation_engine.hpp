@@ -100,8 +100,9 @@ class SimulationEngine {
  private:
   // Adds what happened since the last report to options_'s progress counters.
   void report_progress();
-  // Dispatch and the network (simulation_engine.cpp).
+  // Dispatch and the network (simulation_engine.cpp). dispatch() only forwards, so that it stays a jump table.
   void dispatch(Time now, const Event& event);
+  void on_join_arrives(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
   // Inline for the common case of no network fault in force; faults take send_through_faults().
   void send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, const Event& event) {
