@@ -7,7 +7,11 @@
 namespace qlab {
 
 ArrivalProcess::ArrivalProcess(const ProducerGroup& group, std::optional<Time> duration, RandomStream arrivals)
-    : group_(group), duration_(duration), arrivals_(arrivals), left_(group.messages.value_or(UINT64_MAX)) {}
+    : group_(group),
+      duration_(duration),
+      arrivals_(arrivals),
+      gap_(Distribution::exponential(static_cast<double>(kSecond) / group.rate)),
+      left_(group.messages.value_or(UINT64_MAX)) {}
 
 std::optional<Time> ArrivalProcess::next(Time now) {
   if (left_ == 0) return std::nullopt;
@@ -21,7 +25,7 @@ std::optional<Time> ArrivalProcess::next(Time now) {
         next = group_.schedule->advance(now, -std::log(arrivals_.next_open01()));
         break;
       }
-      next = now + Distribution::exponential(static_cast<double>(kSecond) / group_.rate).sample(arrivals_);
+      next = now + gap_.sample(arrivals_);
       break;
     case Arrival::constant:
       if (group_.schedule) {

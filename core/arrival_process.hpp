@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/distribution.hpp"
 #include "core/random_stream.hpp"
 #include "core/scenario.hpp"
 
@@ -38,6 +39,7 @@ class ArrivalProcess {
   const ProducerGroup& group_;
   std::optional<Time> duration_;
   RandomStream arrivals_;
+  Distribution gap_;  // poisson without a schedule: the exponential gap between arrivals
   std::uint64_t left_;
   std::uint64_t sent_ = 0;
   Time origin_ = 0;

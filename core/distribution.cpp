@@ -7,6 +7,9 @@
 
 namespace qlab {
 
+Distribution::Distribution(Kind kind, double a, double b)
+    : kind_(kind), a_(a), b_(b), constant_sample_(kind == Kind::constant && std::isfinite(a) ? to_sample(a) : -1) {}
+
 Distribution Distribution::constant(double value) { return {Kind::constant, value, 0}; }
 Distribution Distribution::exponential(double mean) { return {Kind::exponential, mean, 0}; }
 Distribution Distribution::uniform(double min, double max) { return {Kind::uniform, min, max}; }
@@ -23,7 +26,14 @@ double standard_normal(RandomStream& rng) {
 }
 }  // namespace
 
-std::int64_t Distribution::sample(RandomStream& rng) const {
+std::int64_t Distribution::to_sample(double x) {
+  QLAB_CHECK(std::isfinite(x), "distribution produced a non-finite sample");
+  if (x <= 0) return 0;
+  if (x >= static_cast<double>(kMaxSample)) return kMaxSample;
+  return std::llround(x);
+}
+
+std::int64_t Distribution::draw(RandomStream& rng) const {
   double x = 0;
   switch (kind_) {
     case Kind::constant:
@@ -54,10 +64,7 @@ std::int64_t Distribution::sample(RandomStream& rng) const {
       break;
     }
   }
-  QLAB_CHECK(std::isfinite(x), "distribution produced a non-finite sample");
-  if (x <= 0) return 0;
-  if (x >= static_cast<double>(kMaxSample)) return kMaxSample;
-  return std::llround(x);
+  return to_sample(x);
 }
 
 double Distribution::mean() const {

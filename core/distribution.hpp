@@ -27,7 +27,8 @@ class Distribution {
 
   // At most kMaxSample: a heavy tail's sample added to any time within the run's horizon (2^62 ns) cannot
   // overflow the clock.
-  std::int64_t sample(RandomStream& rng) const;
+  // Inline for a constant (a message size, usually), whose sample is rounded once, at construction.
+  std::int64_t sample(RandomStream& rng) const { return constant_sample_ >= 0 ? constant_sample_ : draw(rng); }
   double mean() const;
   // Squared coefficient of variation (variance / mean^2), as queueing formulas use it.
   double scv() const;
@@ -41,10 +42,14 @@ class Distribution {
   static const char* kind_name(Kind kind);
 
  private:
-  Distribution(Kind kind, double a, double b) : kind_(kind), a_(a), b_(b) {}
+  Distribution(Kind kind, double a, double b);
+  // A draw rounded to a sample: checked finite, clamped to [0, kMaxSample], rounded half away from zero.
+  static std::int64_t to_sample(double x);
+  std::int64_t draw(RandomStream& rng) const;
   Kind kind_ = Kind::constant;
   double a_ = 0;  // constant: value; exponential/lognormal/pareto/erlang: mean; uniform: min
   double b_ = 0;  // uniform: max; lognormal: cv; pareto: shape; erlang: k
+  std::int64_t constant_sample_ = 0;  // a finite constant's sample; -1 for every other distribution
 };
 
 }  // namespace qlab

@@ -7,20 +7,8 @@
 #include "check.hpp"
 
 namespace qlab {
-namespace {
-constexpr int kMantissaBits = 7;  // 128 sub-buckets per power of two
-constexpr std::int64_t kSubBuckets = 1 << kMantissaBits;
-constexpr std::size_t kBucketCount = static_cast<std::size_t>(kSubBuckets) * (64 - kMantissaBits);
-}  // namespace
 
 Histogram::Histogram() : buckets_(kBucketCount, 0) {}
-
-std::size_t Histogram::bucket_of(std::int64_t value) {
-  const auto v = static_cast<std::uint64_t>(value);
-  const int msb = 63 - std::countl_zero(v | 1);
-  const int shift = std::max(0, msb - kMantissaBits);
-  return static_cast<std::size_t>(shift) * kSubBuckets + (v >> shift);
-}
 
 std::int64_t Histogram::bucket_lower(std::size_t index) {
   const auto i = static_cast<std::int64_t>(index);
@@ -41,8 +29,8 @@ void Histogram::record_n(std::int64_t value, std::uint64_t n) {
   QLAB_CHECK(value >= 0, "histogram values are non-negative");
   if (n == 0) return;
   buckets_[bucket_of(value)] += n;
-  if (count_ == 0 || value < min_) min_ = value;
-  if (count_ == 0 || value > max_) max_ = value;
+  min_ = std::min(min_, value);
+  max_ = std::max(max_, value);
   count_ += n;
   sum_ += static_cast<Sum>(value) * n;
 }
@@ -50,8 +38,8 @@ void Histogram::record_n(std::int64_t value, std::uint64_t n) {
 void Histogram::merge(const Histogram& other) {
   if (other.count_ == 0) return;
   for (std::size_t i = 0; i < kBucketCount; ++i) buckets_[i] += other.buckets_[i];
-  if (count_ == 0 || other.min_ < min_) min_ = other.min_;
-  if (count_ == 0 || other.max_ > max_) max_ = other.max_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
   count_ += other.count_;
   sum_ += other.sum_;
 }

@@ -9,7 +9,10 @@ namespace qlab::sim {
 void FateFlags::retire_front() {
   const std::uint8_t flags = window_[head_];
   unsettled_ -= static_cast<std::size_t>(!settled(flags));
-  if (runs_.empty() || runs_.rbegin()->second != flags) runs_.emplace_hint(runs_.end(), base_, flags);
+  if (runs_.empty() || last_run_flags_ != flags) {
+    runs_.emplace_hint(runs_.end(), base_, flags);
+    last_run_flags_ = flags;
+  }
   ++head_;
   ++base_;
   // Drop the retired prefix once it is half the buffer: amortised O(1) per id, at most 2x the live window.

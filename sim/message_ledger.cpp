@@ -16,25 +16,13 @@ const char* loss_cause_name(LossCause cause) {
 MessageLedger::MessageLedger(Time warmup, bool trace)
     : warmup_(warmup), tracing_(trace), fates_(kFinal) {}
 
-MessageId MessageLedger::on_created(Time now) {
-  const MessageId id = fates_.append();
-  if (first_publish_ < 0) first_publish_ = now;
-  if (tracing_) {
-    trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
-    note(id, now, "published");
-  }
-  return id;
+void MessageLedger::trace_created(MessageId id, Time now) {
+  trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
+  note(id, now, "published");
 }
 
 void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, std::string_view detail) {
   if (tracing(id)) trace_[id].history.emplace_back(now, std::string(what).append(detail));
-}
-
-void MessageLedger::on_accepted(const Message& message, Time now) {
-  fates_.set(message.id, fates_.get(message.id) | kAccepted);
-  ++published_;
-  if (!groups_.empty()) ++groups_[message.origin].published;
-  note(message.id, now, "accepted");
 }
 
 void MessageLedger::on_refused(const Message& message, Time now, bool will_retry) {
@@ -50,26 +38,6 @@ void MessageLedger::on_refused(const Message& message, Time now, bool will_retry
 void MessageLedger::on_publish_lost(const Message& message, Time now, bool producer_crashed) {
   ++(producer_crashed ? lost_unconfirmed_publish_ : lost_network_publish_);
   note(message.id, now, producer_crashed ? "lost:unconfirmed_publish" : "lost:network(publish)");
-}
-
-void MessageLedger::on_confirmed(const Message& message, Time now) {
-  const std::uint8_t flags = fates_.get(message.id);
-  if (flags & kConfirmed) return;
-  fates_.set(message.id, flags | kConfirmed);
-  if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
-  note(message.id, now, "confirmed");
-}
-
-void MessageLedger::on_delivered(const Message& message, ConsumerId consumer, Time now) {
-  const std::uint8_t flags = fates_.get(message.id);
-  ++deliveries_;
-  if (flags & kDelivered) {
-    ++redeliveries_;
-  } else {
-    fates_.set(message.id, flags | kDelivered);
-    if (message.published_at >= warmup_) wait_.record(now - message.published_at);
-  }
-  if (tracing(message.id)) trace_[message.id].deliveries.emplace_back(consumer, now);
 }
 
 bool MessageLedger::on_processed(const Message& message, Time now) {

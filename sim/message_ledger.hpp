@@ -29,16 +29,43 @@ class MessageLedger {
  public:
   MessageLedger(Time warmup, bool trace);
 
-  // A producer creates a message; returns its id (dense, from 0).
-  MessageId on_created(Time now);
-  void on_accepted(const Message& message, Time now);
+  // A producer creates a message; returns its id (dense, from 0). This and on_accepted, on_confirmed and
+  // on_delivered run for every message: inline.
+  MessageId on_created(Time now) {
+    const MessageId id = fates_.append();
+    if (first_publish_ < 0) first_publish_ = now;
+    if (tracing_) trace_created(id, now);
+    return id;
+  }
+  void on_accepted(const Message& message, Time now) {
+    fates_.set(message.id, fates_.get(message.id) | kAccepted);
+    ++published_;
+    if (!groups_.empty()) ++groups_[message.origin].published;
+    note(message.id, now, "accepted");
+  }
   // The design refused a publish it had been offered: the message was not accepted. `will_retry`: its producer
   // sends it again later (counted as a retry), else it is refused for good.
   void on_refused(const Message& message, Time now, bool will_retry);
   // A publish that never reached the queue: dropped on the network or lost with its producer.
   void on_publish_lost(const Message& message, Time now, bool producer_crashed);
-  void on_confirmed(const Message& message, Time now);
-  void on_delivered(const Message& message, ConsumerId consumer, Time now);
+  void on_confirmed(const Message& message, Time now) {
+    const std::uint8_t flags = fates_.get(message.id);
+    if (flags & kConfirmed) return;
+    fates_.set(message.id, flags | kConfirmed);
+    if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
+    note(message.id, now, "confirmed");
+  }
+  void on_delivered(const Message& message, ConsumerId consumer, Time now) {
+    const std::uint8_t flags = fates_.get(message.id);
+    ++deliveries_;
+    if (flags & kDelivered) {
+      ++redeliveries_;
+    } else {
+      fates_.set(message.id, flags | kDelivered);
+      if (message.published_at >= warmup_) wait_.record(now - message.published_at);
+    }
+    if (tracing(message.id)) trace_[message.id].deliveries.emplace_back(consumer, now);
+  }
   // Returns true on the message's first completed processing.
   bool on_processed(const Message& message, Time now);
   void on_dead_lettered(const Message& message, Time now, DiscardCause cause);
@@ -111,6 +138,7 @@ class MessageLedger {
 
   void lose(const Message& message, LossCause cause, Time now);
   void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);
+  void trace_created(MessageId id, Time now);
   bool tracing(MessageId id) const { return tracing_ && id < trace_.size(); }
 
   Time warmup_;

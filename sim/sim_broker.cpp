@@ -105,14 +105,6 @@ void SimulationEngine::on_broker_done(Time now, std::uint32_t server) {
   }
 }
 
-void SimulationEngine::rearm_timer() {
-  const Time deadline = design_->next_deadline();
-  if (deadline < timer_at_) {
-    timer_at_ = deadline;
-    events_.schedule(deadline, Event{EventType::design_timer, 0, ++timer_generation_, 0, 0, {}});
-  }
-}
-
 void SimulationEngine::on_design_timer(Time now, std::uint32_t generation) {
   if (generation != timer_generation_ || !broker_up()) return;
   timer_at_ = kNever;
@@ -150,6 +142,7 @@ void SimulationEngine::crash_broker_node(Time now, std::uint32_t node, const Fau
   std::vector<Message> held;
   design_->for_each_held([&](const Message& m) { held.push_back(m); });
   design_.reset();
+  design_backlog_ = 0;
   timer_at_ = kNever;
   ++timer_generation_;
   for (const Message& m : held) {
@@ -170,6 +163,7 @@ void SimulationEngine::on_broker_restarts(Time now, std::uint32_t node) {
   ++design_incarnation_;
   design_ = design_info_->make(design_params_,
                                RandomStream::derive(seed_, "queue/" + std::to_string(design_incarnation_)));
+  design_backlog_ = static_cast<std::int64_t>(design_->backlog());
   update_availability(now);
   for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
     if (consumers_[c].phase == ConsumerPhase::stalled) {

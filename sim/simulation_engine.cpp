@@ -23,6 +23,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
   design_params_ = with_defaults(*design_info_, queue_for_run(scenario).params);
   design_ = design_info_->make(design_params_, RandomStream::derive(seed_, "queue"));
+  design_backlog_ = static_cast<std::int64_t>(design_->backlog());
   availability_varies_ = design_->node_count() > 1;
   open_broker_record_.assign(design_->node_count(), SIZE_MAX);
   if (scenario.broker.costs()) station_ = std::make_unique<BrokerStation<Event>>(scenario.broker.threads, scenario.warmup);
@@ -154,11 +155,8 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_producer_restarts(now, event.entity, event.token);
       break;
     case EventType::publish_arrives:
-      if (station_) {
-        enter_broker(now, event);
-      } else {
-        on_publish_arrives(now, event);
-      }
+    case EventType::reply_arrives:
+      reach_broker(now, event);
       break;
     case EventType::publish_retry:
       on_publish_retry(now, event);
@@ -166,19 +164,8 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
     case EventType::delivery_arrives:
       on_delivery_arrives(now, event);
       break;
-    case EventType::reply_arrives:
-      if (station_) {
-        enter_broker(now, event);
-      } else {
-        on_reply_arrives(now, event);
-      }
-      break;
     case EventType::join_arrives:
-      if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) break;
-      with_design(now, [&](ActionBuffer& out) {
-        design_->on_consumer_joined(now, event.entity, out);
-        if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
-      });
+      on_join_arrives(now, event);
       break;
     case EventType::service_done:
       if (consumers_[event.entity].work_token == event.token && consumers_[event.entity].phase == ConsumerPhase::busy) {
@@ -213,6 +200,14 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_broker_done(now, event.entity);
       break;
   }
+}
+
+void SimulationEngine::on_join_arrives(Time now, const Event& event) {
+  if (!broker_up() || event.incarnation != design_incarnation_ || consumers_[event.entity].epoch != event.token) return;
+  with_design(now, [&](ActionBuffer& out) {
+    design_->on_consumer_joined(now, event.entity, out);
+    if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
+  });
 }
 
 void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event) {
@@ -266,7 +261,7 @@ void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t clie
 // ---- accounting ------------------------------------------------------------------------------
 
 SystemState SimulationEngine::state() const {
-  return SystemState{design_ ? static_cast<std::int64_t>(design_->backlog()) : 0, in_flight_, busy_count_, alive_count_};
+  return SystemState{design_backlog_, in_flight_, busy_count_, alive_count_};
 }
 
 bool SimulationEngine::everything_finished() const {

@@ -100,8 +100,9 @@ class SimulationEngine {
  private:
   // Adds what happened since the last report to options_'s progress counters.
   void report_progress();
-  // Dispatch and the network (simulation_engine.cpp).
+  // Dispatch and the network (simulation_engine.cpp). dispatch() only forwards, so that it stays a jump table.
   void dispatch(Time now, const Event& event);
+  void on_join_arrives(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
   // Inline for the common case of no network fault in force; faults take send_through_faults().
   void send(Time now, Hop hop, std::uint32_t client, RandomStream& rng, const Event& event) {
@@ -111,9 +112,37 @@ class SimulationEngine {
     }
     const Time delay = zero_latency_ ? 0 : hop_delay(rng, event);
     if (delay == 0) {
-      dispatch(now, event);
+      dispatch_sent(now, event);
     } else {
       events_.schedule(now + delay, event);
+    }
+  }
+  // dispatch() for an event sent with no delay. Inline: at each send the event's type is known, so this
+  // folds to the one handler instead of going through dispatch()'s switch.
+  void dispatch_sent(Time now, const Event& event) {
+    switch (event.type) {
+      case EventType::publish_arrives:
+      case EventType::reply_arrives:
+        ++dispatched_;
+        reach_broker(now, event);
+        break;
+      case EventType::delivery_arrives:
+        ++dispatched_;
+        on_delivery_arrives(now, event);
+        break;
+      default:
+        dispatch(now, event);
+    }
+  }
+  // A publish or a reply reaches the broker: it takes effect now, or (with a `broker:` cost) once a broker
+  // server has processed it.
+  void reach_broker(Time now, const Event& event) {
+    if (station_) {
+      enter_broker(now, event);
+    } else if (event.type == EventType::publish_arrives) {
+      on_publish_arrives(now, event);
+    } else {
+      on_reply_arrives(now, event);
     }
   }
   void send_through_faults(Time now, Hop hop, std::uint32_t client, RandomStream& rng, Event event);
@@ -157,6 +186,7 @@ class SimulationEngine {
     in_design_ = true;
     actions_.clear();
     input(actions_);
+    design_backlog_ = static_cast<std::int64_t>(design_->backlog());
     apply_actions(now);
     in_design_ = false;
     rearm_timer();
@@ -164,7 +194,14 @@ class SimulationEngine {
     if (availability_varies_) update_availability(now);
   }
   void apply_actions(Time now);
-  void rearm_timer();
+  // Schedules a timer event when the design's deadline moved earlier. Inline: it runs after every design input.
+  void rearm_timer() {
+    const Time deadline = design_->next_deadline();
+    if (deadline < timer_at_) {
+      timer_at_ = deadline;
+      events_.schedule(deadline, Event{EventType::design_timer, 0, ++timer_generation_, 0, 0, {}});
+    }
+  }
   void on_design_timer(Time now, std::uint32_t generation);
   bool broker_up() const { return design_ != nullptr; }
   void crash_broker_node(Time now, std::uint32_t node, const FaultSpec& fault);
@@ -222,7 +259,7 @@ class SimulationEngine {
   void append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const;
   // Accounting (simulation_engine.cpp). Called on every event, hence inline.
   void update_waiting(Time now) {
-    const bool waiting = buffered_ > 0 || (design_ && design_->backlog() > 0);
+    const bool waiting = buffered_ > 0 || design_backlog_ > 0;
     if (waiting == waiting_) return;
     if (waiting) {
       waiting_since_ = now;
@@ -247,6 +284,9 @@ class SimulationEngine {
   const DesignInfo* design_info_;
   DesignParams design_params_;  // queue_for_run(scenario_) with the design's defaults
   std::unique_ptr<QueueDesign> design_;  // null while a single-node broker is down
+  // design_->backlog() as of the design's last input (it changes only through inputs); 0 while it is down.
+  // Read on every event: kept here rather than asked of the design each time.
+  std::int64_t design_backlog_ = 0;
   std::uint32_t design_incarnation_ = 0;
   bool zero_latency_;
   double ns_per_byte_;                             // network: 1e9 / bandwidth; 0 = unlimited
