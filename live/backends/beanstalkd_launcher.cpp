@@ -42,14 +42,12 @@ class BeanstalkdLauncher final : public SingleNodeLauncher {
 
  protected:
   std::string server_name() const override { return "beanstalkd"; }
+  std::string program() const override { return "beanstalkd"; }
 
-  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
-                                   const std::filesystem::path& data_dir) override {
-    const std::string binary = find_executable("beanstalkd");
-    if (binary.empty()) throw std::runtime_error("beanstalkd back end: beanstalkd is not installed (scripts/setup.sh installs it)");
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::string& data_dir) override {
     const BeanstalkdOptions o = beanstalkd_options(plan.backend_options);
-    std::vector<std::string> argv = {binary, "-l", endpoint.host, "-p", std::to_string(endpoint.port)};
-    if (o.binlog) argv.insert(argv.end(), {"-b", data_dir.string(), "-f", std::to_string(o.fsync_ms)});
+    std::vector<std::string> argv = {"-l", endpoint.host, "-p", std::to_string(endpoint.port)};
+    if (o.binlog) argv.insert(argv.end(), {"-b", data_dir, "-f", std::to_string(o.fsync_ms)});
     return argv;
   }
 };

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "live/backends/local_server.hpp"
+#include "live/backends/server_node.hpp"
 #include "live/backends/rabbitmq_connection.hpp"
 #include "live/steady_clock.hpp"
 
@@ -38,6 +38,12 @@ RabbitmqLauncher::~RabbitmqLauncher() { stop_all(); }
 
 void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
+  for (const Host* h : plan.hosts) {
+    if (h->name() != "local") {
+      throw std::invalid_argument("rabbitmq runs its servers on this machine only (broker: " + h->name() +
+                                  "; use broker: local and local_address for clients on agents)");
+    }
+  }
   if (find_executable(kServer).empty()) {
     throw std::runtime_error(std::string("rabbitmq: ") + kServer + " not found (apt-get install rabbitmq-server)");
   }

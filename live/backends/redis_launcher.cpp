@@ -47,13 +47,11 @@ class RedisLauncher final : public SingleNodeLauncher {
 
  protected:
   std::string server_name() const override { return "redis"; }
+  std::string program() const override { return "redis-server"; }
 
-  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
-                                   const std::filesystem::path& data_dir) override {
-    const std::string binary = find_executable("redis-server");
-    if (binary.empty()) throw std::runtime_error("redis back end: redis-server is not installed (scripts/setup.sh installs it)");
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::string& data_dir) override {
     const RedisOptions o = redis_options(plan.backend_options);
-    return {binary, "--bind", endpoint.host, "--port", std::to_string(endpoint.port), "--dir", data_dir.string(),
+    return {"--bind", endpoint.host, "--port", std::to_string(endpoint.port), "--dir", data_dir,
             "--save", "", "--appendonly", o.appendonly ? "yes" : "no", "--appendfsync", o.appendfsync,
             "--daemonize", "no", "--protected-mode", "no", "--logfile", ""};
   }
