@@ -143,6 +143,38 @@ TEST(AgentAuth, OrdersCannotNamePathsOutsideTheWorkFolderOrStartOtherCommands) {
   EXPECT_FALSE(fs::exists(outside / "b.csv"));
 }
 
+TEST(AgentAuth, ServerOrdersStartOnlyTheBrokersServersWithTheirLaunchersFlags) {
+  Agent agent("s3cret-s3cret");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "s3cret-s3cret");
+  host->prepare("run1");
+  const std::string data = host->make_dir("run1", "redis-0");
+  EXPECT_TRUE(fs::is_directory(data));
+  EXPECT_NE(error_of([&] { host->make_dir("run1", "../x"); }).find("bad file name"), std::string::npos);
+  const auto refused = [&](const std::string& program, const std::vector<std::string>& args) {
+    return error_of([&] { host->start_server("run1", program, args, "s.log"); });
+  };
+  EXPECT_NE(refused("sh", {"-c", "true"}).find("starts no program 'sh'"), std::string::npos);
+  EXPECT_NE(refused("/usr/bin/redis-server", {}).find("starts no program"), std::string::npos);  // names, not paths
+  EXPECT_NE(refused("redis-server", {"--dir", "/etc"}).find("outside the agent's work folder"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--dir", "relative"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--daemonize", "yes"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--logfile", "/tmp/x"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--appendfsync", "always\ndir /etc"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--loadmodule", "/tmp/x.so"}).find("flag '--loadmodule' is not admitted"),
+            std::string::npos);
+  EXPECT_NE(refused("nats-server", {"-c", "/etc/nats.conf"}).find("flag '-c' is not admitted"), std::string::npos);
+  EXPECT_NE(refused("nats-server", {"--routes", "file:///etc"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("beanstalkd", {"-l"}).find("needs a value"), std::string::npos);
+  // A free port of the agent's address, and a server with admitted flags that the agent kills and reaps.
+  if (find_executable("beanstalkd").empty()) GTEST_SKIP() << "beanstalkd is not installed (scripts/setup.sh)";
+  const std::uint16_t port = host->free_port();
+  auto server = host->start_server("run1", "beanstalkd", {"-l", "127.0.0.1", "-p", std::to_string(port), "-b", data}, "s.log");
+  EXPECT_TRUE(server->running());
+  server->signal(SIGKILL);
+  EXPECT_TRUE(server->wait_for_exit(10 * kSecond));
+  EXPECT_EQ(server->exit_code(), 128 + SIGKILL);
+}
+
 TEST(AgentAuth, ConfinedPathResolvesSymlinksAndRefusesDotDot) {
   const fs::path root = fs::temp_directory_path() / ("qlab-confined-" + random_hex(6));
   fs::create_directories(root / "a");
