@@ -23,7 +23,18 @@ RedisOptions redis_options(const nlohmann::json& json) {
 
 class RedisLauncher final : public SingleNodeLauncher {
  public:
+  // The running server's (on whichever host it runs), else the one on this machine's PATH.
   std::string version() const override {
+    if (const std::vector<Endpoint> at = endpoints(); !at.empty()) {
+      std::string info;
+      ask(at.front(), {"INFO", "server"}, [&](const redisReply& r) {
+        if (r.type == REDIS_REPLY_STRING) info.assign(r.str, r.len);
+      });
+      const std::string key = "redis_version:";
+      if (const std::size_t v = info.find(key); v != std::string::npos) {
+        return "redis-server " + info.substr(v + key.size(), info.find_first_of("\r\n", v) - v - key.size());
+      }
+    }
     // "Redis server v=7.0.15 sha=..." -> "redis-server 7.0.15"
     const std::string line = first_output_line({"redis-server", "--version"});
     const std::size_t v = line.find("v=");
