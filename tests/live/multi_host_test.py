@@ -10,7 +10,8 @@ through it, a `qlab agent` in each, and `qlab live --hosts` as the coordinator i
   SIGKILLed and restarted by its agent), a 3-node NATS JetStream cluster spread over three agents (a consumer
   SIGKILLed, the stream leader SIGKILLed and restarted by its agent): no confirmed message lost, and every
   server process the agents started (pids from their logs) is gone at the end, stopped by the coordinator;
-- an agent without the server's binary makes the run fail with a message naming the binary and the host.
+- an agent without the server's binary makes the run fail with a message naming the binary and the host;
+  RabbitMQ placed on an agent, and qlab's broker given a list of hosts, exit 2 before anything starts.
 Namespaces, links and processes are always cleaned up, even when a test fails.
 
 Usage: multi_host_test.py QLAB_BINARY SOURCE_DIR
@@ -314,6 +315,17 @@ faults:
         self.assertGreater(m["published"], 50)
         self.assertEqual(m["lost_confirmed"], 0, stderr)
         self.assertEqual(m["unique_processed"], m["published"], stderr)
+
+    def test_placements_a_back_end_cannot_take_exit_2_before_anything_starts(self):
+        for backend, hosts, expected in [("rabbitmq", self.hosts_file, "rabbitmq runs its servers on this machine only"),
+                                         ("qlab", self.spread_hosts, "qlab's broker is one process")]:
+            before = self.agent_log_sizes()
+            done = subprocess.run([QLAB, "live", self.scenario("mh-refused"), "--hosts", hosts, "--backend", backend,
+                                   "--out", os.path.join(self.work, "out-refused-" + backend)],
+                                  capture_output=True, text=True, timeout=60)
+            self.assertEqual(done.returncode, 2, done.stderr)
+            self.assertIn(expected, done.stderr)
+            self.assertEqual(self.servers_started(before)[0], {host: [] for host in HOSTS})
 
     def test_an_agent_without_the_servers_binary_fails_the_run_naming_it(self):
         # An agent on this machine's loopback whose PATH has no redis-server.
