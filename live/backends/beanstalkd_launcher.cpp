@@ -22,7 +22,10 @@ class BeanstalkdLauncher final : public SingleNodeLauncher {
  public:
   // The running server's (on whichever host it runs), else the one on this machine's PATH.
   std::string version() const override {
-    if (const std::optional<std::string> v = stat("version")) return "beanstalkd " + *v;
+    if (std::optional<std::string> v = stat("version")) {
+      std::erase(*v, '"');  // stats quotes it: version: "1.12"
+      return "beanstalkd " + *v;
+    }
     return first_output_line({"beanstalkd", "-v"});
   }
 
