@@ -7,8 +7,6 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <cctype>
-#include <cstring>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +20,7 @@
 #include "live/json_lines.hpp"
 #include "live/live_worker.hpp"
 #include "live/process_host.hpp"
+#include "live/server_order.hpp"
 #include "live/shared_secret.hpp"
 
 namespace qlab::live {
@@ -37,72 +36,6 @@ constexpr std::size_t kMaxRequest = 64u << 20;  // bytes of one request line (a 
 const std::set<std::string> kCommands = {"broker", "live-worker", "fault-proxy"};
 const std::set<std::string> kPathFlags = {"--scenario", "--records", "--slow-file", "--token-file", "--out",
                                           "--work-dir", "--secret-file"};
-
-// The real brokers' servers an order may start (looked up on the agent's own PATH), each with the only flags
-// its launcher uses. Every flag takes one value of its kind; a path stays inside the work folder.
-enum class Value { none, word, path, routes, fixed };
-struct ServerFlag {
-  Value value = Value::word;
-  std::string fixed;  // Value::fixed: the one value allowed
-};
-const std::map<std::string, std::map<std::string, ServerFlag>> kServers = {
-    {"redis-server",
-     {{"--bind", {}}, {"--port", {}}, {"--dir", {Value::path, ""}}, {"--save", {Value::fixed, ""}},
-      {"--appendonly", {}}, {"--appendfsync", {}}, {"--daemonize", {Value::fixed, "no"}},
-      {"--protected-mode", {Value::fixed, "no"}}, {"--logfile", {Value::fixed, ""}}}},
-    {"beanstalkd", {{"-l", {}}, {"-p", {}}, {"-b", {Value::path, ""}}, {"-f", {}}}},
-    {"nats-server",
-     {{"-a", {}}, {"-p", {}}, {"-n", {}}, {"-js", {Value::none, ""}}, {"-sd", {Value::path, ""}},
-      {"--cluster_name", {}}, {"--cluster", {Value::routes, ""}}, {"--routes", {Value::routes, ""}}}},
-};
-
-// A word: an address, a port, a name, a setting (letters, digits and . _ : -, not a leading -).
-bool is_word(const std::string& value) {
-  return !value.starts_with("-") && std::all_of(value.begin(), value.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::strchr("._:-", c) != nullptr; });
-}
-
-// Comma-separated nats-route://WORD URLs.
-bool is_routes(const std::string& value) {
-  std::stringstream urls(value);
-  std::string url;
-  std::size_t count = 0;
-  while (std::getline(urls, url, ',')) {
-    const std::string scheme = "nats-route://";
-    if (!url.starts_with(scheme) || url.size() == scheme.size() || !is_word(url.substr(scheme.size()))) return false;
-    ++count;
-  }
-  return count > 0;
-}
-
-// The command line of a server order: argv[0] the program found on the agent's PATH, then the checked flags.
-std::vector<std::string> checked_server_command(const AgentConfig& config, const std::string& program,
-                                                const nlohmann::json& args) {
-  const auto spec = kServers.find(program);
-  if (spec == kServers.end()) {
-    throw std::invalid_argument("the agent starts no program '" + program +
-                                "' (only nats-server, redis-server and beanstalkd, besides qlab)");
-  }
-  const std::string binary = find_executable(program);
-  if (binary.empty()) throw std::runtime_error(program + " is not installed on this host (not on the agent's PATH)");
-  std::vector<std::string> argv = {binary};
-  for (const auto& a : args) argv.push_back(a.get<std::string>());
-  for (std::size_t i = 1; i < argv.size(); ++i) {
-    const auto flag = spec->second.find(argv[i]);
-    if (flag == spec->second.end()) throw std::invalid_argument(program + ": flag '" + argv[i] + "' is not admitted");
-    const ServerFlag& f = flag->second;
-    if (f.value == Value::none) continue;
-    if (++i == argv.size()) throw std::invalid_argument(program + ": " + argv[i - 1] + " needs a value");
-    const std::string& value = argv[i];
-    const bool ok = f.value == Value::word     ? is_word(value)
-                    : f.value == Value::routes ? is_routes(value)
-                    : f.value == Value::fixed  ? value == f.fixed
-                                               : std::filesystem::path(value).is_absolute();
-    if (!ok) throw std::invalid_argument(program + ": " + argv[i - 1] + " '" + value + "' is not admitted");
-    if (f.value == Value::path) confined_path(config.work_dir, value);
-  }
-  return argv;
-}
 
 // A run folder name must stay inside the work dir.
 std::filesystem::path run_dir(const AgentConfig& config, const nlohmann::json& request) {
@@ -234,14 +167,21 @@ void serve(const AgentConfig& config, JsonLineSocket& socket) {
         const auto dir = confined_path(run_dir(config, request), plain_name(request.at("name")));
         std::filesystem::create_directories(dir);
         reply["path"] = dir.string();
+      } else if (op == "cookie") {
+        const std::string cookie = request.at("cookie").get<std::string>();
+        if (!is_erlang_cookie(cookie)) throw std::invalid_argument("an Erlang cookie is 16 to 255 letters and digits");
+        const auto dir = confined_path(run_dir(config, request), plain_name(request.at("dir")));
+        std::filesystem::create_directories(dir);
+        write_erlang_cookie(dir / ".erlang.cookie", cookie);
       } else if (op == "free_port") {
         reply["port"] = free_tcp_port(config.address);
       } else if (op == "spawn" && request.contains("program")) {
         const std::string program = request.at("program").get<std::string>();
-        const std::vector<std::string> argv = checked_server_command(config, program, request.at("args"));
+        ServerOrder order = checked_server_order(config.work_dir, program, request.at("args"),
+                                                 request.value("env", nlohmann::json()));
+        order.env[kSecretVariable] = "";
         auto child = std::make_unique<ChildProcess>(
-            argv, confined_path(run_dir(config, request), plain_name(request.at("log"))), false,
-            Environment{{kSecretVariable, ""}});
+            order.argv, confined_path(run_dir(config, request), plain_name(request.at("log"))), false, order.env);
         if (config.log) config.log("started " + program + " (pid " + std::to_string(child->pid()) + ")");
         reply["started"] = child->started();
         reply["id"] = next_id;

@@ -1154,9 +1154,9 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   std::map<std::string, std::unique_ptr<Host>> hosts;
   const Placement placement = load_placement(options.hosts_file, scenario, options, hosts);
   if (options.backend == "rabbitmq" &&
-      std::any_of(placement.brokers.begin(), placement.brokers.end(), [](Host* h) { return h->name() != "local"; })) {
-    throw std::invalid_argument(options.hosts_file + ": broker: back end rabbitmq runs its servers on this machine "
-                                "only (use local_address for clients on agents)");
+      std::any_of(placement.brokers.begin(), placement.brokers.end(), [&](Host* h) { return h != placement.broker; })) {
+    throw std::invalid_argument(options.hosts_file + ": broker: rabbitmq's nodes run on one host (their Erlang "
+                                "distribution stays on its loopback): broker: NAME, not a list of several hosts");
   }
   g_clock_report.clear();
   for (const auto& [name, host] : hosts) {

@@ -1,6 +1,7 @@
 #include "process_host.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,13 +66,19 @@ class LocalHost final : public Host {
     return std::make_unique<LocalProcess>(std::move(child), std::move(line));
   }
   std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
-                                        const std::vector<std::string>& args, const std::string& log) override {
-    const std::string binary = find_executable(program);
-    if (binary.empty()) throw std::runtime_error(program + " is not installed on this machine (not on PATH)");
+                                        const std::vector<std::string>& args, const std::string& log,
+                                        const Environment& env) override {
+    const std::string binary = server_executable(program);
+    if (binary.empty()) throw std::runtime_error(program + " is not installed on this machine");
     std::vector<std::string> argv = {binary};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, false, Environment{{kSecretVariable, ""}});
+    Environment child_env = env;
+    child_env[kSecretVariable] = "";
+    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, false, child_env);
     return std::make_unique<LocalProcess>(std::move(child), std::string());
+  }
+  void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) override {
+    write_erlang_cookie(root_ / run / dir / ".erlang.cookie", cookie);
   }
   std::uint16_t free_port() override { return free_tcp_port(address_); }
   std::string make_dir(const std::string& run, const std::string& name) override {
@@ -195,11 +202,16 @@ class AgentHost final : public Host {
     return files;
   }
   std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
-                                        const std::vector<std::string>& args, const std::string& log) override {
+                                        const std::vector<std::string>& args, const std::string& log,
+                                        const Environment& env) override {
     const nlohmann::json reply = socket_.call(
-        {{"op", "spawn"}, {"run", run}, {"program", program}, {"args", args}, {"log", log}}, 30 * kSecond);
+        {{"op", "spawn"}, {"run", run}, {"program", program}, {"args", args}, {"log", log}, {"env", env}},
+        30 * kSecond);
     return std::make_unique<AgentProcess>(*this, reply["id"].get<std::uint64_t>(), reply["started"].get<Time>() + offset_,
                                           std::string());
+  }
+  void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) override {
+    socket_.call({{"op", "cookie"}, {"run", run}, {"dir", dir}, {"cookie", cookie}});
   }
   std::uint16_t free_port() override { return socket_.call({{"op", "free_port"}})["port"].get<std::uint16_t>(); }
   std::string make_dir(const std::string& run, const std::string& name) override {
@@ -278,6 +290,23 @@ std::string find_executable(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return "";
+}
+
+std::string server_executable(const std::string& program) {
+  if (program.starts_with("rabbitmq-") && program.find('/') == std::string::npos) {
+    const std::string binary = "/usr/lib/rabbitmq/bin/" + program;
+    return ::access(binary.c_str(), X_OK) == 0 ? binary : "";
+  }
+  return find_executable(program);
+}
+
+void write_erlang_cookie(const std::filesystem::path& file, const std::string& cookie) {
+  std::filesystem::remove(file);  // an earlier one is read-only
+  // Created owner-read-only: never readable by others, not even for a moment.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+  const bool ok = fd >= 0 && ::write(fd, cookie.data(), cookie.size()) == static_cast<ssize_t>(cookie.size());
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + file.string());
 }
 
 std::uint16_t free_tcp_port(const std::string& address) {

@@ -3,6 +3,7 @@
 // (AgentHost). Times crossing this interface are in the coordinator's clock: a host measures its clock
 // offset when it connects (the midpoint of the fastest of several round trips), and converts.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -56,11 +57,16 @@ class Host {
                                          const std::string& log, bool first_line, const Environment& env = {}) = 0;
   // (name, content) of the files in `run` whose names end with `suffix`.
   virtual std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) = 0;
-  // Starts the server program `program` (a name the host looks up on its own PATH; an agent starts only the
-  // real brokers' servers, with the flags their launchers use: docs/SECURITY.md) with stdout and stderr in
-  // `run/log`. Throws std::runtime_error naming the program when the host does not have it.
+  // Starts the server program `program` (a name the host resolves itself: server_executable(); an agent starts
+  // only the real brokers' servers, with the flags and environment variables their launchers use:
+  // docs/SECURITY.md) with stdout and stderr in `run/log` and `env` on top of the host's environment. Throws
+  // std::runtime_error naming the program when the host does not have it.
   virtual std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
-                                                const std::vector<std::string>& args, const std::string& log) = 0;
+                                                const std::vector<std::string>& args, const std::string& log,
+                                                const Environment& env = {}) = 0;
+  // Writes `cookie` as the Erlang cookie `run/dir/.erlang.cookie`, readable by its owner only (Erlang refuses
+  // it otherwise): a RabbitMQ node with HOME=run/dir reads it there, so it is never an argument.
+  virtual void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) = 0;
   // A TCP port nothing listens on now at address() (the server binds it next).
   virtual std::uint16_t free_port() = 0;
   // Creates the folder `run/name` (a plain name) if it is missing; returns its path on the host.
@@ -79,6 +85,11 @@ std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host,
 // `name` itself when it contains a '/', else the first executable `name` on PATH (then /usr/sbin, /sbin);
 // "" when there is none.
 std::string find_executable(const std::string& name);
+// Where a host finds a server program: RabbitMQ's programs (rabbitmq-*) in /usr/lib/rabbitmq/bin (the ones
+// on PATH are wrappers that switch to the rabbitmq user), the others by find_executable(); "" when missing.
+std::string server_executable(const std::string& program);
+// Writes an Erlang cookie file readable by its owner only. Throws std::runtime_error.
+void write_erlang_cookie(const std::filesystem::path& file, const std::string& cookie);
 // A TCP port on `address` that nothing listens on now (bound to port 0 and released). Throws
 // std::runtime_error.
 std::uint16_t free_tcp_port(const std::string& address);

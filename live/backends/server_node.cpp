@@ -20,11 +20,11 @@ ServerNode::ServerNode(Host& host, std::string run, std::string name, std::strin
   data_dir_ = host_.make_dir(run_, name_);
 }
 
-void ServerNode::spawn(const std::vector<std::string>& args) {
+void ServerNode::spawn(const std::vector<std::string>& args, const Environment& env) {
   kill();
   try {
-    process_ = program_.empty() ? host_.spawn(run_, args, name_ + ".log", false)
-                                : host_.start_server(run_, program_, args, name_ + ".log");
+    process_ = program_.empty() ? host_.spawn(run_, args, name_ + ".log", false, env)
+                                : host_.start_server(run_, program_, args, name_ + ".log", env);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error("cannot start node " + name_ + " on host " + host_.name() + ": " + e.what());
   }

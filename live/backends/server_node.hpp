@@ -29,8 +29,8 @@ class ServerNode {
   Host& host() const { return host_; }
   const std::string& name() const { return name_; }
   const std::string& data_dir() const { return data_dir_; }
-  // Starts the server with `args` (after killing the process a previous spawn started).
-  void spawn(const std::vector<std::string>& args);
+  // Starts the server with `args` and `env` (after killing the process a previous spawn started).
+  void spawn(const std::vector<std::string>& args, const Environment& env = {});
   // Polls `ready` until it returns true; throws std::runtime_error with the log's tail when the process exits
   // or, killing it, when `deadline` passes.
   void wait_ready(const std::function<bool()>& ready, Time deadline);

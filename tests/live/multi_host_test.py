@@ -11,7 +11,10 @@ through it, a `qlab agent` in each, and `qlab live --hosts` as the coordinator i
   SIGKILLed, the stream leader SIGKILLed and restarted by its agent): no confirmed message lost, and every
   server process the agents started (pids from their logs) is gone at the end, stopped by the coordinator;
 - an agent without the server's binary makes the run fail with a message naming the binary and the host;
-  RabbitMQ placed on an agent, and qlab's broker given a list of hosts, exit 2 before anything starts.
+  a 3-node RabbitMQ quorum cluster on one agent (epmd and the nodes started there, the leader SIGKILLed and
+  restarted there, asked for by the CLI run there): no confirmed message lost (QLAB_TEST_RABBITMQ=0 skips it);
+- RabbitMQ's nodes spread over several agents, and qlab's broker given a list of hosts, exit 2 before
+  anything starts.
 Namespaces, links and processes are always cleaned up, even when a test fails.
 
 Usage: multi_host_test.py QLAB_BINARY SOURCE_DIR
@@ -245,7 +248,9 @@ consumers:
                 self.assertNotIn(program, cmdline, "%s (pid %d) on %s still runs" % (program, pid, host))
 
     def real_broker_run(self, name, backend, hosts, text):
-        if shutil.which({"redis": "redis-server", "nats": "nats-server"}[backend]) is None:
+        server = {"redis": "redis-server", "nats": "nats-server",
+                  "rabbitmq": "/usr/lib/rabbitmq/bin/rabbitmq-server"}[backend]
+        if shutil.which(server) is None:
             self.skipTest(backend + "'s server is not installed (scripts/setup.sh installs it)")
         path = os.path.join(self.work, name + ".yaml")
         with open(path, "w") as f:
@@ -316,8 +321,58 @@ faults:
         self.assertEqual(m["lost_confirmed"], 0, stderr)
         self.assertEqual(m["unique_processed"], m["published"], stderr)
 
+    def processes_of_agent(self, host):
+        """Pids of the processes whose environment names agent `host`'s work folder (a RabbitMQ node's HOME)."""
+        folder = os.path.join(self.work, "agent-" + host) + "/"
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/environ" % entry, "rb") as f:
+                    if folder.encode() in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                continue
+        return pids
+
+    @unittest.skipIf(os.environ.get("QLAB_TEST_RABBITMQ") == "0", "QLAB_TEST_RABBITMQ=0: RabbitMQ tests skipped")
+    def test_a_rabbitmq_quorum_cluster_on_an_agent_survives_its_leaders_crash(self):
+        _, stderr, out, started = self.real_broker_run("mh-rabbitmq", "rabbitmq", self.hosts_file, """name: mh-rabbitmq
+seed: 4
+duration: 4s
+drain_timeout: 60s
+queue: {design: replicated, replicas: 3, visibility_timeout: 2s}
+producers: [{name: p, rate: 20/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 60s}}]
+consumers:
+  - {name: w1, count: 2, service: 20ms, prefetch: 2}
+  - {name: w2, count: 1, service: 20ms, prefetch: 2}
+faults:
+  - {at: 1500ms, action: broker_crash, target: leader, restart_after: 1s}
+""")
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        m = summary["runs"][0]["metrics"]
+        self.assertRegex(summary["scenario_resolved"]["live"]["backend_version"], r"^RabbitMQ \d+\.")
+        nodes = stderr.split("broker on ")[1].split(" ")[0].split(",")
+        self.assertEqual(len(nodes), 3, stderr)
+        for node in nodes:
+            self.assertTrue(node.startswith("%s:" % self.net.address("b")), stderr)
+        # epmd, three nodes, the leader's restart and the CLI asking for the leader: all on b, none elsewhere.
+        programs = [p for p, _ in started["b"]]
+        self.assertEqual(programs.count("epmd"), 1, started)
+        self.assertEqual(programs.count("rabbitmq-server"), 4, started)
+        self.assertGreaterEqual(programs.count("rabbitmq-queues"), 1, started)
+        for host in ("p", "c1", "c2"):
+            self.assertEqual(started[host], [], started)
+        self.assertEqual(self.processes_of_agent("b"), [], "RabbitMQ processes of agent b still run")
+        self.assertIn("fault: broker_crash", stderr)
+        self.assertGreater(m["published"], 40)
+        self.assertEqual(m["lost_confirmed"], 0, stderr)
+        self.assertEqual(m["unique_processed"], m["published"], stderr)
+
     def test_placements_a_back_end_cannot_take_exit_2_before_anything_starts(self):
-        for backend, hosts, expected in [("rabbitmq", self.hosts_file, "rabbitmq runs its servers on this machine only"),
+        for backend, hosts, expected in [("rabbitmq", self.spread_hosts, "rabbitmq's nodes run on one host"),
                                          ("qlab", self.spread_hosts, "qlab's broker is one process")]:
             before = self.agent_log_sizes()
             done = subprocess.run([QLAB, "live", self.scenario("mh-refused"), "--hosts", hosts, "--backend", backend,
