@@ -160,9 +160,7 @@ ServerOrder checked_server_order(const std::string& work_dir, const std::string&
                                 "' (only nats-server, redis-server, beanstalkd, epmd, rabbitmq-server and "
                                 "rabbitmq-queues, besides qlab)");
   }
-  const std::string binary = server_executable(program);
-  if (binary.empty()) throw std::runtime_error(program + " is not installed on this host");
-  ServerOrder order{{binary}, {}};
+  ServerOrder order{{program}, {}};
   for (const auto& a : args) order.argv.push_back(a.get<std::string>());
   for (std::size_t i = 1; i < order.argv.size(); ++i) {
     const auto flag = spec->second.flags.find(order.argv[i]);
@@ -184,6 +182,8 @@ ServerOrder checked_server_order(const std::string& work_dir, const std::string&
       order.env[name] = text;
     }
   }
+  order.argv[0] = server_executable(program);  // checked first, so a refusal does not depend on what is installed
+  if (order.argv[0].empty()) throw std::runtime_error(program + " is not installed on this host");
   return order;
 }
 

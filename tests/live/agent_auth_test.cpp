@@ -7,11 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "live/agent.hpp"
 #include "live/client.hpp"
 #include "live/child_process.hpp"
 #include "live/process_host.hpp"
+#include "live/server_order.hpp"
 #include "live/shared_secret.hpp"
 
 namespace qlab::live {
@@ -173,6 +175,69 @@ TEST(AgentAuth, ServerOrdersStartOnlyTheBrokersServersWithTheirLaunchersFlags) {
   server->signal(SIGKILL);
   EXPECT_TRUE(server->wait_for_exit(10 * kSecond));
   EXPECT_EQ(server->exit_code(), 128 + SIGKILL);
+}
+
+TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheCookieStaysPrivate) {
+  Agent agent("s3cret-s3cret");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "s3cret-s3cret");
+  host->prepare("run1");
+  const std::string home = host->make_dir("run1", "rabbitmq-n0");
+  const auto refused = [&](const std::string& program, const std::vector<std::string>& args, const Environment& env) {
+    return error_of([&] { host->start_server("run1", program, args, "s.log", env); });
+  };
+  const auto refused_env = [&](const std::string& name, const std::string& value) {
+    return refused("rabbitmq-server", {}, {{name, value}});
+  };
+  const std::string not_admitted = "is not admitted";
+  EXPECT_NE(refused("rabbitmqctl", {}, {}).find("starts no program 'rabbitmqctl'"), std::string::npos);
+  EXPECT_NE(refused("/usr/lib/rabbitmq/bin/rabbitmq-server", {}, {}).find("starts no program"), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-server", {"-detached"}, {}).find("flag '-detached' is not admitted"), std::string::npos);
+  EXPECT_NE(refused("epmd", {"-address", "0.0.0.0"}, {}).find(not_admitted), std::string::npos);
+  EXPECT_NE(refused("epmd", {"-port", "43x"}, {}).find(not_admitted), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-queues", {"delete_member", "q"}, {}).find("flag 'delete_member'"), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-queues", {"-n", "qlab0@localhost; rm"}, {}).find(not_admitted), std::string::npos);
+  // Variables: only the launcher's, each of its kind; never one that changes how a program loads, nor a cookie.
+  EXPECT_NE(refused_env("LD_PRELOAD", home + "/x.so").find("variable 'LD_PRELOAD' is not admitted"), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_ERLANG_COOKIE", "ABCDEFGHIJKLMNOPQRST").find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("epmd", {}, {{"HOME", home}}).find("variable 'HOME' is not admitted"), std::string::npos);
+  EXPECT_NE(refused_env("HOME", "/root").find("outside the agent's work folder"), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_MNESIA_BASE", "data").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_NODE_PORT", "5672 ").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_NODENAME", "qlab0").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_CONF_ENV_FILE", home + "/env").find(not_admitted), std::string::npos);
+  // VM arguments: exactly the launcher's words, so no -eval, no other setting, no distribution off the loopback.
+  for (const std::string args : {"-noinput -eval halt().", "-noinput -s os cmd",
+                                 "-kernel inet_dist_use_interface {0,0,0,0}", "-rabbit loopback_users [<<\"x\">>]",
+                                 "-rabbit consumer_timeout 1e9", "-rabbit cluster_nodes {['a@b',x],disc}",
+                                 "-rabbit default_pass x", ""}) {
+    EXPECT_NE(refused_env("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", args).find(not_admitted), std::string::npos) << args;
+  }
+  // The launcher's own arguments pass the checks (checked here without starting a node).
+  const nlohmann::json env = {
+      {"HOME", home},
+      {"RABBITMQ_NODENAME", "qlab0@localhost"},
+      {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+       "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1} -rabbit consumer_timeout 500 "
+       "-rabbit loopback_users [] -rabbit cluster_nodes {['qlab0@localhost','qlab1@localhost'],disc}"}};
+  try {
+    const ServerOrder order = checked_server_order(agent.work().string(), "rabbitmq-server", nlohmann::json::array(), env);
+    EXPECT_EQ(order.argv, std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"});
+    EXPECT_EQ(order.env.at("RABBITMQ_NODENAME"), "qlab0@localhost");
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("rabbitmq-server is not installed"), std::string::npos) << e.what();
+  }
+  // The cookie: letters and digits, written owner-read-only in a folder of the run.
+  EXPECT_NE(error_of([&] { host->put_erlang_cookie("run1", "rabbitmq-n0", "short"); }).find("16 to 255"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { host->put_erlang_cookie("run1", "..", "ABCDEFGHIJKLMNOPQRST"); }).find("bad file name"),
+            std::string::npos);
+  host->put_erlang_cookie("run1", "rabbitmq-n0", "ABCDEFGHIJKLMNOPQRST");
+  struct stat info {};
+  ASSERT_EQ(::stat((home + "/.erlang.cookie").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0400u);
+  host->put_erlang_cookie("run1", "rabbitmq-n0", "ZYXWVUTSRQPONMLKJIHG");  // a new run's cookie replaces it
+  std::ifstream cookie(home + "/.erlang.cookie");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(cookie), {}), "ZYXWVUTSRQPONMLKJIHG");
 }
 
 TEST(AgentAuth, ConfinedPathResolvesSymlinksAndRefusesDotDot) {
