@@ -177,7 +177,7 @@ void serve(const AgentConfig& config, JsonLineSocket& socket) {
         reply["port"] = free_tcp_port(config.address);
       } else if (op == "spawn" && request.contains("program")) {
         const std::string program = request.at("program").get<std::string>();
-        ServerOrder order = checked_server_order(config.work_dir, program, request.at("args"),
+        ServerOrder order = checked_server_order(config.work_dir, config.address, program, request.at("args"),
                                                  request.value("env", nlohmann::json()));
         order.env[kSecretVariable] = "";
         auto child = std::make_unique<ChildProcess>(

@@ -1153,11 +1153,6 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   const std::string scenario_text((std::istreambuf_iterator<char>(scenario_in)), std::istreambuf_iterator<char>());
   std::map<std::string, std::unique_ptr<Host>> hosts;
   const Placement placement = load_placement(options.hosts_file, scenario, options, hosts);
-  if (options.backend == "rabbitmq" &&
-      std::any_of(placement.brokers.begin(), placement.brokers.end(), [&](Host* h) { return h != placement.broker; })) {
-    throw std::invalid_argument(options.hosts_file + ": broker: rabbitmq's nodes run on one host (their Erlang "
-                                "distribution stays on its loopback): broker: NAME, not a list of several hosts");
-  }
   g_clock_report.clear();
   for (const auto& [name, host] : hosts) {
     if (name == "local") continue;

@@ -14,7 +14,7 @@
 namespace qlab::live {
 namespace {
 
-enum class Value { none, word, number, path, routes, fixed, node, erl_args };
+enum class Value { none, word, number, own_address, path, routes, fixed, node, erl_args };
 struct Setting {
   Value value = Value::word;
   std::string fixed;  // Value::fixed: the one value allowed
@@ -30,7 +30,8 @@ std::map<std::string, Setting> rabbitmq_env(std::map<std::string, Setting> more)
   more.insert({{"HOME", {Value::path, ""}},
                {"ERL_EPMD_PORT", {Value::number, ""}},
                {"RABBITMQ_NODENAME", {Value::node, ""}},
-               {"RABBITMQ_CONF_ENV_FILE", {Value::fixed, "/dev/null"}}});
+               {"RABBITMQ_CONF_ENV_FILE", {Value::fixed, "/dev/null"}},
+               {"RABBITMQ_USE_LONGNAME", {Value::fixed, "true"}}});
   return more;
 }
 
@@ -45,7 +46,7 @@ const std::map<std::string, ServerSpec> kServers = {
      {{{"-a", {}}, {"-p", {}}, {"-n", {}}, {"-js", {Value::none, ""}}, {"-sd", {Value::path, ""}},
        {"--cluster_name", {}}, {"--cluster", {Value::routes, ""}}, {"--routes", {Value::routes, ""}}},
       {}}},
-    {"epmd", {{{"-port", {Value::number, ""}}, {"-address", {Value::fixed, "127.0.0.1"}}}, {}}},
+    {"epmd", {{{"-port", {Value::number, ""}}, {"-address", {Value::own_address, ""}}}, {}}},
     {"rabbitmq-server",
      {{},
       rabbitmq_env({{"RABBITMQ_NODE_IP_ADDRESS", {}},
@@ -107,10 +108,20 @@ bool is_cluster_nodes(const std::string& value) {
   return true;
 }
 
+// The loopback or the agent's own address (where it runs a node's epmd and Erlang distribution), dotted or
+// as an Erlang tuple {A,B,C,D}.
+bool is_own_address(const std::string& value, const std::string& own, bool tuple) {
+  const auto as_tuple = [](std::string dotted) {
+    std::replace(dotted.begin(), dotted.end(), '.', ',');
+    return "{" + dotted + "}";
+  };
+  return tuple ? value == as_tuple("127.0.0.1") || value == as_tuple(own) : value == "127.0.0.1" || value == own;
+}
+
 // The Erlang VM arguments RabbitMQ's launcher passes, and only those: no shell, no epmd of the VM's own, the
 // distribution on the loopback, the consumer timeout, guest admitted from other hosts, the cluster's members. Anything else (-eval, -s, a
 // -kernel or -rabbit setting of another name) is refused.
-bool is_erl_args(const std::string& value) {
+bool is_erl_args(const std::string& value, const std::string& own_address) {
   std::stringstream in(value);
   std::vector<std::string> words;
   for (std::string word; in >> word;) words.push_back(word);
@@ -121,7 +132,8 @@ bool is_erl_args(const std::string& value) {
       i += 1;
     } else if (words[i] == "-start_epmd" && next(1) == "false") {
       i += 2;
-    } else if (words[i] == "-kernel" && next(1) == "inet_dist_use_interface" && next(2) == "{127,0,0,1}") {
+    } else if (words[i] == "-kernel" && next(1) == "inet_dist_use_interface" &&
+               is_own_address(next(2), own_address, true)) {
       i += 3;
     } else if (words[i] == "-rabbit" && (next(1) == "consumer_timeout" || next(1) == "channel_tick_interval") &&
                is_number(next(2))) {
@@ -138,13 +150,15 @@ bool is_erl_args(const std::string& value) {
 }
 
 // Throws std::invalid_argument when `value` is not of the setting's kind (or, a path, outside `work_dir`).
-void check_value(const std::string& work_dir, const std::string& what, const Setting& setting, const std::string& value) {
+void check_value(const std::string& work_dir, const std::string& own_address, const std::string& what,
+                 const Setting& setting, const std::string& value) {
   const bool ok = setting.value == Value::word       ? is_word(value)
                   : setting.value == Value::number   ? is_number(value)
+                  : setting.value == Value::own_address ? is_own_address(value, own_address, false)
                   : setting.value == Value::routes   ? is_routes(value)
                   : setting.value == Value::fixed    ? value == setting.fixed
                   : setting.value == Value::node     ? is_node(value)
-                  : setting.value == Value::erl_args ? is_erl_args(value)
+                  : setting.value == Value::erl_args ? is_erl_args(value, own_address)
                                                      : std::filesystem::path(value).is_absolute();
   if (!ok) throw std::invalid_argument(what + " '" + value + "' is not admitted");
   if (setting.value == Value::path) confined_path(work_dir, value);
@@ -152,8 +166,8 @@ void check_value(const std::string& work_dir, const std::string& what, const Set
 
 }  // namespace
 
-ServerOrder checked_server_order(const std::string& work_dir, const std::string& program, const nlohmann::json& args,
-                                 const nlohmann::json& env) {
+ServerOrder checked_server_order(const std::string& work_dir, const std::string& own_address, const std::string& program,
+                                 const nlohmann::json& args, const nlohmann::json& env) {
   const auto spec = kServers.find(program);
   if (spec == kServers.end()) {
     throw std::invalid_argument("the agent starts no program '" + program +
@@ -169,7 +183,7 @@ ServerOrder checked_server_order(const std::string& work_dir, const std::string&
     }
     if (flag->second.value == Value::none) continue;
     if (++i == order.argv.size()) throw std::invalid_argument(program + ": " + order.argv[i - 1] + " needs a value");
-    check_value(work_dir, program + ": " + order.argv[i - 1], flag->second, order.argv[i]);
+    check_value(work_dir, own_address, program + ": " + order.argv[i - 1], flag->second, order.argv[i]);
   }
   if (!env.is_null()) {
     for (const auto& [name, value] : env.items()) {
@@ -178,7 +192,7 @@ ServerOrder checked_server_order(const std::string& work_dir, const std::string&
         throw std::invalid_argument(program + ": environment variable '" + name + "' is not admitted");
       }
       const std::string text = value.get<std::string>();
-      check_value(work_dir, program + ": " + name, variable->second, text);
+      check_value(work_dir, own_address, program + ": " + name, variable->second, text);
       order.env[name] = text;
     }
   }

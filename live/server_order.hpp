@@ -2,7 +2,7 @@
 // What an agent checks before it starts a real broker's server for a coordinator: the program is one of the
 // brokers' (a name the agent resolves itself, never a path), every flag and environment variable is one its
 // launcher uses, and every value has its kind (a word, a number, a path inside the work folder, a RabbitMQ
-// node name, one fixed value, ...). docs/SECURITY.md lists them.
+// node name, the loopback or the agent's own address, one fixed value, ...). docs/SECURITY.md lists them.
 #include <string>
 #include <vector>
 
@@ -18,10 +18,11 @@ struct ServerOrder {
 };
 
 // The order to start `program` with `args` (a JSON array of strings) and `env` (a JSON object of strings, or
-// null) whose paths stay inside `work_dir`. Throws std::invalid_argument naming what is not admitted, and
+// null) whose paths stay inside `work_dir` and whose Erlang listeners are on the loopback or `own_address`
+// (the agent's). Throws std::invalid_argument naming what is not admitted, and
 // std::runtime_error when the program is not installed on this host.
-ServerOrder checked_server_order(const std::string& work_dir, const std::string& program, const nlohmann::json& args,
-                                 const nlohmann::json& env);
+ServerOrder checked_server_order(const std::string& work_dir, const std::string& own_address, const std::string& program,
+                                 const nlohmann::json& args, const nlohmann::json& env);
 
 // An Erlang cookie an agent writes: 16 to 255 letters and digits.
 bool is_erlang_cookie(const std::string& value);

@@ -33,36 +33,35 @@ void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
   stop_all();
   nodes_.clear();
-  epmd_.reset();
+  epmds_.clear();
   hosts_.emplace(plan);
-  for (std::uint32_t i = 1; i < plan.nodes; ++i) {
-    if (&hosts_->at(i) != &hosts_->at(0)) {
-      throw std::invalid_argument("rabbitmq: a cluster's nodes run on one host (broker: NAME), not on " +
-                                  hosts_->at(0).name() + " and " + hosts_->at(i).name());
-    }
-  }
   layout_.emplace(plan.queue, plan.backend_options);
   if (layout_->replicas() > plan.nodes) {
     throw std::runtime_error("rabbitmq: " + std::to_string(layout_->replicas()) +
                              " replicas need as many nodes, the plan has " + std::to_string(plan.nodes));
   }
-  Host& host = hosts_->at(0);
-  // epmd and the distribution ports listen on the host's loopback; a port free on its address is taken to be
-  // free there too.
-  epmd_ = std::make_unique<ServerNode>(host, hosts_->run(), "rabbitmq-epmd", "epmd");
-  epmd_port_ = host.free_port();
-  host.put(hosts_->run(), "rabbitmq-plugins", "[].\n");
+  spread_ = false;
+  for (std::uint32_t i = 1; i < plan.nodes; ++i) spread_ = spread_ || &hosts_->at(i) != &hosts_->at(0);
+  // One epmd per host, all on one port (a node finds another host's nodes at that port there): a port free on
+  // the first host is taken to be free on the others, and on each host's loopback.
+  epmd_port_ = hosts_->at(0).free_port();
   const std::string cookie = random_cookie();  // one for all: the nodes of a cluster must share it
   nodes_.resize(plan.nodes);
   for (std::uint32_t i = 0; i < plan.nodes; ++i) {
+    Host& host = hosts_->at(i);
     Node& node = nodes_[i];
-    node.name = "qlab" + std::to_string(i) + "@localhost";
+    // Short names on one host's loopback; names with the host's address (long names) across hosts.
+    node.name = "qlab" + std::to_string(i) + "@" + (spread_ ? host.address() : "localhost");
     node.server = std::make_unique<ServerNode>(host, hosts_->run(), "rabbitmq-n" + std::to_string(i), "rabbitmq-server");
     node.port = host.free_port();
     node.dist_port = host.free_port();
     host.put_erlang_cookie(hosts_->run(), node.server->name(), cookie);
+    if (epmds_.contains(&host)) continue;
+    host.put(hosts_->run(), "rabbitmq-plugins", "[].\n");
+    auto epmd = std::make_unique<ServerNode>(host, hosts_->run(), "rabbitmq-epmd", "epmd");
+    epmd->spawn({"-port", std::to_string(epmd_port_), "-address", distribution_address(host)});
+    epmds_.emplace(&host, std::move(epmd));
   }
-  epmd_->spawn({"-port", std::to_string(epmd_port_), "-address", "127.0.0.1"});
   // Node 0 first: the others find it running at boot and join it.
   spawn(nodes_.front());
   wait_ready(nodes_.front(), deadline);
@@ -71,17 +70,23 @@ void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
   declare(deadline);
 }
 
+std::string RabbitmqLauncher::distribution_address(const Host& host) const {
+  return spread_ ? host.address() : "127.0.0.1";
+}
+
 void RabbitmqLauncher::spawn(Node& node) {
   // RABBITMQ_ALLOW_INPUT makes the script exec the VM (else it waits on it as a child, and a SIGKILL of the
   // script would orphan the node); -noinput keeps the Erlang shell off all the same. The distribution (which
   // runs any code for a holder of the cookie) listens on the loopback only.
-  std::string erl_args = "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}";
+  Host& host = node.server->host();
+  std::string address = distribution_address(host);
+  std::replace(address.begin(), address.end(), '.', ',');
+  std::string erl_args = "-noinput -start_epmd false -kernel inet_dist_use_interface {" + address + "}";
   if (layout_->consumer_timeout() > 0) {
     const Time timeout_ms = std::max<Time>(1, layout_->consumer_timeout() / kMillisecond);
     erl_args += " -rabbit consumer_timeout " + std::to_string(timeout_ms) + " -rabbit channel_tick_interval " +
                 std::to_string(std::clamp<Time>(timeout_ms / 10, 10, 1000));
   }
-  Host& host = node.server->host();
   // Clients on other hosts log in as guest too (RabbitMQ admits guest from its loopback only by default): like
   // the other back ends' servers, the node trusts the network of the run (docs/SECURITY.md).
   if (!host.address().starts_with("127.")) erl_args += " -rabbit loopback_users []";
@@ -105,10 +110,12 @@ void RabbitmqLauncher::spawn(Node& node) {
 }
 
 Environment RabbitmqLauncher::cli_environment(const Node& node) const {
-  return {{"HOME", node.server->data_dir()},
-          {"ERL_EPMD_PORT", std::to_string(epmd_port_)},
-          {"RABBITMQ_NODENAME", node.name},
-          {"RABBITMQ_CONF_ENV_FILE", "/dev/null"}};
+  Environment env = {{"HOME", node.server->data_dir()},
+                     {"ERL_EPMD_PORT", std::to_string(epmd_port_)},
+                     {"RABBITMQ_NODENAME", node.name},
+                     {"RABBITMQ_CONF_ENV_FILE", "/dev/null"}};
+  if (spread_) env["RABBITMQ_USE_LONGNAME"] = "true";  // node names with an address
+  return env;
 }
 
 void RabbitmqLauncher::wait_ready(const Node& node, Time deadline) {
@@ -224,7 +231,7 @@ void RabbitmqLauncher::stop_all() noexcept {
   for (Node& node : nodes_) {
     if (node.server) node.server->stop();  // SIGKILL, reaped on its host
   }
-  if (epmd_) epmd_->stop();
+  for (auto& [host, epmd] : epmds_) epmd->stop();
 }
 
 }  // namespace qlab::live

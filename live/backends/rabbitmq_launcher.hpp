@@ -9,6 +9,7 @@
 // (checked every tenth of it). A node takes 3-30 s to start here.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ class RabbitmqLauncher final : public BrokerLauncher {
   void declare(Time deadline);
   // The variables a RabbitMQ program (server or CLI) of `node` needs: HOME, epmd's port, the node name.
   Environment cli_environment(const Node& node) const;
+  // Where `host`'s epmd and Erlang distribution listen, and its nodes' host name: its loopback when every node
+  // runs on one host, else its address.
+  std::string distribution_address(const Host& host) const;
   // The JSON `rabbitmq-queues quorum_status` prints when asked on `node`'s host; "" when it does not answer.
   std::string quorum_status(const Node& node);
 
@@ -63,7 +67,8 @@ class RabbitmqLauncher final : public BrokerLauncher {
   std::uint16_t epmd_port_ = 0;
   std::uint32_t cli_calls_ = 0;  // each CLI call logs to a file of its own
   std::optional<RabbitmqLayout> layout_;
-  std::unique_ptr<ServerNode> epmd_;
+  std::map<const Host*, std::unique_ptr<ServerNode>> epmds_;  // one per host
+  bool spread_ = false;  // the nodes run on several hosts
   std::vector<Node> nodes_;
   std::string version_;
 };

@@ -192,7 +192,8 @@ TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheC
   EXPECT_NE(refused("rabbitmqctl", {}, {}).find("starts no program 'rabbitmqctl'"), std::string::npos);
   EXPECT_NE(refused("/usr/lib/rabbitmq/bin/rabbitmq-server", {}, {}).find("starts no program"), std::string::npos);
   EXPECT_NE(refused("rabbitmq-server", {"-detached"}, {}).find("flag '-detached' is not admitted"), std::string::npos);
-  EXPECT_NE(refused("epmd", {"-address", "0.0.0.0"}, {}).find(not_admitted), std::string::npos);
+  EXPECT_NE(refused("epmd", {"-address", "0.0.0.0"}, {}).find(not_admitted), std::string::npos);  // not the agent's
+  EXPECT_NE(refused("epmd", {"-address", "10.1.2.3"}, {}).find(not_admitted), std::string::npos);
   EXPECT_NE(refused("epmd", {"-port", "43x"}, {}).find(not_admitted), std::string::npos);
   EXPECT_NE(refused("rabbitmq-queues", {"delete_member", "q"}, {}).find("flag 'delete_member'"), std::string::npos);
   EXPECT_NE(refused("rabbitmq-queues", {"-n", "qlab0@localhost; rm"}, {}).find(not_admitted), std::string::npos);
@@ -204,10 +205,11 @@ TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheC
   EXPECT_NE(refused_env("RABBITMQ_MNESIA_BASE", "data").find(not_admitted), std::string::npos);
   EXPECT_NE(refused_env("RABBITMQ_NODE_PORT", "5672 ").find(not_admitted), std::string::npos);
   EXPECT_NE(refused_env("RABBITMQ_NODENAME", "qlab0").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_USE_LONGNAME", "yes").find(not_admitted), std::string::npos);
   EXPECT_NE(refused_env("RABBITMQ_CONF_ENV_FILE", home + "/env").find(not_admitted), std::string::npos);
   // VM arguments: exactly the launcher's words, so no -eval, no other setting, no distribution off the loopback.
   for (const std::string args : {"-noinput -eval halt().", "-noinput -s os cmd",
-                                 "-kernel inet_dist_use_interface {0,0,0,0}", "-rabbit loopback_users [<<\"x\">>]",
+                                 "-kernel inet_dist_use_interface {0,0,0,0}", "-kernel inet_dist_use_interface {127,0,0,1,}", "-rabbit loopback_users [<<\"x\">>]",
                                  "-rabbit consumer_timeout 1e9", "-rabbit cluster_nodes {['a@b',x],disc}",
                                  "-rabbit default_pass x", ""}) {
     EXPECT_NE(refused_env("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", args).find(not_admitted), std::string::npos) << args;
@@ -215,14 +217,15 @@ TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheC
   // The launcher's own arguments pass the checks (checked here without starting a node).
   const nlohmann::json env = {
       {"HOME", home},
-      {"RABBITMQ_NODENAME", "qlab0@localhost"},
+      {"RABBITMQ_NODENAME", "qlab0@10.1.2.3"},
+      {"RABBITMQ_USE_LONGNAME", "true"},
       {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
-       "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1} -rabbit consumer_timeout 500 "
-       "-rabbit loopback_users [] -rabbit cluster_nodes {['qlab0@localhost','qlab1@localhost'],disc}"}};
+       "-noinput -start_epmd false -kernel inet_dist_use_interface {10,1,2,3} -rabbit consumer_timeout 500 "
+       "-rabbit loopback_users [] -rabbit cluster_nodes {['qlab0@10.1.2.3','qlab1@10.1.2.4'],disc}"}};
   try {
-    const ServerOrder order = checked_server_order(agent.work().string(), "rabbitmq-server", nlohmann::json::array(), env);
+    const ServerOrder order = checked_server_order(agent.work().string(), "10.1.2.3", "rabbitmq-server", nlohmann::json::array(), env);
     EXPECT_EQ(order.argv, std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"});
-    EXPECT_EQ(order.env.at("RABBITMQ_NODENAME"), "qlab0@localhost");
+    EXPECT_EQ(order.env.at("RABBITMQ_NODENAME"), "qlab0@10.1.2.3");
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("rabbitmq-server is not installed"), std::string::npos) << e.what();
   }

@@ -11,10 +11,11 @@ through it, a `qlab agent` in each, and `qlab live --hosts` as the coordinator i
   SIGKILLed, the stream leader SIGKILLed and restarted by its agent): no confirmed message lost, and every
   server process the agents started (pids from their logs) is gone at the end, stopped by the coordinator;
 - an agent without the server's binary makes the run fail with a message naming the binary and the host;
-  a 3-node RabbitMQ quorum cluster on one agent (epmd and the nodes started there, the leader SIGKILLed and
-  restarted there, asked for by the CLI run there): no confirmed message lost (QLAB_TEST_RABBITMQ=0 skips it);
-- RabbitMQ's nodes spread over several agents, and qlab's broker given a list of hosts, exit 2 before
-  anything starts.
+  a RabbitMQ node on one agent (its epmd and Erlang distribution on that agent's loopback), and a 3-node
+  RabbitMQ quorum cluster spread over three agents (an epmd on each, distribution over the network, the
+  leader found by the CLI run on a node's host, SIGKILLed and restarted there): no confirmed message lost,
+  every RabbitMQ process gone at the end (QLAB_TEST_RABBITMQ=0 skips both);
+- qlab's broker given a list of hosts exits 2 before anything starts.
 Namespaces, links and processes are always cleaned up, even when a test fails.
 
 Usage: multi_host_test.py QLAB_BINARY SOURCE_DIR
@@ -337,8 +338,31 @@ faults:
         return pids
 
     @unittest.skipIf(os.environ.get("QLAB_TEST_RABBITMQ") == "0", "QLAB_TEST_RABBITMQ=0: RabbitMQ tests skipped")
-    def test_a_rabbitmq_quorum_cluster_on_an_agent_survives_its_leaders_crash(self):
+    def test_a_rabbitmq_node_on_an_agent_serves_clients_on_the_others(self):
         _, stderr, out, started = self.real_broker_run("mh-rabbitmq", "rabbitmq", self.hosts_file, """name: mh-rabbitmq
+seed: 4
+duration: 2s
+queue: {design: visibility_timeout, visibility_timeout: 1s}
+producers: [{name: p, rate: 100/s}]
+consumers:
+  - {name: w1, count: 2, service: 5ms, prefetch: 2}
+  - {name: w2, count: 1, service: 5ms, prefetch: 2}
+""")
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        m = summary["runs"][0]["metrics"]
+        self.assertRegex(summary["scenario_resolved"]["live"]["backend_version"], r"^RabbitMQ \d+\.")
+        self.assertIn("broker on %s:" % self.net.address("b"), stderr)
+        # Its epmd and the node (its distribution on b's loopback) on b, nothing elsewhere; all gone at the end.
+        self.assertEqual(sorted(p for p, _ in started["b"]), ["epmd", "rabbitmq-server"], started)
+        self.assertEqual(sum(len(v) for v in started.values()), 2, started)
+        self.assertEqual(self.processes_of_agent("b"), [], "RabbitMQ processes of agent b still run")
+        self.assertGreater(m["published"], 100)
+        self.assertEqual(m["unique_processed"], m["published"], stderr)
+
+    @unittest.skipIf(os.environ.get("QLAB_TEST_RABBITMQ") == "0", "QLAB_TEST_RABBITMQ=0: RabbitMQ tests skipped")
+    def test_a_rabbitmq_quorum_cluster_spread_over_three_agents_survives_its_leaders_crash(self):
+        _, stderr, out, started = self.real_broker_run("mh-rabbitmq-cluster", "rabbitmq", self.spread_hosts, """name: mh-rabbitmq-cluster
 seed: 4
 duration: 4s
 drain_timeout: 60s
@@ -351,29 +375,27 @@ faults:
   - {at: 1500ms, action: broker_crash, target: leader, restart_after: 1s}
 """)
         with open(os.path.join(out, "summary.json")) as f:
-            summary = json.load(f)
-        m = summary["runs"][0]["metrics"]
-        self.assertRegex(summary["scenario_resolved"]["live"]["backend_version"], r"^RabbitMQ \d+\.")
+            m = json.load(f)["runs"][0]["metrics"]
         nodes = stderr.split("broker on ")[1].split(" ")[0].split(",")
-        self.assertEqual(len(nodes), 3, stderr)
-        for node in nodes:
-            self.assertTrue(node.startswith("%s:" % self.net.address("b")), stderr)
-        # epmd, three nodes, the leader's restart and the CLI asking for the leader: all on b, none elsewhere.
-        programs = [p for p, _ in started["b"]]
-        self.assertEqual(programs.count("epmd"), 1, started)
-        self.assertEqual(programs.count("rabbitmq-server"), 4, started)
-        self.assertGreaterEqual(programs.count("rabbitmq-queues"), 1, started)
-        for host in ("p", "c1", "c2"):
-            self.assertEqual(started[host], [], started)
-        self.assertEqual(self.processes_of_agent("b"), [], "RabbitMQ processes of agent b still run")
+        self.assertEqual([n.split(":")[0] for n in nodes], [self.net.address(h) for h in ("b", "p", "c1")], stderr)
+        # An epmd and a node on each of the three hosts; the leader (asked with the CLI on a node's host) killed
+        # and restarted on its host, where it rejoins the cluster over the network.
+        for host in ("b", "p", "c1"):
+            programs = [p for p, _ in started[host]]
+            self.assertEqual(programs.count("epmd"), 1, started)
+            self.assertIn("rabbitmq-server", programs, started)
+            self.assertEqual(self.processes_of_agent(host), [], "RabbitMQ processes of agent %s still run" % host)
+        self.assertEqual(sum(p == "rabbitmq-server" for v in started.values() for p, _ in v), 4, started)
+        self.assertGreaterEqual(sum(p == "rabbitmq-queues" for v in started.values() for p, _ in v), 1, started)
+        self.assertEqual(started["c2"], [])
         self.assertIn("fault: broker_crash", stderr)
+        self.assertRegex(stderr, r"broker\[\d\] restarted")
         self.assertGreater(m["published"], 40)
         self.assertEqual(m["lost_confirmed"], 0, stderr)
         self.assertEqual(m["unique_processed"], m["published"], stderr)
 
     def test_placements_a_back_end_cannot_take_exit_2_before_anything_starts(self):
-        for backend, hosts, expected in [("rabbitmq", self.spread_hosts, "rabbitmq's nodes run on one host"),
-                                         ("qlab", self.spread_hosts, "qlab's broker is one process")]:
+        for backend, hosts, expected in [                                         ("qlab", self.spread_hosts, "qlab's broker is one process")]:
             before = self.agent_log_sizes()
             done = subprocess.run([QLAB, "live", self.scenario("mh-refused"), "--hosts", hosts, "--backend", backend,
                                    "--out", os.path.join(self.work, "out-refused-" + backend)],
