@@ -1,12 +1,12 @@
 #pragma once
-// Private RabbitMQ nodes on one host of the placement (this machine or a `qlab agent`): one epmd of their own
-// on a free port of its loopback, and rabbitmq-server run directly from /usr/lib/rabbitmq/bin with HOME (and
-// in it the Erlang cookie, a random value made here), node name (qlab<i>@localhost), data and log folders in
-// the run's folder rabbitmq-n<i>/ there, the AMQP listener on a free port of the host's address. Erlang
-// distribution listens on the host's loopback only, so the nodes of a cluster share one host: a placement
-// spreading them over several is refused. With plan.nodes > 1, node 0 starts first and the others join it
-// at boot (classic peer discovery). The scenario's visibility timeout becomes every node's consumer_timeout
-// (checked every tenth of it). A node takes 3-30 s to start here.
+// Private RabbitMQ nodes on the placement's hosts (this machine or `qlab agent`s): on each host with nodes an
+// epmd of the run's own (one free port for all hosts), and rabbitmq-server run directly from
+// /usr/lib/rabbitmq/bin with HOME (and in it the Erlang cookie, a random value made here), data and log
+// folders in the run's folder rabbitmq-n<i>/ there, the AMQP listener on a free port of the host's address.
+// Nodes on one host are qlab<i>@localhost with epmd and the distribution on its loopback; nodes on several
+// hosts are qlab<i>@ADDRESS (long names) with them on each host's address. With plan.nodes > 1, node 0
+// starts first and the others join it at boot (classic peer discovery). The scenario's visibility timeout
+// becomes every node's consumer_timeout (checked every tenth of it). A node takes 3-30 s to start here.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -45,7 +45,7 @@ class RabbitmqLauncher final : public BrokerLauncher {
 
  private:
   struct Node {
-    std::string name;  // qlab<i>@localhost
+    std::string name;  // qlab<i>@localhost, or qlab<i>@ADDRESS across hosts
     std::uint16_t port = 0;
     std::uint16_t dist_port = 0;
     std::unique_ptr<ServerNode> server;

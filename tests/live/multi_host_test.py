@@ -94,6 +94,23 @@ class Network:
         sh("sysctl", "-w", "net.ipv4.ip_forward=%s" % self.old_forward, check=False)
 
 
+def leader_crash_scenario(name, seed, patience, visibility_timeout, more_faults=""):
+    """A 3-replica queue whose leader is SIGKILLed at 1.5 s and restarted 1 s later; producers retry for
+    `patience` (also the drain timeout)."""
+    return """name: %s
+seed: %d
+duration: 4s
+drain_timeout: %s
+queue: {design: replicated, replicas: 3, visibility_timeout: %s}
+producers: [{name: p, rate: 20/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: %s}}]
+consumers:
+  - {name: w1, count: 2, service: 20ms, prefetch: 2}
+  - {name: w2, count: 1, service: 20ms, prefetch: 2}
+faults:
+%s  - {at: 1500ms, action: broker_crash, target: leader, restart_after: 1s}
+""" % (name, seed, patience, visibility_timeout, patience, more_faults)
+
+
 @unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")
 class MultiHost(unittest.TestCase):
     @classmethod
@@ -297,19 +314,9 @@ faults:
         self.assertEqual(m["unique_processed"], m["published"], stderr)
 
     def test_a_nats_cluster_spread_over_three_agents_survives_its_leaders_crash(self):
-        _, stderr, out, started = self.real_broker_run("mh-nats", "nats", self.spread_hosts, """name: mh-nats
-seed: 3
-duration: 4s
-drain_timeout: 30s
-queue: {design: replicated, replicas: 3, visibility_timeout: 1s}
-producers: [{name: p, rate: 20/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 30s}}]
-consumers:
-  - {name: w1, count: 2, service: 20ms, prefetch: 2}
-  - {name: w2, count: 1, service: 20ms, prefetch: 2}
-faults:
-  - {at: 1s, action: crash, target: "w1[0]", restart_after: 500ms}
-  - {at: 1500ms, action: broker_crash, target: leader, restart_after: 1s}
-""")
+        _, stderr, out, started = self.real_broker_run(
+            "mh-nats", "nats", self.spread_hosts,
+            leader_crash_scenario("mh-nats", 3, "30s", "1s", '  - {at: 1s, action: crash, target: "w1[0]", restart_after: 500ms}\n'))
         with open(os.path.join(out, "summary.json")) as f:
             m = json.load(f)["runs"][0]["metrics"]
         for host in ("b", "p", "c1"):
@@ -362,18 +369,8 @@ consumers:
 
     @unittest.skipIf(os.environ.get("QLAB_TEST_RABBITMQ") == "0", "QLAB_TEST_RABBITMQ=0: RabbitMQ tests skipped")
     def test_a_rabbitmq_quorum_cluster_spread_over_three_agents_survives_its_leaders_crash(self):
-        _, stderr, out, started = self.real_broker_run("mh-rabbitmq-cluster", "rabbitmq", self.spread_hosts, """name: mh-rabbitmq-cluster
-seed: 4
-duration: 4s
-drain_timeout: 60s
-queue: {design: replicated, replicas: 3, visibility_timeout: 2s}
-producers: [{name: p, rate: 20/s, on_unavailable: retry, retry: {backoff: 200ms, max_backoff: 1s, limit: 60s}}]
-consumers:
-  - {name: w1, count: 2, service: 20ms, prefetch: 2}
-  - {name: w2, count: 1, service: 20ms, prefetch: 2}
-faults:
-  - {at: 1500ms, action: broker_crash, target: leader, restart_after: 1s}
-""")
+        _, stderr, out, started = self.real_broker_run(
+            "mh-rabbitmq-cluster", "rabbitmq", self.spread_hosts, leader_crash_scenario("mh-rabbitmq-cluster", 4, "60s", "2s"))
         with open(os.path.join(out, "summary.json")) as f:
             m = json.load(f)["runs"][0]["metrics"]
         nodes = stderr.split("broker on ")[1].split(" ")[0].split(",")
