@@ -119,8 +119,8 @@ bool is_own_address(const std::string& value, const std::string& own, bool tuple
 }
 
 // The Erlang VM arguments RabbitMQ's launcher passes, and only those: no shell, no epmd of the VM's own, the
-// distribution on the loopback, the consumer timeout, guest admitted from other hosts, the cluster's members. Anything else (-eval, -s, a
-// -kernel or -rabbit setting of another name) is refused.
+// distribution on the loopback or the agent's address, the consumer timeout, guest admitted from other hosts,
+// the cluster's members. Anything else (-eval, -s, a -kernel or -rabbit setting of another name) is refused.
 bool is_erl_args(const std::string& value, const std::string& own_address) {
   std::stringstream in(value);
   std::vector<std::string> words;

@@ -209,7 +209,8 @@ TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheC
   EXPECT_NE(refused_env("RABBITMQ_CONF_ENV_FILE", home + "/env").find(not_admitted), std::string::npos);
   // VM arguments: exactly the launcher's words, so no -eval, no other setting, no distribution off the loopback.
   for (const std::string args : {"-noinput -eval halt().", "-noinput -s os cmd",
-                                 "-kernel inet_dist_use_interface {0,0,0,0}", "-kernel inet_dist_use_interface {127,0,0,1,}", "-rabbit loopback_users [<<\"x\">>]",
+                                 "-kernel inet_dist_use_interface {0,0,0,0}",
+                                 "-kernel inet_dist_use_interface {127,0,0,1,}", "-rabbit loopback_users [<<\"x\">>]",
                                  "-rabbit consumer_timeout 1e9", "-rabbit cluster_nodes {['a@b',x],disc}",
                                  "-rabbit default_pass x", ""}) {
     EXPECT_NE(refused_env("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", args).find(not_admitted), std::string::npos) << args;
@@ -223,7 +224,8 @@ TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheC
        "-noinput -start_epmd false -kernel inet_dist_use_interface {10,1,2,3} -rabbit consumer_timeout 500 "
        "-rabbit loopback_users [] -rabbit cluster_nodes {['qlab0@10.1.2.3','qlab1@10.1.2.4'],disc}"}};
   try {
-    const ServerOrder order = checked_server_order(agent.work().string(), "10.1.2.3", "rabbitmq-server", nlohmann::json::array(), env);
+    const ServerOrder order =
+        checked_server_order(agent.work().string(), "10.1.2.3", "rabbitmq-server", nlohmann::json::array(), env);
     EXPECT_EQ(order.argv, std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"});
     EXPECT_EQ(order.env.at("RABBITMQ_NODENAME"), "qlab0@10.1.2.3");
   } catch (const std::runtime_error& e) {
