@@ -77,7 +77,8 @@ std::string RabbitmqLauncher::distribution_address(const Host& host) const {
 void RabbitmqLauncher::spawn(Node& node) {
   // RABBITMQ_ALLOW_INPUT makes the script exec the VM (else it waits on it as a child, and a SIGKILL of the
   // script would orphan the node); -noinput keeps the Erlang shell off all the same. The distribution (which
-  // runs any code for a holder of the cookie) listens on the loopback only.
+  // runs any code for a holder of the cookie) listens on the loopback, or on the host's address when the
+  // nodes are spread over several hosts.
   Host& host = node.server->host();
   std::string address = distribution_address(host);
   std::replace(address.begin(), address.end(), '.', ',');
