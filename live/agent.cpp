@@ -19,6 +19,8 @@
 #include "live/child_process.hpp"
 #include "live/json_lines.hpp"
 #include "live/live_worker.hpp"
+#include "live/process_host.hpp"
+#include "live/server_order.hpp"
 #include "live/shared_secret.hpp"
 
 namespace qlab::live {
@@ -161,6 +163,29 @@ void serve(const AgentConfig& config, JsonLineSocket& socket) {
         const auto file = confined_path(run_dir(config, request), plain_name(request.at("name")));
         std::ofstream(file) << request.at("content").get<std::string>();
         reply["path"] = file.string();
+      } else if (op == "mkdir") {
+        const auto dir = confined_path(run_dir(config, request), plain_name(request.at("name")));
+        std::filesystem::create_directories(dir);
+        reply["path"] = dir.string();
+      } else if (op == "cookie") {
+        const std::string cookie = request.at("cookie").get<std::string>();
+        if (!is_erlang_cookie(cookie)) throw std::invalid_argument("an Erlang cookie is 16 to 255 letters and digits");
+        const auto dir = confined_path(run_dir(config, request), plain_name(request.at("dir")));
+        std::filesystem::create_directories(dir);
+        write_erlang_cookie(dir / ".erlang.cookie", cookie);
+      } else if (op == "free_port") {
+        reply["port"] = free_tcp_port(config.address);
+      } else if (op == "spawn" && request.contains("program")) {
+        const std::string program = request.at("program").get<std::string>();
+        ServerOrder order = checked_server_order(config.work_dir, config.address, program, request.at("args"),
+                                                 request.value("env", nlohmann::json()));
+        order.env[kSecretVariable] = "";
+        auto child = std::make_unique<ChildProcess>(
+            order.argv, confined_path(run_dir(config, request), plain_name(request.at("log"))), false, order.env);
+        if (config.log) config.log("started " + program + " (pid " + std::to_string(child->pid()) + ")");
+        reply["started"] = child->started();
+        reply["id"] = next_id;
+        children[next_id++] = std::move(child);
       } else if (op == "spawn") {
         std::vector<std::string> argv = {config.binary};
         for (std::string& a : checked_arguments(config, request.at("args"))) argv.push_back(std::move(a));

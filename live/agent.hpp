@@ -1,8 +1,11 @@
 #pragma once
 // `qlab agent`: runs on each host of a multi-host live run and takes orders from the coordinator over
-// newline-delimited JSON (docs/LIVE.md lists the requests): prepare a run folder, write a file, start a
-// `qlab` process, signal it, report its status, send back its records, tell its clock. Everything it
-// started for a coordinator is killed when that coordinator's connection ends, however it ends.
+// newline-delimited JSON (docs/LIVE.md lists the requests): prepare a run folder, write a file, make a
+// folder, write an Erlang cookie, find a free port, start a `qlab` process or a real broker's server
+// (nats-server, redis-server, beanstalkd, RabbitMQ's epmd, rabbitmq-server and rabbitmq-queues: resolved on
+// this host, with their launchers' flags and variables only: server_order.hpp), signal it, report its
+// status, send back its records, tell its clock. Everything it started for a coordinator is killed when that
+// coordinator's connection ends, however it ends.
 // With a shared secret, a coordinator must first prove it knows it (and the agent proves it too); every
 // path an order names stays inside the work folder (docs/SECURITY.md).
 #include <cstdint>

@@ -26,6 +26,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool running() const { return !exited_; }
+  pid_t pid() const { return pid_; }
   Time started() const { return started_; }
   Time ended() const { return ended_; }
   int exit_code() const { return exit_code_; }  // 128 + signal when killed

@@ -127,6 +127,7 @@ std::string format_seconds(Time t) {
 // Which host runs what: the broker, each producer group, each consumer group.
 struct Placement {
   Host* broker = nullptr;
+  std::vector<Host*> brokers;    // a real broker's nodes: node i on brokers[i mod size]
   std::vector<Host*> producers;  // by group
   std::vector<Host*> consumers;  // by group
   std::vector<Host*> used;       // each host once
@@ -149,7 +150,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   const Time wall_start = monotonic_now();
 
   // The broker through its back end's launcher: qlab's broker on the placement host (with records, seed and
-  // incarnation), or a real broker's servers on this machine, data folders under the run's folder.
+  // incarnation), or a real broker's servers on their placement hosts, data folders in the run's folder there.
   const Backend& backend = find_backend(o.backend);
   // qlab's broker admits only holders of this run's token; it reaches the broker and the workers through
   // their environment (QLAB_TOKEN), never a command line that `ps` shows.
@@ -170,7 +171,8 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
     ~StopBroker() { launcher.stop_all(); }
   } stop_broker{*launcher};
   LaunchPlan launch;
-  launch.work_dir = dir / "servers";
+  launch.hosts = placement.brokers;
+  launch.run = run;
   // A replicated design runs one server per replica (as qlab's design has one node per replica).
   launch.nodes = qlab || s.queue.design != "replicated" ? 1 : static_cast<std::uint32_t>(int_param(s.queue, "replicas", 1));
   launch.bind_host = placement.broker->address();
@@ -1045,8 +1047,9 @@ namespace {
 
 std::vector<ClockReport> g_clock_report;
 
-// HOSTS.yaml:  agents: {NAME: ADDR:PORT, ...}   broker: NAME   producers: {GROUP: NAME}   consumers: {GROUP: NAME}
-// Anything not placed runs on this machine ("local").
+// HOSTS.yaml:  agents: {NAME: ADDR:PORT, ...}   broker: NAME | [NAME, ...]   producers: {GROUP: NAME}
+// consumers: {GROUP: NAME}. Anything not placed runs on this machine ("local"). A list spreads a real broker's
+// nodes: node i on the (i mod length)-th host.
 Placement load_placement(const std::string& file, const Scenario& s, const LiveOptions& o,
                          std::map<std::string, std::unique_ptr<Host>>& hosts) {
   YAML::Node root;
@@ -1083,7 +1086,18 @@ Placement load_placement(const std::string& file, const Scenario& s, const LiveO
       if (it == hosts.end()) throw std::invalid_argument(file + ": " + where + ": no agent named '" + name + "'");
       return it->second.get();
     };
-    if (root["broker"]) placement.broker = host_named("broker", root["broker"].as<std::string>());
+    if (const YAML::Node broker = root["broker"]; broker && broker.IsSequence()) {
+      if (o.backend == "qlab" || broker.size() == 0) {
+        throw std::invalid_argument(file + ": broker: a list places a real broker's nodes (" +
+                                    (broker.size() == 0 ? std::string("an empty one places none") : "qlab's broker is one process: broker: NAME") + ")");
+      }
+      for (std::size_t i = 0; i < broker.size(); ++i) {
+        placement.brokers.push_back(host_named("broker[" + std::to_string(i) + "]", broker[i].as<std::string>()));
+      }
+      placement.broker = placement.brokers.front();
+    } else if (broker) {
+      placement.broker = host_named("broker", broker.as<std::string>());
+    }
     const auto place_groups = [&](const char* key, const auto& groups, std::vector<Host*>& out) {
       for (const auto& entry : root[key]) {
         const std::string group = entry.first.as<std::string>();
@@ -1100,14 +1114,17 @@ Placement load_placement(const std::string& file, const Scenario& s, const LiveO
     place_groups("producers", s.producers, placement.producers);
     place_groups("consumers", s.consumers, placement.consumers);
   }
+  if (placement.brokers.empty()) placement.brokers = {placement.broker};
   const auto use = [&](Host* h) {
     if (std::find(placement.used.begin(), placement.used.end(), h) == placement.used.end()) placement.used.push_back(h);
   };
-  use(placement.broker);
+  for (Host* h : placement.brokers) use(h);
   for (Host* h : placement.producers) use(h);
   for (Host* h : placement.consumers) use(h);
   const bool remote_clients = std::any_of(placement.used.begin(), placement.used.end(), [](Host* h) { return h->name() != "local"; });
-  if (placement.broker->name() == "local" && remote_clients && !root["local_address"]) {
+  const bool local_broker =
+      std::any_of(placement.brokers.begin(), placement.brokers.end(), [](Host* h) { return h->name() == "local"; });
+  if (local_broker && remote_clients && !root["local_address"]) {
     throw std::invalid_argument(file + ": the broker runs on this machine and clients on agents, which cannot reach "
                                 "127.0.0.1 here: give local_address: ADDR (an address of this machine the agents reach)");
   }
@@ -1130,10 +1147,6 @@ std::vector<RunResult> run_live(const Scenario& scenario, const LiveOptions& opt
   const std::string scenario_text((std::istreambuf_iterator<char>(scenario_in)), std::istreambuf_iterator<char>());
   std::map<std::string, std::unique_ptr<Host>> hosts;
   const Placement placement = load_placement(options.hosts_file, scenario, options, hosts);
-  if (options.backend != "qlab" && placement.broker->name() != "local") {
-    throw std::invalid_argument(options.hosts_file + ": broker: back end " + options.backend +
-                                " runs its servers on this machine only (use local_address for clients on agents)");
-  }
   g_clock_report.clear();
   for (const auto& [name, host] : hosts) {
     if (name == "local") continue;

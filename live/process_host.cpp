@@ -1,5 +1,11 @@
 #include "process_host.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -59,9 +65,30 @@ class LocalHost final : public Host {
     std::string line = first_line ? child->read_line(10 * kSecond) : std::string();
     return std::make_unique<LocalProcess>(std::move(child), std::move(line));
   }
+  std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
+                                        const std::vector<std::string>& args, const std::string& log,
+                                        const Environment& env) override {
+    const std::string binary = server_executable(program);
+    if (binary.empty()) throw std::runtime_error(program + " is not installed on this machine");
+    std::vector<std::string> argv = {binary};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Environment child_env = env;
+    child_env[kSecretVariable] = "";
+    auto child = std::make_unique<ChildProcess>(argv, root_ / run / log, false, child_env);
+    return std::make_unique<LocalProcess>(std::move(child), std::string());
+  }
+  void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) override {
+    write_erlang_cookie(root_ / run / dir / ".erlang.cookie", cookie);
+  }
+  std::uint16_t free_port() override { return free_tcp_port(address_); }
+  std::string make_dir(const std::string& run, const std::string& name) override {
+    std::filesystem::create_directories(root_ / run / name);
+    return path(run, name);
+  }
   std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) override {
     std::vector<std::pair<std::string, std::string>> files;
     for (const auto& entry : std::filesystem::directory_iterator(root_ / run)) {
+      if (!entry.is_regular_file()) continue;
       const std::string file = entry.path().filename().string();
       if (!file.ends_with(suffix)) continue;
       std::ifstream in(entry.path());
@@ -174,6 +201,22 @@ class AgentHost final : public Host {
     for (const auto& [file, content] : reply["files"].items()) files.emplace_back(file, content.get<std::string>());
     return files;
   }
+  std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
+                                        const std::vector<std::string>& args, const std::string& log,
+                                        const Environment& env) override {
+    const nlohmann::json reply = socket_.call(
+        {{"op", "spawn"}, {"run", run}, {"program", program}, {"args", args}, {"log", log}, {"env", env}},
+        30 * kSecond);
+    return std::make_unique<AgentProcess>(*this, reply["id"].get<std::uint64_t>(), reply["started"].get<Time>() + offset_,
+                                          std::string());
+  }
+  void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) override {
+    socket_.call({{"op", "cookie"}, {"run", run}, {"dir", dir}, {"cookie", cookie}});
+  }
+  std::uint16_t free_port() override { return socket_.call({{"op", "free_port"}})["port"].get<std::uint16_t>(); }
+  std::string make_dir(const std::string& run, const std::string& name) override {
+    return socket_.call({{"op", "mkdir"}, {"run", run}, {"name", name}})["path"];
+  }
   nlohmann::json call(const nlohmann::json& request) { return socket_.call(request); }
 
  private:
@@ -234,6 +277,52 @@ std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std:
 
 std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port, std::string secret) {
   return std::make_unique<AgentHost>(std::move(name), host, port, secret);
+}
+
+std::string find_executable(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(std::string(path != nullptr ? path : "") + ":/usr/sbin:/sbin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+std::string server_executable(const std::string& program) {
+  if (program.starts_with("rabbitmq-") && program.find('/') == std::string::npos) {
+    const std::string binary = "/usr/lib/rabbitmq/bin/" + program;
+    return ::access(binary.c_str(), X_OK) == 0 ? binary : "";
+  }
+  return find_executable(program);
+}
+
+void write_erlang_cookie(const std::filesystem::path& file, const std::string& cookie) {
+  std::filesystem::remove(file);  // an earlier one is read-only
+  // Created owner-read-only: never readable by others, not even for a moment.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+  const bool ok = fd >= 0 && ::write(fd, cookie.data(), cookie.size()) == static_cast<ssize_t>(cookie.size());
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw std::runtime_error("cannot write " + file.string());
+}
+
+std::uint16_t free_tcp_port(const std::string& address) {
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, address.c_str(), &socket_address.sin_addr) != 1) {
+    throw std::runtime_error("not an IPv4 address to listen on: " + address);
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  socklen_t length = sizeof socket_address;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&socket_address), &length) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("no free port on " + address);
+  return ntohs(socket_address.sin_port);
 }
 
 }  // namespace qlab::live

@@ -2,6 +2,8 @@
 // Where the live coordinator runs its processes: this machine (LocalHost) or a `qlab agent` on another host
 // (AgentHost). Times crossing this interface are in the coordinator's clock: a host measures its clock
 // offset when it connects (the midpoint of the fastest of several round trips), and converts.
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -55,9 +57,23 @@ class Host {
                                          const std::string& log, bool first_line, const Environment& env = {}) = 0;
   // (name, content) of the files in `run` whose names end with `suffix`.
   virtual std::vector<std::pair<std::string, std::string>> fetch(const std::string& run, const std::string& suffix) = 0;
+  // Starts the server program `program` (a name the host resolves itself: server_executable(); an agent starts
+  // only the real brokers' servers, with the flags and environment variables their launchers use:
+  // docs/SECURITY.md) with stdout and stderr in `run/log` and `env` on top of the host's environment. Throws
+  // std::runtime_error naming the program when the host does not have it.
+  virtual std::unique_ptr<Process> start_server(const std::string& run, const std::string& program,
+                                                const std::vector<std::string>& args, const std::string& log,
+                                                const Environment& env = {}) = 0;
+  // Writes `cookie` as the Erlang cookie `run/dir/.erlang.cookie`, readable by its owner only (Erlang refuses
+  // it otherwise): a RabbitMQ node with HOME=run/dir reads it there, so it is never an argument.
+  virtual void put_erlang_cookie(const std::string& run, const std::string& dir, const std::string& cookie) = 0;
+  // A TCP port nothing listens on now at address() (the server binds it next).
+  virtual std::uint16_t free_port() = 0;
+  // Creates the folder `run/name` (a plain name) if it is missing; returns its path on the host.
+  virtual std::string make_dir(const std::string& run, const std::string& name) = 0;
 };
 
-// This machine; folders under `root`; `qlab` is `binary`; its services (a broker placed here) listen on
+// This machine; folders under `root` (run "" is `root` itself); `qlab` is `binary`; its services (a broker placed here) listen on
 // `address`, which must be one the agents can reach when they run clients of it.
 std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std::string address = "127.0.0.1");
 // A `qlab agent` at host:port. Coordinator and agent prove to each other that they know `secret` (by
@@ -65,5 +81,17 @@ std::unique_ptr<Host> make_local_host(std::string root, std::string binary, std:
 // a coordinator without one. Throws std::runtime_error when the agent cannot be reached or authenticated.
 std::unique_ptr<Host> make_agent_host(std::string name, const std::string& host, std::uint16_t port,
                                       std::string secret = read_secret("", kSecretVariable));
+
+// `name` itself when it contains a '/', else the first executable `name` on PATH (then /usr/sbin, /sbin);
+// "" when there is none.
+std::string find_executable(const std::string& name);
+// Where a host finds a server program: RabbitMQ's programs (rabbitmq-*) in /usr/lib/rabbitmq/bin (the ones
+// on PATH are wrappers that switch to the rabbitmq user), the others by find_executable(); "" when missing.
+std::string server_executable(const std::string& program);
+// Writes an Erlang cookie file readable by its owner only. Throws std::runtime_error.
+void write_erlang_cookie(const std::filesystem::path& file, const std::string& cookie);
+// A TCP port on `address` that nothing listens on now (bound to port 0 and released). Throws
+// std::runtime_error.
+std::uint16_t free_tcp_port(const std::string& address);
 
 }  // namespace qlab::live

@@ -20,37 +20,54 @@ BeanstalkdOptions beanstalkd_options(const nlohmann::json& json) {
 
 class BeanstalkdLauncher final : public SingleNodeLauncher {
  public:
-  std::string version() const override { return first_output_line({"beanstalkd", "-v"}); }
+  // The running server's (on whichever host it runs), else the one on this machine's PATH.
+  std::string version() const override {
+    if (std::optional<std::string> v = stat("version")) {
+      std::erase(*v, '"');  // stats quotes it: version: "1.12"
+      return "beanstalkd " + *v;
+    }
+    return first_output_line({"beanstalkd", "-v"});
+  }
 
   // Buried jobs are the dead letters: the server-wide count from `stats`.
   std::optional<std::uint64_t> dead_letters() override {
-    const std::vector<Endpoint> at = endpoints();
-    if (at.empty()) return std::nullopt;
-    TcpConnection connection(at.front(), "beanstalkd");
-    connection.append("stats\r\n");
-    connection.send();
-    const std::string key = "\ncurrent-jobs-buried: ";
-    for (;;) {
-      const std::string_view in = connection.input();
-      if (const std::size_t at_key = in.find(key); at_key != std::string_view::npos) {
-        const std::size_t eol = in.find('\n', at_key + key.size());
-        if (eol != std::string_view::npos) return std::stoull(std::string(in.substr(at_key + key.size(), eol - at_key - key.size())));
-      }
-      if (!connection.wait_and_read(kSecond)) return std::nullopt;
-    }
+    const std::optional<std::string> buried = stat("current-jobs-buried");
+    if (!buried) return std::nullopt;
+    return std::stoull(*buried);
   }
 
  protected:
   std::string server_name() const override { return "beanstalkd"; }
+  std::string program() const override { return "beanstalkd"; }
 
-  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
-                                   const std::filesystem::path& data_dir) override {
-    const std::string binary = find_executable("beanstalkd");
-    if (binary.empty()) throw std::runtime_error("beanstalkd back end: beanstalkd is not installed (scripts/setup.sh installs it)");
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::string& data_dir) override {
     const BeanstalkdOptions o = beanstalkd_options(plan.backend_options);
-    std::vector<std::string> argv = {binary, "-l", endpoint.host, "-p", std::to_string(endpoint.port)};
-    if (o.binlog) argv.insert(argv.end(), {"-b", data_dir.string(), "-f", std::to_string(o.fsync_ms)});
+    std::vector<std::string> argv = {"-l", endpoint.host, "-p", std::to_string(endpoint.port)};
+    if (o.binlog) argv.insert(argv.end(), {"-b", data_dir, "-f", std::to_string(o.fsync_ms)});
     return argv;
+  }
+
+ private:
+  // One value of the running server's `stats` (YAML lines "key: value"); nullopt when it cannot tell.
+  std::optional<std::string> stat(const std::string& name) const {
+    const std::vector<Endpoint> at = endpoints();
+    if (at.empty()) return std::nullopt;
+    try {
+      TcpConnection connection(at.front(), "beanstalkd");
+      connection.append("stats\r\n");
+      connection.send();
+      const std::string key = "\n" + name + ": ";
+      for (;;) {
+        const std::string_view in = connection.input();
+        if (const std::size_t at_key = in.find(key); at_key != std::string_view::npos) {
+          const std::size_t eol = in.find('\n', at_key + key.size());
+          if (eol != std::string_view::npos) return std::string(in.substr(at_key + key.size(), eol - at_key - key.size()));
+        }
+        if (!connection.wait_and_read(kSecond)) return std::nullopt;
+      }
+    } catch (const BackendError&) {
+      return std::nullopt;
+    }
   }
 };
 

@@ -1,7 +1,8 @@
 #pragma once
-// The interface the coordinator uses to run a broker back end: private server processes on free loopback
-// ports, data folders inside the run's work folder, started, made ready, killed and restarted node by node,
-// and always stopped by pid (and reaped) at the end, also when the run fails.
+// The interface the coordinator uses to run a broker back end: private server processes on free ports of the
+// hosts the placement names (this machine or `qlab agent`s), data folders inside the run's folder there,
+// started, made ready, killed and restarted node by node, and always stopped by pid (and reaped on their
+// host) at the end, also when the run fails.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -14,10 +15,16 @@
 
 namespace qlab::live {
 
+class Host;
+
 struct LaunchPlan {
-  std::filesystem::path work_dir;       // every node's data folder, config and log go below this
+  // Where the nodes run: node i on hosts[i mod size], in the folder `run` there, listening on the host's
+  // address. Without hosts: this machine, every node's data folder and log below work_dir, on bind_host.
+  std::vector<Host*> hosts;
+  std::string run;
+  std::filesystem::path work_dir;
   std::uint32_t nodes = 1;              // a cluster when > 1 (replicated designs)
-  std::string bind_host = "127.0.0.1";  // where the servers listen (an address the clients can reach)
+  std::string bind_host = "127.0.0.1";  // an address the clients can reach
   QueueSpec queue;                      // the scenario's design and its parameters (time-scaled)
   nlohmann::json backend_options = nlohmann::json::object();
   std::string qlab_binary;              // the qlab back end starts `qlab broker` from this executable

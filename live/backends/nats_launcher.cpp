@@ -1,12 +1,9 @@
 #include "live/backends/nats_launcher.hpp"
 
-#include <signal.h>
-
-#include <fstream>
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
-#include "live/backends/local_server.hpp"
 #include "live/steady_clock.hpp"
 
 namespace qlab::live {
@@ -22,10 +19,9 @@ NatsLauncher::~NatsLauncher() { stop_all(); }
 
 void NatsLauncher::start(const LaunchPlan& plan, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
-  const std::string path = find_executable(binary_);
-  if (path.empty()) throw std::runtime_error("nats: " + binary_ + " not found (apt-get install nats-server)");
-  binary_ = path;
-  host_ = plan.bind_host;
+  stop_all();
+  nodes_.clear();
+  hosts_.emplace(plan);
   layout_.emplace(plan.queue, plan.backend_options);
   if (layout_->replicas() > plan.nodes) {
     throw std::runtime_error("nats: " + std::to_string(layout_->replicas()) + " replicas need as many nodes, the plan has " +
@@ -33,58 +29,47 @@ void NatsLauncher::start(const LaunchPlan& plan, Time timeout) {
   }
   nodes_.resize(plan.nodes);
   for (std::uint32_t i = 0; i < plan.nodes; ++i) {
+    Host& host = hosts_->at(i);
     Node& node = nodes_[i];
-    node.name = "n" + std::to_string(i);
-    node.client_port = free_tcp_port(host_);
-    node.route_port = plan.nodes > 1 ? free_tcp_port(host_) : 0;
-    node.dir = plan.work_dir / ("nats-" + node.name);
-    std::filesystem::create_directories(node.dir);
+    node.server = std::make_unique<ServerNode>(host, hosts_->run(), "nats-n" + std::to_string(i), binary_);
+    node.client = {host.address(), host.free_port()};
+    node.route = {host.address(), plan.nodes > 1 ? host.free_port() : std::uint16_t{0}};
   }
-  for (Node& node : nodes_) {
-    write_config(node);
-    spawn(node);
-  }
-  for (const Node& node : nodes_) wait_accepting(node, deadline);
+  for (Node& node : nodes_) spawn(node);
+  for (Node& node : nodes_) wait_accepting(node, deadline);
   declare(deadline);
   version_ = "nats-server " + connect(deadline - monotonic_now())->server_version();
 }
 
-void NatsLauncher::write_config(const Node& node) const {
-  std::ofstream config(node.dir / "nats.conf");
-  config << "server_name: " << node.name << "\nhost: " << host_ << "\nport: " << node.client_port << "\n"
-         << "jetstream { store_dir: \"" << (node.dir / "store").string()
-         << "\", max_memory_store: 1GB, max_file_store: 10GB }\n";
+void NatsLauncher::spawn(Node& node) {
+  const std::string name = node.server->name().substr(5);  // "n0"
+  std::vector<std::string> args = {"-n", name, "-a", node.client.host, "-p", std::to_string(node.client.port), "-js",
+                                   "-sd", node.server->data_dir()};
   if (nodes_.size() > 1) {
-    config << "cluster { name: qlab, host: " << host_ << ", port: " << node.route_port << ", routes: [";
-    const char* separator = "";
+    std::string routes;
     for (const Node& other : nodes_) {
       if (&other == &node) continue;
-      config << separator << " \"nats-route://" << host_ << ":" << other.route_port << "\"";
-      separator = ",";
+      routes += (routes.empty() ? "" : ",") + std::string("nats-route://") + other.route.host + ":" +
+                std::to_string(other.route.port);
     }
-    config << " ] }\n";
+    args.insert(args.end(), {"--cluster_name", "qlab", "--cluster",
+                             "nats-route://" + node.route.host + ":" + std::to_string(node.route.port), "--routes", routes});
   }
-  if (!config) throw std::runtime_error("nats: cannot write " + (node.dir / "nats.conf").string());
-}
-
-void NatsLauncher::spawn(Node& node) {
-  node.process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{binary_, "-c", (node.dir / "nats.conf").string()}, node.dir / "nats.log", false);
+  node.server->spawn(args);
 }
 
 void NatsLauncher::wait_accepting(const Node& node, Time deadline) {
-  while (true) {
-    try {
-      NatsConnection probe({{host_, node.client_port}}, 0, "qlab-launcher", std::max<Time>(deadline - monotonic_now(), 0));
-      return;
-    } catch (const BackendError& e) {
-      if (node.process->reap() || monotonic_now() >= deadline) {
-        throw std::runtime_error("nats: node " + node.name + " did not start (" + e.what() + "); log tail:\n" +
-                                 file_tail(node.dir / "nats.log"));
-      }
-    }
-    std::this_thread::sleep_for(kPollPause);
-  }
+  node.server->wait_ready(
+      [&] {
+        try {
+          NatsConnection probe({node.client}, 0, "qlab-launcher", std::clamp<Time>(deadline - monotonic_now(), 0, kSecond));
+          return true;
+        } catch (const BackendError&) {
+          std::this_thread::sleep_for(kPollPause);
+          return false;
+        }
+      },
+      deadline);
 }
 
 void NatsLauncher::declare(Time deadline) {
@@ -101,23 +86,23 @@ void NatsLauncher::declare(Time deadline) {
     std::this_thread::sleep_for(kPollPause);
   }
   throw std::runtime_error("nats: JetStream not ready in time: " + last_error + "; log tail of n0:\n" +
-                           file_tail(nodes_.front().dir / "nats.log"));
+                           nodes_.front().server->log_tail());
 }
 
 std::vector<Endpoint> NatsLauncher::endpoints() const {
   std::vector<Endpoint> result;
-  for (const Node& node : nodes_) result.push_back({host_, node.client_port});
+  for (const Node& node : nodes_) result.push_back(node.client);
   return result;
 }
 
 bool NatsLauncher::running(std::uint32_t node) const {
-  return node < nodes_.size() && nodes_[node].process && nodes_[node].process->running();
+  return node < nodes_.size() && nodes_[node].server->running();
 }
 
 std::unique_ptr<NatsConnection> NatsLauncher::connect(Time timeout) const {
   std::vector<Endpoint> live;
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (running(i)) live.push_back({host_, nodes_[i].client_port});
+    if (running(i)) live.push_back(nodes_[i].client);
   }
   return std::make_unique<NatsConnection>(live, 0, "qlab-launcher", timeout);
 }
@@ -135,7 +120,7 @@ std::uint32_t NatsLauncher::leader() {
       const nlohmann::json leader = cluster.is_object() ? cluster.value("leader", nlohmann::json()) : nullptr;
       last = leader.is_string() ? leader.get<std::string>() : info.dump();
       for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-        if (nodes_[i].name == last && running(i)) return i;
+        if (nodes_[i].server->name() == "nats-" + last && running(i)) return i;
       }
     } catch (const BackendError& e) {
       if (!e.connection_lost) throw std::runtime_error(e.what());
@@ -160,9 +145,7 @@ std::optional<std::uint64_t> NatsLauncher::held() {
 }
 
 void NatsLauncher::kill(std::uint32_t node) {
-  if (!running(node)) return;
-  nodes_[node].process->signal(SIGKILL);
-  nodes_[node].process->wait_for_exit(10 * kSecond);
+  if (node < nodes_.size()) nodes_[node].server->kill();
 }
 
 void NatsLauncher::restart(std::uint32_t node, Time timeout) {
@@ -182,7 +165,9 @@ void NatsLauncher::restart(std::uint32_t node, Time timeout) {
 }
 
 void NatsLauncher::stop_all() noexcept {
-  for (Node& node : nodes_) node.process.reset();  // SIGKILL and waitpid (ChildProcess)
+  for (Node& node : nodes_) {
+    if (node.server) node.server->stop();
+  }
 }
 
 }  // namespace qlab::live

@@ -1,7 +1,8 @@
 #pragma once
 // Private nats-server processes with JetStream: one node, or a cluster of plan.nodes with routes between them
-// (server names n0, n1, ...), each on free ports of plan.bind_host with its config, store and log in
-// work_dir/nats-n<i>/. Ready when JetStream answers and the streams of nats_layout.hpp are declared.
+// (server names n0, n1, ...), each on free ports of its host (LaunchPlan::hosts), configured by command-line
+// flags only (no config file), its store in the run's folder nats-n<i>/ and its log in nats-n<i>.log there.
+// Ready when JetStream answers and the streams of nats_layout.hpp are declared.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -11,7 +12,7 @@
 
 #include "live/backends/broker_launcher.hpp"
 #include "live/backends/nats_layout.hpp"
-#include "live/child_process.hpp"
+#include "live/backends/server_node.hpp"
 
 namespace qlab::live {
 
@@ -19,7 +20,7 @@ class NatsLauncher final : public BrokerLauncher {
  public:
   static constexpr Time kElectionTimeout = 30 * kSecond;  // leader() gives up after this
 
-  // `binary`: the nats-server executable (looked up on PATH).
+  // `binary`: the nats-server executable (looked up on each host's PATH).
   explicit NatsLauncher(std::string binary = "nats-server");
   ~NatsLauncher() override;
 
@@ -43,14 +44,11 @@ class NatsLauncher final : public BrokerLauncher {
 
  private:
   struct Node {
-    std::string name;
-    std::uint16_t client_port = 0;
-    std::uint16_t route_port = 0;
-    std::filesystem::path dir;
-    std::unique_ptr<ChildProcess> process;
+    std::unique_ptr<ServerNode> server;
+    Endpoint client;
+    Endpoint route;  // port 0 for a single node
   };
 
-  void write_config(const Node& node) const;
   void spawn(Node& node);
   // Polls until `node` accepts a client connection; throws with its log's tail when it exits or times out.
   void wait_accepting(const Node& node, Time deadline);
@@ -58,7 +56,7 @@ class NatsLauncher final : public BrokerLauncher {
   void declare(Time deadline);
 
   std::string binary_;
-  std::string host_;
+  std::optional<NodeHosts> hosts_;
   std::optional<NatsLayout> layout_;
   std::vector<Node> nodes_;
   std::string version_;

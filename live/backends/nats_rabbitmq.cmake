@@ -1,12 +1,12 @@
 # The NATS JetStream and RabbitMQ back ends (included from live/CMakeLists.txt), each its own library so the
-# registry links what it lists; both start their servers through qlab::live's ChildProcess.
-# What both share: free ports, executables, log tails, and reading the scenario's queue.
+# registry links what it lists.
+# What every back end shares: its server nodes on their hosts (server_node) and reading the scenario's queue.
 add_library(qlab_real_broker_support
-  backends/local_server.cpp
   backends/queue_mapping.cpp
+  backends/server_node.cpp
 )
 add_library(qlab::real_broker_support ALIAS qlab_real_broker_support)
-target_link_libraries(qlab_real_broker_support PUBLIC qlab::queues qlab::core nlohmann_json::nlohmann_json)
+target_link_libraries(qlab_real_broker_support PUBLIC qlab::live qlab::queues qlab::core nlohmann_json::nlohmann_json)
 qlab_warnings(qlab_real_broker_support)
 
 add_library(qlab_nats_backend

@@ -25,15 +25,13 @@ class QlabLauncher final : public SingleNodeLauncher {
 
  protected:
   std::string server_name() const override { return "qlab"; }
+  std::string program() const override { return ""; }
 
-  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::filesystem::path&) override {
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::string&) override {
     if (plan.qlab_binary.empty()) throw std::invalid_argument("qlab back end: LaunchPlan::qlab_binary is empty");
     // Every start of the node (restarts included) runs this command line again: count the incarnations so a
     // restarted broker's message ids continue above its predecessor's.
-    std::vector<std::string> argv =
-        broker_arguments(plan.queue, endpoint.host + ":" + std::to_string(endpoint.port), incarnation_++);
-    argv.insert(argv.begin(), plan.qlab_binary);
-    return argv;
+    return broker_arguments(plan.queue, endpoint.host + ":" + std::to_string(endpoint.port), incarnation_++);
   }
 
  private:

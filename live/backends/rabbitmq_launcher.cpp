@@ -3,14 +3,13 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <fstream>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
-#include "live/backends/local_server.hpp"
+#include "live/backends/server_node.hpp"
 #include "live/backends/rabbitmq_connection.hpp"
 #include "live/steady_clock.hpp"
 
@@ -18,12 +17,6 @@ namespace qlab::live {
 namespace {
 
 constexpr auto kPollPause = std::chrono::milliseconds(100);  // between two login attempts
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("rabbitmq: cannot write " + path.string());
-}
 
 std::string random_cookie() {
   std::random_device device;
@@ -38,36 +31,37 @@ RabbitmqLauncher::~RabbitmqLauncher() { stop_all(); }
 
 void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
   const Time deadline = monotonic_now() + timeout;
-  if (find_executable(kServer).empty()) {
-    throw std::runtime_error(std::string("rabbitmq: ") + kServer + " not found (apt-get install rabbitmq-server)");
-  }
-  const std::string epmd = find_executable("epmd");
-  if (epmd.empty()) throw std::runtime_error("rabbitmq: epmd not found (it comes with erlang-base)");
+  stop_all();
+  nodes_.clear();
+  epmds_.clear();
+  hosts_.emplace(plan);
   layout_.emplace(plan.queue, plan.backend_options);
   if (layout_->replicas() > plan.nodes) {
     throw std::runtime_error("rabbitmq: " + std::to_string(layout_->replicas()) +
                              " replicas need as many nodes, the plan has " + std::to_string(plan.nodes));
   }
-  host_ = plan.bind_host;
-  work_dir_ = plan.work_dir;
-  epmd_port_ = free_tcp_port(host_);
+  spread_ = false;
+  for (std::uint32_t i = 1; i < plan.nodes; ++i) spread_ = spread_ || &hosts_->at(i) != &hosts_->at(0);
+  // One epmd per host, all on one port (a node finds another host's nodes at that port there): a port free on
+  // the first host is taken to be free on the others, and on each host's loopback.
+  epmd_port_ = hosts_->at(0).free_port();
   const std::string cookie = random_cookie();  // one for all: the nodes of a cluster must share it
   nodes_.resize(plan.nodes);
   for (std::uint32_t i = 0; i < plan.nodes; ++i) {
+    Host& host = hosts_->at(i);
     Node& node = nodes_[i];
-    node.name = "qlab" + std::to_string(i) + "@localhost";
-    node.port = free_tcp_port(host_);
-    node.dist_port = free_tcp_port(host_);
-    node.dir = plan.work_dir / ("rabbitmq-" + std::to_string(i));
-    std::filesystem::create_directories(node.dir / "home");
-    const std::filesystem::path cookie_file = node.dir / "home" / ".erlang.cookie";
-    if (!std::filesystem::exists(cookie_file)) write_file(cookie_file, cookie);
-    std::filesystem::permissions(cookie_file, std::filesystem::perms::owner_read);
-    write_file(node.dir / "enabled_plugins", "[].\n");
+    // Short names on one host's loopback; names with the host's address (long names) across hosts.
+    node.name = "qlab" + std::to_string(i) + "@" + (spread_ ? host.address() : "localhost");
+    node.server = std::make_unique<ServerNode>(host, hosts_->run(), "rabbitmq-n" + std::to_string(i), "rabbitmq-server");
+    node.port = host.free_port();
+    node.dist_port = host.free_port();
+    host.put_erlang_cookie(hosts_->run(), node.server->name(), cookie);
+    if (epmds_.contains(&host)) continue;
+    host.put(hosts_->run(), "rabbitmq-plugins", "[].\n");
+    auto epmd = std::make_unique<ServerNode>(host, hosts_->run(), "rabbitmq-epmd", "epmd");
+    epmd->spawn({"-port", std::to_string(epmd_port_), "-address", distribution_address(host)});
+    epmds_.emplace(&host, std::move(epmd));
   }
-  epmd_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{epmd, "-port", std::to_string(epmd_port_), "-address", host_},
-      plan.work_dir / "rabbitmq-epmd.log", false);
   // Node 0 first: the others find it running at boot and join it.
   spawn(nodes_.front());
   wait_ready(nodes_.front(), deadline);
@@ -76,10 +70,17 @@ void RabbitmqLauncher::start(const LaunchPlan& plan, Time timeout) {
   declare(deadline);
 }
 
+std::string RabbitmqLauncher::distribution_address(const Host& host) const {
+  return spread_ ? host.address() : "127.0.0.1";
+}
+
 void RabbitmqLauncher::spawn(Node& node) {
   // RABBITMQ_ALLOW_INPUT makes the script exec the VM (else it waits on it as a child, and a SIGKILL of the
-  // script would orphan the node); -noinput keeps the Erlang shell off all the same.
-  std::string address = host_;  // the Erlang distribution listens on every interface unless told
+  // script would orphan the node); -noinput keeps the Erlang shell off all the same. The distribution (which
+  // runs any code for a holder of the cookie) listens on the loopback, or on the host's address when the
+  // nodes are spread over several hosts.
+  Host& host = node.server->host();
+  std::string address = distribution_address(host);
   std::replace(address.begin(), address.end(), '.', ',');
   std::string erl_args = "-noinput -start_epmd false -kernel inet_dist_use_interface {" + address + "}";
   if (layout_->consumer_timeout() > 0) {
@@ -87,49 +88,50 @@ void RabbitmqLauncher::spawn(Node& node) {
     erl_args += " -rabbit consumer_timeout " + std::to_string(timeout_ms) + " -rabbit channel_tick_interval " +
                 std::to_string(std::clamp<Time>(timeout_ms / 10, 10, 1000));
   }
+  // Clients on other hosts log in as guest too (RabbitMQ admits guest from its loopback only by default): like
+  // the other back ends' servers, the node trusts the network of the run (docs/SECURITY.md).
+  if (!host.address().starts_with("127.")) erl_args += " -rabbit loopback_users []";
   if (nodes_.size() > 1) {
     std::string names;
     for (const Node& member : nodes_) names += (names.empty() ? "'" : ",'") + member.name + "'";
     erl_args += " -rabbit cluster_nodes {[" + names + "],disc}";
   }
-  const std::string dir = node.dir.string();
-  std::vector<std::string> argv = {"/usr/bin/env"};
-  for (std::string& variable : cli_environment(node)) argv.push_back(std::move(variable));
-  for (std::string variable : {"RABBITMQ_NODE_IP_ADDRESS=" + host_,
-                               "RABBITMQ_NODE_PORT=" + std::to_string(node.port),
-                               "RABBITMQ_DIST_PORT=" + std::to_string(node.dist_port),
-                               "RABBITMQ_MNESIA_BASE=" + dir + "/data",
-                               "RABBITMQ_LOG_BASE=" + dir + "/log",
-                               std::string("RABBITMQ_LOGS=-"),
-                               "RABBITMQ_ENABLED_PLUGINS_FILE=" + dir + "/enabled_plugins",
-                               std::string("RABBITMQ_ALLOW_INPUT=true"),
-                               "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=" + erl_args}) {
-    argv.push_back(std::move(variable));
-  }
-  argv.push_back(kServer);
-  node.process = std::make_unique<ChildProcess>(argv, node.dir / "rabbitmq.log", false);
+  const std::string dir = node.server->data_dir();
+  Environment env = cli_environment(node);
+  env.insert({{"RABBITMQ_NODE_IP_ADDRESS", host.address()},
+              {"RABBITMQ_NODE_PORT", std::to_string(node.port)},
+              {"RABBITMQ_DIST_PORT", std::to_string(node.dist_port)},
+              {"RABBITMQ_MNESIA_BASE", dir + "/data"},
+              {"RABBITMQ_LOG_BASE", dir + "/log"},
+              {"RABBITMQ_LOGS", "-"},
+              {"RABBITMQ_ENABLED_PLUGINS_FILE", host.path(hosts_->run(), "rabbitmq-plugins")},
+              {"RABBITMQ_ALLOW_INPUT", "true"},
+              {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", erl_args}});
+  node.server->spawn({}, env);
 }
 
-std::vector<std::string> RabbitmqLauncher::cli_environment(const Node& node) const {
-  return {"HOME=" + node.dir.string() + "/home", "ERL_EPMD_PORT=" + std::to_string(epmd_port_),
-          "RABBITMQ_NODENAME=" + node.name, "RABBITMQ_CONF_ENV_FILE=/dev/null"};
+Environment RabbitmqLauncher::cli_environment(const Node& node) const {
+  Environment env = {{"HOME", node.server->data_dir()},
+                     {"ERL_EPMD_PORT", std::to_string(epmd_port_)},
+                     {"RABBITMQ_NODENAME", node.name},
+                     {"RABBITMQ_CONF_ENV_FILE", "/dev/null"}};
+  if (spread_) env["RABBITMQ_USE_LONGNAME"] = "true";  // node names with an address
+  return env;
 }
 
 void RabbitmqLauncher::wait_ready(const Node& node, Time deadline) {
-  std::string last_error;
-  while (true) {
-    try {
-      RabbitmqConnection probe({{host_, node.port}}, 0, std::max<Time>(deadline - monotonic_now(), kSecond));
-      return;
-    } catch (const BackendError& e) {
-      last_error = e.what();
-    }
-    if (node.process->reap() || monotonic_now() >= deadline) {
-      throw std::runtime_error("rabbitmq: node " + node.name + " did not start (" + last_error + "); log tail:\n" +
-                               file_tail(node.dir / "rabbitmq.log"));
-    }
-    std::this_thread::sleep_for(kPollPause);
-  }
+  const Endpoint endpoint{node.server->host().address(), node.port};
+  node.server->wait_ready(
+      [&] {
+        try {
+          RabbitmqConnection probe({endpoint}, 0, std::clamp<Time>(deadline - monotonic_now(), kSecond / 10, 2 * kSecond));
+          return true;
+        } catch (const BackendError&) {
+          std::this_thread::sleep_for(kPollPause);
+          return false;
+        }
+      },
+      deadline);
 }
 
 void RabbitmqLauncher::declare(Time deadline) {
@@ -153,13 +155,37 @@ void RabbitmqLauncher::declare(Time deadline) {
 std::vector<Endpoint> RabbitmqLauncher::endpoints() const {
   std::vector<Endpoint> result;
   for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-    if (running(i)) result.push_back({host_, nodes_[i].port});
+    if (running(i)) result.push_back({nodes_[i].server->host().address(), nodes_[i].port});
   }
   return result;
 }
 
 bool RabbitmqLauncher::running(std::uint32_t node) const {
-  return node < nodes_.size() && nodes_[node].process && nodes_[node].process->running();
+  return node < nodes_.size() && nodes_[node].server && nodes_[node].server->running();
+}
+
+std::string RabbitmqLauncher::quorum_status(const Node& node) {
+  // Run on the node's host (its CLI reaches the node over that host's loopback), output in a log of its own.
+  Host& host = node.server->host();
+  const std::string log = "rabbitmq-cli-" + std::to_string(++cli_calls_) + ".log";
+  const auto cli = host.start_server(
+      hosts_->run(), "rabbitmq-queues",
+      {"quorum_status", RabbitmqLayout::kQueue, "--formatter", "json", "-q", "-n", node.name}, log,
+      cli_environment(node));
+  if (!cli->wait_for_exit(20 * kSecond)) {
+    cli->signal(SIGKILL);
+    cli->wait_for_exit(5 * kSecond);
+    return "";
+  }
+  for (const auto& [file, content] : host.fetch(hosts_->run(), log)) {
+    // The JSON array, without what the CLI may have written to stderr around it.
+    const std::size_t begin = content.find('[');
+    const std::size_t end = content.rfind(']');
+    if (file == log && begin != std::string::npos && end != std::string::npos && begin < end) {
+      return content.substr(begin, end - begin + 1);
+    }
+  }
+  return "";
 }
 
 std::uint32_t RabbitmqLauncher::leader() {
@@ -167,20 +193,9 @@ std::uint32_t RabbitmqLauncher::leader() {
   const Time deadline = monotonic_now() + kElectionTimeout;
   std::string last;
   while (monotonic_now() < deadline) {
-    for (const Node& asked : nodes_) {
-      if (!asked.process || !asked.process->running()) continue;
-      std::vector<std::string> argv = {"/usr/bin/env"};
-      for (std::string& variable : cli_environment(asked)) argv.push_back(std::move(variable));
-      for (const char* word : {kQueues, "quorum_status", RabbitmqLayout::kQueue, "--formatter", "json", "-q"}) {
-        argv.emplace_back(word);
-      }
-      argv.insert(argv.end(), {"-n", asked.name});
-      ChildProcess cli(argv, work_dir_ / "rabbitmq-cli.log", true);
-      last.clear();
-      for (std::string line = cli.read_line(20 * kSecond); !line.empty(); line = cli.read_line(20 * kSecond)) {
-        last += line;  // the JSON spans lines
-      }
-      cli.wait_for_exit(20 * kSecond);
+    for (std::uint32_t asked = 0; asked < nodes_.size(); ++asked) {
+      if (!running(asked)) continue;
+      last = quorum_status(nodes_[asked]);
       const nlohmann::json members = nlohmann::json::parse(last, nullptr, false);
       if (!members.is_array()) continue;
       for (const nlohmann::json& member : members) {
@@ -201,9 +216,7 @@ std::uint32_t RabbitmqLauncher::leader() {
 }
 
 void RabbitmqLauncher::kill(std::uint32_t node) {
-  if (!running(node)) return;
-  nodes_[node].process->signal(SIGKILL);
-  nodes_[node].process->wait_for_exit(10 * kSecond);
+  if (node < nodes_.size()) nodes_[node].server->kill();
 }
 
 void RabbitmqLauncher::restart(std::uint32_t node, Time timeout) {
@@ -216,8 +229,10 @@ void RabbitmqLauncher::restart(std::uint32_t node, Time timeout) {
 }
 
 void RabbitmqLauncher::stop_all() noexcept {
-  for (Node& node : nodes_) node.process.reset();  // SIGKILL and waitpid (ChildProcess)
-  epmd_.reset();
+  for (Node& node : nodes_) {
+    if (node.server) node.server->stop();  // SIGKILL, reaped on its host
+  }
+  for (auto& [host, epmd] : epmds_) epmd->stop();
 }
 
 }  // namespace qlab::live

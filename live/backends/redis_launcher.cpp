@@ -23,7 +23,18 @@ RedisOptions redis_options(const nlohmann::json& json) {
 
 class RedisLauncher final : public SingleNodeLauncher {
  public:
+  // The running server's (on whichever host it runs), else the one on this machine's PATH.
   std::string version() const override {
+    if (const std::vector<Endpoint> at = endpoints(); !at.empty()) {
+      std::string info;
+      ask(at.front(), {"INFO", "server"}, [&](const redisReply& r) {
+        if (r.type == REDIS_REPLY_STRING) info.assign(r.str, r.len);
+      });
+      const std::string key = "redis_version:";
+      if (const std::size_t v = info.find(key); v != std::string::npos) {
+        return "redis-server " + info.substr(v + key.size(), info.find_first_of("\r\n", v) - v - key.size());
+      }
+    }
     // "Redis server v=7.0.15 sha=..." -> "redis-server 7.0.15"
     const std::string line = first_output_line({"redis-server", "--version"});
     const std::size_t v = line.find("v=");
@@ -50,13 +61,11 @@ class RedisLauncher final : public SingleNodeLauncher {
 
  protected:
   std::string server_name() const override { return "redis"; }
+  std::string program() const override { return "redis-server"; }
 
-  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
-                                   const std::filesystem::path& data_dir) override {
-    const std::string binary = find_executable("redis-server");
-    if (binary.empty()) throw std::runtime_error("redis back end: redis-server is not installed (scripts/setup.sh installs it)");
+  std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint, const std::string& data_dir) override {
     const RedisOptions o = redis_options(plan.backend_options);
-    return {binary, "--bind", endpoint.host, "--port", std::to_string(endpoint.port), "--dir", data_dir.string(),
+    return {"--bind", endpoint.host, "--port", std::to_string(endpoint.port), "--dir", data_dir,
             "--save", "", "--appendonly", o.appendonly ? "yes" : "no", "--appendfsync", o.appendfsync,
             "--daemonize", "no", "--protected-mode", "no", "--logfile", ""};
   }

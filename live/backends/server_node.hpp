@@ -1,8 +1,8 @@
 #pragma once
-// One server process of a back end on this machine: its command line, the port it listens on and its log.
-// Started with ChildProcess (so it is SIGKILLed and reaped by pid when the node goes), made ready by
-// connecting until it answers, killed with SIGKILL and started again with the same command line (the same
-// port and data folder).
+// One server process of a back end on the host its placement names (this machine or a `qlab agent`): its data
+// folder `run/NAME` and its log `run/NAME.log` on that host. Started through the Host, so an agent starts it,
+// SIGKILLs it and reaps it there; made ready by probing it from the coordinator over the network; killed and
+// started again with a new command line on the same ports and data folder.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -12,39 +12,67 @@
 
 #include "core/time.hpp"
 #include "live/backends/broker_client.hpp"
-#include "live/backends/local_server.hpp"
-#include "live/child_process.hpp"
+#include "live/backends/broker_launcher.hpp"
+#include "live/process_host.hpp"
 
 namespace qlab::live {
 
 class ServerNode {
  public:
-  // `ready` is asked repeatedly until it returns true (e.g. a PING answered); by default, a TCP connection
-  // to the endpoint succeeding is enough.
-  ServerNode(std::vector<std::string> argv, std::filesystem::path log, Endpoint endpoint,
-             std::function<bool(const Endpoint&)> ready = {});
+  // `program`: the server's executable name, looked up on the host's PATH ("" for qlab itself). Creates the
+  // data folder.
+  ServerNode(Host& host, std::string run, std::string name, std::string program);
+  ~ServerNode() { stop(); }
+  ServerNode(const ServerNode&) = delete;
+  ServerNode& operator=(const ServerNode&) = delete;
 
-  // Spawns the process and waits until it is ready; throws std::runtime_error with the log's tail when it
-  // exits or is not ready within `timeout`.
-  void start(Time timeout);
-  // SIGKILL and reap; a no-op when not running.
+  Host& host() const { return host_; }
+  const std::string& name() const { return name_; }
+  const std::string& data_dir() const { return data_dir_; }
+  // Starts the server with `args` and `env` (after killing the process a previous spawn started).
+  void spawn(const std::vector<std::string>& args, const Environment& env = {});
+  // Polls `ready` until it returns true; throws std::runtime_error with the log's tail when the process exits
+  // or, killing it, when `deadline` passes.
+  void wait_ready(const std::function<bool()>& ready, Time deadline);
+  // SIGKILL, reaped on its host; a no-op when not running. Throws when an agent cannot be reached.
   void kill();
+  // kill() that never throws (an agent that is gone took its processes with it).
+  void stop() noexcept;
   bool running();
-  const Endpoint& endpoint() const { return endpoint_; }
+  // The last lines of the node's log, fetched from its host, for error messages.
+  std::string log_tail(std::size_t lines = 10) const;
 
  private:
-  std::vector<std::string> argv_;
-  std::filesystem::path log_;
-  Endpoint endpoint_;
-  std::function<bool(const Endpoint&)> ready_;
-  std::unique_ptr<ChildProcess> process_;
+  Host& host_;
+  std::string run_;
+  std::string name_;
+  std::string program_;
+  std::string data_dir_;
+  std::unique_ptr<Process> process_;
 };
 
+// The hosts a launcher's nodes run on: plan.hosts, node i on hosts[i mod size], folders in plan.run; without
+// hosts, this machine with the folders directly below plan.work_dir.
+class NodeHosts {
+ public:
+  explicit NodeHosts(const LaunchPlan& plan);
+  Host& at(std::uint32_t node) const { return *hosts_[node % hosts_.size()]; }
+  const std::string& run() const { return run_; }
+
+ private:
+  std::unique_ptr<Host> own_;
+  std::vector<Host*> hosts_;
+  std::string run_;
+};
+
+// The last `lines` lines of `text`, indented, for error messages.
+std::string last_lines(const std::string& text, std::size_t lines = 10);
+// The last lines of a log file on this machine; "" when it cannot be read.
+std::string file_tail(const std::filesystem::path& file, std::size_t lines = 10);
 // True when a TCP connection to `endpoint` succeeds.
 bool accepts_connections(const Endpoint& endpoint);
-// The first line `argv` prints on stdout or stderr (e.g. `redis-server --version`), "" when it cannot run.
+// The first line `argv` prints on stdout or stderr on this machine (e.g. `redis-server --version`), "" when
+// it cannot run.
 std::string first_output_line(const std::vector<std::string>& argv);
-// The last `lines` lines of a log file, for error messages.
-std::string log_tail(const std::filesystem::path& log, std::size_t lines = 10);
 
 }  // namespace qlab::live

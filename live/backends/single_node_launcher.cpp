@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "live/steady_clock.hpp"
 
 namespace qlab::live {
 
@@ -10,24 +11,26 @@ void SingleNodeLauncher::start(const LaunchPlan& plan, Time timeout) {
     throw std::invalid_argument(server_name() + " runs as a single node (asked for " + std::to_string(plan.nodes) + ")");
   }
   stop_all();
+  node_.reset();
   plan_ = plan;
-  dir_ = plan.work_dir / (server_name() + "-0");
-  std::filesystem::create_directories(dir_ / "data");
-  launch(Endpoint{plan.bind_host, free_tcp_port(plan.bind_host)}, timeout);
+  hosts_.emplace(plan);
+  Host& host = hosts_->at(0);
+  node_ = std::make_unique<ServerNode>(host, hosts_->run(), server_name() + "-0", program());
+  endpoint_ = Endpoint{host.address(), host.free_port()};
+  launch(timeout);
 }
 
-void SingleNodeLauncher::launch(const Endpoint& endpoint, Time timeout) {
+void SingleNodeLauncher::launch(Time timeout) {
   // The command line is built for every start: a server may need to know it is a restart.
-  node_.emplace(command(plan_, endpoint, dir_ / "data"), dir_ / "server.log", endpoint,
-                [this](const Endpoint& e) { return ready(e); });
-  node_->start(timeout);
+  node_->spawn(command(plan_, endpoint_, node_->data_dir()));
+  node_->wait_ready([this] { return ready(endpoint_); }, monotonic_now() + timeout);
 }
 
 bool SingleNodeLauncher::ready(const Endpoint& endpoint) { return accepts_connections(endpoint); }
 
 std::vector<Endpoint> SingleNodeLauncher::endpoints() const {
   if (!node_) return {};
-  return {node_->endpoint()};
+  return {endpoint_};
 }
 
 void SingleNodeLauncher::kill(std::uint32_t node) {
@@ -36,14 +39,12 @@ void SingleNodeLauncher::kill(std::uint32_t node) {
 }
 
 void SingleNodeLauncher::restart(std::uint32_t node, Time timeout) {
-  if (node != 0 || !node_) throw std::invalid_argument(server_name() + ": no node " + std::to_string(node));
-  const Endpoint endpoint = node_->endpoint();
-  node_->kill();
-  launch(endpoint, timeout);
+  kill(node);
+  launch(timeout);
 }
 
 void SingleNodeLauncher::stop_all() noexcept {
-  if (node_) node_->kill();
+  if (node_) node_->stop();
 }
 
 }  // namespace qlab::live

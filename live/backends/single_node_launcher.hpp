@@ -1,8 +1,9 @@
 #pragma once
-// What the launchers of single-server back ends (qlab, Redis, beanstalkd) share: one node on a free port of
-// plan.bind_host, its data folder and log under plan.work_dir, killed and restarted on the same port and data.
-// A subclass says how to start its server and, if need be, how to tell it is ready.
-#include <filesystem>
+// What the launchers of single-server back ends (qlab, Redis, beanstalkd) share: one node (a ServerNode) on a
+// free port of the plan's first host, its data folder and log in the run's folder there, killed and
+// restarted on the same port and data. A subclass says how to start its server and, if need be, how to tell
+// it is ready.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ namespace qlab::live {
 
 class SingleNodeLauncher : public BrokerLauncher {
  public:
+  ~SingleNodeLauncher() override { stop_all(); }
   // Throws std::invalid_argument when the plan asks for more than one node.
   void start(const LaunchPlan& plan, Time timeout) override;
   std::vector<Endpoint> endpoints() const override;
@@ -25,20 +27,24 @@ class SingleNodeLauncher : public BrokerLauncher {
   void stop_all() noexcept override;
 
  protected:
-  // The command line of the server (argv[0] a path), listening on `endpoint`, keeping its data in `data_dir`.
+  // The server's arguments (after its program name), listening on `endpoint`, keeping its data in `data_dir`
+  // (a folder on the node's host).
   virtual std::vector<std::string> command(const LaunchPlan& plan, const Endpoint& endpoint,
-                                           const std::filesystem::path& data_dir) = 0;
+                                           const std::string& data_dir) = 0;
   // True once the server answers at `endpoint` (default: it accepts a TCP connection).
   virtual bool ready(const Endpoint& endpoint);
-  // The server's name in messages and its folder name under work_dir.
+  // The server's name in messages and its folder name (with "-0") on the host.
   virtual std::string server_name() const = 0;
+  // The server's executable, looked up on its host's PATH ("" for qlab itself).
+  virtual std::string program() const = 0;
 
  private:
-  void launch(const Endpoint& endpoint, Time timeout);
+  void launch(Time timeout);
 
-  std::optional<ServerNode> node_;
   LaunchPlan plan_;
-  std::filesystem::path dir_;
+  std::optional<NodeHosts> hosts_;
+  std::unique_ptr<ServerNode> node_;
+  Endpoint endpoint_;
 };
 
 }  // namespace qlab::live

@@ -7,11 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "live/agent.hpp"
 #include "live/client.hpp"
 #include "live/child_process.hpp"
 #include "live/process_host.hpp"
+#include "live/server_order.hpp"
 #include "live/shared_secret.hpp"
 
 namespace qlab::live {
@@ -141,6 +143,106 @@ TEST(AgentAuth, OrdersCannotNamePathsOutsideTheWorkFolderOrStartOtherCommands) {
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].first, "mine.csv");
   EXPECT_FALSE(fs::exists(outside / "b.csv"));
+}
+
+TEST(AgentAuth, ServerOrdersStartOnlyTheBrokersServersWithTheirLaunchersFlags) {
+  Agent agent("s3cret-s3cret");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "s3cret-s3cret");
+  host->prepare("run1");
+  const std::string data = host->make_dir("run1", "redis-0");
+  EXPECT_TRUE(fs::is_directory(data));
+  EXPECT_NE(error_of([&] { host->make_dir("run1", "../x"); }).find("bad file name"), std::string::npos);
+  const auto refused = [&](const std::string& program, const std::vector<std::string>& args) {
+    return error_of([&] { host->start_server("run1", program, args, "s.log"); });
+  };
+  EXPECT_NE(refused("sh", {"-c", "true"}).find("starts no program 'sh'"), std::string::npos);
+  EXPECT_NE(refused("/usr/bin/redis-server", {}).find("starts no program"), std::string::npos);  // names, not paths
+  EXPECT_NE(refused("redis-server", {"--dir", "/etc"}).find("outside the agent's work folder"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--dir", "relative"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--daemonize", "yes"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--logfile", "/tmp/x"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--appendfsync", "always\ndir /etc"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("redis-server", {"--loadmodule", "/tmp/x.so"}).find("flag '--loadmodule' is not admitted"),
+            std::string::npos);
+  EXPECT_NE(refused("nats-server", {"-c", "/etc/nats.conf"}).find("flag '-c' is not admitted"), std::string::npos);
+  EXPECT_NE(refused("nats-server", {"--routes", "file:///etc"}).find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("beanstalkd", {"-l"}).find("needs a value"), std::string::npos);
+  // A free port of the agent's address, and a server with admitted flags that the agent kills and reaps.
+  if (find_executable("beanstalkd").empty()) GTEST_SKIP() << "beanstalkd is not installed (scripts/setup.sh)";
+  const std::uint16_t port = host->free_port();
+  auto server = host->start_server("run1", "beanstalkd", {"-l", "127.0.0.1", "-p", std::to_string(port), "-b", data}, "s.log");
+  EXPECT_TRUE(server->running());
+  server->signal(SIGKILL);
+  EXPECT_TRUE(server->wait_for_exit(10 * kSecond));
+  EXPECT_EQ(server->exit_code(), 128 + SIGKILL);
+}
+
+TEST(AgentAuth, RabbitmqOrdersAdmitOnlyItsProgramsVariablesAndVmArgumentsAndTheCookieStaysPrivate) {
+  Agent agent("s3cret-s3cret");
+  auto host = make_agent_host("a", "127.0.0.1", agent.port(), "s3cret-s3cret");
+  host->prepare("run1");
+  const std::string home = host->make_dir("run1", "rabbitmq-n0");
+  const auto refused = [&](const std::string& program, const std::vector<std::string>& args, const Environment& env) {
+    return error_of([&] { host->start_server("run1", program, args, "s.log", env); });
+  };
+  const auto refused_env = [&](const std::string& name, const std::string& value) {
+    return refused("rabbitmq-server", {}, {{name, value}});
+  };
+  const std::string not_admitted = "is not admitted";
+  EXPECT_NE(refused("rabbitmqctl", {}, {}).find("starts no program 'rabbitmqctl'"), std::string::npos);
+  EXPECT_NE(refused("/usr/lib/rabbitmq/bin/rabbitmq-server", {}, {}).find("starts no program"), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-server", {"-detached"}, {}).find("flag '-detached' is not admitted"), std::string::npos);
+  EXPECT_NE(refused("epmd", {"-address", "0.0.0.0"}, {}).find(not_admitted), std::string::npos);  // not the agent's
+  EXPECT_NE(refused("epmd", {"-address", "10.1.2.3"}, {}).find(not_admitted), std::string::npos);
+  EXPECT_NE(refused("epmd", {"-port", "43x"}, {}).find(not_admitted), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-queues", {"delete_member", "q"}, {}).find("flag 'delete_member'"), std::string::npos);
+  EXPECT_NE(refused("rabbitmq-queues", {"-n", "qlab0@localhost; rm"}, {}).find(not_admitted), std::string::npos);
+  // Variables: only the launcher's, each of its kind; never one that changes how a program loads, nor a cookie.
+  EXPECT_NE(refused_env("LD_PRELOAD", home + "/x.so").find("variable 'LD_PRELOAD' is not admitted"), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_ERLANG_COOKIE", "ABCDEFGHIJKLMNOPQRST").find("is not admitted"), std::string::npos);
+  EXPECT_NE(refused("epmd", {}, {{"HOME", home}}).find("variable 'HOME' is not admitted"), std::string::npos);
+  EXPECT_NE(refused_env("HOME", "/root").find("outside the agent's work folder"), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_MNESIA_BASE", "data").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_NODE_PORT", "5672 ").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_NODENAME", "qlab0").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_USE_LONGNAME", "yes").find(not_admitted), std::string::npos);
+  EXPECT_NE(refused_env("RABBITMQ_CONF_ENV_FILE", home + "/env").find(not_admitted), std::string::npos);
+  // VM arguments: exactly the launcher's words, so no -eval, no other setting, no distribution off the loopback.
+  for (const std::string args : {"-noinput -eval halt().", "-noinput -s os cmd",
+                                 "-kernel inet_dist_use_interface {0,0,0,0}",
+                                 "-kernel inet_dist_use_interface {127,0,0,1,}", "-rabbit loopback_users [<<\"x\">>]",
+                                 "-rabbit consumer_timeout 1e9", "-rabbit cluster_nodes {['a@b',x],disc}",
+                                 "-rabbit default_pass x", ""}) {
+    EXPECT_NE(refused_env("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", args).find(not_admitted), std::string::npos) << args;
+  }
+  // The launcher's own arguments pass the checks (checked here without starting a node).
+  const nlohmann::json env = {
+      {"HOME", home},
+      {"RABBITMQ_NODENAME", "qlab0@10.1.2.3"},
+      {"RABBITMQ_USE_LONGNAME", "true"},
+      {"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+       "-noinput -start_epmd false -kernel inet_dist_use_interface {10,1,2,3} -rabbit consumer_timeout 500 "
+       "-rabbit loopback_users [] -rabbit cluster_nodes {['qlab0@10.1.2.3','qlab1@10.1.2.4'],disc}"}};
+  try {
+    const ServerOrder order =
+        checked_server_order(agent.work().string(), "10.1.2.3", "rabbitmq-server", nlohmann::json::array(), env);
+    EXPECT_EQ(order.argv, std::vector<std::string>{"/usr/lib/rabbitmq/bin/rabbitmq-server"});
+    EXPECT_EQ(order.env.at("RABBITMQ_NODENAME"), "qlab0@10.1.2.3");
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("rabbitmq-server is not installed"), std::string::npos) << e.what();
+  }
+  // The cookie: letters and digits, written owner-read-only in a folder of the run.
+  EXPECT_NE(error_of([&] { host->put_erlang_cookie("run1", "rabbitmq-n0", "short"); }).find("16 to 255"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { host->put_erlang_cookie("run1", "..", "ABCDEFGHIJKLMNOPQRST"); }).find("bad file name"),
+            std::string::npos);
+  host->put_erlang_cookie("run1", "rabbitmq-n0", "ABCDEFGHIJKLMNOPQRST");
+  struct stat info {};
+  ASSERT_EQ(::stat((home + "/.erlang.cookie").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0400u);
+  host->put_erlang_cookie("run1", "rabbitmq-n0", "ZYXWVUTSRQPONMLKJIHG");  // a new run's cookie replaces it
+  std::ifstream cookie(home + "/.erlang.cookie");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(cookie), {}), "ZYXWVUTSRQPONMLKJIHG");
 }
 
 TEST(AgentAuth, ConfinedPathResolvesSymlinksAndRefusesDotDot) {
