@@ -141,6 +141,17 @@ Time death_after(const LiveRunFacts& facts, std::uint32_t consumer, Time at) {
   return kNever;
 }
 
+// The first death of any consumer's process at or after `at` (kNever: none died before the end).
+Time first_consumer_death_after(const LiveRunFacts& facts, Time at) {
+  Time first = kNever;
+  for (const LiveRunFacts::Consumer& c : facts.consumers) {
+    for (const auto& [from, to] : c.alive) {
+      if (to >= at && to < facts.end) first = std::min(first, to);
+    }
+  }
+  return first;
+}
+
 Time first_window_after(const std::vector<std::pair<Time, Time>>& windows, Time at) {
   Time first = kNever;
   for (const auto& [from, to] : windows) {
@@ -278,16 +289,23 @@ RunResult build_live_result(const LiveRecords& records, const LiveRunFacts& fact
     lost_confirmed += f.confirmed ? 1 : 0;
     loss_time[id] = at;
   }
-  // Of the messages never handed over, `remaining` are still queued; the rest died with a crashed broker.
+  // Of the messages never handed over, `remaining` are still queued. The rest died with a crashed broker or,
+  // when no broker crashed after they were accepted, unread in the socket of a consumer that died (a real
+  // broker writes messages to a consumer's connection before the consumer records them): the simulator
+  // counts a delivery that reaches a dead consumer as lost_consumer_crash too.
   std::sort(queued_unfinished.begin(), queued_unfinished.end(), [&](const auto& a, const auto& b) {
     return fates[a.first].accepted < fates[b.first].accepted;
   });
   const std::size_t queued_lost = queued_unfinished.size() > remaining ? queued_unfinished.size() - remaining : 0;
   for (std::size_t i = 0; i < queued_lost; ++i) {
     const auto [id, confirmed] = queued_unfinished[i];
-    ++lost_by[static_cast<int>(LossCause::broker_crash)];
+    const Time accepted = fates[id].accepted;
+    const Time broker_death = first_window_after(facts.broker_down, accepted);
+    const Time consumer_death = first_consumer_death_after(facts, accepted);
+    const bool by_consumer = broker_death == kNever && consumer_death != kNever;
+    ++lost_by[static_cast<int>(by_consumer ? LossCause::consumer_crash : LossCause::broker_crash)];
     lost_confirmed += confirmed ? 1 : 0;
-    loss_time[id] = std::min(first_window_after(facts.broker_down, fates[id].accepted), facts.end);
+    loss_time[id] = std::min(by_consumer ? consumer_death : broker_death, facts.end);
   }
   const std::uint64_t lost = lost_by[0] + lost_by[1] + lost_by[2];
 

@@ -76,6 +76,29 @@ TEST(LiveResults, AMessageAConsumerGotIsPublishedEvenWhenItsConfirmationWasLost)
   EXPECT_EQ(metric(r, "lost_unconfirmed_publish"), 1);
 }
 
+// A real broker writes a message to a consumer's connection before the consumer records it: one never seen
+// handed over, not left in the queue, is lost with the consumer that died after it was accepted, unless a
+// broker crashed after that.
+TEST(LiveResults, AMessageNeverSeenHandedOverIsLostWithTheConsumerThatDiedUnlessABrokerCrashed) {
+  LiveRunFacts facts = facts_for_two_consumers();
+  const Time t0 = facts.start;
+  facts.consumers[1].alive = {{t0, t0 + 3 * kSecond}, {t0 + 4 * kSecond, facts.end}};  // killed at 3 s
+  LiveRecords records;
+  records.publishes.push_back({0, t0 + kSecond, t0 + kSecond, t0 + kSecond, 1, false});
+  const RunResult by_consumer = build_live_result(records, facts, 0, 1);
+  EXPECT_EQ(metric(by_consumer, "lost"), 1);
+  EXPECT_EQ(metric(by_consumer, "lost_consumer_crash"), 1);
+  EXPECT_EQ(metric(by_consumer, "lost_broker_crash"), 0);
+
+  facts.broker_down = {{t0 + 2 * kSecond, t0 + 5 * kSecond}};
+  const RunResult by_broker = build_live_result(records, facts, 0, 1);
+  EXPECT_EQ(metric(by_broker, "lost_consumer_crash"), 0);
+  EXPECT_EQ(metric(by_broker, "lost_broker_crash"), 1);
+
+  facts.remaining = 1;  // the broker still holds it: not lost at all
+  EXPECT_EQ(metric(build_live_result(records, facts, 0, 1), "lost"), 0);
+}
+
 TEST(LiveResults, TimesAreScaledBackToScenarioTime) {
   LiveRunFacts facts = facts_for_two_consumers();
   facts.time_scale = 0.01;
