@@ -32,6 +32,8 @@ class CreditQueue {
   // True when no consumer has credit.
   bool empty() const { return waiting_ == 0; }
   std::uint64_t credit(ConsumerId consumer) const;
+  // The consumer take() would most likely return (its place may be stale), or kNoConsumer.
+  ConsumerId next_hint() const { return line_.empty() ? kNoConsumer : line_.front().consumer; }
   // Spends one credit of the longest-waiting consumer and returns it. Precondition: !empty().
   ConsumerId take() {
     QLAB_CHECK(waiting_ > 0, "take() with no consumer holding credit");

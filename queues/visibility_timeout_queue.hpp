@@ -57,6 +57,7 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
   std::uint64_t backlog_bytes() const override { return backlog_bytes_; }
   bool drop_oldest(Message& dropped) override;
+  ConsumerId next_receiver_hint() const override { return credits_.next_hint(); }
 
  private:
   using Slot = std::uint32_t;
