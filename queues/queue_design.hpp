@@ -116,6 +116,8 @@ class QueueDesign {
   // A hint, never a promise: the consumer the next published message would most likely be delivered to,
   // or kNoConsumer. A simulator prefetches its state; what the design does never depends on it.
   virtual ConsumerId next_receiver_hint() const { return kNoConsumer; }
+  // A hint: starts loading what an ack of `receipt` will touch (a simulator calls it an event ahead).
+  virtual void prefetch_ack(Receipt /*receipt*/) const {}
 };
 
 }  // namespace qlab

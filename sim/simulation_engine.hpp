@@ -172,12 +172,14 @@ class SimulationEngine {
   void on_delivery_arrives(Time now, const Event& event);
   // Starts loading the consumer record the next event will touch while the event before it runs (with
   // many consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish
-  // the consumer the design will most likely deliver it to (three lines). No effect on results.
+  // the consumer the design will most likely deliver it to (three lines); and what the ack of a completion
+  // (its receipt) will touch in the design. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event) const {
     if (event.type == EventType::service_done) {
       const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
       __builtin_prefetch(record);
       __builtin_prefetch(record + 64);
+      if (event.word != 0 && design_) design_->prefetch_ack(event.word);
     } else if ((event.type == EventType::produce || event.type == EventType::publish_arrives) && design_) {
       const ConsumerId receiver = design_->next_receiver_hint();
       if (receiver >= consumers_.size()) return;
