@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "consumer_slot.hpp"
+#include "core/check.hpp"
 #include "queue_design.hpp"
 #include "ring_buffer.hpp"
 
@@ -15,14 +17,38 @@ namespace qlab {
 class CreditQueue {
  public:
   // Adds `count` to `consumer`'s credit; a consumer that had none joins the back of the line.
-  void grant(ConsumerId consumer, std::uint32_t count);
+  // Inline, as take(): the pull designs call both once per message.
+  void grant(ConsumerId consumer, std::uint32_t count) {
+    if (count == 0) return;
+    Account& acc = consumer_slot(accounts_, consumer);
+    if (acc.credit == 0) {
+      line_.push_back({consumer, acc.epoch});
+      ++waiting_;
+    }
+    acc.credit += count;
+  }
   // Drops all of `consumer`'s credit (pull cancelled, consumer lost).
   void withdraw(ConsumerId consumer);
   // True when no consumer has credit.
   bool empty() const { return waiting_ == 0; }
   std::uint64_t credit(ConsumerId consumer) const;
+  // The consumer take() would most likely return (its place may be stale), or kNoConsumer.
+  ConsumerId next_hint() const { return line_.empty() ? kNoConsumer : line_.front().consumer; }
   // Spends one credit of the longest-waiting consumer and returns it. Precondition: !empty().
-  ConsumerId take();
+  ConsumerId take() {
+    QLAB_CHECK(waiting_ > 0, "take() with no consumer holding credit");
+    for (;;) {
+      const Waiter w = line_.pop_front();
+      Account& acc = accounts_[w.consumer];
+      if (acc.epoch != w.epoch || acc.credit == 0) continue;  // left behind by withdraw()
+      if (--acc.credit > 0) {
+        line_.push_back(w);
+      } else {
+        --waiting_;
+      }
+      return w.consumer;
+    }
+  }
 
  private:
   // A place in line; stale (left behind by withdraw) when `epoch` no longer matches the account's.

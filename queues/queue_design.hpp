@@ -15,6 +15,7 @@ namespace qlab {
 
 using MessageId = std::uint64_t;
 using ConsumerId = std::uint32_t;
+inline constexpr ConsumerId kNoConsumer = UINT32_MAX;
 using Receipt = std::uint64_t;  // names one delivery of one message; 0 is never a valid receipt
 
 struct Message {
@@ -112,6 +113,11 @@ class QueueDesign {
   // the messages counted by backlog(), and removing the message that would be delivered next (false: none).
   virtual std::uint64_t backlog_bytes() const { return 0; }
   virtual bool drop_oldest(Message& /*dropped*/) { return false; }
+  // A hint, never a promise: the consumer the next published message would most likely be delivered to,
+  // or kNoConsumer. A simulator prefetches its state; what the design does never depends on it.
+  virtual ConsumerId next_receiver_hint() const { return kNoConsumer; }
+  // A hint: starts loading what an ack of `receipt` will touch (a simulator calls it an event ahead).
+  virtual void prefetch_ack(Receipt /*receipt*/) const {}
 };
 
 }  // namespace qlab

@@ -26,6 +26,11 @@ class RingBuffer {
     return slots_[head_];
   }
   // Precondition: not empty.
+  const T& front() const {
+    QLAB_CHECK(size_ > 0, "front() of an empty RingBuffer");
+    return slots_[head_];
+  }
+  // Precondition: not empty.
   T pop_front() {
     QLAB_CHECK(size_ > 0, "pop_front() of an empty RingBuffer");
     T value = std::move(slots_[head_]);

@@ -54,7 +54,8 @@ void SimulationEngine::start(Time now, SimConsumer& consumer, const Delivery& de
   ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
   set_phase(now, consumer, ConsumerPhase::busy);
   const auto index = static_cast<std::uint32_t>(&consumer - consumers_.data());
-  events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, 0, {}});
+  // The receipt rides along only so that the event before it can prefetch what its ack will touch.
+  events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, delivery.receipt, {}});
 }
 
 void SimulationEngine::on_service_done(Time now, std::uint32_t index) {

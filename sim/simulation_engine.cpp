@@ -117,10 +117,10 @@ RunResult SimulationEngine::run() {
       break;
     }
     series_.observe(next, state());
-    const auto entry = events_.pop();
-    if (!events_.empty()) prefetch_consumer(events_.next_payload());
-    now = entry.time;
-    dispatch(now, entry.payload);
+    const auto due = events_.pop();
+    if (!events_.empty()) prefetch_consumer(events_.next_compact());
+    now = due.time;
+    dispatch(now, due.event);
     if (!recoveries_.empty()) check_recoveries(now);
     if (publishing_end_ != kNever && (!scenario_.drain || everything_finished())) {
       end = now;

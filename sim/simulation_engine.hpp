@@ -12,7 +12,8 @@
 #include "core/check.hpp"
 #include "core/scenario.hpp"
 #include "broker_station.hpp"
-#include "event_list.hpp"
+#include "event.hpp"
+#include "pending_events.hpp"
 #include "message_ledger.hpp"
 #include "metrics/time_series_recorder.hpp"
 #include "queues/design_registry.hpp"
@@ -21,47 +22,6 @@
 #include "simulation.hpp"
 
 namespace qlab::sim {
-
-enum class EventType : std::uint8_t {
-  produce,          // a producer publishes its next message(s)
-  producer_stops,   // a producer reaches the scenario's duration
-  producer_restarts,
-  publish_arrives,  // a published message reaches the broker (entity: producer, token: its epoch, count: earlier
-                    // sends of it that were refused)
-  publish_retry,    // a producer sends a refused message again (as publish_arrives)
-  delivery_arrives, // a delivered message reaches its consumer (token: the consumer's epoch)
-  reply_arrives,    // a consumer's ack (receipt != 0) and pull (count) reach the broker (token: kLateAck for the ack
-                    // of a message processed before; kReleaseReply when the receipt is released, not acked)
-  join_arrives,     // a (re)started consumer's hello and first pull reach the broker
-  service_done,     // a consumer finishes processing its current message
-  design_timer,     // the design's next_deadline()
-  fault_fires,      // fault spec `entity` strikes
-  window_closes,    // the partition, drop or delay window `entity` ends
-  stall_ends,       // consumer `entity`'s stall number `token` ends
-  consumer_restarts,
-  broker_restarts,  // entity: the node
-  autoscale_tick,   // consumer group `entity`'s scaling policy looks
-  consumer_starts,  // a consumer the autoscaler started joins (token: its epoch)
-  broker_done,      // broker server `entity` finished its job (only with a `broker:` cost)
-};
-
-// reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
-// as the design may count it as stale.
-inline constexpr std::uint32_t kLateAck = 1;
-// reply_arrives' token for a release (nack) of the receipt instead of an ack.
-inline constexpr std::uint32_t kReleaseReply = 2;
-
-struct Event {
-  EventType type;
-  std::uint32_t entity = 0;  // producer, consumer, fault or window index
-  std::uint32_t token = 0;   // epoch / work token / timer generation, to void stale events
-  std::uint32_t count = 0;
-  Receipt receipt = 0;
-  Message message;
-  // The broker incarnation a client's message was sent to, or a delivery came from: a single-node broker
-  // that restarts starts afresh, and what belonged to its previous life must not reach the new one.
-  std::uint32_t incarnation = 0;
-};
 
 struct SimProducer {
   std::string name;  // group[index]
@@ -210,13 +170,24 @@ class SimulationEngine {
   void update_availability(Time now);
   // Consumers (sim_consumers.cpp).
   void on_delivery_arrives(Time now, const Event& event);
-  // Starts loading the consumer record a service completion will touch while the event before it runs
-  // (with many consumers it is rarely in cache). No effect on results.
-  void prefetch_consumer(const Event& event) const {
-    if (event.type != EventType::service_done) return;
-    const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
-    __builtin_prefetch(record);
-    __builtin_prefetch(record + 64);
+  // Starts loading the consumer record the next event will touch while the event before it runs (with
+  // many consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish
+  // the consumer the design will most likely deliver it to (three lines); and what the ack of a completion
+  // (its receipt) will touch in the design. No effect on results.
+  void prefetch_consumer(const PendingEvents::Compact& event) const {
+    if (event.type == EventType::service_done) {
+      const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
+      __builtin_prefetch(record);
+      __builtin_prefetch(record + 64);
+      if (event.word != 0 && design_) design_->prefetch_ack(event.word);
+    } else if ((event.type == EventType::produce || event.type == EventType::publish_arrives) && design_) {
+      const ConsumerId receiver = design_->next_receiver_hint();
+      if (receiver >= consumers_.size()) return;
+      const auto* record = reinterpret_cast<const char*>(&consumers_[receiver]);
+      __builtin_prefetch(record);
+      __builtin_prefetch(record + 64);
+      __builtin_prefetch(record + 128);
+    }
   }
   void start_next(Time now, SimConsumer& consumer);
   // `consumer` starts processing `delivery`.
@@ -293,7 +264,7 @@ class SimulationEngine {
   std::unique_ptr<BrokerStation<Event>> station_;  // null when the broker is free (no `broker:` cost)
   bool availability_varies_;  // a design that can refuse publishes by itself (several nodes)
 
-  EventList<Event> events_;
+  PendingEvents events_;
   std::vector<SimProducer> producers_;
   std::vector<SimConsumer> consumers_;
   std::vector<std::uint32_t> group_first_consumer_;

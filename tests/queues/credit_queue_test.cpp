@@ -22,6 +22,19 @@ TEST(CreditQueue, serves_the_longest_waiting_consumer_first_and_takes_turns) {
   EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{3, 1, 2, 3, 2, 2}));
 }
 
+// The hint names the consumer take() returns next while no withdrawal left a stale place in front.
+TEST(CreditQueue, the_next_hint_is_the_consumer_served_next) {
+  CreditQueue credits;
+  EXPECT_EQ(credits.next_hint(), kNoConsumer);
+  credits.grant(3, 2);
+  credits.grant(1, 1);
+  while (!credits.empty()) {
+    const ConsumerId hint = credits.next_hint();
+    EXPECT_EQ(credits.take(), hint);
+  }
+  EXPECT_EQ(credits.next_hint(), kNoConsumer);
+}
+
 TEST(CreditQueue, more_credit_keeps_the_place_in_line) {
   CreditQueue credits;
   credits.grant(0, 1);
