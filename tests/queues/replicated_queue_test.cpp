@@ -397,8 +397,8 @@ TEST(ReplicatedQueue, random_broker_faults_keep_every_message_accounted_for) {
       params.try_emplace("visibility_timeout", 5 * kSecond);
       DesignDriver d = replicated(params);
       RandomStream rng(seed);
-      constexpr ConsumerId kConsumers = 3;
-      std::vector<std::uint64_t> credit(kConsumers, 0);
+      constexpr ConsumerId kFaultTestConsumers = 3;
+      std::vector<std::uint64_t> credit(kFaultTestConsumers, 0);
       std::vector<Action> outstanding;
       std::set<MessageId> accepted, processed, dead, lost;
       MessageId next_id = 1;
@@ -431,9 +431,9 @@ TEST(ReplicatedQueue, random_broker_faults_keep_every_message_accounted_for) {
         EXPECT_LE(d.design().backlog(), d.design().held());
         EXPECT_GE(d.design().next_deadline(), d.now());
       };
-      for (ConsumerId c = 0; c < kConsumers; ++c) apply(d.join(c));
+      for (ConsumerId c = 0; c < kFaultTestConsumers; ++c) apply(d.join(c));
       for (int step = 0; step < 300; ++step) {
-        const auto c = static_cast<ConsumerId>(rng.next_below(kConsumers));
+        const auto c = static_cast<ConsumerId>(rng.next_below(kFaultTestConsumers));
         switch (rng.next_below(12)) {
           case 0:
           case 1:
@@ -476,7 +476,7 @@ TEST(ReplicatedQueue, random_broker_faults_keep_every_message_accounted_for) {
       // Every node comes back; consumers take and ack everything that is left.
       for (std::uint32_t n = 0; n < d.design().node_count(); ++n) apply(restart(d, n));
       for (int round = 0; round < 2000 && (d.design().held() > 0 || !d.design().available()); ++round) {
-        for (ConsumerId c = 0; c < kConsumers; ++c) {
+        for (ConsumerId c = 0; c < kFaultTestConsumers; ++c) {
           credit[c] += 1;
           apply(d.pull(c, 1));
         }
