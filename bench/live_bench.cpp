@@ -136,11 +136,14 @@ nlohmann::json run_setting(const Setting& setting, const Options& o) {
   nlohmann::json steps = nlohmann::json::array();
   std::map<double, bool> sustained;  // offered rate -> sustained
   nlohmann::json best;               // the step at the highest sustained rate
+  std::uint64_t next_id = 1;  // every step its own message ids (JetStream deduplicates them)
   const auto step = [&](double rate, Time measure, bool search) {
     LoadShape shape = o.shape;
     shape.rate = rate;
     shape.measure = measure;
+    shape.first_id = next_id;
     const StepResult r = run_open_loop(backend, base, shape);
+    next_id += r.published;
     std::fprintf(stderr, "live_bench: %-18s offered %9.0f achieved %9.0f msg/s  p50 %8.0f us  p99 %9.0f us  p99.9 %9.0f us%s\n",
                  setting.label.c_str(), rate, r.achieved, micros(r.latency.percentile(0.5)), micros(r.latency.percentile(0.99)),
                  micros(r.latency.percentile(0.999)), r.sustained ? "" : "  (not sustained)");
