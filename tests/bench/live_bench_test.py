@@ -1,7 +1,8 @@
 """qlab_live_bench end to end, tiny: qlab's broker, Redis and NATS JetStream (memory and file storage) at one
 low offered rate, then the rate search capped just above it (a few seconds per setting). RabbitMQ's settings
-are left out: its node's start alone takes 7-15 s here, and its client runs in tests/live. Checks the JSON,
-CSV and Markdown it writes and that analysis/plot_live_bench.py draws the figure from the JSON. Asserts structure and consistency, not speed (that is the benchmark's job).
+are left out: one takes about 7 s here (most of it the node's start), and its client runs in tests/live.
+Checks the JSON, CSV and Markdown it writes and that analysis/plot_live_bench.py draws the figure from the
+JSON. Asserts structure and consistency, not speed (that is the benchmark's job).
 
     /usr/bin/python3 live_bench_test.py QLAB_LIVE_BENCH QLAB SOURCE_DIR
 """
