@@ -52,7 +52,7 @@ StepResult run_open_loop(const live::Backend& backend, const live::ClientConfig&
   while ((next < total || acked < r.published) && now < stop) {
     batch.clear();
     while (next < total && due(next) <= now && r.published + batch.size() - acked < shape.window) {
-      batch.push_back({next, next + 1, next, due(next), payload});
+      batch.push_back({next, shape.first_id + next, next, due(next), payload});
       ++next;
     }
     if (!batch.empty()) {

@@ -21,6 +21,9 @@ struct LoadShape {
   std::uint32_t window = 1000;           // published and not yet acked, at most
   std::size_t size = 100;                // payload bytes
   Time latency_bound = 100 * kMillisecond;  // a sustained step keeps its p99 latency under this
+  // Message ids start here (0 is no id). Steps against one server must not repeat ids: JetStream drops a
+  // publish whose id (Nats-Msg-Id) it saw within its 2-minute duplicate window, so it is never delivered.
+  std::uint64_t first_id = 1;
 };
 
 struct StepResult {

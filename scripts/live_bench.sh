@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The live benchmark: qlab's broker, Redis Streams and beanstalkd (each in memory and durable) through the
-# same open-loop client code (qlab_live_bench: a sweep of offered rates, then the maximum sustainable rate;
-# 100-byte messages, each acked, one in-flight limit for all, latency from the intended send time). Installs
-# beanstalkd and redis-server from Debian when missing, without letting the packages start system services;
-# qlab_live_bench starts private servers on 127.0.0.1 (free ports, data under a temporary folder) and always
-# stops them. Writes OUT_DIR/live_bench.{json,csv,md} and the figure OUT_DIR/live_bench.{png,svg}.
+# The live benchmark: qlab's broker, Redis Streams, beanstalkd and NATS JetStream (each in memory and
+# durable) and RabbitMQ (durable classic and quorum queue) through the same open-loop client code
+# (qlab_live_bench: a sweep of offered rates, then the maximum sustainable rate; 100-byte messages, each
+# acked, one in-flight limit for all, latency from the intended send time). Installs beanstalkd,
+# redis-server, nats-server and rabbitmq-server from Debian when missing (scripts/setup.sh installs them
+# too), without letting the packages start system services; qlab_live_bench starts private servers on
+# 127.0.0.1 (free ports, data under a temporary folder) and always stops them. Writes
+# OUT_DIR/live_bench.{json,csv,md} and the figure OUT_DIR/live_bench.{png,svg}. The qlab_live_bench client
+# links rabbitmq-c (librabbitmq-dev, from scripts/setup.sh).
 #
 #   scripts/live_bench.sh [--build-dir DIR] [--no-build] [--out-dir DIR] [any qlab_live_bench option...]
 #   e.g. scripts/live_bench.sh --out-dir results/live_bench --systems qlab,redis --rates 1000,5000
@@ -20,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     --build-dir) build_dir="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --out-dir) out_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) bench_args+=("$1"); shift ;;
   esac
 done
@@ -31,6 +34,8 @@ log() { echo "live_bench: $*" >&2; }
 missing=()
 command -v beanstalkd >/dev/null 2>&1 || missing+=(beanstalkd)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+[[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 if [[ ${#missing[@]} -gt 0 ]]; then
   log "installing ${missing[*]} (apt-get)"
   sudo=()
@@ -52,7 +57,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   [[ $install_ok -eq 1 ]] || { log "could not install ${missing[*]}"; exit 1; }
   # Where systemd runs, the packages enable their units: keep them from starting at boot.
   if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-    for unit in beanstalkd redis-server; do
+    for unit in beanstalkd redis-server nats-server rabbitmq-server; do
       "${sudo[@]}" systemctl disable --now "$unit" >/dev/null 2>&1 || true
     done
   fi
@@ -60,7 +65,8 @@ fi
 
 # --- build ---------------------------------------------------------------------------------------------
 if [[ $build -eq 1 ]]; then
-  [[ -f "$build_dir/CMakeCache.txt" ]] || cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  [[ -f "$build_dir/CMakeCache.txt" ]] ||
+    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
   cmake --build "$build_dir" --target qlab qlab_live_bench -j "$(nproc)" >/dev/null
 fi
 qlab="$build_dir/cli/qlab"

@@ -165,12 +165,13 @@ std::size_t NatsClient::poll(Time timeout, BrokerEvents& events) {
   warnings_.clear();
   const Time deadline = monotonic_now() + timeout;
   std::vector<NatsMessage> messages;
+  bool drained = false;  // the last read found nothing: past the deadline, stop (poll(0) still reads once)
   while (true) {
     const Time now = monotonic_now();
     count += on_deadlines(now, events);
-    if (count > 0 || now >= deadline) break;
+    if (count > 0 || (now >= deadline && drained)) break;
     messages.clear();
-    connection_.read(std::min(deadline - now, kPollSlice), messages);
+    drained = !connection_.read(std::clamp<Time>(deadline - now, 0, kPollSlice), messages);
     for (const NatsMessage& message : messages) count += on_message(message, events);
     connection_.send();
   }

@@ -105,12 +105,13 @@ std::size_t RabbitmqClient::poll(Time timeout, BrokerEvents& events) {
   for (const std::string& warning : warnings_) events.on_warning(warning);
   warnings_.clear();
   const Time deadline = monotonic_now() + timeout;
+  bool drained = false;  // the last read found nothing: past the deadline, stop (poll(0) still reads once)
   while (true) {
     const Time now = monotonic_now();
     count += publishes_.expire(now, events);
     count += hand_out(events);
-    if (count > 0 || now >= deadline) break;
-    read_frame(std::min(deadline - now, kPollSlice), events, count);
+    if (count > 0 || (now >= deadline && drained)) break;
+    drained = !read_frame(std::clamp<Time>(deadline - now, 0, kPollSlice), events, count);
   }
   return count;
 }
