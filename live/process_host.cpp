@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
+#include <random>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -310,19 +311,28 @@ void write_erlang_cookie(const std::filesystem::path& file, const std::string& c
 }
 
 std::uint16_t free_tcp_port(const std::string& address) {
+  // A port the kernel hands out for bind(0) is in its ephemeral range, where any client's connect() may take
+  // it again before the server binds it (seen: a RabbitMQ node failing with eaddrinuse beside other tests).
+  constexpr std::uint16_t kLowest = 10000;
+  constexpr std::uint16_t kHighest = 32767;
+  constexpr int kAttempts = 500;
   sockaddr_in socket_address{};
   socket_address.sin_family = AF_INET;
   if (::inet_pton(AF_INET, address.c_str(), &socket_address.sin_addr) != 1) {
     throw std::runtime_error("not an IPv4 address to listen on: " + address);
   }
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  socklen_t length = sizeof socket_address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&socket_address), &length) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("no free port on " + address);
-  return ntohs(socket_address.sin_port);
+  static thread_local std::mt19937 draw{std::random_device{}()};
+  std::uniform_int_distribution<int> port(kLowest, kHighest);
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    socket_address.sin_port = htons(static_cast<std::uint16_t>(port(draw)));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) == 0;
+    ::close(fd);
+    if (free) return ntohs(socket_address.sin_port);
+  }
+  throw std::runtime_error("no free port on " + address + " from " + std::to_string(kLowest) + " to " +
+                           std::to_string(kHighest));
 }
 
 }  // namespace qlab::live

@@ -90,8 +90,9 @@ std::string find_executable(const std::string& name);
 std::string server_executable(const std::string& program);
 // Writes an Erlang cookie file readable by its owner only. Throws std::runtime_error.
 void write_erlang_cookie(const std::filesystem::path& file, const std::string& cookie);
-// A TCP port on `address` that nothing listens on now (bound to port 0 and released). Throws
-// std::runtime_error.
+// A TCP port on `address` that nothing uses now (bound and released), drawn at random below the kernel's
+// ephemeral range (32768 and up), so that no outgoing connection takes it before the server binds it.
+// Throws std::runtime_error.
 std::uint16_t free_tcp_port(const std::string& address);
 
 }  // namespace qlab::live
