@@ -63,6 +63,7 @@ void decode_body(FrameType type, std::uint16_t flags, std::span<const std::uint8
     case FrameType::release: (void)decode_receipts(body); break;
     case FrameType::extend: (void)decode_extend(body); break;
     case FrameType::stats: break;
+    case FrameType::control: break;  // a JSON order, parsed by the broker itself
     case FrameType::stats_ok: (void)decode_stats_ok(body); break;
   }
 }
