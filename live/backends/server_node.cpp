@@ -88,13 +88,6 @@ std::string last_lines(const std::string& text, std::size_t lines) {
   return tail;
 }
 
-std::string file_tail(const std::filesystem::path& file, std::size_t lines) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return last_lines(text.str(), lines);
-}
-
 NodeHosts::NodeHosts(const LaunchPlan& plan) : hosts_(plan.hosts), run_(plan.run) {
   if (hosts_.empty()) {
     own_ = make_local_host(plan.work_dir.string(), plan.qlab_binary, plan.bind_host);

@@ -67,8 +67,6 @@ class NodeHosts {
 
 // The last `lines` lines of `text`, indented, for error messages.
 std::string last_lines(const std::string& text, std::size_t lines = 10);
-// The last lines of a log file on this machine; "" when it cannot be read.
-std::string file_tail(const std::filesystem::path& file, std::size_t lines = 10);
 // True when a TCP connection to `endpoint` succeeds.
 bool accepts_connections(const Endpoint& endpoint);
 // The first line `argv` prints on stdout or stderr on this machine (e.g. `redis-server --version`), "" when
