@@ -35,9 +35,9 @@ class PendingEvents {
   }
   bool empty() const { return list_.empty(); }
   std::size_t size() const { return list_.size(); }
-  Time next_time() const { return list_.next_time(); }
+  Time next_time() { return list_.next_time(); }
   // The earliest pending event's compact form (type and entity are as scheduled). Precondition: !empty().
-  const Compact& next_compact() const { return list_.next_payload(); }
+  const Compact& next_compact() { return list_.next_payload(); }
   // Removes and returns the earliest event. Precondition: !empty().
   Due pop() {
     const auto entry = list_.pop();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <utility>
 #include <vector>
@@ -89,10 +90,23 @@ TEST(EventList, ABatchAtOneInstantComesOutInInsertionOrder) {
   for (int i = 0; i < 100000; ++i) ASSERT_EQ(events.pop().payload, i);
 }
 
+// Thousands of events at the last representable instant cannot be spread into buckets of time: they stay
+// in one heap, in insertion order, and the list neither loops nor loses any.
+TEST(EventList, ManyEventsAtTheEndOfTimeComeOutInInsertionOrder) {
+  EventList<int> events;
+  constexpr Time kEnd = std::numeric_limits<Time>::max();
+  for (int i = 0; i < 6000; ++i) events.schedule(i % 3 == 0 ? static_cast<Time>(i) : kEnd, i);
+  std::vector<int> order;
+  while (!events.empty()) order.push_back(events.pop().payload);
+  ASSERT_EQ(order.size(), 6000U);
+  for (std::size_t i = 0; i < 2000; ++i) EXPECT_EQ(order[i], static_cast<int>(3 * i));
+  for (std::size_t i = 2001; i < 6000; ++i) EXPECT_LT(order[i - 1], order[i]);
+}
+
 TEST(EventList, ForEachVisitsEveryPendingPayloadOnce) {
   EventList<int> events;
-  for (int i = 0; i < 1000; ++i) events.schedule(i * 7 % 13, i);
-  for (int i = 0; i < 300; ++i) events.pop();
+  for (int i = 0; i < 10000; ++i) events.schedule(i * 7919 % 10007, i);  // beyond the heap: in buckets
+  for (int i = 0; i < 3000; ++i) events.pop();
   std::vector<int> seen;
   events.for_each([&](int payload) { seen.push_back(payload); });
   std::vector<int> expected;
