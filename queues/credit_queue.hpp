@@ -32,8 +32,18 @@ class CreditQueue {
   // True when no consumer has credit.
   bool empty() const { return waiting_ == 0; }
   std::uint64_t credit(ConsumerId consumer) const;
-  // The consumer take() would most likely return (its place may be stale), or kNoConsumer.
-  ConsumerId next_hint() const { return line_.empty() ? kNoConsumer : line_.front().consumer; }
+  // The consumer the take() after the next `later` ones would most likely return (its place may be stale, or
+  // its credit not yet spent), or kNoConsumer; starts loading its account.
+  ConsumerId next_hint(std::size_t later) const {
+    if (later >= line_.size()) return kNoConsumer;
+    const ConsumerId consumer = line_[later].consumer;
+    prefetch(consumer);
+    return consumer;
+  }
+  // Starts loading `consumer`'s account (a grant or take will read it soon).
+  void prefetch(ConsumerId consumer) const {
+    if (consumer < accounts_.size()) __builtin_prefetch(&accounts_[consumer]);
+  }
   // Spends one credit of the longest-waiting consumer and returns it. Precondition: !empty().
   ConsumerId take() {
     QLAB_CHECK(waiting_ > 0, "take() with no consumer holding credit");

@@ -20,7 +20,8 @@ class PullQueue final : public AtMostOnceDesign {
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
   std::uint64_t backlog_bytes() const override { return bytes_; }
   bool drop_oldest(Message& dropped) override;
-  ConsumerId next_receiver_hint() const override { return credits_.next_hint(); }
+  ConsumerId next_receiver_hint(std::size_t later) const override { return credits_.next_hint(later); }
+  void prefetch_reply(ConsumerId consumer, Receipt) const override { credits_.prefetch(consumer); }
 
  private:
   // Delivers while there are both messages and consumers with credit.

@@ -113,11 +113,13 @@ class QueueDesign {
   // the messages counted by backlog(), and removing the message that would be delivered next (false: none).
   virtual std::uint64_t backlog_bytes() const { return 0; }
   virtual bool drop_oldest(Message& /*dropped*/) { return false; }
-  // A hint, never a promise: the consumer the next published message would most likely be delivered to,
-  // or kNoConsumer. A simulator prefetches its state; what the design does never depends on it.
-  virtual ConsumerId next_receiver_hint() const { return kNoConsumer; }
-  // A hint: starts loading what an ack of `receipt` will touch (a simulator calls it an event ahead).
-  virtual void prefetch_ack(Receipt /*receipt*/) const {}
+  // A hint, never a promise: the consumer the published message after the next `later` ones would most
+  // likely be delivered to, or kNoConsumer; the design starts loading its own state for that consumer. A
+  // simulator prefetches the consumer's state too; what the design does never depends on it.
+  virtual ConsumerId next_receiver_hint(std::size_t /*later*/) const { return kNoConsumer; }
+  // A hint: starts loading what `consumer`'s next reply (an ack of `receipt`, 0 for none, and a pull) will
+  // touch (a simulator calls it an event ahead).
+  virtual void prefetch_reply(ConsumerId /*consumer*/, Receipt /*receipt*/) const {}
 };
 
 }  // namespace qlab

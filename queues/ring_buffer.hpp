@@ -30,6 +30,11 @@ class RingBuffer {
     QLAB_CHECK(size_ > 0, "front() of an empty RingBuffer");
     return slots_[head_];
   }
+  // The element `i` places behind the front. Precondition: i < size().
+  const T& operator[](std::size_t i) const {
+    QLAB_CHECK(i < size_, "RingBuffer index past the back");
+    return slots_[(head_ + i) & mask_];
+  }
   // Precondition: not empty.
   T pop_front() {
     QLAB_CHECK(size_ > 0, "pop_front() of an empty RingBuffer");

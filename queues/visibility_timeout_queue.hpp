@@ -57,8 +57,9 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
   std::uint64_t backlog_bytes() const override { return backlog_bytes_; }
   bool drop_oldest(Message& dropped) override;
-  ConsumerId next_receiver_hint() const override { return credits_.next_hint(); }
-  void prefetch_ack(Receipt receipt) const override {
+  ConsumerId next_receiver_hint(std::size_t later) const override { return credits_.next_hint(later); }
+  void prefetch_reply(ConsumerId consumer, Receipt receipt) const override {
+    credits_.prefetch(consumer);
     const auto low = static_cast<std::uint32_t>(receipt);  // the slot + 1, as find() reads it
     if (low == 0 || low > entries_.size()) return;
     __builtin_prefetch(&entries_[low - 1]);

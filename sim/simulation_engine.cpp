@@ -118,7 +118,7 @@ RunResult SimulationEngine::run() {
     }
     series_.observe(next, state());
     const auto due = events_.pop();
-    if (!events_.empty()) prefetch_consumer(events_.next_compact());
+    if (!events_.empty()) prefetch_consumer(events_.next_compact(), due.event.type);
     now = due.time;
     dispatch(now, due.event);
     if (!recoveries_.empty()) check_recoveries(now);

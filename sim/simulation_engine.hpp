@@ -170,18 +170,20 @@ class SimulationEngine {
   void update_availability(Time now);
   // Consumers (sim_consumers.cpp).
   void on_delivery_arrives(Time now, const Event& event);
-  // Starts loading the consumer record the next event will touch while the event before it runs (with
-  // many consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish
-  // the consumer the design will most likely deliver it to (three lines); and what the ack of a completion
-  // (its receipt) will touch in the design. No effect on results.
-  void prefetch_consumer(const PendingEvents::Compact& event) const {
+  // Starts loading the consumer record `event` (the next one) will touch while `current` runs (with many
+  // consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish the
+  // consumer the design will most likely deliver it to (three lines; the second in line when `current` is a
+  // publish too, as that takes the first); and what the design will touch for the completion's reply or the
+  // delivery. No effect on results.
+  void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
     if (event.type == EventType::service_done) {
       const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
       __builtin_prefetch(record);
       __builtin_prefetch(record + 64);
-      if (event.word != 0 && design_) design_->prefetch_ack(event.word);
+      if (design_) design_->prefetch_reply(event.entity, event.word);
     } else if ((event.type == EventType::produce || event.type == EventType::publish_arrives) && design_) {
-      const ConsumerId receiver = design_->next_receiver_hint();
+      const bool current_publishes = current == EventType::produce || current == EventType::publish_arrives;
+      const ConsumerId receiver = design_->next_receiver_hint(current_publishes ? 1 : 0);
       if (receiver >= consumers_.size()) return;
       const auto* record = reinterpret_cast<const char*>(&consumers_[receiver]);
       __builtin_prefetch(record);

@@ -22,17 +22,22 @@ TEST(CreditQueue, serves_the_longest_waiting_consumer_first_and_takes_turns) {
   EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{3, 1, 2, 3, 2, 2}));
 }
 
-// The hint names the consumer take() returns next while no withdrawal left a stale place in front.
+// The hint names the consumer take() returns next while no withdrawal left a stale place in front, and
+// with `later` the one after that many takes of consumers with one credit each.
 TEST(CreditQueue, the_next_hint_is_the_consumer_served_next) {
   CreditQueue credits;
-  EXPECT_EQ(credits.next_hint(), kNoConsumer);
+  EXPECT_EQ(credits.next_hint(0), kNoConsumer);
   credits.grant(3, 2);
   credits.grant(1, 1);
   while (!credits.empty()) {
-    const ConsumerId hint = credits.next_hint();
+    const ConsumerId hint = credits.next_hint(0);
     EXPECT_EQ(credits.take(), hint);
   }
-  EXPECT_EQ(credits.next_hint(), kNoConsumer);
+  EXPECT_EQ(credits.next_hint(0), kNoConsumer);
+  for (ConsumerId c = 0; c < 4; ++c) credits.grant(c, 1);
+  EXPECT_EQ(credits.next_hint(1), 1u);
+  EXPECT_EQ(credits.next_hint(3), 3u);
+  EXPECT_EQ(credits.next_hint(4), kNoConsumer);
 }
 
 TEST(CreditQueue, more_credit_keeps_the_place_in_line) {

@@ -17,6 +17,7 @@ TEST(QueueRingBuffer, keeps_fifo_order_across_wraparound_and_growth) {
     for (int i = 0; i < round + 1; ++i) EXPECT_EQ(ring.pop_front(), next_out++);
   }
   EXPECT_EQ(ring.size(), static_cast<std::size_t>(next_in - next_out));
+  for (std::size_t i = 0; i < ring.size(); ++i) EXPECT_EQ(ring[i], next_out + static_cast<int>(i));  // across the wrap
   std::vector<int> rest;
   ring.for_each([&](int v) { rest.push_back(v); });
   ASSERT_EQ(rest.size(), ring.size());
