@@ -4,7 +4,8 @@
 #      visibility_timeout, median of alternating pairs);
 #   2. a scaling table: visibility_timeout at rho = 0.9 (exponential service of mean 1s, Poisson arrivals
 #      at 0.9 x consumers per second) for each number of consumers and messages, with events per CPU
-#      second and peak memory (max RSS) of the whole `qlab run` process.
+#      second and peak memory (max RSS) of the whole `qlab run` process, then for each number of messages
+#      the events per CPU second of the most consumers against the fewest.
 # Usage: scripts/sim_scaling.sh            (needs a Release build in ./build, e.g. scripts/build.sh)
 #   CONSUMERS="8 1000" MESSAGES="1000000" scripts/sim_scaling.sh     to choose the cells
 #   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8"                     the extra long runs (default as shown)
@@ -33,6 +34,7 @@ print("|---|---|---|---|")
 for b in json.load(open(sys.argv[1]))["benchmarks"]:
     print(f"| `{b['label']}` | {b['full_msgs_per_s'] / 1e6:.2f} M | {b['minimal_msgs_per_s'] / 1e6:.2f} M | {b['ratio']:.2f} |")
 PY
+echo "(the goal: a ratio of at least 0.8)"
 echo
 
 cat > "$work/scale.yaml" <<'EOF'
@@ -47,13 +49,15 @@ run_cell() {  # consumers messages
   rate=$(/usr/bin/python3 -c "print($c * 0.9)")
   /usr/bin/time -f "%M %U %S" -o "$work/time" "$qlab" run "$work/scale.yaml" -j 1 --out "$out" \
     --set "consumers[0].count=$c" --set "producers[0].rate=$rate/s" --set "producers[0].messages=$m" > /dev/null
-  /usr/bin/python3 - "$out/summary.json" "$work/time" "$c" "$m" <<'PY'
+  /usr/bin/python3 - "$out/summary.json" "$work/time" "$c" "$m" "$work/rates" <<'PY'
 import json, sys
 metrics = json.load(open(sys.argv[1]))["metrics"]
 rss_kb, user, system = open(sys.argv[2]).read().split()[-3:]
 cpu = float(user) + float(system)
 events = metrics["events"]["mean"]
 print(f"| {int(sys.argv[3]):,} | {int(sys.argv[4]):,} | {events:.3g} | {events / cpu / 1e6:.2f} M | {cpu:.1f} s | {int(rss_kb) / 1024:.0f} MB |")
+with open(sys.argv[5], "a") as rates:
+    rates.write(f"{sys.argv[3]} {sys.argv[4]} {events / cpu}\n")
 PY
 }
 echo "## Scaling (visibility_timeout, rho = 0.9, one repetition, one thread)"
@@ -66,3 +70,18 @@ done
 for m in $large_messages; do
   for c in $large_consumers; do run_cell "$c" "$m"; done
 done
+# The largest number of consumers against the smallest, at each number of messages measured with both.
+/usr/bin/python3 - "$work/rates" <<'PY'
+import collections, sys
+rates = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    consumers, messages, rate = line.split()
+    rates[int(messages)][int(consumers)] = float(rate)
+print()
+for messages, by_consumers in sorted(rates.items()):
+    if len(by_consumers) < 2:
+        continue
+    low, high = min(by_consumers), max(by_consumers)
+    print(f"{messages:,} messages: {high:,} consumers run at {by_consumers[high] / by_consumers[low]:.2f}x the events "
+          f"per CPU second of {low:,} (the goal for 100,000 against 8: at least 0.5x)")
+PY
