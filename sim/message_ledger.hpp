@@ -90,6 +90,9 @@ class MessageLedger {
     if (tracing_) note_traced(id, now, what, detail);
   }
 
+  // Whether note() records anything: a caller whose detail costs a load (a consumer's name, far from what
+  // the hot path touches) asks first.
+  bool tracing() const { return tracing_; }
   bool finished(MessageId id) const { return (fates_.get(id) & kFinal) != 0; }
   bool accepted(MessageId id) const { return (fates_.get(id) & kAccepted) != 0; }
   bool orphaned(MessageId id) const { return orphan_copies_.count(id) != 0; }

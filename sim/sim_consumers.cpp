@@ -51,7 +51,7 @@ void SimulationEngine::start(Time now, SimConsumer& consumer, const Delivery& de
     service = static_cast<Time>(std::min(static_cast<double>(service) * consumer.slow_factor, static_cast<double>(kMaxSample)));
   }
   consumer.done_at = now + service;
-  ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
+  if (ledger_.tracing()) ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
   set_phase(now, consumer, ConsumerPhase::busy);
   const auto index = static_cast<std::uint32_t>(&consumer - consumers_.data());
   // The receipt rides along only so that the event before it can prefetch what its ack will touch.
@@ -78,7 +78,7 @@ void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   if (!autoscalers_.empty() && autoscalers_[consumer.group]) {
     autoscalers_[consumer.group]->on_processed(now - finished.message.published_at);
   }
-  ledger_.note(finished.message.id, now, "done:", consumer.name);
+  if (ledger_.tracing()) ledger_.note(finished.message.id, now, "done:", consumer.name);
   // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
   const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
   const std::uint32_t late = !first && ack_receipt != 0 ? kLateAck : 0;
