@@ -111,7 +111,8 @@ class EventList {
       }
       std::vector<Entry>& bucket = buckets_[static_cast<std::size_t>(next_bucket_++) & bucket_mask_];
       if (bucket.empty()) continue;
-      near_.swap(bucket);  // the drained heap's storage becomes the bucket's
+      near_.swap(bucket);
+      std::vector<Entry>().swap(bucket);  // the drained heap's storage is freed, not kept by a bucket
       for (std::size_t i = near_.size() / 2; i-- > 0;) sift_down(i);
     }
   }
