@@ -12,6 +12,11 @@ void SimulationEngine::apply_actions(Time now) {
         ledger_.on_delivered(action.message, action.consumer, now);
         ++in_flight_;
         SimConsumer& consumer = consumers_[action.consumer];
+        if (!station_ && zero_latency_ && hop_windows_.empty()) {  // as send() with no delay, without the event
+          ++dispatched_;
+          deliver(now, action.consumer, consumer.epoch, Delivery{action.message, action.receipt, design_incarnation_});
+          break;
+        }
         const Event delivery{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt,
                              action.message, design_incarnation_};
         if (station_) {

@@ -59,7 +59,12 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
 void SimulationEngine::on_producer_stops(Time now, SimProducer& producer) {
   if (!producer.active) return;
   producer.active = false;
-  if (--active_producers_ == 0) publishing_end_ = now;
+  if (--active_producers_ == 0) end_publishing(now);
+}
+
+void SimulationEngine::end_publishing(Time now) {
+  publishing_end_ = now;
+  stop_check_at_ = std::min(stop_check_at_, now + scenario_.drain_timeout);
 }
 
 void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
