@@ -85,7 +85,7 @@ void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
   publishing_ = &event;  // a bounded queue may refuse it at once
   with_design(now, [&](ActionBuffer& out) { design_->on_publish(now, event.message, out); });
   publishing_ = nullptr;
-  if (!design_info_->confirms_publishes && ledger_.accepted(event.message.id)) ledger_.on_confirmed(event.message, now);
+  if (!design_info_->confirms_publishes) ledger_.on_confirmed_if_accepted(event.message, now);
 }
 
 void SimulationEngine::refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused) {
