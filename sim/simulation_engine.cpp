@@ -126,6 +126,9 @@ RunResult SimulationEngine::run() {
     if (prefetching_ && !events_.empty()) prefetch_consumer(events_.next_compact());
     now = due.time;
     dispatch(now, due.event);
+    if (prefetching_ && is_publish(due.event.type) && !events_.empty() && is_publish(events_.next_compact().type)) {
+      prefetch_receiver();  // two publishes in a row: the first took the receiver prefetched for the second
+    }
     if (!recoveries_.empty()) check_recoveries(now);
     if (publishing_end_ != kNever && (!scenario_.drain || everything_finished())) {
       end = now;

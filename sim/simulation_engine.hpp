@@ -179,22 +179,31 @@ class SimulationEngine {
   void deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery);
   // Starts loading the consumer record the next event will touch while the event before it runs (with
   // many consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish
-  // the consumer the design will most likely deliver it to (three lines); and what the ack of a completion
-  // (its receipt) will touch in the design. No effect on results.
+  // the consumer the design will most likely deliver it to (prefetch_receiver); and what the ack of a
+  // completion (its receipt) will touch in the design. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event) const {
     if (event.type == EventType::service_done) {
       const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
       __builtin_prefetch(record);
       __builtin_prefetch(record + 64);
       if (event.word != 0 && design_) design_->prefetch_ack(event.word);
-    } else if ((event.type == EventType::produce || event.type == EventType::publish_arrives) && design_) {
-      const ConsumerId receiver = design_->next_receiver_hint();
-      if (receiver >= consumers_.size()) return;
-      const auto* record = reinterpret_cast<const char*>(&consumers_[receiver]);
-      __builtin_prefetch(record);
-      __builtin_prefetch(record + 64);
-      __builtin_prefetch(record + 128);
+    } else if (is_publish(event.type)) {
+      prefetch_receiver();
     }
+  }
+  static bool is_publish(EventType type) {
+    return type == EventType::produce || type == EventType::publish_arrives;
+  }
+  // The three lines a delivery touches of the consumer the design names as its next receiver. Asked before
+  // an event runs and again after it: an event that delivers (a publish) moves the design's choice on.
+  void prefetch_receiver() const {
+    if (!design_) return;
+    const ConsumerId receiver = design_->next_receiver_hint();
+    if (receiver >= consumers_.size()) return;
+    const auto* record = reinterpret_cast<const char*>(&consumers_[receiver]);
+    __builtin_prefetch(record);
+    __builtin_prefetch(record + 64);
+    __builtin_prefetch(record + 128);
   }
   void start_next(Time now, SimConsumer& consumer);
   // Consumer `index` (`consumer`) starts processing its current delivery.
