@@ -52,6 +52,10 @@ struct PendingRecovery {
   std::size_t record = 0;
 };
 
+// The handlers every message goes through (on_produce, on_publish_arrives, apply_actions, deliver,
+// on_service_done, on_reply_arrives) are defined [[gnu::flatten]]: what they call from the engine's headers
+// and their own file is inlined into them, which the compiler's size limits otherwise stop short of (about
+// 130 instructions a message fewer, +5% messages per second at M/M/8; see bench/README.md).
 class SimulationEngine {
  public:
   SimulationEngine(const Scenario& scenario, std::uint32_t repetition, const SimulationOptions& options);
