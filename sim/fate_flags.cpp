@@ -6,20 +6,15 @@
 
 namespace qlab::sim {
 
-void FateFlags::retire_front() {
-  const std::uint8_t flags = window_[head_];
-  unsettled_ -= static_cast<std::size_t>(!settled(flags));
-  if (runs_.empty() || last_run_flags_ != flags) {
-    runs_.emplace_hint(runs_.end(), base_, flags);
-    last_run_flags_ = flags;
-  }
-  ++head_;
-  ++base_;
-  // Drop the retired prefix once it is half the buffer: amortised O(1) per id, at most 2x the live window.
-  if (head_ >= 4096 && head_ * 2 >= window_.size()) {
-    window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
+void FateFlags::start_run(std::uint8_t flags) {
+  runs_.emplace_hint(runs_.end(), base_, flags);
+  last_run_flags_ = flags;
+}
+
+void FateFlags::drop_retired_prefix() {
+  window_.erase(window_.begin(), window_.begin() + static_cast<std::ptrdiff_t>(head_));
+  head_ = 0;
+  bias_ = -base_;
 }
 
 std::uint8_t FateFlags::retired_get(MessageId id) const {

@@ -26,11 +26,17 @@ class FateFlags {
     ++unsettled_;
     return next_id_++;
   }
-  std::uint8_t get(MessageId id) const { return id >= base_ ? window_[head_ + (id - base_)] : retired_get(id); }
+  std::uint8_t get(MessageId id) const { return id >= base_ ? window_[id + bias_] : retired_get(id); }
   void set(MessageId id, std::uint8_t flags) {
     if (id >= base_) {
-      std::uint8_t& slot = window_[head_ + (id - base_)];
-      unsettled_ += static_cast<std::size_t>(!settled(flags)) - static_cast<std::size_t>(!settled(slot));
+      std::uint8_t& slot = window_[id + bias_];
+      if (settled(flags) != settled(slot)) {  // once a message, when it settles
+        if (settled(slot)) {
+          ++unsettled_;
+        } else {
+          --unsettled_;
+        }
+      }
       slot = flags;
     } else {
       retired_set(id, flags);
@@ -63,13 +69,25 @@ class FateFlags {
       retire_front();
     }
   }
-  void retire_front();
+  // Inline: it runs once per message. The uncommon steps (a new run, dropping the retired prefix) are calls.
+  void retire_front() {
+    const std::uint8_t flags = window_[head_];
+    unsettled_ -= static_cast<std::size_t>(!settled(flags));
+    if (runs_.empty() || last_run_flags_ != flags) start_run(flags);
+    ++head_;
+    ++base_;
+    // Drop the retired prefix once it is half the buffer: amortised O(1) per id, at most 2x the live window.
+    if (head_ >= 4096 && head_ * 2 >= window_.size()) drop_retired_prefix();
+  }
+  void start_run(std::uint8_t flags);
+  void drop_retired_prefix();
   std::uint8_t retired_get(MessageId id) const;
   void retired_set(MessageId id, std::uint8_t flags);
 
   std::uint8_t settled_mask_;
   std::vector<std::uint8_t> window_;  // flags of ids [base_, next_id_) from index head_
   std::size_t head_ = 0;
+  std::size_t bias_ = 0;  // head_ - base_ (modulo 2^64): id's index in window_ is id + bias_
   std::size_t unsettled_ = 0;  // ids in the window without a settled flag
   MessageId base_ = 0;
   MessageId next_id_ = 0;

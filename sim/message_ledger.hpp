@@ -50,10 +50,12 @@ class MessageLedger {
   void on_publish_lost(const Message& message, Time now, bool producer_crashed);
   void on_confirmed(const Message& message, Time now) {
     const std::uint8_t flags = fates_.get(message.id);
-    if (flags & kConfirmed) return;
-    fates_.set(message.id, flags | kConfirmed);
-    if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
-    note(message.id, now, "confirmed");
+    if (!(flags & kConfirmed)) confirm(message, flags, now);
+  }
+  // on_confirmed if the message is still accepted (a design may refuse a publish it was offered).
+  void on_confirmed_if_accepted(const Message& message, Time now) {
+    const std::uint8_t flags = fates_.get(message.id);
+    if ((flags & (kAccepted | kConfirmed)) == kAccepted) confirm(message, flags, now);
   }
   void on_delivered(const Message& message, ConsumerId consumer, Time now) {
     const std::uint8_t flags = fates_.get(message.id);
@@ -138,6 +140,12 @@ class MessageLedger {
   static constexpr std::uint8_t kConfirmed = 32;
   static constexpr std::uint8_t kDropped = 64;
   static constexpr std::uint8_t kFinal = kProcessed | kDeadLettered | kLost | kDropped;
+
+  void confirm(const Message& message, std::uint8_t flags, Time now) {
+    fates_.set(message.id, flags | kConfirmed);
+    if (message.published_at >= warmup_) publish_latency_.record(now - message.published_at);
+    note(message.id, now, "confirmed");
+  }
 
   void lose(const Message& message, LossCause cause, Time now);
   void note_traced(MessageId id, Time now, std::string_view what, std::string_view detail);

@@ -5,13 +5,18 @@
 
 namespace qlab::sim {
 
-void SimulationEngine::apply_actions(Time now) {
+[[gnu::flatten]] void SimulationEngine::apply_actions(Time now) {
   for (const Action& action : actions_) {
     switch (action.kind) {
       case ActionKind::deliver: {
         ledger_.on_delivered(action.message, action.consumer, now);
         ++in_flight_;
         SimConsumer& consumer = consumers_[action.consumer];
+        if (!station_ && zero_latency_ && hop_windows_.empty()) {  // as send() with no delay, without the event
+          ++dispatched_;
+          deliver(now, action.consumer, consumer.epoch, Delivery{action.message, action.receipt, design_incarnation_});
+          break;
+        }
         const Event delivery{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt,
                              action.message, design_incarnation_};
         if (station_) {
@@ -58,7 +63,7 @@ void SimulationEngine::apply_actions(Time now) {
   }
 }
 
-void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
+[[gnu::flatten]] void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
   if (event.token == kLateAck) --late_acks_out_;
   // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
   if (!broker_up() || event.incarnation != design_incarnation_) return;

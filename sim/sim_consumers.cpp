@@ -20,15 +20,15 @@ void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause c
   ledger_.on_copy_dropped(delivery.message, design_keeps, cause, now);
 }
 
-void SimulationEngine::on_delivery_arrives(Time now, const Event& event) {
-  SimConsumer& consumer = consumers_[event.entity];
-  if (consumer.phase == ConsumerPhase::down || consumer.epoch != event.token) {
-    drop_copy(now, Delivery{event.message, event.receipt}, LossCause::consumer_crash);  // sent to a life that ended
+[[gnu::flatten]] void SimulationEngine::deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery) {
+  SimConsumer& consumer = consumers_[index];
+  if (consumer.phase == ConsumerPhase::down || consumer.epoch != epoch) {
+    drop_copy(now, delivery, LossCause::consumer_crash);  // sent to a life that ended
     return;
   }
-  const Delivery delivery{event.message, event.receipt, event.incarnation};
   if (consumer.phase == ConsumerPhase::idle && consumer.buffer.empty()) {
-    start(now, consumer, delivery);  // as buffering it and starting the next: the buffer stays untouched
+    consumer.current = delivery;  // as buffering it and starting the next: the buffer stays untouched
+    start_current(now, index, consumer);
   } else {
     consumer.buffer.push_back(delivery);
     ++buffered_;
@@ -40,11 +40,11 @@ void SimulationEngine::on_delivery_arrives(Time now, const Event& event) {
 void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
   if (consumer.buffer.empty()) return;
   --buffered_;
-  start(now, consumer, consumer.buffer.pop_front());
+  consumer.current = consumer.buffer.pop_front();
+  start_current(now, static_cast<std::uint32_t>(&consumer - consumers_.data()), consumer);
 }
 
-void SimulationEngine::start(Time now, SimConsumer& consumer, const Delivery& delivery) {
-  consumer.current = delivery;
+void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer& consumer) {
   consumer.has_current = true;
   Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
   if (now < consumer.slow_until) {  // capped as a sample is, so that done_at cannot overflow the clock
@@ -53,12 +53,12 @@ void SimulationEngine::start(Time now, SimConsumer& consumer, const Delivery& de
   consumer.done_at = now + service;
   if (ledger_.tracing()) ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
   set_phase(now, consumer, ConsumerPhase::busy);
-  const auto index = static_cast<std::uint32_t>(&consumer - consumers_.data());
   // The receipt rides along only so that the event before it can prefetch what its ack will touch.
-  events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, delivery.receipt, {}});
+  events_.schedule(consumer.done_at,
+                   Event{EventType::service_done, index, consumer.work_token, 0, consumer.current.receipt, {}});
 }
 
-void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
+[[gnu::flatten]] void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
   if (consumer.current.message.poison) [[unlikely]] {
     on_processing_failed(now, index);

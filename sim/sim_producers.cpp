@@ -28,7 +28,7 @@ void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
   }
 }
 
-void SimulationEngine::on_produce(Time now, std::uint32_t index, std::uint32_t epoch) {
+[[gnu::flatten]] void SimulationEngine::on_produce(Time now, std::uint32_t index, std::uint32_t epoch) {
   SimProducer& producer = producers_[index];
   if (producer.down || producer.epoch != epoch) return;  // crashed since this was planned
   const ProducerGroup& group = scenario_.producers[producer.group];
@@ -59,10 +59,15 @@ void SimulationEngine::publish_one(Time now, SimProducer& producer, std::uint32_
 void SimulationEngine::on_producer_stops(Time now, SimProducer& producer) {
   if (!producer.active) return;
   producer.active = false;
-  if (--active_producers_ == 0) publishing_end_ = now;
+  if (--active_producers_ == 0) end_publishing(now);
 }
 
-void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
+void SimulationEngine::end_publishing(Time now) {
+  publishing_end_ = now;
+  stop_check_at_ = std::min(stop_check_at_, now + scenario_.drain_timeout);
+}
+
+[[gnu::flatten]] void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
   const SimProducer& producer = producers_[event.entity];
   if (producer.epoch != event.token) {
     // The producer crashed after sending: its connection reset, and the unconfirmed publish with it.
@@ -80,7 +85,7 @@ void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
   publishing_ = &event;  // a bounded queue may refuse it at once
   with_design(now, [&](ActionBuffer& out) { design_->on_publish(now, event.message, out); });
   publishing_ = nullptr;
-  if (!design_info_->confirms_publishes && ledger_.accepted(event.message.id)) ledger_.on_confirmed(event.message, now);
+  if (!design_info_->confirms_publishes) ledger_.on_confirmed_if_accepted(event.message, now);
 }
 
 void SimulationEngine::refuse_or_retry(Time now, std::uint32_t producer, const Message& message, std::uint32_t refused) {

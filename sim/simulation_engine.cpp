@@ -73,6 +73,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       if (group.failure.p > 0) c.failure_rng = derive("/failure");
     }
   }
+  prefetching_ = consumers_.size() * sizeof(SimConsumer) > 64 * 1024;
   open_crash_record_.assign(consumers_.size(), SIZE_MAX);
   open_producer_record_.assign(producers_.size(), SIZE_MAX);
   for (std::size_t f = 0; f < scenario.faults.size(); ++f) {
@@ -93,7 +94,9 @@ RunResult SimulationEngine::run() {
   start_autoscaling();
   active_producers_ = producers_.size();
   for (std::uint32_t p = 0; p < producers_.size(); ++p) schedule_next_publish(0, p);
-  if (active_producers_ == 0) publishing_end_ = 0;
+  if (active_producers_ == 0) end_publishing(0);
+  if (!scenario_.drain && scenario_.duration) stop_check_at_ = *scenario_.duration;
+  if (options_.events_done) report_at_ = 0x10000;
   for (std::uint32_t f = 0; f < scenario_.faults.size(); ++f) {
     const FaultSpec& fault = scenario_.faults[f];
     const Time first = fault.at ? *fault.at : fault.every->sample(fault_rngs_[f]);
@@ -108,17 +111,19 @@ RunResult SimulationEngine::run() {
       break;
     }
     const Time next = events_.next_time();
-    if (!scenario_.drain && scenario_.duration && next > *scenario_.duration) {
-      end = *scenario_.duration;
-      break;
-    }
-    if (publishing_end_ != kNever && next > publishing_end_ + scenario_.drain_timeout) {
-      end = publishing_end_ + scenario_.drain_timeout;
-      break;
+    if (next > stop_check_at_) {  // one comparison on every event instead of the two below
+      if (!scenario_.drain && scenario_.duration && next > *scenario_.duration) {
+        end = *scenario_.duration;
+        break;
+      }
+      if (publishing_end_ != kNever && next > publishing_end_ + scenario_.drain_timeout) {
+        end = publishing_end_ + scenario_.drain_timeout;
+        break;
+      }
     }
     series_.observe(next, state());
     const auto due = events_.pop();
-    if (!events_.empty()) prefetch_consumer(events_.next_compact(), due.event.type);
+    if (prefetching_ && !events_.empty()) prefetch_consumer(events_.next_compact(), due.event.type);
     now = due.time;
     dispatch(now, due.event);
     if (!recoveries_.empty()) check_recoveries(now);
@@ -126,7 +131,7 @@ RunResult SimulationEngine::run() {
       end = now;
       break;
     }
-    if (options_.events_done && dispatched_ - reported_ >= 0x10000) report_progress();
+    if (dispatched_ >= report_at_) report_progress();
   }
   if (options_.events_done) report_progress();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -136,6 +141,7 @@ RunResult SimulationEngine::run() {
 void SimulationEngine::report_progress() {
   options_.events_done->fetch_add(dispatched_ - reported_, std::memory_order_relaxed);
   reported_ = dispatched_;
+  report_at_ = reported_ + 0x10000;
   if (options_.messages_done) {
     options_.messages_done->fetch_add(ledger_.created() - reported_messages_, std::memory_order_relaxed);
     reported_messages_ = ledger_.created();
