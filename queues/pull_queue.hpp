@@ -23,8 +23,8 @@ class PullQueue final : public AtMostOnceDesign {
   ConsumerId next_receiver_hint() const override { return credits_.next_hint(); }
 
  private:
-  // Delivers while there are both messages and consumers with credit.
-  void dispatch(ActionBuffer& out);
+  // Emits the delivery of `message` to `consumer`.
+  void deliver(ConsumerId consumer, const Message& message, ActionBuffer& out);
 
   RingBuffer<Message> messages_;
   CreditQueue credits_;

@@ -38,6 +38,12 @@ class RingBuffer {
     --size_;
     return value;
   }
+  // Removes the front element. Precondition: not empty.
+  void drop_front() {
+    QLAB_CHECK(size_ > 0, "drop_front() of an empty RingBuffer");
+    head_ = (head_ + 1) & mask_;
+    --size_;
+  }
   // Visits the elements front to back.
   template <typename Visit>
   void for_each(Visit&& visit) const {
