@@ -109,6 +109,11 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   }
   void link_by_deadline(Slot slot);
   void unlink(Slot slot);
+  // Takes visible messages off the front up to the first that can be received, and returns it (kNil when
+  // none is left): frees those deleted while visible, dead-letters those past max_receives.
+  Slot next_receivable(ActionBuffer& out);
+  // `consumer` receives the message in `slot` (taken off visible_) under a fresh receipt.
+  void receive(Time now, Slot slot, ConsumerId consumer, ActionBuffer& out);
   // Receives visible messages into consumers with credit (dead-lettering those past max_receives).
   void dispatch(Time now, ActionBuffer& out);
 
