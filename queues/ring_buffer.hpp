@@ -61,7 +61,8 @@ class RingBuffer {
   }
 
  private:
-  void grow() {
+  // Out of line and cold: keeps push_back small enough to inline on the designs' hot paths.
+  [[gnu::cold, gnu::noinline]] void grow() {
     std::vector<T> bigger(slots_.empty() ? 16 : slots_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(slots_[(head_ + i) & mask_]);
     slots_ = std::move(bigger);

@@ -174,16 +174,20 @@ VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::allocate() {
   if (slot != kNil) {
     free_head_ = links_[slot].next;
   } else {
-    QLAB_CHECK(entries_.size() < kNil - 1, "more messages held than receipts can name");
-    slot = static_cast<Slot>(entries_.size());
-    entries_.emplace_back();
-    links_.emplace_back();
+    slot = add_slot();
   }
   Entry& entry = entries_[slot];
   // No receipt carries the new base: every receipt of the previous occupant is at or below it.
   entry.base_generation = ++entry.generation;
   links_[slot] = Link{};
   return slot;
+}
+
+VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::add_slot() {
+  QLAB_CHECK(entries_.size() < kNil - 1, "more messages held than receipts can name");
+  entries_.emplace_back();
+  links_.emplace_back();
+  return static_cast<Slot>(entries_.size() - 1);
 }
 
 void VisibilityTimeoutQueue::free_slot(Slot slot) {

@@ -100,6 +100,8 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   // Emits ack_rejected or ack_ignored for a receipt that is not (or no longer) acceptable.
   void refuse(ConsumerId consumer, Receipt receipt, const Lookup& found, ActionBuffer& out) const;
   Slot allocate();
+  // A new slot at the end (the free list is empty). Out of line: rare once the slab has grown.
+  [[gnu::cold, gnu::noinline]] Slot add_slot();
   void free_slot(Slot slot);
   void make_visible(Slot slot);
   // A visible entry leaves the backlog (received, deleted or dropped).
