@@ -17,7 +17,8 @@ void PullQueue::on_publish(Time, const Message& message, ActionBuffer& out) {
 }
 
 void PullQueue::on_pull(Time, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) {
-  if (credits_.empty()) {
+  if (credits_.empty() && count > 0) {
+    check_consumer_id(consumer);  // as the grant it skips would
     for (; count > 0 && !messages_.empty(); --count) {
       bytes_ -= messages_.front().size;
       deliver(consumer, messages_.front(), out);

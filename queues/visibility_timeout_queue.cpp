@@ -44,7 +44,8 @@ void VisibilityTimeoutQueue::on_publish(Time now, const Message& message, Action
 }
 
 void VisibilityTimeoutQueue::on_pull(Time now, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) {
-  if (credits_.empty()) {
+  if (credits_.empty() && count > 0) {
+    check_consumer_id(consumer);  // as the grant it skips would
     for (Slot slot = kNil; count > 0 && (slot = next_receivable(out)) != kNil; --count) {
       receive(now, slot, consumer, out);
     }

@@ -62,6 +62,13 @@ TEST(PullQueue, the_credit_a_backlog_leaves_over_waits_behind_earlier_pulls) {
   EXPECT_EQ(d.design().backlog(), 1u);
 }
 
+// A pull served straight from the backlog checks its consumer id as a pull that waits does.
+TEST(PullQueueDeathTest, a_pull_served_from_the_backlog_still_refuses_a_huge_consumer_id) {
+  DesignDriver d = pull_driver();
+  d.publish(1);
+  EXPECT_DEATH(d.pull(kMaxConsumerId, 1), "small dense integers");
+}
+
 TEST(PullQueue, delivery_removes_the_message_and_acks_release_and_extend_do_nothing) {
   DesignDriver d = pull_driver();
   d.pull(0, 1);
