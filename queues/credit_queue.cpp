@@ -10,6 +10,7 @@ constexpr std::size_t kStaleSlack = 64;
 void CreditQueue::withdraw(ConsumerId consumer) {
   Account& acc = consumer_slot(accounts_, consumer);
   if (acc.credit == 0) return;
+  if (acc.credit == kLarge) large_.erase(consumer);
   acc.credit = 0;
   ++acc.epoch;
   --waiting_;
@@ -19,7 +20,23 @@ void CreditQueue::withdraw(ConsumerId consumer) {
 }
 
 std::uint64_t CreditQueue::credit(ConsumerId consumer) const {
-  return consumer < accounts_.size() ? accounts_[consumer].credit : 0;
+  if (consumer >= accounts_.size()) return 0;
+  return accounts_[consumer].credit == kLarge ? large_.at(consumer) : accounts_[consumer].credit;
+}
+
+void CreditQueue::grant_large(ConsumerId consumer, Account& acc, std::uint32_t count) {
+  std::uint64_t& large = large_[consumer];
+  large = (acc.credit == kLarge ? large : acc.credit) + std::uint64_t{count};
+  acc.credit = kLarge;
+}
+
+void CreditQueue::spend_large(ConsumerId consumer, Account& acc) {
+  const auto large = large_.find(consumer);
+  QLAB_CHECK(large != large_.end() && large->second >= kLarge, "a large credit without its entry");
+  if (--large->second < kLarge) {
+    acc.credit = static_cast<std::uint32_t>(large->second);
+    large_.erase(large);
+  }
 }
 
 }  // namespace qlab

@@ -3,6 +3,7 @@
 // to the consumer that has waited longest. Delivery hands the message over (at-most-once): there is no
 // ack, no redelivery and no timer, so on_ack, on_release and on_extend do nothing and emit nothing.
 #include "at_most_once_design.hpp"
+#include "consumer_slot.hpp"
 #include "credit_queue.hpp"
 #include "ring_buffer.hpp"
 
@@ -24,8 +25,8 @@ class PullQueue final : public AtMostOnceDesign {
   void prefetch_reply(ConsumerId consumer, Receipt) const override { credits_.prefetch(consumer); }
 
  private:
-  // Delivers while there are both messages and consumers with credit.
-  void dispatch(ActionBuffer& out);
+  // Emits the delivery of `message` to `consumer`.
+  void deliver(ConsumerId consumer, const Message& message, ActionBuffer& out);
 
   RingBuffer<Message> messages_;
   CreditQueue credits_;

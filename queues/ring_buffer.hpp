@@ -43,6 +43,12 @@ class RingBuffer {
     --size_;
     return value;
   }
+  // Removes the front element. Precondition: not empty.
+  void drop_front() {
+    QLAB_CHECK(size_ > 0, "drop_front() of an empty RingBuffer");
+    head_ = (head_ + 1) & mask_;
+    --size_;
+  }
   // Visits the elements front to back.
   template <typename Visit>
   void for_each(Visit&& visit) const {
@@ -60,7 +66,8 @@ class RingBuffer {
   }
 
  private:
-  void grow() {
+  // Out of line and cold: keeps push_back small enough to inline on the designs' hot paths.
+  [[gnu::cold, gnu::noinline]] void grow() {
     std::vector<T> bigger(slots_.empty() ? 16 : slots_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(slots_[(head_ + i) & mask_]);
     slots_ = std::move(bigger);

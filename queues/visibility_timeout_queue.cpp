@@ -33,13 +33,24 @@ void VisibilityTimeoutQueue::on_publish(Time now, const Message& message, Action
   Entry& entry = entries_[slot];
   entry.message = message;
   entry.receive_count = 0;
+  // Between inputs, messages are visible only while no consumer has credit (each input receives all it
+  // can). So a publish that finds credit has nothing visible ahead of it and is received at once (it cannot
+  // be past max_receives), and a pull that finds no credit open is the only one to serve.
+  if (!credits_.empty()) {
+    receive(now, slot, credits_.take(), out);
+    return;
+  }
   make_visible(slot);
-  dispatch(now, out);
 }
 
 void VisibilityTimeoutQueue::on_pull(Time now, ConsumerId consumer, std::uint32_t count, ActionBuffer& out) {
+  if (credits_.empty() && count > 0) {
+    check_consumer_id(consumer);  // as the grant it skips would
+    for (Slot slot = kNil; count > 0 && (slot = next_receivable(out)) != kNil; --count) {
+      receive(now, slot, consumer, out);
+    }
+  }
   credits_.grant(consumer, count);
-  dispatch(now, out);
 }
 
 void VisibilityTimeoutQueue::on_pull_cancelled(Time, ConsumerId consumer, ActionBuffer&) {
@@ -164,16 +175,20 @@ VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::allocate() {
   if (slot != kNil) {
     free_head_ = links_[slot].next;
   } else {
-    QLAB_CHECK(entries_.size() < kNil - 1, "more messages held than receipts can name");
-    slot = static_cast<Slot>(entries_.size());
-    entries_.emplace_back();
-    links_.emplace_back();
+    slot = add_slot();
   }
   Entry& entry = entries_[slot];
   // No receipt carries the new base: every receipt of the previous occupant is at or below it.
   entry.base_generation = ++entry.generation;
   links_[slot] = Link{};
   return slot;
+}
+
+VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::add_slot() {
+  QLAB_CHECK(entries_.size() < kNil - 1, "more messages held than receipts can name");
+  entries_.emplace_back();
+  links_.emplace_back();
+  return static_cast<Slot>(entries_.size() - 1);
 }
 
 void VisibilityTimeoutQueue::free_slot(Slot slot) {
@@ -225,8 +240,8 @@ void VisibilityTimeoutQueue::unlink(Slot slot) {
   link = Link{};
 }
 
-void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {
-  while (!credits_.empty() && !visible_.empty()) {
+VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::next_receivable(ActionBuffer& out) {
+  while (!visible_.empty()) {
     const Slot slot = visible_.pop_front();
     Entry& entry = entries_[slot];
     if (entry.state == State::deleted) {
@@ -239,16 +254,32 @@ void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {
       free_slot(slot);
       continue;
     }
-    const ConsumerId consumer = credits_.take();
-    ++entry.generation;
-    ++entry.receive_count;
-    entry.consumer = consumer;
-    entry.state = State::in_flight;
-    entry.deadline = deadline_after(now, options_.visibility_timeout);
-    link_by_deadline(slot);
-    ++in_flight_;
-    out.push_back({ActionKind::deliver, consumer, make_receipt(entry.generation, slot), entry.receive_count,
-                   entry.message});
+    return slot;
+  }
+  return kNil;
+}
+
+void VisibilityTimeoutQueue::receive(Time now, Slot slot, ConsumerId consumer, ActionBuffer& out) {
+  Entry& entry = entries_[slot];
+  ++entry.generation;
+  ++entry.receive_count;
+  entry.consumer = consumer;
+  entry.state = State::in_flight;
+  entry.deadline = deadline_after(now, options_.visibility_timeout);
+  link_by_deadline(slot);
+  ++in_flight_;
+  Action& delivery = out.emplace_back();  // built in place: no copy of the action or its message
+  delivery.consumer = consumer;
+  delivery.receipt = make_receipt(entry.generation, slot);
+  delivery.receive_count = entry.receive_count;
+  delivery.message = entry.message;
+}
+
+void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {
+  while (!credits_.empty()) {
+    const Slot slot = next_receivable(out);
+    if (slot == kNil) return;
+    receive(now, slot, credits_.take(), out);
   }
 }
 

@@ -101,6 +101,8 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   // Emits ack_rejected or ack_ignored for a receipt that is not (or no longer) acceptable.
   void refuse(ConsumerId consumer, Receipt receipt, const Lookup& found, ActionBuffer& out) const;
   Slot allocate();
+  // A new slot at the end (the free list is empty). Out of line: rare once the slab has grown.
+  [[gnu::cold, gnu::noinline]] Slot add_slot();
   void free_slot(Slot slot);
   void make_visible(Slot slot);
   // A visible entry leaves the backlog (received, deleted or dropped).
@@ -110,6 +112,11 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   }
   void link_by_deadline(Slot slot);
   void unlink(Slot slot);
+  // Takes visible messages off the front up to the first that can be received, and returns it (kNil when
+  // none is left): frees those deleted while visible, dead-letters those past max_receives.
+  Slot next_receivable(ActionBuffer& out);
+  // `consumer` receives the message in `slot` (taken off visible_) under a fresh receipt.
+  void receive(Time now, Slot slot, ConsumerId consumer, ActionBuffer& out);
   // Receives visible messages into consumers with credit (dead-lettering those past max_receives).
   void dispatch(Time now, ActionBuffer& out);
 

@@ -69,5 +69,29 @@ TEST(CreditQueue, repeated_withdrawals_do_not_disturb_the_order) {
   EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{9, 4}));
 }
 
+// Credits of 2^32 - 1 and more live outside the 8-byte account; they add up, are spent and withdrawn exactly.
+TEST(CreditQueue, credits_beyond_32_bits_are_kept_whole) {
+  constexpr std::uint64_t kMax32 = UINT32_MAX;
+  CreditQueue credits;
+  credits.grant(0, UINT32_MAX - 1);
+  EXPECT_EQ(credits.credit(0), kMax32 - 1);
+  credits.grant(0, 2);
+  EXPECT_EQ(credits.credit(0), kMax32 + 1);
+  credits.grant(1, 1);
+  EXPECT_EQ(credits.take(), 0u);
+  EXPECT_EQ(credits.credit(0), kMax32);
+  EXPECT_EQ(credits.take(), 1u);
+  EXPECT_EQ(credits.take(), 0u);  // below 2^32 - 1 again: back in the account
+  EXPECT_EQ(credits.credit(0), kMax32 - 1);
+  credits.grant(0, UINT32_MAX);
+  EXPECT_EQ(credits.credit(0), 2 * kMax32 - 1);
+  credits.withdraw(0);
+  EXPECT_EQ(credits.credit(0), 0u);
+  EXPECT_TRUE(credits.empty());
+  credits.grant(0, 3);
+  EXPECT_EQ(credits.credit(0), 3u);
+  EXPECT_EQ(take_all(credits), (std::vector<ConsumerId>{0, 0, 0}));
+}
+
 }  // namespace
 }  // namespace qlab

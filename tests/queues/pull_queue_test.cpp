@@ -43,6 +43,32 @@ TEST(PullQueue, a_pull_drains_the_backlog_in_fifo_order) {
   EXPECT_EQ(d.design().backlog(), 1u);
 }
 
+// A pull larger than the backlog takes all of it; the rest of its credit waits in line behind consumers
+// that pull later, left behind when their pulls come while messages wait.
+TEST(PullQueue, the_credit_a_backlog_leaves_over_waits_behind_earlier_pulls) {
+  DesignDriver d = pull_driver();
+  d.publish(1);
+  d.publish(2);
+  EXPECT_EQ(ids_of(d.pull(0, 4)), (std::vector<MessageId>{1, 2}));
+  EXPECT_EQ(d.design().backlog(), 0u);
+  EXPECT_EQ(d.design().backlog_bytes(), 0u);
+  d.pull(1, 1);
+  ActionBuffer all;
+  for (MessageId id = 3; id <= 6; ++id) {
+    for (const Action& a : d.publish(id)) all.push_back(a);
+  }
+  EXPECT_EQ(consumers_of(all), (std::vector<ConsumerId>{0, 1, 0}));
+  EXPECT_EQ(ids_of(all), (std::vector<MessageId>{3, 4, 5}));
+  EXPECT_EQ(d.design().backlog(), 1u);
+}
+
+// A pull served straight from the backlog checks its consumer id as a pull that waits does.
+TEST(PullQueueDeathTest, a_pull_served_from_the_backlog_still_refuses_a_huge_consumer_id) {
+  DesignDriver d = pull_driver();
+  d.publish(1);
+  EXPECT_DEATH(d.pull(kMaxConsumerId, 1), "small dense integers");
+}
+
 TEST(PullQueue, delivery_removes_the_message_and_acks_release_and_extend_do_nothing) {
   DesignDriver d = pull_driver();
   d.pull(0, 1);

@@ -242,6 +242,13 @@ TEST(VisibilityTimeoutQueue, receipts_that_name_no_delivery_are_rejected) {
   EXPECT_EQ(d.design().held(), 1u);
 }
 
+// A pull served straight from the visible messages checks its consumer id as a pull that waits does.
+TEST(VisibilityTimeoutQueueDeathTest, a_pull_served_at_once_still_refuses_a_huge_consumer_id) {
+  DesignDriver d = visibility();
+  d.publish(1);
+  EXPECT_DEATH(d.pull(kMaxConsumerId, 1), "small dense integers");
+}
+
 TEST(VisibilityTimeoutQueue, for_each_held_visits_visible_and_in_flight_messages) {
   auto [d, first] = receive_one();
   d.publish(2);
