@@ -183,9 +183,9 @@ class SimulationEngine {
   void deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery);
   // Starts loading the consumer record `event` (the next one) will touch while `current` runs (with many
   // consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish the
-  // consumer the design will most likely deliver it to (prefetch_receiver; the second in line when `current`
-  // is a publish too, as that takes the first); and what the design will touch for the completion's reply.
-  // No effect on results.
+  // consumer the design will most likely deliver it to and the one after (prefetch_receiver, one further
+  // in line when `current` is a publish too, as that takes the first: one event ahead is too little time
+  // for memory); and what the design will touch for the completion's reply. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
     if (event.type == EventType::service_done) {
       const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
@@ -194,6 +194,7 @@ class SimulationEngine {
       if (design_) design_->prefetch_reply(event.entity, event.word);
     } else if (is_publish(event.type)) {
       prefetch_receiver(is_publish(current) ? 1 : 0);
+      prefetch_receiver(is_publish(current) ? 2 : 1);
     }
   }
   static bool is_publish(EventType type) {
