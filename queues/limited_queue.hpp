@@ -54,6 +54,7 @@ class LimitedQueue final : public QueueDesign {
   std::size_t backlog() const override { return inner_->backlog(); }
   std::size_t held() const override { return inner_->held(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override { inner_->for_each_held(visit); }
+  MessageId oldest_referable() const override { return inner_->oldest_referable(); }
   std::uint64_t backlog_bytes() const override { return inner_->backlog_bytes(); }
   bool drop_oldest(Message& dropped) override { return inner_->drop_oldest(dropped); }
 

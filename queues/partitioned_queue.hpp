@@ -62,6 +62,8 @@ class PartitionedQueue final : public QueueDesign {
   std::size_t backlog() const override { return backlog_; }
   std::size_t held() const override { return held_; }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  // Every record still in a partition's log, processed or not: a rewind or a new owner may hand it out again.
+  MessageId oldest_referable() const override;
 
   // The owner of `partition`, or kNoOwner.
   static constexpr ConsumerId kNoOwner = UINT32_MAX;

@@ -5,6 +5,7 @@
 // call on_timer() again. The same object runs under the simulator and inside the live broker.
 //
 // Inputs are in non-decreasing `now`. Consumers are small dense integers chosen by the caller.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -17,6 +18,7 @@ using MessageId = std::uint64_t;
 using ConsumerId = std::uint32_t;
 inline constexpr ConsumerId kNoConsumer = UINT32_MAX;
 using Receipt = std::uint64_t;  // names one delivery of one message; 0 is never a valid receipt
+inline constexpr MessageId kNoMessage = UINT64_MAX;
 
 struct Message {
   MessageId id = 0;
@@ -117,9 +119,21 @@ class QueueDesign {
   // likely be delivered to, or kNoConsumer; the design starts loading its own state for that consumer. A
   // simulator prefetches the consumer's state too; what the design does never depends on it.
   virtual ConsumerId next_receiver_hint(std::size_t /*later*/) const { return kNoConsumer; }
+  // The oldest message this design may still name in an action or hand out again (held, or kept to be
+  // replayed), kNoMessage for none, or 0 when it cannot tell: a simulator forgets the fates of older
+  // messages that nothing else names.
+  virtual MessageId oldest_referable() const { return 0; }
   // A hint: starts loading what `consumer`'s next reply (an ack of `receipt`, 0 for none, and a pull) will
   // touch (a simulator calls it an event ahead).
   virtual void prefetch_reply(ConsumerId /*consumer*/, Receipt /*receipt*/) const {}
+
+ protected:
+  // oldest_referable() of a design that names no message but those for_each_held visits.
+  MessageId oldest_held() const {
+    MessageId oldest = kNoMessage;
+    for_each_held([&oldest](const Message& m) { oldest = std::min(oldest, m.id); });
+    return oldest;
+  }
 };
 
 }  // namespace qlab

@@ -47,6 +47,8 @@ class ShareGroupQueue final : public QueueDesign {
   std::size_t backlog() const override { return held_ - locks_.size(); }
   std::size_t held() const override { return held_; }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  // Every record still in a partition's log, processed or not: a rewind or a new owner may hand it out again.
+  MessageId oldest_referable() const override;
 
  private:
   enum class State : std::uint8_t { available, acquired, done };

@@ -5,6 +5,7 @@
 // almost every old message ends with the same flags, so a long run costs one node. Every id stays readable
 // and writable at its exact value forever; writes to retired ids (rare: a late confirm, a redelivery after
 // a failover) split and re-merge runs. Which ids are retired is a matter of memory and speed, never of results.
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <map>
@@ -43,9 +44,16 @@ class FateFlags {
     }
   }
   std::uint64_t size() const { return next_id_; }
+  // Forgets the flags of the retired ids below `mark` (at most those below the window), keeping only how
+  // many ended with each value: ids whose fates alternate (losses among processed messages) no longer cost a
+  // run each. Precondition: no forgotten id is read or written again (a check fails if one is).
+  void forget_below(MessageId mark);
   // Calls visit(flags, count) for runs of ids covering every id once, in no particular grouping.
   template <class Visit>
   void for_each_run(Visit visit) const {
+    for (std::size_t flags = 0; flags < forgotten_.size(); ++flags) {
+      if (forgotten_[flags] != 0) visit(static_cast<std::uint8_t>(flags), forgotten_[flags]);
+    }
     for (auto it = runs_.begin(); it != runs_.end(); ++it) {
       const auto next = std::next(it);
       visit(it->second, (next == runs_.end() ? base_ : next->first) - it->first);
@@ -91,7 +99,9 @@ class FateFlags {
   std::size_t unsettled_ = 0;  // ids in the window without a settled flag
   MessageId base_ = 0;
   MessageId next_id_ = 0;
-  std::map<MessageId, std::uint8_t> runs_;  // first id of a run -> its flags; the runs cover [0, base_)
+  std::map<MessageId, std::uint8_t> runs_;  // first id of a run -> its flags; they cover [forgotten_end_, base_)
+  std::array<std::uint64_t, 256> forgotten_{};  // ids below forgotten_end_, by flags
+  MessageId forgotten_end_ = 0;
   std::uint8_t last_run_flags_ = 0;         // flags of the last run (when there is one)
 };
 

@@ -14,7 +14,7 @@ const char* loss_cause_name(LossCause cause) {
 }
 
 MessageLedger::MessageLedger(Time warmup, bool trace)
-    : warmup_(warmup), tracing_(trace), fates_(kFinal) {}
+    : warmup_(warmup), tracing_(trace), fates_(kFinal | kNotPublished) {}
 
 void MessageLedger::trace_created(MessageId id, Time now) {
   trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});
@@ -28,7 +28,7 @@ void MessageLedger::note_traced(MessageId id, Time now, std::string_view what, s
 void MessageLedger::on_refused(const Message& message, Time now, bool will_retry) {
   const std::uint8_t flags = fates_.get(message.id);
   QLAB_CHECK((flags & kAccepted) && !(flags & kDelivered), "a refused publish was already delivered");
-  fates_.set(message.id, flags & static_cast<std::uint8_t>(~kAccepted));
+  fates_.set(message.id, (flags & static_cast<std::uint8_t>(~kAccepted)) | (will_retry ? 0 : kNotPublished));
   --published_;
   if (!groups_.empty()) --groups_[message.origin].published;
   ++(will_retry ? retried_ : refused_);
@@ -36,6 +36,7 @@ void MessageLedger::on_refused(const Message& message, Time now, bool will_retry
 }
 
 void MessageLedger::on_publish_lost(const Message& message, Time now, bool producer_crashed) {
+  fates_.set(message.id, fates_.get(message.id) | kNotPublished);
   ++(producer_crashed ? lost_unconfirmed_publish_ : lost_network_publish_);
   note(message.id, now, producer_crashed ? "lost:unconfirmed_publish" : "lost:network(publish)");
 }

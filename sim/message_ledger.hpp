@@ -92,6 +92,14 @@ class MessageLedger {
     if (tracing_) note_traced(id, now, what, detail);
   }
 
+  // Forgets the fates of messages below `mark`, which nothing may name again (the caller vouches for it:
+  // no copy, event or design holds one), keeping their counts for the audit. Not while tracing: the trace
+  // reads every traced message's fate at the end.
+  void forget_below(MessageId mark) {
+    if (!tracing_) fates_.forget_below(mark);
+  }
+  // How many runs of equal fates the ledger keeps for messages no longer in its window.
+  std::size_t retired_runs() const { return fates_.run_count(); }
   // Whether note() records anything: a caller whose detail costs a load (a consumer's name, far from what
   // the hot path touches) asks first.
   bool tracing() const { return tracing_; }
@@ -140,6 +148,9 @@ class MessageLedger {
   static constexpr std::uint8_t kConfirmed = 32;
   static constexpr std::uint8_t kDropped = 64;
   static constexpr std::uint8_t kFinal = kProcessed | kDeadLettered | kLost | kDropped;
+  // The publish was lost on its way or refused for good: the message never reached the queue and never will.
+  // Not a fate of a published message, but as settled for the window of flags.
+  static constexpr std::uint8_t kNotPublished = 128;
 
   void confirm(const Message& message, std::uint8_t flags, Time now) {
     fates_.set(message.id, flags | kConfirmed);

@@ -127,6 +127,7 @@ RunResult SimulationEngine::run() {
     now = due.time;
     dispatch(now, due.event);
     if (!recoveries_.empty()) check_recoveries(now);
+    if (ledger_.retired_runs() > forget_above_runs_) [[unlikely]] forget_settled();
     if (publishing_end_ != kNever && (!scenario_.drain || everything_finished())) {
       end = now;
       break;
@@ -282,6 +283,27 @@ void SimulationEngine::check_recoveries(Time now) {
     recovery_times_.push_back(now - r.start);
     return true;
   });
+}
+
+void SimulationEngine::forget_settled() {
+  MessageId oldest = design_ ? design_->oldest_referable() : kNoMessage;
+  const auto note = [&oldest](const Message& m) { oldest = std::min(oldest, m.id); };
+  for (const SimConsumer& c : consumers_) {
+    if (c.has_current) note(c.current.message);
+    for (const Delivery& d : c.buffer) note(d.message);
+  }
+  const auto note_carried = [&note](const Event& e) {  // replies and timers carry no message
+    if (e.type == EventType::publish_arrives || e.type == EventType::publish_retry || e.type == EventType::delivery_arrives) {
+      note(e.message);
+    }
+  };
+  events_.for_each(note_carried);
+  if (station_) station_->for_each(note_carried);
+  for (const auto& entry : awaiting_confirmation_) oldest = std::min(oldest, entry.first);
+  ledger_.forget_below(oldest);
+  // Doubling: a message that stays in the system for long keeps older fates, and the search is then
+  // amortised over as many new runs as are kept.
+  forget_above_runs_ = std::max(kForgetAboveRuns, 2 * ledger_.retired_runs());
 }
 
 void SimulationEngine::audit_custody(std::uint64_t remaining) const {

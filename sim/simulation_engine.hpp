@@ -267,6 +267,10 @@ class SimulationEngine {
   // Every message sent is finished, and no copy or late ack is left at a consumer or on the wire.
   bool everything_finished() const;
   void check_recoveries(Time now);
+  // The ledger keeps more than forget_above_runs_ runs of retired fates (messages that ended differently,
+  // interleaved): finds the oldest message that anything (the design, a consumer, an event, the broker's
+  // queue) may still name, lets the ledger forget the fates below it, and sets the next threshold.
+  void forget_settled();
   void audit_custody(std::uint64_t remaining) const;
   RunResult collect(Time end, double wall_seconds);
 
@@ -336,6 +340,8 @@ class SimulationEngine {
   // Whether the loop prefetches for the next event (prefetch_consumer): only with enough consumers that
   // their records may be out of the first-level cache; a small system's are always in it.
   bool prefetching_ = false;
+  static constexpr std::size_t kForgetAboveRuns = 4096;
+  std::size_t forget_above_runs_ = kForgetAboveRuns;
   // Per consumer group, null without autoscale; empty when no group autoscales.
   std::vector<std::unique_ptr<Autoscaler>> autoscalers_;
   Time startup_time_ = 0;        // consumer time spent starting (paid for, not yet serving)

@@ -24,15 +24,7 @@ faults:
   - {at: 50s, action: stall, target: slow, duration: 5s}
 )";
 
-// The summary without the metrics that measure the machine rather than the model.
-nlohmann::ordered_json model_metrics(const std::vector<RunResult>& runs) {
-  auto doc = summary_json(RunInfo{}, runs);
-  for (const char* key : {"wall_seconds", "events_per_second"}) {
-    doc["metrics"].erase(key);
-    for (auto& run : doc["runs"]) run["metrics"].erase(key);
-  }
-  return doc;
-}
+using testing::model_metrics;
 
 TEST(Determinism, SameSeedGivesIdenticalMetricsAcrossRunsAndThreadCounts) {
   const Scenario scenario = testing::scenario_from(kScenario);

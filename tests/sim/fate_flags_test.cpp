@@ -93,5 +93,30 @@ TEST(FateFlags, ADeepBacklogOfUnsettledIdsStaysInTheWindow) {
   EXPECT_EQ(fates.run_count(), 0u);
 }
 
+// Forgotten ids keep their counts (the audit's runs still cover every id once) and cost no run; ids at and
+// after the mark stay readable and writable, and reading a forgotten one fails the check.
+TEST(FateFlags, ForgottenIdsKeepTheirCountsAndCostNoRun) {
+  FateFlags fates(kSettled);
+  std::vector<std::uint8_t> reference;
+  for (int i = 0; i < 20000; ++i) {  // alternating fates: a run each
+    const MessageId id = fates.append();
+    reference.push_back(static_cast<std::uint8_t>(kSettled | (i % 2)));
+    fates.set(id, reference.back());
+  }
+  const std::size_t runs_before = fates.run_count();
+  fates.forget_below(15001);  // inside a run: the part after the mark stays
+  EXPECT_LT(fates.run_count(), runs_before / 3);
+  fates.forget_below(100);  // below what is forgotten already: nothing changes
+  for (MessageId id = 15001; id < reference.size(); ++id) ASSERT_EQ(fates.get(id), reference[id]);
+  fates.set(15001, kSettled | 2);
+  reference[15001] = kSettled | 2;
+  std::vector<std::uint64_t> counts(256, 0);
+  std::vector<std::uint64_t> expected(256, 0);
+  fates.for_each_run([&](std::uint8_t flags, std::uint64_t count) { counts[flags] += count; });
+  for (std::uint8_t flags : reference) ++expected[flags];
+  EXPECT_EQ(counts, expected);
+  EXPECT_DEATH(fates.get(15000), "forgotten");
+}
+
 }  // namespace
 }  // namespace qlab::sim

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "metrics/results_writer.hpp"
 #include "metrics/statistics.hpp"
 #include "sim/repetition_runner.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -26,6 +27,16 @@ inline double metric(const RunResult& run, const std::string& key) { return run.
 // The first repetition of the scenario `yaml`.
 inline RunResult run_once(const std::string& yaml, const std::vector<workloads::Override>& overrides = {}) {
   return run_repetitions(scenario_from(yaml, overrides)).front();
+}
+
+// The summary of `runs` without the metrics that measure the machine rather than the model.
+inline nlohmann::ordered_json model_metrics(const std::vector<RunResult>& runs) {
+  auto doc = summary_json(RunInfo{}, runs);
+  for (const char* key : {"wall_seconds", "events_per_second"}) {
+    doc["metrics"].erase(key);
+    for (auto& run : doc["runs"]) run["metrics"].erase(key);
+  }
+  return doc;
 }
 
 // A simulated mean agrees with theory: within twice its 95% half-width, and that interval is narrow enough
