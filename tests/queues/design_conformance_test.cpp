@@ -241,6 +241,10 @@ class RandomRun {
   void apply(const ActionBuffer& actions) {
     for (const Action& action : actions) {
       trace_.push_back(action);
+      const bool names_message = action.kind != ActionKind::ack_rejected && action.kind != ActionKind::ack_ignored;
+      if (names_message) {
+        EXPECT_GE(action.message.id, referable_from_) << "an action names a message older than oldest_referable() said";
+      }
       if (limit_outcome(action)) {
         EXPECT_TRUE(limited_) << "a publish refused or a message discarded by limits the queue does not have";
         EXPECT_TRUE(gone_.insert(action.message.id).second) << "message " << action.message.id << " discarded twice";
@@ -282,6 +286,12 @@ class RandomRun {
       EXPECT_EQ(design.backlog(), design.held());
     }
     EXPECT_GE(design.next_deadline(), driver_.now()) << "a deadline in the past";
+    // What oldest_referable() promises: no action names an older message (messages published later have newer ids).
+    const MessageId oldest = design.oldest_referable();
+    if (!held.empty()) {
+      EXPECT_LE(oldest, *held.begin());
+    }
+    referable_from_ = std::min(oldest, next_id_);
   }
 
   DesignDriver driver_;
@@ -289,6 +299,7 @@ class RandomRun {
   bool limited_;
   RandomStream rng_;
   MessageId next_id_ = 1;
+  MessageId referable_from_ = 0;  // from the last check_custody: no action may name a message below it
   std::map<ConsumerId, std::uint64_t> credit_;
   std::set<ConsumerId> lost_;
   std::vector<Held> outstanding_;
