@@ -163,6 +163,7 @@ DesignInfo replicated_design() {
       .summary = "visibility_timeout on a leader whose publishes and deletes are replicated to followers (Kafka ISR)",
       .keeps_until_ack = true,
       .confirms_publishes = true,
+      .forgets_settled = false,
       .params = std::move(params),
       .make = make_replicated,
   };

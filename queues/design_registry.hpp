@@ -38,6 +38,10 @@ struct DesignInfo {
   bool head_access = false;
   // False for designs whose records outlive their ack (partitioned: an offset log): they take no ttl.
   bool expiry = true;
+  // False for designs that cannot tell which messages they may still name (QueueDesign::oldest_referable
+  // answers 0: replicated, whose replicas may bring old messages back): the simulator then keeps the fate
+  // of every settled message, and its memory grows with messages whose fates alternate.
+  bool forgets_settled = true;
   std::vector<ParamSpec> params;
   // `params` holds every parameter of `params` above (defaults filled in, already validated).
   std::function<std::unique_ptr<QueueDesign>(const DesignParams& params, RandomStream rng)> make;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "queues/design_registry.hpp"
 #include "workloads/scenario_error.hpp"
 
 namespace qlab::workloads {
@@ -27,6 +28,13 @@ double service_capacity(const qlab::Scenario& s) {
     capacity += mean > 0 ? static_cast<double>(g.count) / mean : std::numeric_limits<double>::infinity();
   }
   return capacity;
+}
+
+// Whether the simulator's ledger keeps the fates of settled messages (a run each time consecutive messages
+// end differently): only for a design that cannot tell which messages it may still name.
+bool ledger_keeps_settled_fates(const qlab::Scenario& s) {
+  const DesignInfo* info = find_design(s.queue.design);
+  return info == nullptr || !info->forgets_settled;
 }
 
 std::string count_text(double n) {
@@ -110,7 +118,7 @@ MemoryEstimate estimate_memory(const qlab::Scenario& s, unsigned parallel_runs, 
   }
 
   const std::vector<std::pair<std::string, std::pair<double, double>>> items{
-      {"messages", {messages, kBytesPerMessage}},
+      {"messages", {ledger_keeps_settled_fates(s) ? messages : 0, kBytesPerMessage}},
       {"waiting messages", {waiting, kBytesPerWaitingMessage}},
       {"producers", {producers, kBytesPerProducer}},
       {"consumers", {consumers, kBytesPerConsumer}},

@@ -84,6 +84,14 @@ TEST(DesignRegistry, every_choice_default_is_one_of_its_choices) {
   }
 }
 
+// forgets_settled says what a design's oldest_referable() answers: 0 (cannot tell) exactly when it is false.
+TEST(DesignRegistry, forgets_settled_matches_what_the_design_answers) {
+  for (const DesignInfo& info : designs()) {
+    const auto design = info.make(with_defaults(info, {}), RandomStream(1));
+    EXPECT_EQ(design->oldest_referable() != 0, info.forgets_settled) << info.name;
+  }
+}
+
 TEST(DesignRegistry, factories_honour_their_parameters) {
   const DesignInfo& info = *find_design("visibility_timeout");
   auto design = info.make(with_defaults(info, {{"visibility_timeout", std::int64_t{5 * kSecond}},

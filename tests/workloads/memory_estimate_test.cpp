@@ -26,22 +26,28 @@ const std::string kSmall = "name: t\nduration: 10s\nproducers:\n  - rate: 10/s\n
 TEST(MemoryEstimate, EachItemCostsWhatTheDocumentationSays) {
   const double base = estimate(kSmall);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"consumers[0].count=1001"}) - base, 1000 * kBytesPerConsumer);
-  EXPECT_DOUBLE_EQ(estimate(kSmall, {"producers[0].count=11"}) - base, 10 * kBytesPerProducer + 1000 * kBytesPerMessage);
+  EXPECT_DOUBLE_EQ(estimate(kSmall, {"producers[0].count=11"}) - base, 10 * kBytesPerProducer);
+  // Only a design that cannot tell which messages it may still name costs a ledger entry per message.
+  const double replicated = estimate(kSmall, {"queue.design=replicated"});
+  EXPECT_DOUBLE_EQ(estimate(kSmall, {"queue.design=replicated", "producers[0].count=11"}) - replicated,
+                   10 * kBytesPerProducer + 1000 * kBytesPerMessage);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"repetitions=11"}) - base, 10 * kBytesPerRepetitionResult);
   EXPECT_DOUBLE_EQ(estimate(kSmall, {"metrics.interval=1ms"}) - base, (10'000 - 1000) * kBytesPerMetricsPoint);
   EXPECT_DOUBLE_EQ(estimate(kSmall + "faults:\n  - {every: 10ms, action: stall, target: consumers, duration: 1ms}\n") - base,
                    1000 * kBytesPerFaultOccurrence);
-  EXPECT_DOUBLE_EQ(estimate(kSmall, {"queue={design: replicated, replicas: 11}"}) - base, 10 * kBytesPerReplica);
+  EXPECT_DOUBLE_EQ(estimate(kSmall, {"queue={design: replicated, replicas: 11}"}) -
+                       estimate(kSmall, {"queue={design: replicated, replicas: 1}"}),
+                   10 * kBytesPerReplica);
 }
 
 TEST(MemoryEstimate, MessagesThatOutpaceTheConsumersWait) {
   // 10000/s offered to a consumer that finishes 1000/s: 9000 more wait each second of the 10 s.
   const double base = estimate(kSmall, {"producers[0].rate=1000/s"});
-  EXPECT_DOUBLE_EQ(estimate(kSmall, {"producers[0].rate=10000/s"}) - base, 90'000 * (kBytesPerMessage + kBytesPerWaitingMessage));
+  EXPECT_DOUBLE_EQ(estimate(kSmall, {"producers[0].rate=10000/s"}) - base, 90'000 * kBytesPerWaitingMessage);
   // A batch waits as a whole.
   const double batch = estimate("name: t\nproducers:\n  - arrival: batch\n    messages: 1000\nconsumers:\n  - service: 1ms\n");
   EXPECT_DOUBLE_EQ(batch - estimate("name: t\nproducers:\n  - arrival: batch\n    messages: 1\nconsumers:\n  - service: 1ms\n"),
-                   999 * (kBytesPerMessage + kBytesPerWaitingMessage));
+                   999 * kBytesPerWaitingMessage);
 }
 
 TEST(MemoryEstimate, RepetitionsRunAtOnceMultiplyTheRun) {
