@@ -13,8 +13,8 @@ const char* loss_cause_name(LossCause cause) {
   return "?";
 }
 
-MessageLedger::MessageLedger(Time warmup, bool trace)
-    : warmup_(warmup), tracing_(trace), fates_(kFinal | kNotPublished) {}
+MessageLedger::MessageLedger(Time warmup, bool trace, bool forgetting)
+    : warmup_(warmup), tracing_(trace), fates_(forgetting ? kFinal | kNotPublished : kFinal) {}
 
 void MessageLedger::trace_created(MessageId id, Time now) {
   trace_.push_back(MessageTrace{id, now, {}, -1, "", {}});

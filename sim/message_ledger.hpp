@@ -27,7 +27,10 @@ enum class LossCause : std::uint8_t { consumer_crash, broker_crash, network };
 
 class MessageLedger {
  public:
-  MessageLedger(Time warmup, bool trace);
+  // `forgetting`: the caller will let the ledger forget settled messages (forget_below). A lost or refused
+  // publish then settles at once; without forgetting it stays in the window of flags, at a byte, which with
+  // fates that alternate costs less than the run of its own it would cost once retired.
+  MessageLedger(Time warmup, bool trace, bool forgetting);
 
   // A producer creates a message; returns its id (dense, from 0). This and on_accepted, on_confirmed and
   // on_delivered run for every message: inline.

@@ -17,7 +17,7 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
       zero_latency_(scenario.network.latency.is_constant() && scenario.network.latency.mean() == 0 &&
                     scenario.network.bandwidth == 0),
       ns_per_byte_(scenario.network.bandwidth > 0 ? 1e9 / scenario.network.bandwidth : 0),
-      ledger_(scenario.warmup, options.trace),
+      ledger_(scenario.warmup, options.trace, design_info_ != nullptr && design_info_->forgets_settled && !options.trace),
       series_(scenario.metrics_interval) {
   ledger_.track_groups(scenario.producers.size());
   QLAB_CHECK(design_info_ != nullptr, "the scenario names an unknown design (the loader should have refused it)");
