@@ -5,7 +5,7 @@
 
 namespace qlab::sim {
 
-[[gnu::flatten]] void SimulationEngine::apply_actions(Time now) {
+QLAB_FLATTEN void SimulationEngine::apply_actions(Time now) {
   for (const Action& action : actions_) {
     switch (action.kind) {
       case ActionKind::deliver: {
@@ -63,7 +63,7 @@ namespace qlab::sim {
   }
 }
 
-[[gnu::flatten]] void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
+QLAB_FLATTEN void SimulationEngine::on_reply_arrives(Time now, const Event& event) {
   if (event.token == kLateAck) --late_acks_out_;
   // Sent on a connection that died with the broker: lost; the consumer re-joins at restart.
   if (!broker_up() || event.incarnation != design_incarnation_) return;

@@ -20,7 +20,7 @@ void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause c
   ledger_.on_copy_dropped(delivery.message, design_keeps, cause, now);
 }
 
-[[gnu::flatten]] void SimulationEngine::deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery) {
+QLAB_FLATTEN void SimulationEngine::deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery) {
   SimConsumer& consumer = consumers_[index];
   if (consumer.phase == ConsumerPhase::down || consumer.epoch != epoch) {
     drop_copy(now, delivery, LossCause::consumer_crash);  // sent to a life that ended
@@ -58,7 +58,7 @@ void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer&
                    Event{EventType::service_done, index, consumer.work_token, 0, consumer.current.receipt, {}});
 }
 
-[[gnu::flatten]] void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
+QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
   if (consumer.current.message.poison) [[unlikely]] {
     on_processing_failed(now, index);

@@ -28,7 +28,7 @@ void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
   }
 }
 
-[[gnu::flatten]] void SimulationEngine::on_produce(Time now, std::uint32_t index, std::uint32_t epoch) {
+QLAB_FLATTEN void SimulationEngine::on_produce(Time now, std::uint32_t index, std::uint32_t epoch) {
   SimProducer& producer = producers_[index];
   if (producer.down || producer.epoch != epoch) return;  // crashed since this was planned
   const ProducerGroup& group = scenario_.producers[producer.group];
@@ -67,7 +67,7 @@ void SimulationEngine::end_publishing(Time now) {
   stop_check_at_ = std::min(stop_check_at_, now + scenario_.drain_timeout);
 }
 
-[[gnu::flatten]] void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
+QLAB_FLATTEN void SimulationEngine::on_publish_arrives(Time now, const Event& event) {
   const SimProducer& producer = producers_[event.entity];
   if (producer.epoch != event.token) {
     // The producer crashed after sending: its connection reset, and the unconfirmed publish with it.

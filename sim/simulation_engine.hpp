@@ -10,6 +10,7 @@
 
 #include "core/arrival_process.hpp"
 #include "core/check.hpp"
+#include "core/flatten.hpp"
 #include "core/scenario.hpp"
 #include "broker_station.hpp"
 #include "event.hpp"
@@ -53,7 +54,7 @@ struct PendingRecovery {
 };
 
 // The handlers every message goes through (on_produce, on_publish_arrives, apply_actions, deliver,
-// on_service_done, on_reply_arrives) are defined [[gnu::flatten]]: what they call from the engine's headers
+// on_service_done, on_reply_arrives) are defined QLAB_FLATTEN (core/flatten.hpp): what they call from the engine's headers
 // and their own file is inlined into them, which the compiler's size limits otherwise stop short of (about
 // 130 instructions a message fewer, +5% messages per second at M/M/8; see bench/README.md).
 class SimulationEngine {
