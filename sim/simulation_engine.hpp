@@ -182,10 +182,11 @@ class SimulationEngine {
   // directly by apply_actions when it would be one with no delay (no event, no copy of it as an event).
   void deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery);
   // Starts loading the consumer record `event` (the next one) will touch while `current` runs (with many
-  // consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish the
-  // consumer the design will most likely deliver it to and the one after (prefetch_receiver, one further
-  // in line when `current` is a publish too, as that takes the first: one event ahead is too little time
-  // for memory); and what the design will touch for the completion's reply. No effect on results.
+  // consumers it is rarely in cache): a service completion's consumer, or for a publish the consumer the
+  // design will most likely deliver it to and the two after (prefetch_receiver, one further in line when
+  // `current` is a publish too, as that takes the first: one event ahead is too little time for memory;
+  // a third receiver paid off once a record was two lines, a fourth did not); and what the design will
+  // touch for the completion's reply. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
     if (event.type == EventType::service_done) {
       prefetch_hot(event.entity);
@@ -193,6 +194,7 @@ class SimulationEngine {
     } else if (is_publish(event.type)) {
       prefetch_receiver(is_publish(current) ? 1 : 0);
       prefetch_receiver(is_publish(current) ? 2 : 1);
+      prefetch_receiver(is_publish(current) ? 3 : 2);
     }
   }
   static bool is_publish(EventType type) {
