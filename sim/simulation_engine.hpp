@@ -185,12 +185,16 @@ class SimulationEngine {
   // consumers it is rarely in cache): a service completion's consumer, or for a publish the consumer the
   // design will most likely deliver it to and the two after (prefetch_receiver, one further in line when
   // `current` is a publish too, as that takes the first: one event ahead is too little time for memory;
-  // a third receiver paid off once a record was two lines, a fourth did not); and what the design will
-  // touch for the completion's reply. No effect on results.
+  // a third receiver paid off once a record was two lines, a fourth did not); a delivery's consumer; with
+  // network latency, also the cold line holding the network streams of the completion's consumer and the
+  // receivers; and what the design will touch for the completion's reply. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
     if (event.type == EventType::service_done) {
       prefetch_hot(event.entity);
+      prefetch_network(event.entity);
       if (design_) design_->prefetch_reply(event.entity, event.word);
+    } else if (event.type == EventType::delivery_arrives) {
+      prefetch_hot(event.entity);
     } else if (is_publish(event.type)) {
       prefetch_receiver(is_publish(current) ? 1 : 0);
       prefetch_receiver(is_publish(current) ? 2 : 1);
@@ -205,7 +209,13 @@ class SimulationEngine {
   void prefetch_receiver(std::size_t later) const {
     if (!design_) return;
     const ConsumerId receiver = design_->next_receiver_hint(later);
-    if (receiver < consumers_.size()) prefetch_hot(receiver);
+    if (receiver >= consumers_.size()) return;
+    prefetch_hot(receiver);
+    prefetch_network(receiver);
+  }
+  // With network latency, the line of consumer `index`'s cold record that holds its network streams.
+  void prefetch_network(std::uint32_t index) const {
+    if (!zero_latency_) __builtin_prefetch(&consumer_cold_[index]);
   }
   // Both lines of consumer `index`'s hot record: all that a delivery or a completion touches of it.
   void prefetch_hot(std::uint32_t index) const {
