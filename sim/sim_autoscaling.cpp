@@ -27,8 +27,8 @@ void SimulationEngine::on_autoscale_tick(Time now, std::uint32_t g) {
   // Running (not leaving) and starting consumers: what the group is paying for from here on.
   std::uint32_t current = 0;
   for (std::uint32_t c = first; c < first + slots; ++c) {
-    const SimConsumer& consumer = consumers_[c];
-    if (consumer.starting || (consumer.phase != ConsumerPhase::down && !consumer.retiring)) ++current;
+    const SimConsumerCold& cold = consumer_cold_[c];
+    if (cold.starting || (consumers_[c].phase != ConsumerPhase::down && !cold.retiring)) ++current;
   }
   const std::uint64_t backlog = design_ ? design_->backlog() : 0;
   const std::uint32_t desired = scaler.decide(now, current, backlog);
@@ -37,21 +37,21 @@ void SimulationEngine::on_autoscale_tick(Time now, std::uint32_t g) {
   if (desired != current) ++scale_events_;
   for (std::uint32_t c = first; c < first + slots && current < desired; ++c) {
     // A parked slot: down, not on its way up, and not a crashed consumer waiting for its own restart.
-    if (consumers_[c].phase != ConsumerPhase::down || consumers_[c].starting || open_crash_record_[c] != SIZE_MAX) continue;
+    if (consumers_[c].phase != ConsumerPhase::down || consumer_cold_[c].starting || open_crash_record_[c] != SIZE_MAX) continue;
     start_consumer(now, c);
     ++current;
   }
   for (std::uint32_t c = first + slots; c-- > first && current > desired;) {  // newest first
-    if (!consumers_[c].starting) continue;
-    consumers_[c].starting = false;
+    if (!consumer_cold_[c].starting) continue;
+    consumer_cold_[c].starting = false;
     ++consumers_[c].epoch;  // voids its consumer_starts
-    startup_time_ += now - consumers_[c].starting_since;
+    startup_time_ += now - consumer_cold_[c].starting_since;
     --current;
   }
   for (const bool idle_only : {true, false}) {
     for (std::uint32_t c = first + slots; c-- > first && current > desired;) {
       const SimConsumer& consumer = consumers_[c];
-      if (consumer.phase == ConsumerPhase::down || consumer.retiring) continue;
+      if (consumer.phase == ConsumerPhase::down || consumer_cold_[c].retiring) continue;
       if (idle_only && consumer.phase != ConsumerPhase::idle) continue;
       retire_consumer(now, c);
       --current;
@@ -61,24 +61,25 @@ void SimulationEngine::on_autoscale_tick(Time now, std::uint32_t g) {
 }
 
 void SimulationEngine::start_consumer(Time now, std::uint32_t index) {
-  SimConsumer& consumer = consumers_[index];
-  consumer.starting = true;
-  consumer.retiring = false;
-  consumer.starting_since = now;
+  const SimConsumer& consumer = consumers_[index];
+  SimConsumerCold& cold = consumer_cold_[index];
+  cold.starting = true;
+  cold.retiring = false;
+  cold.starting_since = now;
   const Time delay = scenario_.consumers[consumer.group].autoscale->startup_delay;
   events_.schedule(now + delay, Event{EventType::consumer_starts, index, consumer.epoch, 0, 0, {}});
 }
 
 void SimulationEngine::on_consumer_starts(Time now, std::uint32_t index, std::uint32_t epoch) {
-  SimConsumer& consumer = consumers_[index];
-  if (!consumer.starting || consumer.epoch != epoch) return;
-  consumer.starting = false;
-  startup_time_ += now - consumer.starting_since;
+  SimConsumerCold& cold = consumer_cold_[index];
+  if (!cold.starting || consumers_[index].epoch != epoch) return;
+  cold.starting = false;
+  startup_time_ += now - cold.starting_since;
   on_consumer_restarts(now, index, epoch);  // as a restart: a fresh life that joins and pulls
 }
 
 void SimulationEngine::retire_consumer(Time now, std::uint32_t index) {
-  consumers_[index].retiring = true;
+  consumer_cold_[index].retiring = true;
   if (broker_up()) with_design(now, [&](ActionBuffer& out) { design_->on_pull_cancelled(now, index, out); });
   leave_if_done(now, index);
 }
@@ -86,7 +87,7 @@ void SimulationEngine::retire_consumer(Time now, std::uint32_t index) {
 void SimulationEngine::leave_if_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
   if (consumer.phase != ConsumerPhase::idle || consumer.has_current || !consumer.buffer.empty()) return;
-  consumer.retiring = false;
+  consumer_cold_[index].retiring = false;
   ++consumer.epoch;
   ++consumer.work_token;
   set_phase(now, consumer, ConsumerPhase::down);
@@ -96,7 +97,7 @@ void SimulationEngine::leave_if_done(Time now, std::uint32_t index) {
 
 void SimulationEngine::append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const {
   Time paid = startup_time_;
-  for (const SimConsumer& c : consumers_) {
+  for (const SimConsumerCold& c : consumer_cold_) {
     paid += c.alive;
     if (c.starting) paid += end - c.starting_since;
   }

@@ -11,18 +11,19 @@ QLAB_FLATTEN void SimulationEngine::apply_actions(Time now) {
       case ActionKind::deliver: {
         ledger_.on_delivered(action.message, action.consumer, now);
         ++in_flight_;
-        SimConsumer& consumer = consumers_[action.consumer];
+        const std::uint32_t epoch = consumers_[action.consumer].epoch;
         if (!station_ && zero_latency_ && hop_windows_.empty()) {  // as send() with no delay, without the event
           ++dispatched_;
-          deliver(now, action.consumer, consumer.epoch, Delivery{action.message, action.receipt, design_incarnation_});
+          deliver(now, action.consumer, epoch, Delivery{action.message, action.receipt, design_incarnation_});
           break;
         }
-        const Event delivery{EventType::delivery_arrives, action.consumer, consumer.epoch, 0, action.receipt,
+        const Event delivery{EventType::delivery_arrives, action.consumer, epoch, 0, action.receipt,
                              action.message, design_incarnation_};
         if (station_) {
           enter_broker(now, delivery);
         } else {
-          send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer.from_broker_rng, delivery);
+          send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer_cold_[action.consumer].from_broker_rng,
+               delivery);
         }
         break;
       }
@@ -75,7 +76,7 @@ QLAB_FLATTEN void SimulationEngine::on_reply_arrives(Time now, const Event& even
     }
     if (event.count != 0) design_->on_pull(now, event.entity, event.count, out);
   });
-  if (!autoscalers_.empty() && consumers_[event.entity].retiring) leave_if_done(now, event.entity);
+  if (!autoscalers_.empty() && consumer_cold_[event.entity].retiring) leave_if_done(now, event.entity);
 }
 
 void SimulationEngine::enter_broker(Time now, const Event& event) {
@@ -101,8 +102,7 @@ void SimulationEngine::on_broker_done(Time now, std::uint32_t server) {
       on_reply_arrives(now, job);
       break;
     case EventType::delivery_arrives: {
-      SimConsumer& consumer = consumers_[job.entity];
-      send(now, Hop::broker_to_consumer, consumer_client(job.entity), consumer.from_broker_rng, job);
+      send(now, Hop::broker_to_consumer, consumer_client(job.entity), consumer_cold_[job.entity].from_broker_rng, job);
       break;
     }
     default:
@@ -124,8 +124,8 @@ std::uint32_t SimulationEngine::copies_outside(MessageId id) const {
   std::uint32_t copies = 0;
   for (const SimConsumer& c : consumers_) {
     if (c.phase == ConsumerPhase::down) continue;
-    copies += c.has_current && c.current.message.id == id;
-    for (const Delivery& d : c.buffer) copies += d.message.id == id;
+    copies += c.has_current && c.current.id == id;
+    for (const Delivery& d : c.buffer) copies += d.id == id;
   }
   // Copies on their way to a consumer's ended life count too: each is dropped on arrival (drop_copy), and that
   // drop must find it in the ledger's count of copies still out.
@@ -172,7 +172,7 @@ void SimulationEngine::on_broker_restarts(Time now, std::uint32_t node) {
   update_availability(now);
   for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
     if (consumers_[c].phase == ConsumerPhase::stalled) {
-      consumers_[c].rejoin_on_resume = true;  // a frozen process cannot reconnect yet
+      consumer_cold_[c].rejoin_on_resume = true;  // a frozen process cannot reconnect yet
     } else if (consumers_[c].phase != ConsumerPhase::down) {
       join(now, c);
     }

@@ -8,16 +8,17 @@ namespace qlab::sim {
 
 void SimulationEngine::join(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
+  SimConsumerCold& cold = consumer_cold_[index];
   const auto held = static_cast<std::uint32_t>(consumer.buffer.size() + (consumer.has_current ? 1 : 0));
-  const std::uint32_t room = consumer.prefetch > held ? consumer.prefetch - held : 0;
-  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
+  const std::uint32_t room = cold.prefetch > held ? cold.prefetch - held : 0;
+  send(now, Hop::consumer_to_broker, consumer_client(index), cold.to_broker_rng,
        Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}, design_incarnation_});
 }
 
 void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause cause) {
   --in_flight_;
   const bool design_keeps = design_info_->keeps_until_ack && broker_up();
-  ledger_.on_copy_dropped(delivery.message, design_keeps, cause, now);
+  ledger_.on_copy_dropped(delivery.message(), design_keeps, cause, now);
 }
 
 QLAB_FLATTEN void SimulationEngine::deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery) {
@@ -41,17 +42,21 @@ void SimulationEngine::start_next(Time now, SimConsumer& consumer) {
   if (consumer.buffer.empty()) return;
   --buffered_;
   consumer.current = consumer.buffer.pop_front();
-  start_current(now, static_cast<std::uint32_t>(&consumer - consumers_.data()), consumer);
+  start_current(now, index_of(consumer), consumer);
 }
 
 void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer& consumer) {
   consumer.has_current = true;
   Time service = scenario_.consumers[consumer.group].service.sample(consumer.service_rng);
-  if (now < consumer.slow_until) {  // capped as a sample is, so that done_at cannot overflow the clock
-    service = static_cast<Time>(std::min(static_cast<double>(service) * consumer.slow_factor, static_cast<double>(kMaxSample)));
+  if (consumer.slowed) [[unlikely]] {
+    const SimConsumerCold& cold = consumer_cold_[index];
+    consumer.slowed = now < cold.slow_until;
+    if (consumer.slowed) {  // capped as a sample is, so that done_at cannot overflow the clock
+      service = static_cast<Time>(std::min(static_cast<double>(service) * cold.slow_factor, static_cast<double>(kMaxSample)));
+    }
   }
   consumer.done_at = now + service;
-  if (ledger_.tracing()) ledger_.note(consumer.current.message.id, now, "start:", consumer.name);
+  if (ledger_.tracing()) ledger_.note(consumer.current.id, now, "start:", consumer_cold_[index].name);
   set_phase(now, consumer, ConsumerPhase::busy);
   // The receipt rides along only so that the event before it can prefetch what its ack will touch.
   events_.schedule(consumer.done_at,
@@ -60,11 +65,11 @@ void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer&
 
 QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
-  if (consumer.current.message.poison) [[unlikely]] {
+  if (consumer.current.poison) [[unlikely]] {
     on_processing_failed(now, index);
     return;
   }
-  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer.failure_rng.next_open01() < p)
+  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer_cold_[index].failure_rng.next_open01() < p)
       [[unlikely]] {
     on_processing_failed(now, index);
     return;
@@ -74,11 +79,11 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
   --in_flight_;
   ++consumer.processed;
   series_.on_processed();
-  const bool first = ledger_.on_processed(finished.message, now);
+  const bool first = ledger_.on_processed(finished.message(), now);
   if (!autoscalers_.empty() && autoscalers_[consumer.group]) {
-    autoscalers_[consumer.group]->on_processed(now - finished.message.published_at);
+    autoscalers_[consumer.group]->on_processed(now - finished.published_at);
   }
-  if (ledger_.tracing()) ledger_.note(finished.message.id, now, "done:", consumer.name);
+  if (ledger_.tracing()) ledger_.note(finished.id, now, "done:", consumer_cold_[index].name);
   // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
   const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
   const std::uint32_t late = !first && ack_receipt != 0 ? kLateAck : 0;
@@ -87,15 +92,15 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
   update_waiting(now);
-  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::reply_arrives, index, late, pull_credit_after(consumer), ack_receipt, {}, design_incarnation_});
+  send(now, Hop::consumer_to_broker, consumer_client(index), consumer_cold_[index].to_broker_rng,
+       Event{EventType::reply_arrives, index, late, pull_credit_after(index), ack_receipt, {}, design_incarnation_});
 }
 
 void SimulationEngine::on_processing_failed(Time now, std::uint32_t index) {
   SimConsumer& consumer = consumers_[index];
   const FailureSpec& failure = scenario_.consumers[consumer.group].failure;
   const Delivery failed = consumer.current;
-  ledger_.on_failed_processing(failed.message, now);
+  ledger_.on_failed_processing(failed.message(), now);
   if (failure.action == FailureAction::crash) {
     FaultSpec crash;  // as a crash fault: what it holds is dropped, the design told, a restart planned
     crash.restart_after = failure.restart_after;
@@ -108,45 +113,46 @@ void SimulationEngine::on_processing_failed(Time now, std::uint32_t index) {
   // that crashed since the delivery kept nothing either: this copy was one of the last (as drop_copy).
   const bool current_life = broker_up() && failed.incarnation == design_incarnation_;
   if (!design_info_->keeps_until_ack) {
-    ledger_.on_dropped(failed.message, now, DiscardCause::failed);
+    ledger_.on_dropped(failed.message(), now, DiscardCause::failed);
   } else if (!current_life) {
-    ledger_.on_copy_dropped(failed.message, false, LossCause::broker_crash, now);
+    ledger_.on_copy_dropped(failed.message(), false, LossCause::broker_crash, now);
   }
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
   update_waiting(now);
   // release: nack it so it is redelivered; timeout: say nothing, the design redelivers it when its time is up.
   const bool release = failure.action == FailureAction::release && current_life;
-  send(now, Hop::consumer_to_broker, consumer_client(index), consumer.to_broker_rng,
-       Event{EventType::reply_arrives, index, release ? kReleaseReply : 0, pull_credit_after(consumer), release ? failed.receipt : 0, {},
+  send(now, Hop::consumer_to_broker, consumer_client(index), consumer_cold_[index].to_broker_rng,
+       Event{EventType::reply_arrives, index, release ? kReleaseReply : 0, pull_credit_after(index), release ? failed.receipt : 0, {},
              design_incarnation_});
 }
 
 void SimulationEngine::set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase) {
-  const Time spent = now - consumer.phase_since;
-  switch (consumer.phase) {
-    case ConsumerPhase::down:
-      break;
-    case ConsumerPhase::idle:
-      consumer.alive += spent;
-      consumer.idle_with_backlog += waiting_clock(now) - consumer.waiting_clock_at_phase_start;
-      break;
-    case ConsumerPhase::busy:
-      consumer.alive += spent;
-      consumer.busy += spent;
-      --busy_count_;
-      break;
-    case ConsumerPhase::stalled:
-      consumer.alive += spent;
-      break;
+  const ConsumerPhase left = consumer.phase;
+  if (left == ConsumerPhase::idle) consumer.idle_with_backlog += waiting_clock(now);
+  if (left == ConsumerPhase::busy) {
+    consumer.busy += now;
+    --busy_count_;
   }
-  if (phase == ConsumerPhase::busy) ++busy_count_;
-  if ((consumer.phase == ConsumerPhase::down) != (phase == ConsumerPhase::down)) {
+  if (phase == ConsumerPhase::idle) consumer.idle_with_backlog -= waiting_clock(now);
+  if (phase == ConsumerPhase::busy) {
+    consumer.busy -= now;
+    ++busy_count_;
+  }
+  if ((left == ConsumerPhase::down) != (phase == ConsumerPhase::down)) {
     alive_count_ += phase == ConsumerPhase::down ? -1 : 1;
+    consumer_cold_[index_of(consumer)].alive += phase == ConsumerPhase::down ? now : -now;
   }
   consumer.phase = phase;
-  consumer.phase_since = now;
-  consumer.waiting_clock_at_phase_start = waiting_clock(now);
+}
+
+void SimulationEngine::close_phases(Time end) {
+  for (std::uint32_t c = 0; c < consumers_.size(); ++c) {
+    SimConsumer& consumer = consumers_[c];
+    if (consumer.phase == ConsumerPhase::idle) consumer.idle_with_backlog += waiting_clock(end);
+    if (consumer.phase == ConsumerPhase::busy) consumer.busy += end;
+    if (consumer.phase != ConsumerPhase::down) consumer_cold_[c].alive += end;
+  }
 }
 
 }  // namespace qlab::sim

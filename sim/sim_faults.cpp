@@ -102,10 +102,11 @@ void SimulationEngine::strike(Time now, const FaultSpec& fault, std::uint32_t me
       stall_consumer(now, member, fault);
       break;
     case FaultAction::slow: {
-      SimConsumer& consumer = consumers_[member];
-      consumer.slow_until = now + fault.duration;
-      consumer.slow_factor = fault.factor;
-      fault_windows_[record_fault(now, "slow", consumer.name)].end = now + fault.duration;
+      SimConsumerCold& cold = consumer_cold_[member];
+      consumers_[member].slowed = true;
+      cold.slow_until = now + fault.duration;
+      cold.slow_factor = fault.factor;
+      fault_windows_[record_fault(now, "slow", cold.name)].end = now + fault.duration;
       break;
     }
     case FaultAction::broker_crash:
@@ -138,7 +139,7 @@ void SimulationEngine::crash_consumer(Time now, std::uint32_t index, const Fault
   // The broker sees the connection drop at once (a reset), whatever the latency of data.
   if (broker_up()) with_design(now, [&](ActionBuffer& out) { design_->on_consumer_lost(now, index, out); });
   update_waiting(now);
-  open_crash_record_[index] = record_fault(now, "crash", consumer.name);
+  open_crash_record_[index] = record_fault(now, "crash", consumer_cold_[index].name);
   if (fault.restart_after) {
     events_.schedule(now + *fault.restart_after, Event{EventType::consumer_restarts, index, consumer.epoch, 0, 0, {}});
     fault_windows_[open_crash_record_[index]].end = now + *fault.restart_after;
@@ -158,25 +159,27 @@ void SimulationEngine::on_consumer_restarts(Time now, std::uint32_t index, std::
 
 void SimulationEngine::stall_consumer(Time now, std::uint32_t index, const FaultSpec& fault) {
   SimConsumer& consumer = consumers_[index];
+  SimConsumerCold& cold = consumer_cold_[index];
   if (consumer.phase == ConsumerPhase::down || consumer.phase == ConsumerPhase::stalled) return;
   if (consumer.has_current) {
-    consumer.remaining_service = consumer.done_at - now;
+    cold.remaining_service = consumer.done_at - now;
     ++consumer.work_token;
   }
   set_phase(now, consumer, ConsumerPhase::stalled);
-  fault_windows_[record_fault(now, "stall", consumer.name)].end = now + fault.duration;
-  events_.schedule(now + fault.duration, Event{EventType::stall_ends, index, ++consumer.stall_token, 0, 0, {}});
+  fault_windows_[record_fault(now, "stall", cold.name)].end = now + fault.duration;
+  events_.schedule(now + fault.duration, Event{EventType::stall_ends, index, ++cold.stall_token, 0, 0, {}});
 }
 
 void SimulationEngine::on_stall_ends(Time now, std::uint32_t index, std::uint32_t token) {
   SimConsumer& consumer = consumers_[index];
-  if (consumer.phase != ConsumerPhase::stalled || consumer.stall_token != token) return;
-  if (consumer.rejoin_on_resume) {
-    consumer.rejoin_on_resume = false;
+  SimConsumerCold& cold = consumer_cold_[index];
+  if (consumer.phase != ConsumerPhase::stalled || cold.stall_token != token) return;
+  if (cold.rejoin_on_resume) {
+    cold.rejoin_on_resume = false;
     join(now, index);
   }
   if (consumer.has_current) {
-    consumer.done_at = now + consumer.remaining_service;
+    consumer.done_at = now + cold.remaining_service;
     set_phase(now, consumer, ConsumerPhase::busy);
     events_.schedule(consumer.done_at, Event{EventType::service_done, index, consumer.work_token, 0, 0, {}});
   } else {

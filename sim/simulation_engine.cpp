@@ -33,7 +33,9 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   for (const ProducerGroup& group : scenario.producers) producer_count += group.count;
   for (const ConsumerGroup& group : scenario.consumers) consumer_count += group.count;
   producers_.reserve(producer_count);
+  QLAB_CHECK(scenario.producers.size() <= Delivery::kOriginLimit, "more producer groups than a delivery can name");
   consumers_.reserve(consumer_count);
+  consumer_cold_.reserve(consumer_count);
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
     producers_retry_ = producers_retry_ || group.on_unavailable == OnUnavailable::retry;
@@ -63,14 +65,15 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
         return RandomStream::derive(seed_, stream.append(suffix));
       };
       SimConsumer& c = consumers_.emplace_back();
-      c.name = group.name + "[" + std::to_string(i) + "]";
+      SimConsumerCold& cold = consumer_cold_.emplace_back();
+      cold.name = group.name + "[" + std::to_string(i) + "]";
       c.group = static_cast<std::uint32_t>(g);
-      c.prefetch = group.prefetch;
+      cold.prefetch = group.prefetch;
       c.service_rng = derive("/service");
-      c.to_broker_rng = derive("/network-out");
-      c.from_broker_rng = derive("/network-in");
+      cold.to_broker_rng = derive("/network-out");
+      cold.from_broker_rng = derive("/network-in");
       if (i >= group.count) c.phase = ConsumerPhase::down;  // parked: an autoscaler may start it
-      if (group.failure.p > 0) c.failure_rng = derive("/failure");
+      if (group.failure.p > 0) cold.failure_rng = derive("/failure");
     }
   }
   prefetching_ = consumers_.size() * sizeof(SimConsumer) > 64 * 1024;
@@ -237,7 +240,7 @@ void SimulationEngine::send_through_faults(Time now, Hop hop, std::uint32_t clie
           case EventType::delivery_arrives: {
             // The copy is gone; the consumer's long-poll comes back empty and it pulls again. The renewed
             // pull is an event of its own: the design may be applying the very actions that sent this.
-            drop_copy(now, Delivery{event.message, event.receipt}, LossCause::network);
+            drop_copy(now, Delivery(event.message, event.receipt), LossCause::network);
             SimConsumer& consumer = consumers_[event.entity];
             if (consumer.phase != ConsumerPhase::down && consumer.epoch == event.token) {
               events_.schedule(now + delay, Event{EventType::reply_arrives, event.entity, 0, 1, 0, {}, design_incarnation_});
@@ -315,8 +318,8 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
   };
   if (design_) design_->for_each_held(mark);
   for (const SimConsumer& c : consumers_) {
-    if (c.has_current) mark(c.current.message);
-    for (const Delivery& d : c.buffer) mark(d.message);
+    if (c.has_current) mark(c.current.message());
+    for (const Delivery& d : c.buffer) mark(d.message());
   }
   // On its way to a consumer includes a life that has ended: the copy is dropped (lost) only when it arrives.
   for_each_delivery_under_way([&](const Event& e) { mark(e.message); });
@@ -326,7 +329,7 @@ void SimulationEngine::audit_custody(std::uint64_t remaining) const {
 }
 
 RunResult SimulationEngine::collect(Time end, double wall_seconds) {
-  for (SimConsumer& c : consumers_) set_phase(end, c, c.phase);  // close the open phase intervals
+  close_phases(end);
   for (FaultWindow& w : fault_windows_) {
     if (w.end < 0) w.end = end;  // never healed; a scheduled end past the run's is kept as scheduled
   }
@@ -349,11 +352,13 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   Time busy = 0;
   Time alive = 0;
   Time idle_backlog = 0;
-  for (const SimConsumer& c : consumers_) {
+  for (std::size_t i = 0; i < consumers_.size(); ++i) {
+    const SimConsumer& c = consumers_[i];
+    const SimConsumerCold& cold = consumer_cold_[i];
     busy += c.busy;
-    alive += c.alive;
+    alive += cold.alive;
     idle_backlog += c.idle_with_backlog;
-    result.consumers.push_back(ConsumerFigures{c.name, scenario_.consumers[c.group].name, c.busy, c.alive,
+    result.consumers.push_back(ConsumerFigures{cold.name, scenario_.consumers[c.group].name, c.busy, cold.alive,
                                                c.idle_with_backlog, c.processed});
   }
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);

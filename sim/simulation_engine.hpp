@@ -183,40 +183,55 @@ class SimulationEngine {
   // directly by apply_actions when it would be one with no delay (no event, no copy of it as an event).
   void deliver(Time now, std::uint32_t index, std::uint32_t epoch, const Delivery& delivery);
   // Starts loading the consumer record `event` (the next one) will touch while `current` runs (with many
-  // consumers it is rarely in cache): a service completion's consumer (two lines), or for a publish the
-  // consumer the design will most likely deliver it to and the one after (prefetch_receiver, one further
-  // in line when `current` is a publish too, as that takes the first: one event ahead is too little time
-  // for memory); and what the design will touch for the completion's reply. No effect on results.
+  // consumers it is rarely in cache): a service completion's consumer, or for a publish the consumer the
+  // design will most likely deliver it to and the two after (prefetch_receiver, one further in line when
+  // `current` is a publish too, as that takes the first: one event ahead is too little time for memory;
+  // a third receiver paid off once a record was two lines, a fourth did not); a delivery's consumer; with
+  // network latency, also the cold line holding the network streams of the completion's consumer and the
+  // receivers; and what the design will touch for the completion's reply. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
     if (event.type == EventType::service_done) {
-      const auto* record = reinterpret_cast<const char*>(&consumers_[event.entity]);
-      __builtin_prefetch(record);
-      __builtin_prefetch(record + 64);
+      prefetch_hot(event.entity);
+      prefetch_network(event.entity);
       if (design_) design_->prefetch_reply(event.entity, event.word);
+    } else if (event.type == EventType::delivery_arrives) {
+      prefetch_hot(event.entity);
     } else if (is_publish(event.type)) {
       prefetch_receiver(is_publish(current) ? 1 : 0);
       prefetch_receiver(is_publish(current) ? 2 : 1);
+      prefetch_receiver(is_publish(current) ? 3 : 2);
     }
   }
   static bool is_publish(EventType type) {
     return type == EventType::produce || type == EventType::publish_arrives;
   }
-  // The three lines a delivery touches of the consumer the design names as its receiver after `later` more
-  // publishes (the design starts loading its own state for it too).
+  // The consumer the design names as its receiver after `later` more publishes (the design starts loading
+  // its own state for it too).
   void prefetch_receiver(std::size_t later) const {
     if (!design_) return;
     const ConsumerId receiver = design_->next_receiver_hint(later);
     if (receiver >= consumers_.size()) return;
-    const auto* record = reinterpret_cast<const char*>(&consumers_[receiver]);
+    prefetch_hot(receiver);
+    prefetch_network(receiver);
+  }
+  // With network latency, the line of consumer `index`'s cold record that holds its network streams.
+  void prefetch_network(std::uint32_t index) const {
+    if (!zero_latency_) __builtin_prefetch(&consumer_cold_[index]);
+  }
+  // Both lines of consumer `index`'s hot record: all that a delivery or a completion touches of it.
+  void prefetch_hot(std::uint32_t index) const {
+    const auto* record = reinterpret_cast<const char*>(&consumers_[index]);
     __builtin_prefetch(record);
     __builtin_prefetch(record + 64);
-    __builtin_prefetch(record + 128);
   }
   void start_next(Time now, SimConsumer& consumer);
   // Consumer `index` (`consumer`) starts processing its current delivery.
   void start_current(Time now, std::uint32_t index, SimConsumer& consumer);
   void on_service_done(Time now, std::uint32_t index);
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
+  // Ends every consumer's open phase at `end` (its phase stays): the running sums then hold the totals.
+  void close_phases(Time end);
+  std::uint32_t index_of(const SimConsumer& consumer) const { return static_cast<std::uint32_t>(&consumer - consumers_.data()); }
   void join(Time now, std::uint32_t index);
   void drop_copy(Time now, const Delivery& delivery, LossCause cause);
   // Processing of consumer `index`'s current message failed: it releases it, lets it time out, or crashes.
@@ -247,8 +262,8 @@ class SimulationEngine {
   // A retiring consumer leaves once it holds nothing (its last ack has reached the broker).
   void leave_if_done(Time now, std::uint32_t index);
   // The pull credit a consumer renews with each ack: none once it is retiring.
-  std::uint32_t pull_credit_after(const SimConsumer& consumer) const {
-    return !autoscalers_.empty() && consumer.retiring ? 0 : 1;
+  std::uint32_t pull_credit_after(std::uint32_t index) const {
+    return !autoscalers_.empty() && consumer_cold_[index].retiring ? 0 : 1;
   }
   void append_autoscale_metrics(Time end, std::vector<Metric>& metrics) const;
   // Accounting (simulation_engine.cpp). Called on every event, hence inline.
@@ -293,7 +308,8 @@ class SimulationEngine {
 
   PendingEvents events_;
   std::vector<SimProducer> producers_;
-  std::vector<SimConsumer> consumers_;
+  std::vector<SimConsumer> consumers_;          // hot records
+  std::vector<SimConsumerCold> consumer_cold_;  // the rest, same index
   std::vector<std::uint32_t> group_first_consumer_;
   std::vector<std::uint32_t> group_first_producer_;
   // Designs that confirm publishes later (replicated) may refuse them later: the producer and the refused sends
