@@ -292,8 +292,8 @@ void SimulationEngine::forget_settled() {
   MessageId oldest = design_ ? design_->oldest_referable() : kNoMessage;
   const auto note = [&oldest](const Message& m) { oldest = std::min(oldest, m.id); };
   for (const SimConsumer& c : consumers_) {
-    if (c.has_current) note(c.current.message);
-    for (const Delivery& d : c.buffer) note(d.message);
+    if (c.has_current) oldest = std::min(oldest, c.current.id);
+    for (const Delivery& d : c.buffer) oldest = std::min(oldest, d.id);
   }
   const auto note_carried = [&note](const Event& e) {  // replies and timers carry no message
     if (e.type == EventType::publish_arrives || e.type == EventType::publish_retry || e.type == EventType::delivery_arrives) {
