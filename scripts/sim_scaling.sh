@@ -8,7 +8,7 @@
 #      the events per CPU second of the most consumers against the fewest.
 # Usage: scripts/sim_scaling.sh            (needs a Release build in ./build, e.g. scripts/build.sh)
 #   CONSUMERS="8 1000" MESSAGES="1000000" scripts/sim_scaling.sh     to choose the cells
-#   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8"                     the extra long runs (default as shown)
+#   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8 100000"              the extra long runs (default as shown)
 # CPU time rather than wall time: the figures hold on a machine shared with other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ bench=./build/bench/qlab_sim_bench
 consumers=${CONSUMERS-"8 1000 10000 100000"}
 messages=${MESSAGES-"1000000 10000000"}
 large_messages=${LARGE_MESSAGES-"100000000"}
-large_consumers=${LARGE_CONSUMERS-"8"}
+large_consumers=${LARGE_CONSUMERS-"8 100000"}
 for tool in "$qlab" "$bench" /usr/bin/time /usr/bin/python3; do
   [[ -x $tool ]] || { echo "sim_scaling.sh: $tool is missing (build first: scripts/build.sh)" >&2; exit 2; }
 done
