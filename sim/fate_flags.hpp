@@ -3,8 +3,9 @@
 // messages. Recent ids live in a dense window, one byte each; the window's front is retired as soon as it
 // is `settled` (or the window is over kMaxWindow bytes and mostly settled), into runs of equal bytes:
 // almost every old message ends with the same flags, so a long run costs one node. Every id stays readable
-// and writable at its exact value forever; writes to retired ids (rare: a late confirm, a redelivery after
-// a failover) split and re-merge runs. Which ids are retired is a matter of memory and speed, never of results.
+// and writable at its exact value until its owner forgets it (forget_below: only counts by value stay);
+// writes to retired ids (rare: a late confirm, a redelivery after a failover) split and re-merge runs. Which
+// ids are retired is a matter of memory and speed, never of results.
 #include <array>
 #include <cstdint>
 #include <iterator>
