@@ -21,4 +21,15 @@ inline void reject_receipt(ConsumerId consumer, Receipt receipt, ActionBuffer& o
   out.push_back(refused);
 }
 
+// The oldest message in any partition's log (`partitions`: a range of partitions with a `log` of records
+// holding a `message`), kNoMessage for none: for a design that may hand out any record still in a log again.
+template <class Partitions>
+MessageId oldest_in_logs(const Partitions& partitions) {
+  MessageId oldest = kNoMessage;
+  for (const auto& partition : partitions) {
+    for (const auto& record : partition.log) oldest = std::min(oldest, record.message.id);
+  }
+  return oldest;
+}
+
 }  // namespace qlab

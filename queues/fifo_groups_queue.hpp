@@ -40,7 +40,6 @@ class FifoGroupsQueue final : public QueueDesign {
   std::size_t backlog() const override { return waiting_; }
   std::size_t held() const override { return waiting_ + in_flight_.size(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
-  MessageId oldest_referable() const override { return oldest_held(); }
 
  private:
   struct Pending {

@@ -117,13 +117,7 @@ Time PartitionedQueue::next_deadline() const {
   return next;
 }
 
-MessageId PartitionedQueue::oldest_referable() const {
-  MessageId oldest = kNoMessage;
-  for (const Partition& p : partitions_) {
-    for (const Record& r : p.log) oldest = std::min(oldest, r.message.id);
-  }
-  return oldest;
-}
+MessageId PartitionedQueue::oldest_referable() const { return oldest_in_logs(partitions_); }
 
 void PartitionedQueue::for_each_held(const std::function<void(const Message&)>& visit) const {
   for (const Partition& p : partitions_) {

@@ -32,7 +32,6 @@ class PowerOfDQueue final : public AtMostOnceDesign {
 
   std::size_t backlog() const override { return queues_.backlog(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override { queues_.for_each_held(visit); }
-  MessageId oldest_referable() const override { return oldest_held(); }
 
  private:
   // Binds `message` to the chosen live consumer (or parks it) and delivers what that consumer can take.

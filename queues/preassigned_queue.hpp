@@ -38,7 +38,6 @@ class PreassignedQueue final : public AtMostOnceDesign {
 
   std::size_t backlog() const override { return backlog_; }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
-  MessageId oldest_referable() const override { return oldest_held(); }
 
  private:
   struct Member {

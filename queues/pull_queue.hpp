@@ -19,7 +19,6 @@ class PullQueue final : public AtMostOnceDesign {
 
   std::size_t backlog() const override { return messages_.size(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
-  MessageId oldest_referable() const override { return oldest_held(); }
   std::uint64_t backlog_bytes() const override { return bytes_; }
   bool drop_oldest(Message& dropped) override;
   ConsumerId next_receiver_hint(std::size_t later) const override { return credits_.next_hint(later); }

@@ -35,7 +35,6 @@ class PushQueue final : public QueueDesign {
   std::size_t backlog() const override { return ready_.size(); }
   std::size_t held() const override { return ready_.size() + unacked_.size(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
-  MessageId oldest_referable() const override { return oldest_held(); }
   std::uint64_t backlog_bytes() const override { return ready_bytes_; }
   bool drop_oldest(Message& dropped) override;
 

@@ -119,16 +119,17 @@ class QueueDesign {
   // likely be delivered to, or kNoConsumer; the design starts loading its own state for that consumer. A
   // simulator prefetches the consumer's state too; what the design does never depends on it.
   virtual ConsumerId next_receiver_hint(std::size_t /*later*/) const { return kNoConsumer; }
-  // The oldest message this design may still name in an action or hand out again (held, or kept to be
-  // replayed), kNoMessage for none, or 0 when it cannot tell: a simulator forgets the fates of older
-  // messages that nothing else names.
-  virtual MessageId oldest_referable() const { return 0; }
+  // The oldest message this design may still name in an action or hand out again, kNoMessage for none, or
+  // 0 when it cannot tell: a simulator forgets the fates of older messages that nothing else names. By
+  // default the oldest it holds; a design that keeps records to replay, or cannot tell, overrides it (the
+  // conformance suite holds every design to its answer).
+  virtual MessageId oldest_referable() const { return oldest_held(); }
   // A hint: starts loading what `consumer`'s next reply (an ack of `receipt`, 0 for none, and a pull) will
   // touch (a simulator calls it an event ahead).
   virtual void prefetch_reply(ConsumerId /*consumer*/, Receipt /*receipt*/) const {}
 
  protected:
-  // oldest_referable() of a design that names no message but those for_each_held visits.
+  // The oldest message for_each_held visits, kNoMessage for none.
   MessageId oldest_held() const {
     MessageId oldest = kNoMessage;
     for_each_held([&oldest](const Message& m) { oldest = std::min(oldest, m.id); });

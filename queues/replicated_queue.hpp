@@ -78,6 +78,8 @@ class ReplicatedQueue final : public QueueDesign {
   std::size_t backlog() const override;
   std::size_t held() const override;
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
+  // Cannot tell: a follower's log may bring back, after a failover, messages the leader no longer holds.
+  MessageId oldest_referable() const override { return 0; }
 
   // Inspection for tests and metrics.
   bool has_leader() const { return phase_ == Phase::leading; }

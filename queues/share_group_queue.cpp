@@ -70,13 +70,7 @@ void ShareGroupQueue::on_timer(Time now, ActionBuffer& out) {
 
 Time ShareGroupQueue::next_deadline() const { return deadlines_.empty() ? kNever : deadlines_.begin()->first; }
 
-MessageId ShareGroupQueue::oldest_referable() const {
-  MessageId oldest = kNoMessage;
-  for (const Partition& p : partitions_) {
-    for (const Record& r : p.log) oldest = std::min(oldest, r.message.id);
-  }
-  return oldest;
-}
+MessageId ShareGroupQueue::oldest_referable() const { return oldest_in_logs(partitions_); }
 
 void ShareGroupQueue::for_each_held(const std::function<void(const Message&)>& visit) const {
   for (const Partition& p : partitions_) {

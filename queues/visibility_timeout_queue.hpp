@@ -55,7 +55,6 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   std::size_t backlog() const override { return backlog_; }
   std::size_t held() const override { return backlog_ + in_flight_; }
   void for_each_held(const std::function<void(const Message&)>& visit) const override;
-  MessageId oldest_referable() const override { return oldest_held(); }
   std::uint64_t backlog_bytes() const override { return backlog_bytes_; }
   bool drop_oldest(Message& dropped) override;
   ConsumerId next_receiver_hint(std::size_t later) const override { return credits_.next_hint(later); }

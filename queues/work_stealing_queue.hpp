@@ -28,7 +28,6 @@ class WorkStealingQueue final : public AtMostOnceDesign {
 
   std::size_t backlog() const override { return queues_.backlog(); }
   void for_each_held(const std::function<void(const Message&)>& visit) const override { queues_.for_each_held(visit); }
-  MessageId oldest_referable() const override { return oldest_held(); }
   // Messages moved from one consumer's queue to another's so far.
   std::uint64_t stolen() const { return stolen_; }
 

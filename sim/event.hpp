@@ -29,6 +29,12 @@ enum class EventType : std::uint8_t {
   broker_done,      // broker server `entity` finished its job (only with a `broker:` cost)
 };
 
+// Whether an event of `type` carries a message (a publish, a retried publish, a delivery); the others'
+// message is empty.
+inline bool carries_message(EventType type) {
+  return type == EventType::publish_arrives || type == EventType::publish_retry || type == EventType::delivery_arrives;
+}
+
 // reply_arrives' token for the ack of a copy whose message was already processed: a drained run waits for it,
 // as the design may count it as stale.
 inline constexpr std::uint32_t kLateAck = 1;

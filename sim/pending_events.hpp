@@ -56,9 +56,6 @@ class PendingEvents {
     Message message;
     Receipt receipt;
   };
-  static bool carries_message(EventType type) {
-    return type == EventType::publish_arrives || type == EventType::publish_retry || type == EventType::delivery_arrives;
-  }
   std::uint64_t store(const Message& message, Receipt receipt) {
     if (free_.empty()) {
       slots_.push_back(Slot{message, receipt});

@@ -290,15 +290,12 @@ void SimulationEngine::check_recoveries(Time now) {
 
 void SimulationEngine::forget_settled() {
   MessageId oldest = design_ ? design_->oldest_referable() : kNoMessage;
-  const auto note = [&oldest](const Message& m) { oldest = std::min(oldest, m.id); };
   for (const SimConsumer& c : consumers_) {
     if (c.has_current) oldest = std::min(oldest, c.current.id);
     for (const Delivery& d : c.buffer) oldest = std::min(oldest, d.id);
   }
-  const auto note_carried = [&note](const Event& e) {  // replies and timers carry no message
-    if (e.type == EventType::publish_arrives || e.type == EventType::publish_retry || e.type == EventType::delivery_arrives) {
-      note(e.message);
-    }
+  const auto note_carried = [&oldest](const Event& e) {
+    if (carries_message(e.type)) oldest = std::min(oldest, e.message.id);
   };
   events_.for_each(note_carried);
   if (station_) station_->for_each(note_carried);

@@ -197,9 +197,8 @@ class SimulationEngine {
     } else if (event.type == EventType::delivery_arrives) {
       prefetch_hot(event.entity);
     } else if (is_publish(event.type)) {
-      prefetch_receiver(is_publish(current) ? 1 : 0);
-      prefetch_receiver(is_publish(current) ? 2 : 1);
-      prefetch_receiver(is_publish(current) ? 3 : 2);
+      const std::size_t first = is_publish(current) ? 1 : 0;
+      for (std::size_t later = first; later < first + 3; ++later) prefetch_receiver(later);
     }
   }
   static bool is_publish(EventType type) {
