@@ -5,12 +5,14 @@
 //
 // Small populations are a binary min-heap of whole entries. Large ones (100,000 consumers keep 90,000
 // service completions pending) would make every pop walk 17 levels of a heap far larger than the
-// first-level cache, so they become two-level: the heap ("near") holds only the events before a horizon,
-// and later events are appended, unsorted, to buckets of one power-of-two width of time in a window past
-// it, or beyond the window to an overflow. When the near heap runs dry, the next bucket becomes the heap.
-// Every event in the near heap comes before every event outside it (buckets split time, never ties), so
-// the order is exactly the heap's. Bucket widths are chosen when a window is laid out, from the events
-// then pending, for about kPerBucket events each.
+// first-level cache, so they become two-level: only the events before a horizon are near, and later
+// events are appended, unsorted, to buckets of one power-of-two width of time in a window past it, or
+// beyond the window to an overflow. When the near events run out, the next bucket is sorted into the
+// near "run", and events scheduled before the horizon after that go to the near heap; the front is the
+// earlier of the run's and the heap's. Every near event comes before every event outside (buckets split
+// time, never ties), so the order is exactly the heap's. The run tells which events come next
+// (ahead()), so that the caller can load what they will touch while earlier ones run. Bucket widths are
+// chosen when a window is laid out, from the events then pending, for about kPerBucket events each.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -49,10 +51,17 @@ class EventList {
   Time next_time() { return front().time; }
   // The earliest pending payload.
   const Payload& next_payload() { return front().payload; }
+  // The payload `k` (>= 1) places after the front in the near run, if the run has one: most often the
+  // event that runs k events later (one the near heap receives meanwhile may come before it). Null while
+  // everything is in the heap.
+  const Payload* ahead(std::size_t k) const {
+    return k < static_cast<std::size_t>(run_end_ - run_next_) ? &run_next_[k].payload : nullptr;
+  }
   // Visits every pending payload, in no particular order.
   template <class Visit>
   void for_each(Visit visit) const {
     for (const Entry& e : near_) visit(e.payload);
+    for (const Entry* e = run_next_; e != run_end_; ++e) visit(e->payload);
     for (const std::vector<Entry>& bucket : buckets_) {  // those outside the window are empty
       for (const Entry& e : bucket) visit(e.payload);
     }
@@ -60,12 +69,13 @@ class EventList {
   }
   // Removes and returns the earliest entry.
   Entry pop() {
-    if (near_.empty()) refill();
+    if (near_.empty() && run_next_ == run_end_) refill();
+    --size_;
+    if (front_in_run()) return *run_next_++;
     Entry top = std::move(near_.front());
     near_.front() = std::move(near_.back());
     near_.pop_back();
     if (!near_.empty()) sift_down(0);
-    --size_;
     return top;
   }
 
@@ -88,8 +98,12 @@ class EventList {
   }
   // The earliest entry. Precondition: !empty().
   const Entry& front() {
-    if (near_.empty()) refill();
-    return near_.front();
+    if (near_.empty() && run_next_ == run_end_) refill();
+    return front_in_run() ? *run_next_ : near_.front();
+  }
+  // Whether the earliest near event is the run's rather than the heap's. Precondition: one is not empty.
+  bool front_in_run() const {
+    return run_next_ != run_end_ && (near_.empty() || before(*run_next_, near_.front()));
   }
   // An event past the near heap's horizon: into its bucket, or the overflow beyond the window.
   [[gnu::noinline]] void schedule_later(const Entry& entry) {
@@ -100,20 +114,22 @@ class EventList {
       overflow_.push_back(entry);
     }
   }
-  // The near heap ran dry: the next non-empty bucket becomes the heap (a new window is laid out from the
-  // overflow when the window is used up).
+  // The near events ran out: the next non-empty bucket, sorted, becomes the run (a new window is laid out
+  // from the overflow when the window is used up; with few events, everything goes to the heap).
   [[gnu::noinline]] void refill() {
     QLAB_CHECK(size_ > 0, "the front of an empty event list");
-    while (near_.empty()) {
+    while (near_.empty() && run_next_ == run_end_) {
       if (next_bucket_ == window_end_) {
         lay_out_window();
         continue;
       }
       std::vector<Entry>& bucket = buckets_[static_cast<std::size_t>(next_bucket_++) & bucket_mask_];
       if (bucket.empty()) continue;
-      near_.swap(bucket);
-      std::vector<Entry>().swap(bucket);  // the drained heap's storage is freed, not kept by a bucket
-      for (std::size_t i = near_.size() / 2; i-- > 0;) sift_down(i);
+      run_.swap(bucket);
+      std::vector<Entry>().swap(bucket);  // the drained run's storage is freed, not kept by a bucket
+      std::sort(run_.begin(), run_.end(), before);
+      run_next_ = run_.data();
+      run_end_ = run_.data() + run_.size();
     }
   }
   // Every pending event is in the overflow (near heap and window are empty): lays out a window of buckets
@@ -191,7 +207,10 @@ class EventList {
     near_[i] = std::move(moving);
   }
 
-  std::vector<Entry> near_;  // binary min-heap of the events in buckets before next_bucket_
+  std::vector<Entry> near_;  // binary min-heap of the events in buckets before next_bucket_, but the run's
+  std::vector<Entry> run_;   // a bucket's events in order, all before next_bucket_; those from run_next_ pend
+  const Entry* run_next_ = nullptr;
+  const Entry* run_end_ = nullptr;
   // Bucket b (absolute: time >> shift_) for next_bucket_ <= b < window_end_ is buckets_[b & bucket_mask_];
   // the window has at most bucket_mask_ + 1 buckets, every other one is empty.
   std::vector<std::vector<Entry>> buckets_;

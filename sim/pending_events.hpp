@@ -38,6 +38,8 @@ class PendingEvents {
   Time next_time() { return list_.next_time(); }
   // The earliest pending event's compact form (type and entity are as scheduled). Precondition: !empty().
   const Compact& next_compact() { return list_.next_payload(); }
+  // The compact form of an event most likely `k` events after the next (EventList::ahead), or null.
+  const Compact* ahead(std::size_t k) const { return list_.ahead(k); }
   // Removes and returns the earliest event. Precondition: !empty().
   Due pop() {
     const auto entry = list_.pop();

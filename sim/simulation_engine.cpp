@@ -126,7 +126,10 @@ RunResult SimulationEngine::run() {
     }
     series_.observe(next, state());
     const auto due = events_.pop();
-    if (prefetching_ && !events_.empty()) prefetch_consumer(events_.next_compact(), due.event.type);
+    if (prefetching_ && !events_.empty()) {
+      prefetch_consumer(events_.next_compact(), due.event.type);
+      if (const PendingEvents::Compact* later = events_.ahead(1)) prefetch_later(*later);
+    }
     now = due.time;
     dispatch(now, due.event);
     if (!recoveries_.empty()) check_recoveries(now);

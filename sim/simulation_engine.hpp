@@ -201,6 +201,16 @@ class SimulationEngine {
       for (std::size_t later = first; later < first + 3; ++later) prefetch_receiver(later);
     }
   }
+  // What the completion or delivery that most likely runs after the next event will touch (the one after
+  // that did less well: more loads in flight than the memory system serves at once).
+  void prefetch_later(const PendingEvents::Compact& event) const {
+    if (event.type == EventType::service_done) {
+      prefetch_hot(event.entity);
+      if (design_) design_->prefetch_reply(event.entity, event.word);
+    } else if (event.type == EventType::delivery_arrives) {
+      prefetch_hot(event.entity);
+    }
+  }
   static bool is_publish(EventType type) {
     return type == EventType::produce || type == EventType::publish_arrives;
   }

@@ -116,5 +116,28 @@ TEST(EventList, ForEachVisitsEveryPendingPayloadOnce) {
   EXPECT_EQ(seen, expected);
 }
 
+// ahead(k) names the event k places after the front when nothing is scheduled in between (the caller
+// prefetches with it); a heap of few events names none.
+TEST(EventList, AheadNamesTheEventsThatComeNext) {
+  EventList<int> few;
+  for (int i = 0; i < 100; ++i) few.schedule(i, i);
+  EXPECT_EQ(few.ahead(1), nullptr);
+
+  EventList<int> events;
+  RandomStream rng(23);
+  for (int i = 0; i < 20000; ++i) events.schedule(static_cast<Time>(rng.next_below(1000000)), i);
+  std::size_t named = 0;
+  while (events.size() > 3) {
+    std::vector<int> expected;
+    for (std::size_t k = 1; k <= 3; ++k) {
+      if (const int* later = events.ahead(k)) expected.push_back(*later);
+    }
+    events.pop();  // the front
+    named += expected.size();
+    for (const int later : expected) ASSERT_EQ(events.pop().payload, later);
+  }
+  EXPECT_GT(named, 10000U);  // most events were named ahead (all but a run's last few)
+}
+
 }  // namespace
 }  // namespace qlab::sim
