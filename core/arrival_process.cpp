@@ -13,8 +13,8 @@ ArrivalProcess::ArrivalProcess(const ProducerGroup& group, std::optional<Time> d
       gap_(Distribution::exponential(static_cast<double>(kSecond) / group.rate)),
       left_(group.messages.value_or(UINT64_MAX)) {}
 
-std::optional<Time> ArrivalProcess::next(Time now) {
-  if (left_ == 0) return std::nullopt;
+Time ArrivalProcess::next(Time now) {
+  if (left_ == 0) return kNever;
   Time next = now;
   switch (group_.arrival) {
     case Arrival::batch:
@@ -39,8 +39,7 @@ std::optional<Time> ArrivalProcess::next(Time now) {
       next = std::max(now, group_.trace->time_of(row_));
       break;
   }
-  if (next == kNever || (duration_ && next >= *duration_)) return std::nullopt;
-  return next;
+  return duration_ && next >= *duration_ ? kNever : next;
 }
 
 void ArrivalProcess::on_published() {

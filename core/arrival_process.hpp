@@ -21,9 +21,10 @@ class ArrivalProcess {
  public:
   // `arrivals` is the stream "producer/GROUP/INDEX/arrivals" of the repetition seed.
   ArrivalProcess(const ProducerGroup& group, std::optional<Time> duration, RandomStream arrivals);
-  // The next arrival after an arrival (or a start or restart) at `now`; nullopt once the producer is done
-  // (its messages are all published, or the next arrival falls at or after `duration`).
-  std::optional<Time> next(Time now);
+  // The next arrival after an arrival (or a start or restart) at `now`; kNever once the producer is done
+  // (its messages are all published, or the next arrival falls at or after `duration`). A plain time, not
+  // an optional: GCC returns an optional through memory, and reading its flag back stalled every message.
+  Time next(Time now);
   // One message was published (counts towards `messages` and the constant-rate spacing).
   void on_published();
   // The producer restarts at `now` after a crash: the constant-rate spacing counts from here.

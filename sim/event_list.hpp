@@ -38,8 +38,9 @@ class EventList {
   void schedule(Time time, const Payload& payload) {
     ++size_;
     if ((time >> shift_) < next_bucket_) {
-      near_.push_back(Entry{time, next_sequence_++, payload});
-      sift_up(near_.size() - 1);
+      const Entry entry{time, next_sequence_++, payload};
+      near_.push_back(entry);
+      sift_up(near_.size() - 1, entry);
       if (near_.size() > spread_above_) [[unlikely]] spread();
     } else {
       schedule_later(Entry{time, next_sequence_++, payload});
@@ -72,10 +73,10 @@ class EventList {
     if (near_.empty() && run_next_ == run_end_) refill();
     --size_;
     if (front_in_run()) return *run_next_++;
-    Entry top = std::move(near_.front());
-    near_.front() = std::move(near_.back());
+    const Entry top = near_.front();
+    const Entry last = near_.back();
     near_.pop_back();
-    if (!near_.empty()) sift_down(0);
+    if (!near_.empty()) sift_down(0, last);
     return top;
   }
 
@@ -144,7 +145,7 @@ class EventList {
       window_end_ = kAllNear;
       spread_above_ = kSpreadAbove;
       near_.swap(overflow_);
-      for (std::size_t i = near_.size() / 2; i-- > 0;) sift_down(i);
+      make_heap();
       return;
     }
     long double sum = 0;
@@ -183,19 +184,19 @@ class EventList {
     window_end_ = 0;
     spread_above_ = SIZE_MAX;
   }
-  void sift_up(std::size_t i) {
-    Entry moving = std::move(near_[i]);
+  // Both sifts take the entry that moves as a value rather than reading it back from the heap: a load of an
+  // entry just stored, field by field, waits for the stores instead of being forwarded from them.
+  void sift_up(std::size_t i, const Entry& moving) {
     while (i > 0) {
       const std::size_t parent = (i - 1) / 2;
       if (!before(moving, near_[parent])) break;
       near_[i] = std::move(near_[parent]);
       i = parent;
     }
-    near_[i] = std::move(moving);
+    near_[i] = moving;
   }
-  void sift_down(std::size_t i) {
+  void sift_down(std::size_t i, const Entry& moving) {
     const std::size_t n = near_.size();
-    Entry moving = std::move(near_[i]);
     while (true) {
       std::size_t child = 2 * i + 1;
       if (child >= n) break;
@@ -204,7 +205,10 @@ class EventList {
       near_[i] = std::move(near_[child]);
       i = child;
     }
-    near_[i] = std::move(moving);
+    near_[i] = moving;
+  }
+  void make_heap() {
+    for (std::size_t i = near_.size() / 2; i-- > 0;) sift_down(i, Entry(near_[i]));
   }
 
   std::vector<Entry> near_;  // binary min-heap of the events in buckets before next_bucket_, but the run's

@@ -19,8 +19,8 @@ void SimulationEngine::schedule_next_publish(Time now, std::uint32_t index) {
     on_producer_stops(now, producer);
     return;
   }
-  if (const std::optional<Time> next = producer.arrivals.next(now)) {
-    events_.schedule(*next, Event{EventType::produce, index, producer.epoch, 0, 0, {}});
+  if (const Time next = producer.arrivals.next(now); next != kNever) {
+    events_.schedule(next, Event{EventType::produce, index, producer.epoch, 0, 0, {}});
   } else if (scenario_.duration) {  // the next arrival would fall at or after the duration
     events_.schedule(std::max(now, *scenario_.duration), Event{EventType::producer_stops, index, 0, 0, 0, {}});
   } else {  // a trace ended, or the rate schedule stays at 0

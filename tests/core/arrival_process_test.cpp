@@ -35,9 +35,9 @@ std::vector<double> counts(const ProducerGroup& group) {
   std::vector<double> per_window(kDuration / kWindow, 0);
   for (int p = 0; p < kProducers; ++p) {
     ArrivalProcess arrivals(group, kDuration, RandomStream::derive(7, "producer/" + std::to_string(p) + "/arrivals"));
-    for (std::optional<Time> t = arrivals.next(0); t; t = arrivals.next(*t)) {
+    for (Time t = arrivals.next(0); t != kNever; t = arrivals.next(t)) {
       arrivals.on_published();
-      per_window[static_cast<std::size_t>(*t / kWindow)] += 1;
+      per_window[static_cast<std::size_t>(t / kWindow)] += 1;
     }
   }
   return per_window;
@@ -110,9 +110,9 @@ TEST(ArrivalProcess, ConstantSineMatchesTheRatePerWindow) { expect_counts(schedu
 TEST(ArrivalProcess, NoArrivalWhileTheRateIsZero) {
   const ProducerGroup g = scheduled(Arrival::poisson, steps());
   ArrivalProcess arrivals(g, kDuration, RandomStream::derive(3, "a"));
-  for (std::optional<Time> t = arrivals.next(0); t; t = arrivals.next(*t)) {
+  for (Time t = arrivals.next(0); t != kNever; t = arrivals.next(t)) {
     arrivals.on_published();
-    EXPECT_FALSE(*t >= 70 * kSecond && *t < 90 * kSecond) << *t;
+    EXPECT_FALSE(t >= 70 * kSecond && t < 90 * kSecond) << t;
   }
 }
 
@@ -130,7 +130,7 @@ TEST(ArrivalProcess, AScheduleThatStaysAtZeroEnds) {
   r.points = {{0, 1}, {10 * kSecond, 0}};
   const ProducerGroup g = scheduled(Arrival::poisson, r);
   ArrivalProcess arrivals(g, std::nullopt, RandomStream::derive(3, "a"));
-  EXPECT_EQ(arrivals.next(10 * kSecond), std::nullopt);
+  EXPECT_EQ(arrivals.next(10 * kSecond), kNever);
 }
 
 TEST(ArrivalProcess, ATraceReplaysScaledAndLooped) {
@@ -144,8 +144,8 @@ TEST(ArrivalProcess, ATraceReplaysScaledAndLooped) {
   g.trace = trace;
   ArrivalProcess arrivals(g, 20 * kSecond, RandomStream::derive(3, "a"));
   std::vector<Time> times;
-  for (std::optional<Time> t = arrivals.next(0); t; t = arrivals.next(*t)) {
-    times.push_back(*t);
+  for (Time t = arrivals.next(0); t != kNever; t = arrivals.next(t)) {
+    times.push_back(t);
     arrivals.on_published();
   }
   EXPECT_EQ(times, (std::vector<Time>{0, 2 * kSecond, 6 * kSecond, 9 * kSecond, 11 * kSecond, 15 * kSecond, 18 * kSecond}));
@@ -155,7 +155,7 @@ TEST(ArrivalProcess, ATraceReplaysScaledAndLooped) {
   EXPECT_EQ(once.next(1 * kSecond), 2 * kSecond);
   once.on_published();
   once.on_published();
-  EXPECT_EQ(once.next(6 * kSecond), std::nullopt);
+  EXPECT_EQ(once.next(6 * kSecond), kNever);
 }
 
 }  // namespace
