@@ -3,7 +3,6 @@
 // an std::ostream with precision(12) writes (doubles as printf's %.12g, integers in decimal), several times faster.
 #include <charconv>
 #include <concepts>
-#include <cstddef>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -22,9 +21,10 @@ class TextAppender {
       return std::to_chars(first, last, value, std::chars_format::general, 12);
     });
   }
-  // Every integer type but char and bool, in decimal.
+  // An integer in decimal. One-byte types (char, bool, int8_t) are characters or words to an ostream, so they
+  // are not numbers here: a char has its own overload, the others do not compile.
   template <std::integral T>
-    requires(!std::same_as<T, char> && !std::same_as<T, bool>)
+    requires(sizeof(T) > 1)
   TextAppender& operator<<(T value) {
     return append_number([value](char* first, char* last) { return std::to_chars(first, last, value); });
   }
