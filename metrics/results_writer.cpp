@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <stdexcept>
 
 #include "core/version.hpp"
 #include "group_figures.hpp"
 #include "statistics.hpp"
+#include "text_appender.hpp"
 
 namespace qlab {
 namespace {
@@ -21,12 +21,11 @@ nlohmann::ordered_json summary_object(const Summary& s) {
 }
 
 // A per-run CSV: `header`, then for every run each element of its `rows` list written by `write_row`
-// (after the repetition column). Seconds keep 12 significant digits.
+// (after the repetition column). Seconds keep 12 significant digits (TextAppender writes doubles as %.12g).
 template <class Row, class WriteRow>
 std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
                      std::vector<Row> RunResult::*rows, WriteRow write_row) {
-  std::ostringstream out;
-  out.precision(12);
+  TextAppender out;
   out << header << '\n';
   for (const RunResult& run : runs) {
     for (const Row& row : run.*rows) {
@@ -35,14 +34,14 @@ std::string runs_csv(const std::vector<RunResult>& runs, const char* header,
       out << '\n';
     }
   }
-  return out.str();
+  return out.take();
 }
 
 std::string timeseries_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs,
                   "repetition,t,backlog,in_flight,published,processed,busy_consumers,alive_consumers,backlog_max,"
                   "in_flight_max",
-                  &RunResult::series, [](std::ostream& out, const TimeSeriesPoint& p, const RunResult&) {
+                  &RunResult::series, [](TextAppender& out, const TimeSeriesPoint& p, const RunResult&) {
                     out << to_seconds(p.t) << ',' << p.backlog << ',' << p.in_flight << ',' << p.published << ','
                         << p.processed << ',' << p.busy_consumers << ',' << p.alive_consumers << ',' << p.backlog_max
                         << ',' << p.in_flight_max;
@@ -51,7 +50,7 @@ std::string timeseries_csv(const std::vector<RunResult>& runs) {
 
 std::string consumers_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,consumer,group,processed,busy_seconds,alive_seconds,utilization,idle_with_backlog",
-                  &RunResult::consumers, [](std::ostream& out, const ConsumerFigures& c, const RunResult&) {
+                  &RunResult::consumers, [](TextAppender& out, const ConsumerFigures& c, const RunResult&) {
                     const double alive = to_seconds(c.alive);
                     out << c.name << ',' << c.group << ',' << c.processed << ',' << to_seconds(c.busy) << ','
                         << alive << ',' << (alive > 0 ? to_seconds(c.busy) / alive : 0) << ','
@@ -61,14 +60,14 @@ std::string consumers_csv(const std::vector<RunResult>& runs) {
 
 std::string faults_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,action,target,start,end", &RunResult::faults,
-                  [](std::ostream& out, const FaultWindow& f, const RunResult&) {
+                  [](TextAppender& out, const FaultWindow& f, const RunResult&) {
                     out << f.action << ',' << f.target << ',' << to_seconds(f.start) << ',' << to_seconds(f.end);
                   });
 }
 
 std::string messages_csv(const std::vector<RunResult>& runs) {
   return runs_csv(runs, "repetition,message,published,deliveries,completed,fate,history", &RunResult::trace,
-                  [](std::ostream& out, const MessageTrace& m, const RunResult& run) {
+                  [](TextAppender& out, const MessageTrace& m, const RunResult& run) {
                     // Lists inside a field are "what@seconds;what@seconds"; a delivery names its consumer as
                     // consumers.csv does (GROUP[i]).
                     out << m.id << ',' << to_seconds(m.published) << ',';
