@@ -3,9 +3,9 @@
 // number is the insertion order, so events at the same time run first-in first-out and a run is
 // bit-for-bit reproducible.
 //
-// Small populations are a binary min-heap of whole entries. Large ones (100,000 consumers keep 90,000
-// service completions pending) would make every pop walk 17 levels of a heap far larger than the
-// first-level cache, so they become two-level: only the events before a horizon are near, and later
+// Small populations are a binary min-heap of whole entries. Larger ones (100,000 consumers keep 90,000
+// service completions pending) would make every pop walk up to 17 levels of a heap, far larger than the
+// first-level cache at the end, so they become two-level: only the events before a horizon are near, and later
 // events are appended, unsorted, to buckets of one power-of-two width of time in a window past it, or
 // beyond the window to an overflow. When the near events run out, the next bucket is sorted into the
 // near "run", and events scheduled before the horizon after that go to the near heap; the front is the
@@ -89,9 +89,11 @@ class EventList {
   static constexpr std::size_t kWindowSpans = 2;
   // A near heap above kSpreadAbove events is spread into buckets; a window is laid out only for more than
   // kHeapBelow events (below, everything stays in the heap). The gap keeps a population near either from
-  // switching back and forth.
-  static constexpr std::size_t kSpreadAbove = 4096;
-  static constexpr std::size_t kHeapBelow = 1024;
+  // switching back and forth. Measured in the simulator (M/M/c at rho 0.9, c - 1 completions pending): the
+  // two-level list beats a heap from about 150 consumers on (+8% at 150, +20% at 300, +34% at 1,000), and
+  // is no different at 30 to 100.
+  static constexpr std::size_t kSpreadAbove = 128;
+  static constexpr std::size_t kHeapBelow = 32;
   static constexpr std::int64_t kAllNear = std::numeric_limits<std::int64_t>::max();
 
   static bool before(const Entry& a, const Entry& b) {
