@@ -13,11 +13,8 @@ namespace qlab::sim {
 
 class PendingEvents {
  public:
-  // What pop() hands back: the event as it was scheduled.
-  struct Due {
-    Time time;
-    Event event;
-  };
+  // What pop() hands back: the event's time and compact form (see take()).
+  struct Due;
   // The compact form: a message-carrying event's `word` is its slot, any other's its receipt.
   struct Compact {
     EventType type;
@@ -40,12 +37,14 @@ class PendingEvents {
   const Compact& next_compact() { return list_.next_payload(); }
   // The compact form of an event most likely `k` events after the next (EventList::ahead), or null.
   const Compact* ahead(std::size_t k) const { return list_.ahead(k); }
-  // Removes and returns the earliest event. Precondition: !empty().
-  Due pop() {
-    const auto entry = list_.pop();
-    Due due{entry.time, expand(entry.payload)};
-    if (carries_message(entry.payload.type)) free_.push_back(static_cast<std::uint32_t>(entry.payload.word));
-    return due;
+  // Removes and returns the earliest event. Precondition: !empty(). The caller runs the common events
+  // (which carry no message) from the compact form, and expands any other with take(), once.
+  Due pop();
+  // The whole event that `compact`, just popped, stands for; a message-carrying event's slot is freed.
+  Event take(const Compact& compact) {
+    const Event event = expand(compact);
+    if (carries_message(compact.type)) free_.push_back(static_cast<std::uint32_t>(compact.word));
+    return event;
   }
   // Visits every pending event (whole), in no particular order.
   template <class Visit>
@@ -82,5 +81,15 @@ class PendingEvents {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;  // slots whose event has run
 };
+
+struct PendingEvents::Due {
+  Time time;
+  Compact compact;
+};
+
+inline PendingEvents::Due PendingEvents::pop() {
+  const auto entry = list_.pop();
+  return Due{entry.time, entry.payload};
+}
 
 }  // namespace qlab::sim

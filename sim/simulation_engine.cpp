@@ -127,11 +127,11 @@ RunResult SimulationEngine::run() {
     series_.observe(next, state());
     const auto due = events_.pop();
     if (prefetching_ && !events_.empty()) {
-      prefetch_consumer(events_.next_compact(), due.event.type);
+      prefetch_consumer(events_.next_compact(), due.compact.type);
       if (const PendingEvents::Compact* later = events_.ahead(1)) prefetch_later(*later);
     }
     now = due.time;
-    dispatch(now, due.event);
+    dispatch_pending(now, due.compact);
     if (!recoveries_.empty()) check_recoveries(now);
     if (ledger_.retired_runs() > forget_above_runs_) [[unlikely]] forget_settled();
     if (publishing_end_ != kNever && (!scenario_.drain || everything_finished())) {
@@ -181,9 +181,7 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       on_join_arrives(now, event);
       break;
     case EventType::service_done:
-      if (consumers_[event.entity].work_token == event.token && consumers_[event.entity].phase == ConsumerPhase::busy) {
-        on_service_done(now, event.entity);
-      }
+      on_service_due(now, event.entity, event.token);
       break;
     case EventType::design_timer:
       on_design_timer(now, event.token);

@@ -67,6 +67,22 @@ class SimulationEngine {
   void report_progress();
   // Dispatch and the network (simulation_engine.cpp). dispatch() only forwards, so that it stays a jump table.
   void dispatch(Time now, const Event& event);
+  // dispatch() for an event just popped: a producer's next publish and a completion (most events) run from
+  // the compact form, without building the whole event.
+  void dispatch_pending(Time now, const PendingEvents::Compact& event) {
+    switch (event.type) {
+      case EventType::produce:
+        ++dispatched_;
+        on_produce(now, event.entity, event.token);
+        break;
+      case EventType::service_done:
+        ++dispatched_;
+        on_service_due(now, event.entity, event.token);
+        break;
+      default:
+        dispatch(now, events_.take(event));
+    }
+  }
   void on_join_arrives(Time now, const Event& event);
   // Sends `event` over the hop between client `client` (producers first, then consumers) and the broker.
   // Inline for the common case of no network fault in force; faults take send_through_faults().
@@ -237,6 +253,10 @@ class SimulationEngine {
   // Consumer `index` (`consumer`) starts processing its current delivery.
   void start_current(Time now, std::uint32_t index, SimConsumer& consumer);
   void on_service_done(Time now, std::uint32_t index);
+  // A completion planned for work token `token` falls due: it runs unless the consumer's work changed since.
+  void on_service_due(Time now, std::uint32_t index, std::uint32_t token) {
+    if (consumers_[index].work_token == token && consumers_[index].phase == ConsumerPhase::busy) on_service_done(now, index);
+  }
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   // Ends every consumer's open phase at `end` (its phase stays): the running sums then hold the totals.
   void close_phases(Time end);

@@ -35,21 +35,22 @@ TEST(PendingEvents, EventsComeBackWholeInTimeThenInsertionOrder) {
     }
     for (int i = 0; i < 4; ++i) {
       const auto due = events.pop();
-      EXPECT_TRUE(due.time > last || (due.time == last && due.event.count > last_serial));
+      const Event event = events.take(due.compact);
+      EXPECT_TRUE(due.time > last || (due.time == last && event.count > last_serial));
       last = due.time;
-      last_serial = due.event.count;
-      if (due.event.type == EventType::delivery_arrives) {
-        const MessageId id = due.event.message.id;
-        EXPECT_EQ(due.event.receipt, id + 1000);
-        EXPECT_EQ(due.event.message.size, id + 100);
-        EXPECT_EQ(due.event.message.published_at, static_cast<Time>(id * 3));
-        EXPECT_EQ(due.event.token, 7U);
-        EXPECT_EQ(due.event.incarnation, 2U);
+      last_serial = event.count;
+      if (event.type == EventType::delivery_arrives) {
+        const MessageId id = event.message.id;
+        EXPECT_EQ(event.receipt, id + 1000);
+        EXPECT_EQ(event.message.size, id + 100);
+        EXPECT_EQ(event.message.published_at, static_cast<Time>(id * 3));
+        EXPECT_EQ(event.token, 7U);
+        EXPECT_EQ(event.incarnation, 2U);
         delivered.push_back(id);
       } else {
-        EXPECT_EQ(due.event.receipt, 99U);
-        EXPECT_EQ(due.event.token, kLateAck);
-        EXPECT_EQ(due.event.incarnation, 4U);
+        EXPECT_EQ(event.receipt, 99U);
+        EXPECT_EQ(event.token, kLateAck);
+        EXPECT_EQ(event.incarnation, 4U);
       }
     }
   }
