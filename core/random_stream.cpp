@@ -1,28 +1,16 @@
 #include "random_stream.hpp"
 
+#include "stream_family.hpp"
+
 namespace qlab {
 namespace {
 __extension__ typedef unsigned __int128 UInt128;  // GCC/Clang built-in, for the 64x64->128 multiply
 
 constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-constexpr std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return h;
-}
 }  // namespace
 
-RandomStream::RandomStream(std::uint64_t seed) {
-  std::uint64_t x = seed;
-  for (auto& word : s_) {
-    x += 0x9e3779b97f4a7c15ULL;
-    word = mix64(x);
-  }
-}
-
 RandomStream RandomStream::derive(std::uint64_t seed, std::string_view name) {
-  return RandomStream(mix64(seed) ^ fnv1a(name));
+  return StreamFamily(seed, name).derive();
 }
 
 std::uint64_t RandomStream::next_u64() {

@@ -22,7 +22,15 @@ constexpr std::uint64_t repetition_seed(std::uint64_t seed, std::uint32_t repeti
 
 class RandomStream {
  public:
-  explicit RandomStream(std::uint64_t seed = 1);
+  // Inline and constexpr: a default stream (seed 1, which the simulator gives every consumer record before
+  // deriving its streams) then costs no more than copying four constants.
+  explicit constexpr RandomStream(std::uint64_t seed = 1) {
+    std::uint64_t x = seed;
+    for (auto& word : s_) {
+      x += 0x9e3779b97f4a7c15ULL;
+      word = mix64(x);
+    }
+  }
   // The stream of the entity called `name` within a run seeded with `seed`.
   static RandomStream derive(std::uint64_t seed, std::string_view name);
 
@@ -33,7 +41,7 @@ class RandomStream {
   std::uint64_t next_below(std::uint64_t bound);
 
  private:
-  std::uint64_t s_[4];
+  std::uint64_t s_[4] = {};
 };
 
 }  // namespace qlab

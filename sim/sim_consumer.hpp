@@ -63,8 +63,8 @@ static_assert(sizeof(SimConsumer) == 128, "a consumer's hot record is two cache 
 
 // The rest of a consumer: what only network latency, faults, autoscaling, failures and the end of the run read.
 struct alignas(64) SimConsumerCold {
-  RandomStream to_broker_rng;    // network latency of its acks and pulls
-  RandomStream from_broker_rng;  // network latency of its deliveries
+  RandomStream to_broker_rng;    // network latency of its acks and pulls (derived only with latency)
+  RandomStream from_broker_rng;  // network latency of its deliveries (derived only with latency)
   Time alive = 0;                // running sum over its changes between down and up
   RandomStream failure_rng;      // which processings fail (consumers[i].failure; a stream of its own)
   std::string name;              // group[index]

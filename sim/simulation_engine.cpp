@@ -1,12 +1,27 @@
 #include "simulation_engine.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "core/check.hpp"
+#include "core/stream_family.hpp"
 #include "metrics/group_figures.hpp"
 
 namespace qlab::sim {
+namespace {
+
+// "group[index]", written in place: one allocation at most (none when it fits in the string itself).
+std::string member_name(const std::string& group, std::uint32_t index) {
+  char digits[10];  // 2^32 has 10 decimal digits
+  const char* const digits_end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  std::string name(group.size() + static_cast<std::size_t>(digits_end - digits) + 2, '[');
+  char* const bracket = std::copy(group.begin(), group.end(), name.data());  // the '[' the fill left there
+  *std::copy(static_cast<const char*>(digits), digits_end, bracket + 1) = ']';
+  return name;
+}
+
+}  // namespace
 
 SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repetition, const SimulationOptions& options)
     : scenario_(scenario),
@@ -36,52 +51,49 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   QLAB_CHECK(scenario.producers.size() <= Delivery::kOriginLimit, "more producer groups than a delivery can name");
   consumers_.reserve(consumer_count);
   consumer_cold_.reserve(consumer_count);
+  // Streams from families and names written in place: these loops run 100,000 times for large systems.
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
     producers_retry_ = producers_retry_ || group.on_unavailable == OnUnavailable::retry;
     group_first_producer_.push_back(static_cast<std::uint32_t>(producers_.size()));
+    const StreamFamily group_streams = StreamFamily(seed_, "producer/").then(group.name).then("/");
     for (std::uint32_t i = 0; i < group.count; ++i) {
-      const std::string stream = "producer/" + group.name + "/" + std::to_string(i);
-      producers_.push_back(SimProducer{.name = group.name + "[" + std::to_string(i) + "]",
+      const StreamFamily streams = group_streams.numbered(i);
+      producers_.push_back(SimProducer{.name = member_name(group.name, i),
                                        .group = g,
                                        .index = i,
-                                       .arrivals = ArrivalProcess(group, scenario.duration,
-                                                                  RandomStream::derive(seed_, stream + "/arrivals")),
-                                       .size_rng = RandomStream::derive(seed_, stream + "/sizes"),
-                                       .network_rng = RandomStream::derive(seed_, stream + "/network"),
-                                       .key_rng = RandomStream::derive(seed_, stream + "/keys"),
-                                       .poison_rng = RandomStream::derive(seed_, stream + "/poison")});
+                                       .arrivals = ArrivalProcess(group, scenario.duration, streams.derive("/arrivals")),
+                                       .size_rng = streams.derive("/sizes"),
+                                       .network_rng = streams.derive("/network"),
+                                       .key_rng = streams.derive("/keys"),
+                                       .poison_rng = streams.derive("/poison")});
     }
   }
   for (std::size_t g = 0; g < scenario.consumers.size(); ++g) {
     const ConsumerGroup& group = scenario.consumers[g];
     group_first_consumer_.push_back(static_cast<std::uint32_t>(consumers_.size()));
+    const StreamFamily group_streams = StreamFamily(seed_, "consumer/").then(group.name).then("/");
     for (std::uint32_t i = 0; i < consumer_slots(group); ++i) {
-      // Built in place and from one reused name buffer: this loop runs 100,000 times for large systems.
-      std::string stream = "consumer/" + group.name + "/" + std::to_string(i);
-      const std::size_t prefix = stream.size();
-      const auto derive = [&](const char* suffix) {
-        stream.resize(prefix);
-        return RandomStream::derive(seed_, stream.append(suffix));
-      };
+      const StreamFamily streams = group_streams.numbered(i);
       SimConsumer& c = consumers_.emplace_back();
       SimConsumerCold& cold = consumer_cold_.emplace_back();
-      cold.name = group.name + "[" + std::to_string(i) + "]";
+      cold.name = member_name(group.name, i);
       c.group = static_cast<std::uint32_t>(g);
       cold.prefetch = group.prefetch;
-      c.service_rng = derive("/service");
-      cold.to_broker_rng = derive("/network-out");
-      cold.from_broker_rng = derive("/network-in");
+      c.service_rng = streams.derive("/service");
+      if (!zero_latency_) {  // only hop_delay() draws from them, and never without latency
+        cold.to_broker_rng = streams.derive("/network-out");
+        cold.from_broker_rng = streams.derive("/network-in");
+      }
       if (i >= group.count) c.phase = ConsumerPhase::down;  // parked: an autoscaler may start it
-      if (group.failure.p > 0) cold.failure_rng = derive("/failure");
+      if (group.failure.p > 0) cold.failure_rng = streams.derive("/failure");
     }
   }
   prefetching_ = consumers_.size() * sizeof(SimConsumer) > 64 * 1024;
   open_crash_record_.assign(consumers_.size(), SIZE_MAX);
   open_producer_record_.assign(producers_.size(), SIZE_MAX);
-  for (std::size_t f = 0; f < scenario.faults.size(); ++f) {
-    fault_rngs_.push_back(RandomStream::derive(seed_, "fault/" + std::to_string(f)));
-  }
+  const StreamFamily fault_streams(seed_, "fault/");
+  for (std::size_t f = 0; f < scenario.faults.size(); ++f) fault_rngs_.push_back(fault_streams.numbered(f).derive());
 }
 
 RunResult SimulationEngine::run() {
@@ -350,14 +362,16 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   Time busy = 0;
   Time alive = 0;
   Time idle_backlog = 0;
+  result.consumers.reserve(consumers_.size());
   for (std::size_t i = 0; i < consumers_.size(); ++i) {
     const SimConsumer& c = consumers_[i];
-    const SimConsumerCold& cold = consumer_cold_[i];
+    SimConsumerCold& cold = consumer_cold_[i];
     busy += c.busy;
     alive += cold.alive;
     idle_backlog += c.idle_with_backlog;
-    result.consumers.push_back(ConsumerFigures{cold.name, scenario_.consumers[c.group].name, c.busy, cold.alive,
-                                               c.idle_with_backlog, c.processed});
+    // The run is over: its names move to the figures (as its fault windows do below) rather than being copied.
+    result.consumers.push_back(ConsumerFigures{std::move(cold.name), scenario_.consumers[c.group].name, c.busy,
+                                               cold.alive, c.idle_with_backlog, c.processed});
   }
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
   add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);

@@ -317,6 +317,7 @@ class SimulationEngine {
   // queue) may still name, lets the ledger forget the fates below it, and sets the next threshold.
   void forget_settled();
   void audit_custody(std::uint64_t remaining) const;
+  // The run's results. Ends the engine's use: consumer names and fault windows move into the result.
   RunResult collect(Time end, double wall_seconds);
 
   const Scenario& scenario_;
