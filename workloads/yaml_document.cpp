@@ -1,5 +1,6 @@
 #include "workloads/yaml_document.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -84,13 +85,18 @@ std::string read_text_file(const std::string& file, const std::string& what) {
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ScenarioError(file + ": cannot open (" + std::strerror(errno) + ")");
-  std::string text(static_cast<std::size_t>(kMaxYamlFileBytes) + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) throw ScenarioError(file + ": cannot read (" + std::strerror(errno) + ")");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > static_cast<std::size_t>(kMaxYamlFileBytes)) {
-    throw ScenarioError(file + ": larger than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB (expected " + what + ")");
+  // Read in chunks, stopping just past the limit: a buffer of the whole limit would be zeroed for every
+  // file (16 MiB, more than a small simulation costs).
+  std::string text;
+  std::array<char, 1 << 16> chunk;
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > static_cast<std::size_t>(kMaxYamlFileBytes)) {
+      throw ScenarioError(file + ": larger than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB (expected " + what + ")");
+    }
   }
+  if (in.bad()) throw ScenarioError(file + ": cannot read (" + std::strerror(errno) + ")");
   return text;
 }
 

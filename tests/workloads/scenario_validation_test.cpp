@@ -2,10 +2,13 @@
 // and what the message says was wrong and expected.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <utility>
 
 #include "load_helpers.hpp"
+#include "workloads/yaml_document.hpp"
 
 namespace qlab::workloads {
 namespace {
@@ -354,6 +357,26 @@ TEST(ScenarioValidation, FoldersAndDevicesAreNotScenarioFiles) {
       EXPECT_EQ(e.what(), message);
     }
   }
+}
+
+// A file is read in chunks up to the size limit: one spanning several chunks loads whole, and one a byte
+// over the limit is refused by size.
+TEST(ScenarioValidation, FilesAreReadWholeUpToTheSizeLimit) {
+  const std::string path = ::testing::TempDir() + "qlab-size-limit.yaml";
+  const auto write = [&path](const std::string& text) { std::ofstream(path, std::ios::binary) << text; };
+  std::string padded = "# " + std::string(300000, 'x') + "\n" + kMinimal;
+  write(padded);
+  EXPECT_EQ(load_scenario_file(path).producers.size(), 1U);
+  padded.insert(0, "#" + std::string(static_cast<std::size_t>(kMaxYamlFileBytes) - padded.size() - 1, 'x') + "\n");
+  ASSERT_EQ(padded.size(), static_cast<std::size_t>(kMaxYamlFileBytes) + 1);
+  write(padded);
+  try {
+    load_scenario_file(path);
+    ADD_FAILURE() << "a file over the limit was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.what(), path + ": larger than 16 MiB (expected a scenario file)");
+  }
+  std::remove(path.c_str());
 }
 
 TEST(ScenarioValidation, TextMustBeUtf8) {
