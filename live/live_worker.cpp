@@ -13,7 +13,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -142,12 +141,12 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
   // A restarted producer replays the draws of its earlier lives: the arrivals before each crash were
   // published (a size draw each); the one already drawn when it crashed is lost; each restart continues the
   // process from the restart time, as in the simulator.
-  std::optional<Time> next = arrivals.next(0);
+  Time next = arrivals.next(0);  // kNever once the producer is done
   for (const auto& [crashed, resumed] : task.outages) {
-    while (next && *next < crashed) {
+    while (next != kNever && next < crashed) {
       group.size.sample(size_rng);
       arrivals.on_published();
-      next = arrivals.next(*next);
+      next = arrivals.next(next);
     }
     arrivals.on_restart(resumed);
     next = arrivals.next(resumed);
@@ -251,14 +250,14 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
     return (f.action == FaultAction::drop && f.hop == Hop::producer_to_broker) || f.action == FaultAction::broker_crash;
   });
   const Time confirm_patience = publishes_may_vanish ? 2 * kSecond : 60 * kSecond;
-  while (next || outstanding > 0 || !retries.empty()) {
+  while (next != kNever || outstanding > 0 || !retries.empty()) {
     const Time now = monotonic_now();
-    if (next && real_time(*next) <= now) {
+    if (next != kNever && real_time(next) <= now) {
       // Everything due goes out in one batch; each message keeps its own intended time (open loop: a slow
       // broker shows as latency from the intended time, never as a lower send rate).
       std::vector<Pending> batch;
       std::size_t bytes = 0;
-      while (next && real_time(*next) <= now && batch.size() < 1000 && bytes < 512 * 1024) {
+      while (next != kNever && real_time(next) <= now && batch.size() < 1000 && bytes < 512 * 1024) {
         const std::uint64_t seq = arrivals.sent();
         const auto size = static_cast<std::size_t>(std::max<std::int64_t>(0, group.size.sample(size_rng)));
         std::string payload = name + "-" + std::to_string(seq);
@@ -266,11 +265,11 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
         bytes += payload.size();
         const std::uint64_t key = mix64((static_cast<std::uint64_t>(task.group) << 48) ^
                                         (static_cast<std::uint64_t>(task.index) << 32) ^ seq);
-        const Time intended = real_time(*next);
+        const Time intended = real_time(next);
         batch.push_back({{seq, id_base + seq, key, intended, std::move(payload)}, 0, 0});
         records.line("S,%llu,%llu,%llu\n", u(seq), u(intended), u(now));
         arrivals.on_published();
-        next = arrivals.next(*next);
+        next = arrivals.next(next);
       }
       send(std::move(batch), now);
       continue;
@@ -288,10 +287,10 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
       }
     }
     Time wake = now + kSecond;
-    if (next) wake = std::min(wake, real_time(*next));
+    if (next != kNever) wake = std::min(wake, real_time(next));
     for (const Pending& p : retries) wake = std::min(wake, p.again);
     if (!client) {
-      if (!next && retries.empty()) break;  // nothing left to send, nothing to confirm on a dead connection
+      if (next == kNever && retries.empty()) break;  // nothing left to send, nothing to confirm on a dead connection
       sleep_until(wake);
       continue;
     }
@@ -306,7 +305,7 @@ int run_producer(const Scenario& scenario, const ProducerTask& task) {
       lose_connection(e);
       continue;
     }
-    if (heard == 0 && !next && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
+    if (heard == 0 && next == kNever && retries.empty() && monotonic_now() - last_progress > confirm_patience) {
       std::fprintf(stderr, "qlab live producer %s: %llu publishes unconfirmed after %s\n", name.c_str(),
                    u(outstanding), publishes_may_vanish ? "2 s (dropped or lost by a broker fault)" : "60 s");
       return publishes_may_vanish ? 0 : 1;
