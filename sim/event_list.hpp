@@ -4,8 +4,8 @@
 // bit-for-bit reproducible.
 //
 // Small populations are a binary min-heap of whole entries. Larger ones (100,000 consumers keep 90,000
-// service completions pending) would make every pop walk up to 17 levels of a heap, far larger than the
-// first-level cache at the end, so they become two-level: only the events before a horizon are near, and later
+// service completions pending) would make every pop walk up to 17 levels of a heap far larger than the
+// first-level cache, so they become two-level: only the events before a horizon are near, and later
 // events are appended, unsorted, to buckets of one power-of-two width of time in a window past it, or
 // beyond the window to an overflow. When the near events run out, the next bucket is sorted into the
 // near "run", and events scheduled before the horizon after that go to the near heap; the front is the
