@@ -5,10 +5,13 @@
 #   2. a scaling table: visibility_timeout at rho = 0.9 (exponential service of mean 1s, Poisson arrivals
 #      at 0.9 x consumers per second) for each number of consumers and messages, with events per CPU
 #      second and peak memory (max RSS) of the whole `qlab run` process, then for each number of messages
-#      the events per CPU second of the most consumers against the fewest.
+#      the events per CPU second of the most consumers against the fewest. Each cell runs REPEATS times
+#      (default 3) and shows the median: with many consumers the rate depends on the memory system, which
+#      the machine shares, and moves between runs by 10-20%.
 # Usage: scripts/sim_scaling.sh            (needs a Release build in ./build, e.g. scripts/build.sh)
 #   CONSUMERS="8 1000" MESSAGES="1000000" scripts/sim_scaling.sh     to choose the cells
 #   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8 100000"              the extra long runs (default as shown)
+#   REPEATS=1                                                        one run per cell
 # CPU time rather than wall time: the figures hold on a machine shared with other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +21,8 @@ consumers=${CONSUMERS-"8 1000 10000 100000"}
 messages=${MESSAGES-"1000000 10000000"}
 large_messages=${LARGE_MESSAGES-"100000000"}
 large_consumers=${LARGE_CONSUMERS-"8 100000"}
+repeats=${REPEATS:-3}
+[[ $repeats =~ ^[1-9][0-9]*$ ]] || { echo "sim_scaling.sh: REPEATS must be a positive whole number, not '$repeats'" >&2; exit 2; }
 for tool in "$qlab" "$bench" /usr/bin/time /usr/bin/python3; do
   [[ -x $tool ]] || { echo "sim_scaling.sh: $tool is missing (build first: scripts/build.sh)" >&2; exit 2; }
 done
@@ -43,26 +48,39 @@ queue: {design: visibility_timeout}
 producers: [{rate: 7.2/s, messages: 1000000}]
 consumers: [{count: 8, service: {dist: exponential, mean: 1s}}]
 EOF
-run_cell() {  # consumers messages
+run_cell() {  # consumers messages: REPEATS runs, the median rate and the largest peak memory
   local c=$1 m=$2 out="$work/run-$1-$2"
   local rate
   rate=$(/usr/bin/python3 -c "print($c * 0.9)")
-  /usr/bin/time -f "%M %U %S" -o "$work/time" "$qlab" run "$work/scale.yaml" -j 1 --out "$out" \
-    --set "consumers[0].count=$c" --set "producers[0].rate=$rate/s" --set "producers[0].messages=$m" > /dev/null
-  /usr/bin/python3 - "$out/summary.json" "$work/time" "$c" "$m" "$work/rates" <<'PY'
+  : > "$work/runs"
+  for _ in $(seq "$repeats"); do
+    rm -rf "$out"
+    /usr/bin/time -f "%M %U %S" -o "$work/time" "$qlab" run "$work/scale.yaml" -j 1 --out "$out" \
+      --set "consumers[0].count=$c" --set "producers[0].rate=$rate/s" --set "producers[0].messages=$m" > /dev/null
+    /usr/bin/python3 - "$out/summary.json" "$work/time" >> "$work/runs" <<'PY'
 import json, sys
-metrics = json.load(open(sys.argv[1]))["metrics"]
+events = json.load(open(sys.argv[1]))["metrics"]["events"]["mean"]
 rss_kb, user, system = open(sys.argv[2]).read().split()[-3:]
-cpu = float(user) + float(system)
-events = metrics["events"]["mean"]
-print(f"| {int(sys.argv[3]):,} | {int(sys.argv[4]):,} | {events:.3g} | {events / cpu / 1e6:.2f} M | {cpu:.1f} s | {int(rss_kb) / 1024:.0f} MB |")
-with open(sys.argv[5], "a") as rates:
-    rates.write(f"{sys.argv[3]} {sys.argv[4]} {events / cpu}\n")
+print(events, float(user) + float(system), rss_kb)
+PY
+  done
+  /usr/bin/python3 - "$work/runs" "$c" "$m" "$work/rates" <<'PY'
+import statistics, sys
+runs = [line.split() for line in open(sys.argv[1])]
+events = float(runs[0][0])
+rates = sorted(events / float(cpu) for _, cpu, _ in runs)
+cpu = statistics.median(float(cpu) for _, cpu, _ in runs)
+rss_mb = max(int(rss) for _, _, rss in runs) / 1024
+rate = statistics.median(rates)
+spread = f" ({rates[0] / 1e6:.2f}-{rates[-1] / 1e6:.2f})" if len(rates) > 1 else ""
+print(f"| {int(sys.argv[2]):,} | {int(sys.argv[3]):,} | {events:.3g} | {rate / 1e6:.2f} M{spread} | {cpu:.1f} s | {rss_mb:.0f} MB |")
+with open(sys.argv[4], "a") as out:
+    out.write(f"{sys.argv[2]} {sys.argv[3]} {rate}\n")
 PY
 }
-echo "## Scaling (visibility_timeout, rho = 0.9, one repetition, one thread)"
+echo "## Scaling (visibility_timeout, rho = 0.9, one repetition, one thread; median of $repeats runs a cell)"
 echo
-echo "| consumers | messages | events | events per CPU second | CPU time | peak memory |"
+echo "| consumers | messages | events | events per CPU second (lowest-highest) | CPU time | peak memory |"
 echo "|---|---|---|---|---|---|"
 for m in $messages; do
   for c in $consumers; do run_cell "$c" "$m"; done
