@@ -25,6 +25,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/fault_plan.hpp"
+#include "core/member_name.hpp"
 #include "core/random_stream.hpp"
 #include "core/units.hpp"
 #include "live/backends/backend_checks.hpp"
@@ -240,7 +241,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   std::vector<ConsumerProcess> consumers;
   for (std::size_t g = 0; g < s.consumers.size(); ++g) {
     for (std::uint32_t i = 0; i < s.consumers[g].count; ++i) {
-      consumers.push_back({g, i, s.consumers[g].name + "[" + std::to_string(i) + "]", 0, nullptr, false, {}});
+      consumers.push_back({g, i, member_name(s.consumers[g].name, i), 0, nullptr, false, {}});
     }
   }
   for (const ConsumerProcess& c : consumers) consumer_proxies.push_back(make_proxy(placement.consumers[c.group], c.name));
@@ -309,7 +310,7 @@ RunResult run_repetition(const Scenario& original, const Scenario& s, const Live
   };
   for (std::size_t g = 0; g < s.producers.size(); ++g) {
     for (std::uint32_t i = 0; i < s.producers[g].count; ++i) {
-      producers.push_back({g, i, s.producers[g].name + "[" + std::to_string(i) + "]", 0, false, nullptr, {}});
+      producers.push_back({g, i, member_name(s.producers[g].name, i), 0, false, nullptr, {}});
       producer_proxies.push_back(make_proxy(placement.producers[g], producers.back().name));
     }
   }

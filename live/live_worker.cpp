@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/arrival_process.hpp"
+#include "core/member_name.hpp"
 #include "core/random_stream.hpp"
 #include "live/backends/backend_registry.hpp"
 #include "live/record_file.hpp"
@@ -62,10 +63,6 @@ void sleep_until(Time deadline) {
   timespec ts{static_cast<time_t>(deadline / kSecond), static_cast<long>(deadline % kSecond)};
   while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
   }
-}
-
-std::string member_name(const std::string& group, std::uint32_t index) {
-  return group + "[" + std::to_string(index) + "]";
 }
 
 // What a worker's client needs: the scenario's queue (time-scaled, as the broker runs it) and the back end's

@@ -1,27 +1,14 @@
 #include "simulation_engine.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 
 #include "core/check.hpp"
+#include "core/member_name.hpp"
 #include "core/stream_family.hpp"
 #include "metrics/group_figures.hpp"
 
 namespace qlab::sim {
-namespace {
-
-// "group[index]", written in place: one allocation at most (none when it fits in the string itself).
-std::string member_name(const std::string& group, std::uint32_t index) {
-  char digits[10];  // 2^32 has 10 decimal digits
-  const char* const digits_end = std::to_chars(digits, digits + sizeof digits, index).ptr;
-  std::string name(group.size() + static_cast<std::size_t>(digits_end - digits) + 2, '[');
-  char* const bracket = std::copy(group.begin(), group.end(), name.data());  // the '[' the fill left there
-  *std::copy(static_cast<const char*>(digits), digits_end, bracket + 1) = ']';
-  return name;
-}
-
-}  // namespace
 
 SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repetition, const SimulationOptions& options)
     : scenario_(scenario),
