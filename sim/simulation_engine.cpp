@@ -127,7 +127,7 @@ RunResult SimulationEngine::run() {
     const auto due = events_.pop();
     if (prefetching_ && !events_.empty()) {
       prefetch_consumer(events_.next_compact(), due.compact.type);
-      if (const PendingEvents::Compact* later = events_.ahead(1)) prefetch_later(*later);
+      if (const PendingEvents::Compact* later = events_.ahead(1)) prefetch_for(*later);
     }
     now = due.time;
     dispatch_pending(now, due.compact);
@@ -158,7 +158,8 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
   ++dispatched_;
   switch (event.type) {
     case EventType::produce:
-      on_produce(now, event.entity, event.token);
+    case EventType::service_done:
+      QLAB_CHECK(false, "a producer's publish or a completion runs from its compact form (dispatch_pending)");
       break;
     case EventType::producer_stops:
       on_producer_stops(now, producers_[event.entity]);
@@ -178,9 +179,6 @@ void SimulationEngine::dispatch(Time now, const Event& event) {
       break;
     case EventType::join_arrives:
       on_join_arrives(now, event);
-      break;
-    case EventType::service_done:
-      on_service_due(now, event.entity, event.token);
       break;
     case EventType::design_timer:
       on_design_timer(now, event.token);

@@ -67,17 +67,19 @@ class SimulationEngine {
   void report_progress();
   // Dispatch and the network (simulation_engine.cpp). dispatch() only forwards, so that it stays a jump table.
   void dispatch(Time now, const Event& event);
-  // dispatch() for an event just popped: a producer's next publish and a completion (most events) run from
-  // the compact form, without building the whole event.
+  // dispatch() for an event just popped: a producer's next publish and a completion (most events, and never
+  // sent) run from the compact form, without building the whole event; dispatch() takes the others.
   void dispatch_pending(Time now, const PendingEvents::Compact& event) {
     switch (event.type) {
       case EventType::produce:
         ++dispatched_;
         on_produce(now, event.entity, event.token);
         break;
-      case EventType::service_done:
+      case EventType::service_done:  // unless the consumer's work changed since it was planned
         ++dispatched_;
-        on_service_due(now, event.entity, event.token);
+        if (consumers_[event.entity].work_token == event.token && consumers_[event.entity].phase == ConsumerPhase::busy) {
+          on_service_done(now, event.entity);
+        }
         break;
       default:
         dispatch(now, events_.take(event));
@@ -206,22 +208,20 @@ class SimulationEngine {
   // network latency, also the cold line holding the network streams of the completion's consumer and the
   // receivers; and what the design will touch for the completion's reply. No effect on results.
   void prefetch_consumer(const PendingEvents::Compact& event, EventType current) const {
+    if (is_publish(event.type)) {
+      const std::size_t first = is_publish(current) ? 1 : 0;
+      for (std::size_t later = first; later < first + 3; ++later) prefetch_receiver(later);
+    } else {
+      prefetch_for(event);
+    }
+  }
+  // What `event` will touch if it is a completion or a delivery. The loop calls it for the next event and
+  // for the one after (the event list names it; further ahead did less well: more loads in flight than the
+  // memory system serves at once).
+  void prefetch_for(const PendingEvents::Compact& event) const {
     if (event.type == EventType::service_done) {
       prefetch_hot(event.entity);
       prefetch_network(event.entity);
-      if (design_) design_->prefetch_reply(event.entity, event.word);
-    } else if (event.type == EventType::delivery_arrives) {
-      prefetch_hot(event.entity);
-    } else if (is_publish(event.type)) {
-      const std::size_t first = is_publish(current) ? 1 : 0;
-      for (std::size_t later = first; later < first + 3; ++later) prefetch_receiver(later);
-    }
-  }
-  // What the completion or delivery that most likely runs after the next event will touch (the one after
-  // that did less well: more loads in flight than the memory system serves at once).
-  void prefetch_later(const PendingEvents::Compact& event) const {
-    if (event.type == EventType::service_done) {
-      prefetch_hot(event.entity);
       if (design_) design_->prefetch_reply(event.entity, event.word);
     } else if (event.type == EventType::delivery_arrives) {
       prefetch_hot(event.entity);
@@ -253,10 +253,6 @@ class SimulationEngine {
   // Consumer `index` (`consumer`) starts processing its current delivery.
   void start_current(Time now, std::uint32_t index, SimConsumer& consumer);
   void on_service_done(Time now, std::uint32_t index);
-  // A completion planned for work token `token` falls due: it runs unless the consumer's work changed since.
-  void on_service_due(Time now, std::uint32_t index, std::uint32_t token) {
-    if (consumers_[index].work_token == token && consumers_[index].phase == ConsumerPhase::busy) on_service_done(now, index);
-  }
   void set_phase(Time now, SimConsumer& consumer, ConsumerPhase phase);
   // Ends every consumer's open phase at `end` (its phase stays): the running sums then hold the totals.
   void close_phases(Time end);
