@@ -36,10 +36,10 @@ TEST(EventList, TiesAreBrokenByInsertionOrder) {
   EXPECT_EQ(order[25], 0);
 }
 
-// The event list against a plain ordered set of (time, sequence) over populations that grow and shrink,
-// ties, far-future outliers and an event spacing that drifts by orders of magnitude (what a bucketed list
-// such as a calendar queue finds hardest).
-TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
+// The event list against a plain ordered set of (time, sequence) while its population moves towards each
+// of `targets` in turn, with ties, far-future outliers and an event spacing that drifts by orders of
+// magnitude from one target to the next (what a bucketed list such as a calendar queue finds hardest).
+void check_against_reference(const std::vector<std::size_t>& targets) {
   EventList<std::uint64_t> events;
   std::set<std::pair<Time, std::uint64_t>> reference;  // (time, sequence); the payload is the sequence
   RandomStream rng(17);
@@ -60,9 +60,9 @@ TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
     ASSERT_EQ(e.payload, expected.second);
     now = e.time;
   };
-  for (int phase = 0; phase < 6; ++phase) {
-    const Time spread = Time{1} << (4 * phase + 2);  // the spacing drifts by orders of magnitude
-    const std::size_t target = phase % 2 == 0 ? 20000 : 50;
+  for (std::size_t phase = 0; phase < targets.size(); ++phase) {
+    const Time spread = Time{1} << (4 * (phase % 6) + 2);  // the spacing drifts by orders of magnitude
+    const std::size_t target = targets[phase];
     for (int step = 0; step < 60000; ++step) {
       const bool grow = events.size() < target;
       if (grow || rng.next_below(2) == 0) {
@@ -82,6 +82,16 @@ TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
   }
   while (!reference.empty()) pop();
   EXPECT_TRUE(events.empty());
+}
+
+TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
+  check_against_reference({20000, 50, 20000, 50, 20000, 50});
+}
+
+// Populations around the switch between the small set that is scanned and the heap (16 to 24 events), and
+// around the switch between the heap and the two-level list (32 to 128).
+TEST(EventList, MatchesAnOrderedReferenceAsASmallSetAHeapAndTwoLevels) {
+  check_against_reference({10, 20, 30, 15, 200, 20, 60, 5, 25, 17});
 }
 
 TEST(EventList, ABatchAtOneInstantComesOutInInsertionOrder) {
