@@ -40,14 +40,8 @@ class EventList {
     if ((time >> shift_) < next_bucket_) {
       const Entry entry{time, next_sequence_++, payload};
       near_.push_back(entry);
-      if (near_is_heap_) {
-        sift_up(near_.size() - 1, entry);
-        if (near_.size() > spread_above_) [[unlikely]] spread();
-      } else if (near_.size() > kScanAbove) [[unlikely]] {
-        make_heap();
-      } else if (near_min_ != kUnknown && before(entry, near_[near_min_])) {
-        near_min_ = near_.size() - 1;
-      }
+      sift_up(near_.size() - 1, entry);
+      if (near_.size() > spread_above_) [[unlikely]] spread();
     } else {
       schedule_later(Entry{time, next_sequence_++, payload});
     }
@@ -79,22 +73,10 @@ class EventList {
     if (near_.empty() && run_next_ == run_end_) refill();
     --size_;
     if (front_in_run()) return *run_next_++;
-    if (!near_is_heap_) {  // the earliest is replaced by the last
-      const std::size_t earliest = near_front_index();
-      const Entry top = near_[earliest];
-      near_[earliest] = near_.back();
-      near_.pop_back();
-      near_min_ = kUnknown;
-      return top;
-    }
     const Entry top = near_.front();
     const Entry last = near_.back();
     near_.pop_back();
     if (!near_.empty()) sift_down(0, last);
-    if (near_.size() < kHeapAbove) {  // a heap is a valid unordered set
-      near_is_heap_ = false;
-      near_min_ = kUnknown;
-    }
     return top;
   }
 
@@ -111,46 +93,20 @@ class EventList {
   // two-level list beats a heap from about 150 consumers on (+8% at 150, +20% at 300, +34% at 1,000), and
   // is no different at 30 to 100.
   static constexpr std::size_t kSpreadAbove = 128;
-  // The near events are an unordered set, whose earliest a branch-free scan finds, while there are at most
-  // kScanAbove of them (a pop then costs no mispredicted branch; a heap's sifts mispredict about one branch
-  // a level), and a binary heap from there until fewer than kHeapAbove are left. Hold model, 48-byte
-  // entries: a scan costs 13-19 ns an event against the heap's 28-35 ns at 5-17 events, the same at 32.
-  static constexpr std::size_t kScanAbove = 24;
-  static constexpr std::size_t kHeapAbove = 16;
-  static constexpr std::size_t kUnknown = SIZE_MAX;
   static constexpr std::size_t kHeapBelow = 32;
   static constexpr std::int64_t kAllNear = std::numeric_limits<std::int64_t>::max();
 
   static bool before(const Entry& a, const Entry& b) {
     return a.time < b.time || (a.time == b.time && a.sequence < b.sequence);
   }
-  // (time, sequence) as one number: compared with one subtraction and no branch.
-  __extension__ typedef __int128 Key;
-  static Key key(const Entry& e) { return static_cast<Key>(e.time) << 64 | static_cast<Key>(e.sequence); }
-  // The index of the earliest near event. Precondition: !near_.empty().
-  std::size_t near_front_index() {
-    if (near_is_heap_) return 0;
-    if (near_min_ == kUnknown) {
-      std::size_t earliest = 0;
-      Key earliest_key = key(near_[0]);
-      for (std::size_t i = 1; i < near_.size(); ++i) {
-        const Key k = key(near_[i]);
-        const bool earlier = k < earliest_key;
-        earliest = earlier ? i : earliest;
-        earliest_key = earlier ? k : earliest_key;
-      }
-      near_min_ = earliest;
-    }
-    return near_min_;
-  }
   // The earliest entry. Precondition: !empty().
   const Entry& front() {
     if (near_.empty() && run_next_ == run_end_) refill();
-    return front_in_run() ? *run_next_ : near_[near_front_index()];
+    return front_in_run() ? *run_next_ : near_.front();
   }
-  // Whether the earliest near event is the run's rather than the near set's. Precondition: one is not empty.
-  bool front_in_run() {
-    return run_next_ != run_end_ && (near_.empty() || before(*run_next_, near_[near_front_index()]));
+  // Whether the earliest near event is the run's rather than the heap's. Precondition: one is not empty.
+  bool front_in_run() const {
+    return run_next_ != run_end_ && (near_.empty() || before(*run_next_, near_.front()));
   }
   // An event past the near heap's horizon: into its bucket, or the overflow beyond the window.
   [[gnu::noinline]] void schedule_later(const Entry& entry) {
@@ -191,9 +147,7 @@ class EventList {
       window_end_ = kAllNear;
       spread_above_ = kSpreadAbove;
       near_.swap(overflow_);
-      near_min_ = kUnknown;
-      near_is_heap_ = false;
-      if (near_.size() > kScanAbove) make_heap();
+      make_heap();
       return;
     }
     long double sum = 0;
@@ -228,8 +182,6 @@ class EventList {
   [[gnu::noinline]] void spread() {
     for (Entry& e : near_) overflow_.push_back(std::move(e));
     near_.clear();
-    near_is_heap_ = false;
-    near_min_ = kUnknown;
     next_bucket_ = 0;
     window_end_ = 0;
     spread_above_ = SIZE_MAX;
@@ -257,15 +209,11 @@ class EventList {
     }
     near_[i] = moving;
   }
-  // The near set becomes a heap.
   void make_heap() {
     for (std::size_t i = near_.size() / 2; i-- > 0;) sift_down(i, Entry(near_[i]));
-    near_is_heap_ = true;
   }
 
-  std::vector<Entry> near_;  // the events in buckets before next_bucket_, but the run's: a set or a heap
-  bool near_is_heap_ = false;
-  std::size_t near_min_ = kUnknown;  // while a set: the index of its earliest, if known
+  std::vector<Entry> near_;  // binary min-heap of the events in buckets before next_bucket_, but the run's
   std::vector<Entry> run_;   // a bucket's events in order, all before next_bucket_; those from run_next_ pend
   const Entry* run_next_ = nullptr;
   const Entry* run_end_ = nullptr;

@@ -88,9 +88,9 @@ TEST(EventList, MatchesAnOrderedReferenceThroughRebuildsTiesAndOutliers) {
   check_against_reference({20000, 50, 20000, 50, 20000, 50});
 }
 
-// Populations around the switch between the small set that is scanned and the heap (16 to 24 events), and
-// around the switch between the heap and the two-level list (32 to 128).
-TEST(EventList, MatchesAnOrderedReferenceAsASmallSetAHeapAndTwoLevels) {
+// Small populations: around and across the switches between the heap and the two-level list (a window is
+// laid out for more than 32 events, the heap spread into buckets above 128).
+TEST(EventList, MatchesAnOrderedReferenceAcrossTheSwitchesToAndFromTwoLevels) {
   check_against_reference({10, 20, 30, 15, 200, 20, 60, 5, 25, 17});
 }
 
