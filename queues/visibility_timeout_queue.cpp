@@ -31,7 +31,7 @@ void VisibilityTimeoutQueue::on_consumer_joined(Time, ConsumerId, ActionBuffer&)
 void VisibilityTimeoutQueue::on_publish(Time now, const Message& message, ActionBuffer& out) {
   const Slot slot = allocate();
   Entry& entry = entries_[slot];
-  entry.message = message;
+  entry.hold(message);
   entry.receive_count = 0;
   // Between inputs, messages are visible only while no consumer has credit (each input receives all it
   // can). So a publish that finds credit has nothing visible ahead of it and is received at once (it cannot
@@ -139,7 +139,7 @@ Time VisibilityTimeoutQueue::next_deadline() const {
 
 void VisibilityTimeoutQueue::for_each_held(const std::function<void(const Message&)>& visit) const {
   for (const Entry& entry : entries_) {
-    if (entry.state == State::visible || entry.state == State::in_flight) visit(entry.message);
+    if (entry.state == State::visible || entry.state == State::in_flight) visit(entry.message());
   }
 }
 
@@ -164,7 +164,7 @@ void VisibilityTimeoutQueue::refuse(ConsumerId consumer, Receipt receipt, const 
   action.consumer = consumer;
   action.receipt = receipt;
   if (found.slot != kNil) {
-    action.message = entries_[found.slot].message;
+    action.message = entries_[found.slot].message();
     action.receive_count = entries_[found.slot].receive_count;
   }
   out.push_back(action);
@@ -202,7 +202,7 @@ void VisibilityTimeoutQueue::make_visible(Slot slot) {
   entries_[slot].state = State::visible;
   visible_.push_back(slot);
   ++backlog_;
-  backlog_bytes_ += entries_[slot].message.size;
+  backlog_bytes_ += entries_[slot].size;
 }
 
 bool VisibilityTimeoutQueue::drop_oldest(Message& dropped) {
@@ -210,7 +210,7 @@ bool VisibilityTimeoutQueue::drop_oldest(Message& dropped) {
     const Slot slot = visible_.pop_front();
     Entry& entry = entries_[slot];
     if (entry.state == State::visible) {
-      dropped = entry.message;
+      dropped = entry.message();
       leave_backlog(entry);
       ++entry.generation;  // its receipts (from earlier receives) are void
       free_slot(slot);
@@ -250,7 +250,7 @@ VisibilityTimeoutQueue::Slot VisibilityTimeoutQueue::next_receivable(ActionBuffe
     }
     leave_backlog(entry);
     if (options_.max_receives != 0 && entry.receive_count >= options_.max_receives) {
-      out.push_back({ActionKind::dead_letter, 0, 0, entry.receive_count, entry.message});
+      out.push_back({ActionKind::dead_letter, 0, 0, entry.receive_count, entry.message()});
       free_slot(slot);
       continue;
     }
@@ -272,7 +272,7 @@ void VisibilityTimeoutQueue::receive(Time now, Slot slot, ConsumerId consumer, A
   delivery.consumer = consumer;
   delivery.receipt = make_receipt(entry.generation, slot);
   delivery.receive_count = entry.receive_count;
-  delivery.message = entry.message;
+  delivery.message = entry.message();
 }
 
 void VisibilityTimeoutQueue::dispatch(Time now, ActionBuffer& out) {

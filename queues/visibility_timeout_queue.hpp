@@ -63,7 +63,6 @@ class VisibilityTimeoutQueue final : public QueueDesign {
     const auto low = static_cast<std::uint32_t>(receipt);  // the slot + 1, as find() reads it
     if (low == 0 || low > entries_.size()) return;
     __builtin_prefetch(&entries_[low - 1]);
-    __builtin_prefetch(&entries_[low - 1].state);  // on the entry's next line (an entry is 72 bytes)
     __builtin_prefetch(&links_[low - 1]);
   }
 
@@ -77,15 +76,36 @@ class VisibilityTimeoutQueue final : public QueueDesign {
     in_flight,  // received, hidden until `deadline`, linked in the in-flight list
     deleted,    // acked while visible: still in visible_, reclaimed when it reaches the front
   };
-  struct Entry {
-    Message message;
+  // One cache line: with many messages in flight an ack's entry is rarely in cache, and a Message member
+  // (40 bytes with its padding) would make it 72 bytes, two lines. So the message's fields are kept here.
+  struct alignas(64) Entry {
+    MessageId id = 0;
+    Time published_at = 0;
+    std::uint64_t key = 0;
+    std::uint32_t size = 0;
+    std::uint32_t origin = 0;
     Time deadline = 0;                  // in_flight only
     std::uint32_t generation = 0;       // of the latest receipt; bumped by every receive and by a delete
     std::uint32_t base_generation = 0;  // generation when this message took the slot: receipts are above it
     std::uint32_t receive_count = 0;
     ConsumerId consumer = 0;  // in_flight: who holds it
+    bool poison = false;
     State state = State::free;
+
+    void hold(const Message& m) {
+      id = m.id;
+      published_at = m.published_at;
+      key = m.key;
+      size = m.size;
+      origin = m.origin;
+      poison = m.poison;
+    }
+    Message message() const {
+      return Message{.id = id, .published_at = published_at, .key = key, .size = size, .origin = origin, .poison = poison};
+    }
   };
+  static_assert(sizeof(Entry) == 64, "an entry is one cache line");
+  static_assert(sizeof(Message) == 40, "Entry keeps each field of Message: hold() and message() copy them all");
   // An entry's place in the in-flight list, or (next) in the free list. Kept apart from the entries (8 bytes
   // a slot, not 80): an ack unlinks its message, which touches the links of two other messages.
   struct Link {
@@ -109,7 +129,7 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   // A visible entry leaves the backlog (received, deleted or dropped).
   void leave_backlog(const Entry& entry) {
     --backlog_;
-    backlog_bytes_ -= entry.message.size;
+    backlog_bytes_ -= entry.size;
   }
   void link_by_deadline(Slot slot);
   void unlink(Slot slot);
