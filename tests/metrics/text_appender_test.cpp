@@ -110,6 +110,31 @@ TEST(TextAppender, RoundingEdgesAsOstream) {
   expect_as_ostream(with_neighbours(edges));
 }
 
+// format_g12 computes the digits of 1e-5 <= |x| < 1e15 in integers (other values go to std::to_chars): at
+// each of those decades, random values, the exact halves between two 12-digit decimals (ties, rounded to
+// even) and the decimals just beside them, the powers of ten and 9.99999999999x below them, the range's
+// ends, and the neighbours of them all.
+TEST(TextAppender, DoublesOfTheIntegerPathAsOstream) {
+  std::mt19937_64 random(1015);
+  std::uniform_real_distribution<double> unit(1, 10);
+  std::uniform_int_distribution<std::int64_t> digits(100000000000, 999999999999);
+  std::vector<double> values{1e-5, 1e15, 9.99999999999e-6, 9.999999999995e-6, 999999999999999.9};
+  for (int e = -5; e <= 14; ++e) {
+    const double decade = std::pow(10.0, e);
+    values.push_back(decade);
+    values.push_back(9.999999999995 * decade / 10);
+    values.push_back(9.9999999999949 * decade / 10);
+    for (int i = 0; i < 2000; ++i) {
+      values.push_back(unit(random) * decade);
+      const double tie = (static_cast<double>(digits(random)) + 0.5) * std::pow(10.0, e - 11);
+      values.push_back(tie);
+      values.push_back(-tie);
+    }
+  }
+  for (std::int64_t d = 100000000000; d < 100000000020; ++d) values.push_back(static_cast<double>(d) + 0.5);  // exact ties
+  expect_as_ostream(with_neighbours(values));
+}
+
 TEST(TextAppender, SpecialDoublesAsOstream) {
   using limits = std::numeric_limits<double>;
   expect_as_ostream(std::vector<double>{0.0, -0.0, limits::denorm_min(), -limits::denorm_min(), limits::min(),
