@@ -36,7 +36,8 @@ constexpr std::uint64_t power_of_5(int n) {
 }
 
 // floor(m x 2^q x 10^t) and how the rest compares with one half (-1 below, 0 equal, 1 above), exactly.
-// Preconditions: m < 2^53, -20 <= t <= 16, and the result below 2^64.
+// Preconditions: m < 2^53, -4 <= t <= 17 (the exact path's, E = -6 .. 15 while it is corrected), so that
+// 5^|t| fits in 64 bits and m x 5^t in 128, -q < 128, and the result below 2^64.
 struct Scaled {
   std::uint64_t whole;
   int rest;

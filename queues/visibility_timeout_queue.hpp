@@ -107,7 +107,7 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   static_assert(sizeof(Entry) == 64, "an entry is one cache line");
   static_assert(sizeof(Message) == 40, "Entry keeps each field of Message: hold() and message() copy them all");
   // An entry's place in the in-flight list, or (next) in the free list. Kept apart from the entries (8 bytes
-  // a slot, not 80): an ack unlinks its message, which touches the links of two other messages.
+  // a slot, not 64): an ack unlinks its message, which touches the links of two other messages.
   struct Link {
     Slot prev = kNil;
     Slot next = kNil;

@@ -60,7 +60,14 @@ run_once() {  # consumers messages round: one run, appended to $work/runs as "co
 import json, sys
 events = json.load(open(sys.argv[1]))["metrics"]["events"]["mean"]
 rss_kb, user, system = open(sys.argv[2]).read().split()[-3:]
-print(*sys.argv[3:6], events, float(user) + float(system), rss_kb)
+cpu = float(user) + float(system)
+consumers, messages, round_ = map(int, sys.argv[3:6])
+if cpu == 0:
+    sys.exit(f"sim_scaling.sh: {consumers:,} consumers and {messages:,} messages ran in under the 10 ms that CPU "
+             "time is counted in: too short to measure; give more messages")
+print(consumers, messages, round_, events, cpu, rss_kb)
+print(f"sim_scaling.sh: {consumers:,} consumers, {messages:,} messages, round {round_}: "
+      f"{events / cpu / 1e6:.2f} M events per CPU second", file=sys.stderr)
 PY
 }
 # Each round runs every cell of a number of messages once, in turn, so that the cells compared share the
