@@ -27,7 +27,11 @@ class TextAppender {
   template <std::integral T>
     requires(sizeof(T) > 1)
   TextAppender& operator<<(T value) {
-    return append_number([value](char* first, char* last) { return std::to_chars(first, last, value); });
+    char buffer[24];  // an int64 needs at most 20 characters
+    const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    QLAB_CHECK(result.ec == std::errc{}, "the buffer holds any integer");
+    text_.append(buffer, result.ptr);
+    return *this;
   }
   TextAppender& operator<<(char c) {
     text_ += c;
@@ -42,15 +46,6 @@ class TextAppender {
   std::string take() { return std::move(text_); }
 
  private:
-  template <class ToChars>
-  TextAppender& append_number(ToChars to_chars) {
-    char buffer[24];  // an int64 needs at most 20 characters
-    const std::to_chars_result result = to_chars(buffer, buffer + sizeof buffer);
-    QLAB_CHECK(result.ec == std::errc{}, "the buffer holds any number");
-    text_.append(buffer, result.ptr);
-    return *this;
-  }
-
   std::string text_;
 };
 
