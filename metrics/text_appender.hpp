@@ -1,12 +1,11 @@
 #pragma once
-// Builds a results file's text in a std::string: the same characters as an std::ostream with precision(12)
+// Builds a results file's text in a std::string (whole, or a piece at a time): the same characters as an std::ostream with precision(12)
 // writes (doubles as printf's %.12g, by format_g12; integers in decimal, by std::to_chars), several times faster.
 #include <charconv>
 #include <concepts>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <utility>
 
 #include "core/check.hpp"
 #include "g12_format.hpp"
@@ -42,8 +41,9 @@ class TextAppender {
     return *this;
   }
 
-  // The text built so far, leaving this appender empty.
-  std::string take() { return std::move(text_); }
+  // The text built so far, to write out before clear(), which keeps the memory for what comes next.
+  std::string_view text() const { return text_; }
+  void clear() { text_.clear(); }
 
  private:
   std::string text_;

@@ -31,7 +31,7 @@ template <class T>
 std::string through_appender(const T& value) {
   TextAppender out;
   out << value;
-  return out.take();
+  return std::string(out.text());
 }
 
 // Compares every value, reporting the first few that differ (bit pattern included: -0.0 prints like 0.0
@@ -187,15 +187,17 @@ TEST(TextAppender, TextAndARowAsOstream) {
   };
   row(expected);
   row(actual);
-  EXPECT_EQ(actual.take(), expected.str());
+  EXPECT_EQ(actual.text(), expected.str());
 }
 
-TEST(TextAppender, TakeLeavesItEmpty) {
+TEST(TextAppender, ClearStartsTheTextAgain) {
   TextAppender out;
   out << "abc" << 1.5;
-  EXPECT_EQ(out.take(), through_ostream("abc") + through_ostream(1.5));
+  EXPECT_EQ(out.text(), through_ostream("abc") + through_ostream(1.5));
+  out.clear();
+  EXPECT_EQ(out.text(), "");
   out << 'x';
-  EXPECT_EQ(out.take(), through_ostream('x'));
+  EXPECT_EQ(out.text(), through_ostream('x'));
 }
 
 }  // namespace
