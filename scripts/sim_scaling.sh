@@ -24,7 +24,7 @@ large_messages=${LARGE_MESSAGES-"100000000"}
 large_consumers=${LARGE_CONSUMERS-"8 100000"}
 repeats=${REPEATS:-3}
 [[ $repeats =~ ^[1-9][0-9]*$ ]] || { echo "sim_scaling.sh: REPEATS must be a positive whole number, not '$repeats'" >&2; exit 2; }
-for tool in "$qlab" "$bench" /usr/bin/time /usr/bin/python3; do
+for tool in "$qlab" "$bench" /usr/bin/python3; do
   [[ -x $tool ]] || { echo "sim_scaling.sh: $tool is missing (build first: scripts/build.sh)" >&2; exit 2; }
 done
 work=$(mktemp -d)
@@ -50,22 +50,23 @@ producers: [{rate: 7.2/s, messages: 1000000}]
 consumers: [{count: 8, service: {dist: exponential, mean: 1s}}]
 EOF
 run_once() {  # consumers messages round: one run, appended to $work/runs as "consumers messages round events cpu rss"
-  local c=$1 m=$2 round=$3 out="$work/run"
-  local rate
-  rate=$(/usr/bin/python3 -c "print($c * 0.9)")
-  rm -rf "$out"
-  /usr/bin/time -f "%M %U %S" -o "$work/time" "$qlab" run "$work/scale.yaml" -j 1 --out "$out" \
-    --set "consumers[0].count=$c" --set "producers[0].rate=$rate/s" --set "producers[0].messages=$m" > /dev/null
-  /usr/bin/python3 - "$out/summary.json" "$work/time" "$c" "$m" "$round" >> "$work/runs" <<'PY'
-import json, sys
-events = json.load(open(sys.argv[1]))["metrics"]["events"]["mean"]
-rss_kb, user, system = open(sys.argv[2]).read().split()[-3:]
-cpu = float(user) + float(system)
+  local c=$1 m=$2 round=$3
+  /usr/bin/python3 - "$qlab" "$work" "$c" "$m" "$round" >> "$work/runs" <<'PY'
+import json, os, shutil, subprocess, sys
+qlab, work = sys.argv[1:3]
 consumers, messages, round_ = map(int, sys.argv[3:6])
-if cpu == 0:
-    sys.exit(f"sim_scaling.sh: {consumers:,} consumers and {messages:,} messages ran in under the 10 ms that CPU "
-             "time is counted in: too short to measure; give more messages")
-print(consumers, messages, round_, events, cpu, rss_kb)
+out = os.path.join(work, "run")
+shutil.rmtree(out, ignore_errors=True)
+process = subprocess.Popen([qlab, "run", os.path.join(work, "scale.yaml"), "-j", "1", "--out", out,
+                            "--set", f"consumers[0].count={consumers}", "--set", f"producers[0].rate={consumers * 0.9}/s",
+                            "--set", f"producers[0].messages={messages}"], stdout=subprocess.DEVNULL)
+# The child's own CPU time and peak memory, to the microsecond (/usr/bin/time rounds to 10 ms: 7% of a short run).
+_, status, usage = os.wait4(process.pid, 0)
+if status != 0:
+    sys.exit(f"sim_scaling.sh: qlab run failed for {consumers:,} consumers and {messages:,} messages")
+events = json.load(open(os.path.join(out, "summary.json")))["metrics"]["events"]["mean"]
+cpu = usage.ru_utime + usage.ru_stime
+print(consumers, messages, round_, events, cpu, usage.ru_maxrss)
 print(f"sim_scaling.sh: {consumers:,} consumers, {messages:,} messages, round {round_}: "
       f"{events / cpu / 1e6:.2f} M events per CPU second", file=sys.stderr)
 PY
@@ -100,7 +101,7 @@ for (messages, consumers), runs in cells.items():  # in the order run
     cpu = statistics.median(cpu for _, _, cpu, _ in runs)
     rss_mb = max(rss for _, _, _, rss in runs) / 1024
     print(f"| {consumers:,} | {messages:,} | {events:.3g} | {statistics.median(rates) / 1e6:.2f} M{spread} | "
-          f"{cpu:.1f} s | {rss_mb:.0f} MB |")
+          f"{cpu:.2f} s | {rss_mb:.0f} MB |")
 print()
 # The largest number of consumers against the smallest, at each number of messages measured with both.
 for messages in sorted({m for m, _ in cells}):
