@@ -22,7 +22,7 @@ QLAB_FLATTEN void SimulationEngine::apply_actions(Time now) {
         if (station_) {
           enter_broker(now, delivery);
         } else {
-          send(now, Hop::broker_to_consumer, consumer_client(action.consumer), consumer_cold_[action.consumer].from_broker_rng,
+          send(now, Hop::broker_to_consumer, consumer_client(action.consumer), from_broker_rng(action.consumer),
                delivery);
         }
         break;
@@ -102,7 +102,7 @@ void SimulationEngine::on_broker_done(Time now, std::uint32_t server) {
       on_reply_arrives(now, job);
       break;
     case EventType::delivery_arrives: {
-      send(now, Hop::broker_to_consumer, consumer_client(job.entity), consumer_cold_[job.entity].from_broker_rng, job);
+      send(now, Hop::broker_to_consumer, consumer_client(job.entity), from_broker_rng(job.entity), job);
       break;
     }
     default:

@@ -1,10 +1,10 @@
 #pragma once
 // A simulated consumer: what it holds, what it is doing, and the time it spent in each phase. Its state is
-// split in two records kept in two arrays: what every message touches (SimConsumer, two cache lines) and
-// the rest (SimConsumerCold). With 100,000 consumers the records do not fit in the cache; the hot ones
-// (12.8 MB) fit in a 32 MB L3 beside the design's state, and each message misses only on those.
+// split in records kept in arrays by consumer index: what every message touches (SimConsumer, two cache
+// lines), the rest (SimConsumerCold, one line), and the network streams, which exist only with network
+// latency (ConsumerNetwork, one line). With 100,000 consumers the records do not fit in the cache; each
+// message misses only on the hot ones. A consumer's name is not kept: it follows from its group and index.
 #include <cstdint>
-#include <string>
 
 #include "core/random_stream.hpp"
 #include "delivery_buffer.hpp"
@@ -61,13 +61,9 @@ struct alignas(64) SimConsumer {
 };
 static_assert(sizeof(SimConsumer) == 128, "a consumer's hot record is two cache lines");
 
-// The rest of a consumer: what only network latency, faults, autoscaling, failures and the end of the run read.
+// The rest of a consumer: what only faults, autoscaling, joins and the end of the run read.
 struct alignas(64) SimConsumerCold {
-  RandomStream to_broker_rng;    // network latency of its acks and pulls (derived only with latency)
-  RandomStream from_broker_rng;  // network latency of its deliveries (derived only with latency)
   Time alive = 0;                // running sum over its changes between down and up
-  RandomStream failure_rng;      // which processings fail (consumers[i].failure; a stream of its own)
-  std::string name;              // group[index]
   std::uint32_t prefetch = 1;
   std::uint32_t stall_token = 0;
   Time slow_until = 0;            // services starting before this take `slow_factor` times longer
@@ -77,6 +73,14 @@ struct alignas(64) SimConsumerCold {
   bool retiring = false;          // autoscaled down: pulls no more, leaves once it holds nothing
   bool starting = false;          // autoscaled up: joins after the startup delay
   Time starting_since = 0;
+};
+static_assert(sizeof(SimConsumerCold) == 64, "a consumer's cold record is one cache line");
+
+// A consumer's network streams: kept (and derived) only when the network has latency, as only a hop's delay
+// draws from them.
+struct alignas(64) ConsumerNetwork {
+  RandomStream to_broker;    // network latency of its acks and pulls
+  RandomStream from_broker;  // network latency of its deliveries
 };
 
 }  // namespace qlab::sim

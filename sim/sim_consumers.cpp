@@ -11,7 +11,7 @@ void SimulationEngine::join(Time now, std::uint32_t index) {
   SimConsumerCold& cold = consumer_cold_[index];
   const auto held = static_cast<std::uint32_t>(consumer.buffer.size() + (consumer.has_current ? 1 : 0));
   const std::uint32_t room = cold.prefetch > held ? cold.prefetch - held : 0;
-  send(now, Hop::consumer_to_broker, consumer_client(index), cold.to_broker_rng,
+  send(now, Hop::consumer_to_broker, consumer_client(index), to_broker_rng(index),
        Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}, design_incarnation_});
 }
 
@@ -56,7 +56,7 @@ void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer&
     }
   }
   consumer.done_at = now + service;
-  if (ledger_.tracing()) ledger_.note(consumer.current.id, now, "start:", consumer_cold_[index].name);
+  if (ledger_.tracing()) ledger_.note(consumer.current.id, now, "start:", consumer_name(index));
   set_phase(now, consumer, ConsumerPhase::busy);
   // The receipt rides along only so that the event before it can prefetch what its ack will touch.
   events_.schedule(consumer.done_at,
@@ -69,7 +69,7 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
     on_processing_failed(now, index);
     return;
   }
-  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && consumer_cold_[index].failure_rng.next_open01() < p)
+  if (const double p = scenario_.consumers[consumer.group].failure.p; p > 0 && failure_rngs_[index].next_open01() < p)
       [[unlikely]] {
     on_processing_failed(now, index);
     return;
@@ -83,7 +83,7 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
   if (!autoscalers_.empty() && autoscalers_[consumer.group]) {
     autoscalers_[consumer.group]->on_processed(now - finished.published_at);
   }
-  if (ledger_.tracing()) ledger_.note(finished.id, now, "done:", consumer_cold_[index].name);
+  if (ledger_.tracing()) ledger_.note(finished.id, now, "done:", consumer_name(index));
   // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
   const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
   const std::uint32_t late = !first && ack_receipt != 0 ? kLateAck : 0;
@@ -92,7 +92,7 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
   set_phase(now, consumer, ConsumerPhase::idle);
   start_next(now, consumer);
   update_waiting(now);
-  send(now, Hop::consumer_to_broker, consumer_client(index), consumer_cold_[index].to_broker_rng,
+  send(now, Hop::consumer_to_broker, consumer_client(index), to_broker_rng(index),
        Event{EventType::reply_arrives, index, late, pull_credit_after(index), ack_receipt, {}, design_incarnation_});
 }
 
@@ -122,7 +122,7 @@ void SimulationEngine::on_processing_failed(Time now, std::uint32_t index) {
   update_waiting(now);
   // release: nack it so it is redelivered; timeout: say nothing, the design redelivers it when its time is up.
   const bool release = failure.action == FailureAction::release && current_life;
-  send(now, Hop::consumer_to_broker, consumer_client(index), consumer_cold_[index].to_broker_rng,
+  send(now, Hop::consumer_to_broker, consumer_client(index), to_broker_rng(index),
        Event{EventType::reply_arrives, index, release ? kReleaseReply : 0, pull_credit_after(index), release ? failed.receipt : 0, {},
              design_incarnation_});
 }

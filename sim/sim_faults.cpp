@@ -106,7 +106,7 @@ void SimulationEngine::strike(Time now, const FaultSpec& fault, std::uint32_t me
       consumers_[member].slowed = true;
       cold.slow_until = now + fault.duration;
       cold.slow_factor = fault.factor;
-      fault_windows_[record_fault(now, "slow", cold.name)].end = now + fault.duration;
+      fault_windows_[record_fault(now, "slow", consumer_name(member))].end = now + fault.duration;
       break;
     }
     case FaultAction::broker_crash:
@@ -139,7 +139,7 @@ void SimulationEngine::crash_consumer(Time now, std::uint32_t index, const Fault
   // The broker sees the connection drop at once (a reset), whatever the latency of data.
   if (broker_up()) with_design(now, [&](ActionBuffer& out) { design_->on_consumer_lost(now, index, out); });
   update_waiting(now);
-  open_crash_record_[index] = record_fault(now, "crash", consumer_cold_[index].name);
+  open_crash_record_[index] = record_fault(now, "crash", consumer_name(index));
   if (fault.restart_after) {
     events_.schedule(now + *fault.restart_after, Event{EventType::consumer_restarts, index, consumer.epoch, 0, 0, {}});
     fault_windows_[open_crash_record_[index]].end = now + *fault.restart_after;
@@ -166,7 +166,7 @@ void SimulationEngine::stall_consumer(Time now, std::uint32_t index, const Fault
     ++consumer.work_token;
   }
   set_phase(now, consumer, ConsumerPhase::stalled);
-  fault_windows_[record_fault(now, "stall", cold.name)].end = now + fault.duration;
+  fault_windows_[record_fault(now, "stall", consumer_name(index))].end = now + fault.duration;
   events_.schedule(now + fault.duration, Event{EventType::stall_ends, index, ++cold.stall_token, 0, 0, {}});
 }
 

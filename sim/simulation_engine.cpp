@@ -38,6 +38,10 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
   QLAB_CHECK(scenario.producers.size() <= Delivery::kOriginLimit, "more producer groups than a delivery can name");
   consumers_.reserve(consumer_count);
   consumer_cold_.reserve(consumer_count);
+  if (!zero_latency_) consumer_network_.reserve(consumer_count);  // only hop_delay() draws from them
+  const bool failures = std::any_of(scenario.consumers.begin(), scenario.consumers.end(),
+                                    [](const ConsumerGroup& group) { return group.failure.p > 0; });
+  if (failures) failure_rngs_.reserve(consumer_count);
   // Streams from families and names written in place: these loops run 100,000 times for large systems.
   for (std::size_t g = 0; g < scenario.producers.size(); ++g) {
     const ProducerGroup& group = scenario.producers[g];
@@ -63,17 +67,12 @@ SimulationEngine::SimulationEngine(const Scenario& scenario, std::uint32_t repet
     for (std::uint32_t i = 0; i < consumer_slots(group); ++i) {
       const StreamFamily streams = group_streams.numbered(i);
       SimConsumer& c = consumers_.emplace_back();
-      SimConsumerCold& cold = consumer_cold_.emplace_back();
-      cold.name = member_name(group.name, i);
+      consumer_cold_.emplace_back().prefetch = group.prefetch;
       c.group = static_cast<std::uint32_t>(g);
-      cold.prefetch = group.prefetch;
       c.service_rng = streams.derive("/service");
-      if (!zero_latency_) {  // only hop_delay() draws from them, and never without latency
-        cold.to_broker_rng = streams.derive("/network-out");
-        cold.from_broker_rng = streams.derive("/network-in");
-      }
+      if (!zero_latency_) consumer_network_.push_back({streams.derive("/network-out"), streams.derive("/network-in")});
       if (i >= group.count) c.phase = ConsumerPhase::down;  // parked: an autoscaler may start it
-      if (group.failure.p > 0) cold.failure_rng = streams.derive("/failure");
+      if (failures) failure_rngs_.push_back(group.failure.p > 0 ? streams.derive("/failure") : RandomStream());
     }
   }
   prefetching_ = consumers_.size() * sizeof(SimConsumer) > 64 * 1024;
@@ -142,6 +141,11 @@ RunResult SimulationEngine::run() {
   if (options_.events_done) report_progress();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return collect(end, wall);
+}
+
+std::string SimulationEngine::consumer_name(std::uint32_t index) const {
+  const std::uint32_t group = consumers_[index].group;
+  return member_name(scenario_.consumers[group].name, index - group_first_consumer_[group]);
 }
 
 void SimulationEngine::report_progress() {
@@ -350,13 +354,12 @@ RunResult SimulationEngine::collect(Time end, double wall_seconds) {
   result.consumers.reserve(consumers_.size());
   for (std::size_t i = 0; i < consumers_.size(); ++i) {
     const SimConsumer& c = consumers_[i];
-    SimConsumerCold& cold = consumer_cold_[i];
+    const SimConsumerCold& cold = consumer_cold_[i];
     busy += c.busy;
     alive += cold.alive;
     idle_backlog += c.idle_with_backlog;
-    // The run is over: its names move to the figures (as its fault windows do below) rather than being copied.
-    result.consumers.push_back(ConsumerFigures{std::move(cold.name), scenario_.consumers[c.group].name, c.busy,
-                                               cold.alive, c.idle_with_backlog, c.processed});
+    result.consumers.push_back(ConsumerFigures{consumer_name(static_cast<std::uint32_t>(i)), scenario_.consumers[c.group].name,
+                                               c.busy, cold.alive, c.idle_with_backlog, c.processed});
   }
   add("utilization_mean", alive > 0 ? static_cast<double>(busy) / static_cast<double>(alive) : kNoSamples);
   add("idle_with_backlog", alive > 0 ? static_cast<double>(idle_backlog) / static_cast<double>(alive) : kNoSamples);

@@ -239,10 +239,17 @@ class SimulationEngine {
     prefetch_hot(receiver);
     prefetch_network(receiver);
   }
-  // With network latency, the line of consumer `index`'s cold record that holds its network streams.
+  // With network latency, the line that holds consumer `index`'s network streams.
   void prefetch_network(std::uint32_t index) const {
-    if (!zero_latency_) __builtin_prefetch(&consumer_cold_[index]);
+    if (!zero_latency_) __builtin_prefetch(&consumer_network_[index]);
   }
+  // Consumer `index`'s network streams. Without latency it has none, and nothing draws from the one returned.
+  RandomStream& to_broker_rng(std::uint32_t index) { return zero_latency_ ? no_network_rng_ : consumer_network_[index].to_broker; }
+  RandomStream& from_broker_rng(std::uint32_t index) {
+    return zero_latency_ ? no_network_rng_ : consumer_network_[index].from_broker;
+  }
+  // group[index in the group], as results and traces name consumer `index`.
+  std::string consumer_name(std::uint32_t index) const;
   // Both lines of consumer `index`'s hot record: all that a delivery or a completion touches of it.
   void prefetch_hot(std::uint32_t index) const {
     const auto* record = reinterpret_cast<const char*>(&consumers_[index]);
@@ -313,7 +320,7 @@ class SimulationEngine {
   // queue) may still name, lets the ledger forget the fates below it, and sets the next threshold.
   void forget_settled();
   void audit_custody(std::uint64_t remaining) const;
-  // The run's results. Ends the engine's use: consumer names and fault windows move into the result.
+  // The run's results. Ends the engine's use: fault windows move into the result.
   RunResult collect(Time end, double wall_seconds);
 
   const Scenario& scenario_;
@@ -336,6 +343,9 @@ class SimulationEngine {
   std::vector<SimProducer> producers_;
   std::vector<SimConsumer> consumers_;          // hot records
   std::vector<SimConsumerCold> consumer_cold_;  // the rest, same index
+  std::vector<ConsumerNetwork> consumer_network_;  // same index; empty without network latency
+  RandomStream no_network_rng_;                    // what to_broker_rng() and from_broker_rng() give without latency
+  std::vector<RandomStream> failure_rngs_;  // which processings fail, same index; empty unless some group's can
   std::vector<std::uint32_t> group_first_consumer_;
   std::vector<std::uint32_t> group_first_producer_;
   // Designs that confirm publishes later (replicated) may refuse them later: the producer and the refused sends
