@@ -64,16 +64,36 @@ Scaled scale(std::uint64_t m, int q, int t) {
   return {static_cast<std::uint64_t>(numerator / denominator), 2 * rest < denominator ? -1 : 2 * rest == denominator ? 0 : 1};
 }
 
-// Writes `count` (>= 1) significant digits with decimal exponent `exponent` as %g does with precision 12:
-// fixed unless the exponent is below -4 or at least 12; the digits have no trailing zeros.
+// The 12 digits of 10^11 <= n < 10^12 into out[0..12), two at a time from a table: the halves and pairs
+// are computed side by side rather than as one chain of twelve divisions by ten.
+constexpr char kPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+void write_6_digits(char* out, std::uint32_t n) {
+  const std::uint32_t rest = n % 10000;
+  std::memcpy(out, kPairs + 2 * (n / 10000), 2);
+  std::memcpy(out + 2, kPairs + 2 * (rest / 100), 2);
+  std::memcpy(out + 4, kPairs + 2 * (rest % 100), 2);
+}
+void write_12_digits(char* out, std::uint64_t n) {
+  write_6_digits(out, static_cast<std::uint32_t>(n / 1'000'000));
+  write_6_digits(out + 6, static_cast<std::uint32_t>(n % 1'000'000));
+}
+
+// Copies 16 bytes: a fixed size compiles to two moves, where a variable one is a call. Callers copy at most
+// 16 wanted characters and advance past the wanted ones only.
+void copy_16(char* to, const char* from) { std::memcpy(to, from, 16); }
+
+// Writes the `count` (>= 1) significant digits in digits[0..12) with decimal exponent `exponent` as %g does
+// with precision 12: fixed unless the exponent is below -4 or at least 12. digits[count..12) are zeros and
+// the array is readable to 32 bytes; `out` has room for 31 characters.
 char* write_general(char* out, const char* digits, int count, int exponent) {
   if (exponent < -4 || exponent >= kPrecision) {
-    *out++ = digits[0];
-    if (count > 1) {
-      *out++ = '.';
-      std::memcpy(out, digits + 1, static_cast<std::size_t>(count - 1));
-      out += count - 1;
-    }
+    out[0] = digits[0];
+    out[1] = '.';
+    copy_16(out + 2, digits + 1);
+    out += count > 1 ? count + 1 : 1;  // no point without digits after it
     *out++ = 'e';
     *out++ = exponent < 0 ? '-' : '+';
     const int magnitude = exponent < 0 ? -exponent : exponent;
@@ -81,31 +101,29 @@ char* write_general(char* out, const char* digits, int count, int exponent) {
     *out++ = static_cast<char>('0' + magnitude % 10);
     return out;
   }
-  if (exponent < 0) {
-    *out++ = '0';
-    *out++ = '.';
-    for (int i = -1; i > exponent; --i) *out++ = '0';
-    std::memcpy(out, digits, static_cast<std::size_t>(count));
+  if (exponent < 0) {  // "0." and -exponent - 1 zeros (at most 3) before the digits
+    std::memcpy(out, "0.000", 5);
+    out += 1 - exponent;
+    copy_16(out, digits);
     return out + count;
   }
-  const int whole = exponent + 1;  // digits before the point
-  if (count <= whole) {
-    std::memcpy(out, digits, static_cast<std::size_t>(count));
-    out += count;
-    for (int i = count; i < whole; ++i) *out++ = '0';
-    return out;
-  }
-  std::memcpy(out, digits, static_cast<std::size_t>(whole));
-  out += whole;
-  *out++ = '.';
-  std::memcpy(out, digits + whole, static_cast<std::size_t>(count - whole));
-  return out + count - whole;
+  const int whole = exponent + 1;  // digits before the point (at most 12)
+  copy_16(out, digits);
+  if (count <= whole) return out + whole;  // the zeros up to the point are digits[count..whole)
+  out[whole] = '.';
+  copy_16(out + whole + 1, digits + whole);
+  return out + count + 1;
 }
 
 }  // namespace
 
 char* format_g12(char* first, double value) {
   const double magnitude = std::fabs(value);
+  if (magnitude == 0) {  // common in results (idle_with_backlog, an unused phase)
+    if (std::signbit(value)) *first++ = '-';
+    *first++ = '0';
+    return first;
+  }
   if (!(magnitude >= kSmallest && magnitude < kLargest)) return slow_g12(first, value);  // NaN too
   // magnitude = m x 2^q exactly (a normal double: the implicit leading bit restored).
   const auto bits = std::bit_cast<std::uint64_t>(magnitude);
@@ -128,11 +146,9 @@ char* format_g12(char* first, double value) {
     rounded = kLowest12;
     ++exponent;
   }
-  char digits[kPrecision];
-  for (int i = kPrecision - 1; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + rounded % 10);
-    rounded /= 10;
-  }
+  char digits[32];
+  write_12_digits(digits, rounded);
+  std::memset(digits + kPrecision, '0', sizeof digits - kPrecision);  // read by write_general's copies, not written
   int count = kPrecision;
   while (digits[count - 1] == '0') --count;  // the first digit is not 0
   if (std::signbit(value)) *first++ = '-';

@@ -5,8 +5,9 @@
 // 128-bit integers; other values take std::to_chars. The characters are exactly std::to_chars(general, 12)'s.
 namespace qlab {
 
-// Writes `value` as "%.12g" from `first`, which has room for 32 characters, and returns the end (it writes
-// at most 19: "-1.23456789012e-308").
+// Writes `value` as "%.12g" from `first`, which has room for 32 characters, and returns the end of the text
+// (at most 19 characters: "-1.23456789012e-308"). Characters after the end, up to first + 32, may be
+// overwritten.
 char* format_g12(char* first, double value);
 
 }  // namespace qlab

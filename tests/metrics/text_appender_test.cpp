@@ -190,6 +190,19 @@ TEST(TextAppender, TextAndARowAsOstream) {
   EXPECT_EQ(actual.text(), expected.str());
 }
 
+// One appender through many growths of its buffer, with pieces small and larger than all it held before.
+TEST(TextAppender, ALongTextAsOstream) {
+  std::ostringstream expected;
+  expected.precision(12);
+  TextAppender actual;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string piece(static_cast<std::size_t>(i % 97 == 0 ? 3 * i : i % 5), static_cast<char>('a' + i % 26));
+    expected << i << ',' << piece << ',' << i / 7.0 << '\n';
+    actual << i << ',' << piece << ',' << i / 7.0 << '\n';
+  }
+  EXPECT_EQ(actual.text(), expected.str());
+}
+
 TEST(TextAppender, ClearStartsTheTextAgain) {
   TextAppender out;
   out << "abc" << 1.5;
