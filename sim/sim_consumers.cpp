@@ -15,6 +15,10 @@ void SimulationEngine::join(Time now, std::uint32_t index) {
        Event{EventType::join_arrives, index, consumer.epoch, room, 0, {}, design_incarnation_});
 }
 
+void SimulationEngine::note_traced(MessageId id, Time now, const char* what, std::uint32_t consumer) {
+  ledger_.note(id, now, what, consumer_name(consumer));
+}
+
 void SimulationEngine::drop_copy(Time now, const Delivery& delivery, LossCause cause) {
   --in_flight_;
   const bool design_keeps = design_info_->keeps_until_ack && broker_up();
@@ -56,7 +60,7 @@ void SimulationEngine::start_current(Time now, std::uint32_t index, SimConsumer&
     }
   }
   consumer.done_at = now + service;
-  if (ledger_.tracing()) ledger_.note(consumer.current.id, now, "start:", consumer_name(index));
+  if (ledger_.tracing()) note_traced(consumer.current.id, now, "start:", index);
   set_phase(now, consumer, ConsumerPhase::busy);
   // The receipt rides along only so that the event before it can prefetch what its ack will touch.
   events_.schedule(consumer.done_at,
@@ -83,7 +87,7 @@ QLAB_FLATTEN void SimulationEngine::on_service_done(Time now, std::uint32_t inde
   if (!autoscalers_.empty() && autoscalers_[consumer.group]) {
     autoscalers_[consumer.group]->on_processed(now - finished.published_at);
   }
-  if (ledger_.tracing()) ledger_.note(finished.id, now, "done:", consumer_name(index));
+  if (ledger_.tracing()) note_traced(finished.id, now, "done:", index);
   // A delivery from a broker life that has ended cannot be acked (that broker forgot it); the pull stands.
   const Receipt ack_receipt = finished.incarnation == design_incarnation_ ? finished.receipt : 0;
   const std::uint32_t late = !first && ack_receipt != 0 ? kLateAck : 0;

@@ -266,6 +266,9 @@ class SimulationEngine {
   std::uint32_t index_of(const SimConsumer& consumer) const { return static_cast<std::uint32_t>(&consumer - consumers_.data()); }
   void join(Time now, std::uint32_t index);
   void drop_copy(Time now, const Delivery& delivery, LossCause cause);
+  // With tracing: `what` happened to message `id` at `consumer`. Out of line: the name it builds (a string,
+  // destroyed after) would otherwise weigh on the handlers every message goes through.
+  [[gnu::cold, gnu::noinline]] void note_traced(MessageId id, Time now, const char* what, std::uint32_t consumer);
   // Processing of consumer `index`'s current message failed: it releases it, lets it time out, or crashes.
   // Cold: kept out of line so that on_service_done stays as small as it was before failures existed.
   [[gnu::cold, gnu::noinline]] void on_processing_failed(Time now, std::uint32_t index);
