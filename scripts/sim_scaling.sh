@@ -11,7 +11,7 @@
 #      of messages once, then again), and the most-against-fewest ratio is the median of the rounds' ratios.
 # Usage: scripts/sim_scaling.sh            (needs a Release build in ./build, e.g. scripts/build.sh)
 #   CONSUMERS="8 1000" MESSAGES="1000000" scripts/sim_scaling.sh     to choose the cells
-#   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8 100000"              the extra long runs (default as shown)
+#   LARGE_MESSAGES=100000000 LARGE_CONSUMERS="8 1000 10000 100000"   the extra long runs (default as shown)
 #   REPEATS=1                                                        one run per cell
 # CPU time rather than wall time: the figures hold on a machine shared with other work.
 set -euo pipefail
@@ -21,7 +21,7 @@ bench=./build/bench/qlab_sim_bench
 consumers=${CONSUMERS-"8 1000 10000 100000"}
 messages=${MESSAGES-"1000000 10000000"}
 large_messages=${LARGE_MESSAGES-"100000000"}
-large_consumers=${LARGE_CONSUMERS-"8 100000"}
+large_consumers=${LARGE_CONSUMERS-"8 1000 10000 100000"}
 repeats=${REPEATS:-3}
 [[ $repeats =~ ^[1-9][0-9]*$ ]] || { echo "sim_scaling.sh: REPEATS must be a positive whole number, not '$repeats'" >&2; exit 2; }
 for tool in "$qlab" "$bench" /usr/bin/python3; do
