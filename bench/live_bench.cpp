@@ -25,6 +25,7 @@
 
 #include "bench/open_loop_load.hpp"
 #include "live/backends/backend_registry.hpp"
+#include "metrics/results_writer.hpp"
 #include "queues/design_registry.hpp"
 
 namespace qlab::bench {
@@ -242,16 +243,6 @@ void write_csv(const nlohmann::json& report, const std::string& file) {
   if (!out) throw std::runtime_error("cannot write " + file);
 }
 
-void write_text(const std::string& text, const std::string& file) {
-  // Written beside and renamed, so an interrupted run never leaves a half-written results file.
-  const std::string partial = file + ".partial";
-  std::ofstream out(partial);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + file);
-  std::filesystem::rename(partial, file);
-}
-
 int main_impl(int argc, char** argv) {
   CLI::App app{"Live benchmark: every back end through the same open-loop client code (start: scripts/live_bench.sh)"};
   Options o;
@@ -304,11 +295,11 @@ int main_impl(int argc, char** argv) {
                                       {"at_max", nullptr}, {"steps", nlohmann::json::array()}, {"error", e.what()}});
       }
     }
-    write_text(report.dump(2) + "\n", o.json_file);
+    write_file_atomically(o.json_file, report.dump(2) + "\n");  // an interrupted run leaves no half-written file
     if (!o.csv_file.empty()) write_csv(report, o.csv_file);
     const std::string table = markdown(report);
     std::fputs(table.c_str(), stdout);
-    if (!o.markdown_file.empty()) write_text(table, o.markdown_file);
+    if (!o.markdown_file.empty()) write_file_atomically(o.markdown_file, table);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "qlab_live_bench: %s\n", e.what());
     return 1;
