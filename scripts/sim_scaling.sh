@@ -71,19 +71,20 @@ print(f"sim_scaling.sh: {consumers:,} consumers, {messages:,} messages, round {r
       f"{events / cpu / 1e6:.2f} M events per CPU second", file=sys.stderr)
 PY
 }
-# Each round runs every cell of a number of messages once, in turn, so that the cells compared share the
-# machine's state: the ratio of the most consumers to the fewest is taken within each round, then the median.
+# "messages" "consumers": each round runs every cell of a number of messages once, in turn, so that the cells
+# compared share the machine's state: the ratio of the most consumers to the fewest is taken within each
+# round, then the median.
+run_rounds() {
+  local m c round
+  for m in $1; do
+    for round in $(seq "$repeats"); do
+      for c in $2; do run_once "$c" "$m" "$round"; done
+    done
+  done
+}
 : > "$work/runs"
-for m in $messages; do
-  for round in $(seq "$repeats"); do
-    for c in $consumers; do run_once "$c" "$m" "$round"; done
-  done
-done
-for m in $large_messages; do
-  for round in $(seq "$repeats"); do
-    for c in $large_consumers; do run_once "$c" "$m" "$round"; done
-  done
-done
+run_rounds "$messages" "$consumers"
+run_rounds "$large_messages" "$large_consumers"
 /usr/bin/python3 - "$work/runs" "$repeats" <<'PY'
 import collections, statistics, sys
 cells = collections.defaultdict(list)  # (messages, consumers) -> [(round, events, cpu, rss_kb)]
