@@ -351,7 +351,7 @@ void run_live_command(const LiveArguments& args) {
   }
   const RunInfo info{"live", scenario.name, scenario.queue.design, scenario.seed, resolved};
   const auto summary = summary_json(info, runs);
-  if (!args.out.empty()) write_results(args.out, info, runs);
+  if (!args.out.empty()) write_results(args.out, runs, summary);
   std::printf("scenario %s, design %s, live (%s, back end %s: %s), %u repetition%s, seed %llu, time scale %g\n",
               scenario.name.c_str(), scenario.queue.design.c_str(), args.hosts.empty() ? "local" : args.hosts.c_str(),
               args.backend.c_str(), live::last_backend_version().c_str(),

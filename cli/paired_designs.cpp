@@ -62,7 +62,7 @@ void run_paired_designs(const PairedRun& request) {
     const std::vector<RunResult> runs = sim::run_repetitions(scenario, options);
     const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
     summaries.push_back(summary_json(info, runs));
-    if (!request.out.empty()) write_results(std::filesystem::path(request.out) / scenario.queue.design, info, runs);
+    if (!request.out.empty()) write_results(std::filesystem::path(request.out) / scenario.queue.design, runs, summaries.back());
   }
 
   const Scenario& first = scenarios.front();

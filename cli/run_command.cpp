@@ -105,7 +105,7 @@ void run(const RunArguments& args) {
   const RunInfo info{"sim", scenario.name, scenario.queue.design, scenario.seed, workloads::scenario_to_json(scenario)};
   const auto summary = summary_json(info, runs);
   warn_if_warmup_discards_everything(scenario, runs);
-  if (!args.out.empty()) write_results(args.out, info, runs);
+  if (!args.out.empty()) write_results(args.out, runs, summary);
 
   std::printf("scenario %s, design %s, %u repetition%s, seed %llu\n", scenario.name.c_str(),
               scenario.queue.design.c_str(), scenario.repetitions, scenario.repetitions == 1 ? "" : "s",

@@ -173,6 +173,10 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 }
 
 void write_results(const std::filesystem::path& dir, const RunInfo& info, const std::vector<RunResult>& runs) {
+  write_results(dir, runs, summary_json(info, runs));
+}
+
+void write_results(const std::filesystem::path& dir, const std::vector<RunResult>& runs, const nlohmann::ordered_json& summary) {
   std::filesystem::create_directories(dir);
   write_timeseries_csv(dir / "timeseries.csv", runs);
   write_consumers_csv(dir / "consumers.csv", runs);
@@ -181,7 +185,7 @@ void write_results(const std::filesystem::path& dir, const RunInfo& info, const 
   const bool traced = !runs.empty() && !runs.front().trace.empty();
   if (traced) write_messages_csv(dir / "messages.csv", runs);
   // summary.json last: its presence says the folder is complete.
-  write_file_atomically(dir / "summary.json", summary_json(info, runs).dump(2) + "\n");
+  write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
 }
 
 }  // namespace qlab

@@ -23,6 +23,8 @@ struct RunInfo {
 // The summary.json document: per-metric mean/ci95/min/max over `runs`, then each run's metrics.
 nlohmann::ordered_json summary_json(const RunInfo& info, const std::vector<RunResult>& runs);
 void write_results(const std::filesystem::path& dir, const RunInfo& info, const std::vector<RunResult>& runs);
+// As above, with summary_json(info, runs) already made (the caller prints from it too).
+void write_results(const std::filesystem::path& dir, const std::vector<RunResult>& runs, const nlohmann::ordered_json& summary);
 // Writes `content` to `path` through a temporary file, synced to disk, and a rename.
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 
