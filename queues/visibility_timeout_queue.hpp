@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_page_allocator.hpp"
 #include "credit_queue.hpp"
 #include "queue_design.hpp"
 #include "ring_buffer.hpp"
@@ -142,8 +143,9 @@ class VisibilityTimeoutQueue final : public QueueDesign {
   void dispatch(Time now, ActionBuffer& out);
 
   Options options_;
-  std::vector<Entry> entries_;
-  std::vector<Link> links_;  // by slot, as entries_
+  // Huge pages: an entry per message held (5.8 MB for 90,000 in flight), each ack reads one at random.
+  std::vector<Entry, HugePageAllocator<Entry>> entries_;
+  std::vector<Link, HugePageAllocator<Link>> links_;  // by slot, as entries_
   Slot free_head_ = kNil;
   RingBuffer<Slot> visible_;
   Slot flight_head_ = kNil;  // earliest deadline
