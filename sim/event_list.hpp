@@ -114,8 +114,20 @@ class EventList {
     if (bucket < window_end_) {
       buckets_[static_cast<std::size_t>(bucket) & bucket_mask_].push_back(entry);
     } else {
-      overflow_.push_back(entry);
+      add_to_overflow(entry);
     }
+  }
+  void add_to_overflow(const Entry& entry) {
+    count_in_overflow(entry.time);
+    overflow_.push_back(entry);
+  }
+  void count_in_overflow(Time time) {
+    overflow_earliest_ = std::min(overflow_earliest_, time);
+    overflow_sum_ += static_cast<long double>(time);
+  }
+  void clear_overflow_figures() {
+    overflow_earliest_ = std::numeric_limits<Time>::max();
+    overflow_sum_ = 0;
   }
   // The near events ran out: the next non-empty bucket, sorted, becomes the run (a new window is laid out
   // from the overflow when the window is used up; with few events, everything goes to the heap).
@@ -138,20 +150,19 @@ class EventList {
   // Every pending event is in the overflow (near heap and window are empty): lays out a window of buckets
   // from the earliest of them, or puts them all in the heap when they are few.
   void lay_out_window() {
-    Time earliest = overflow_.front().time;
-    for (const Entry& e : overflow_) earliest = std::min(earliest, e.time);
+    const Time earliest = overflow_earliest_;
+    const long double sum = overflow_sum_;
     const std::size_t bucket_count = std::bit_ceil(kWindowSpans * overflow_.size() / kPerBucket);
     if (overflow_.size() <= kHeapBelow || earliest > kAllNear - static_cast<std::int64_t>(bucket_count)) {
       shift_ = 0;
       next_bucket_ = kAllNear;
       window_end_ = kAllNear;
       spread_above_ = kSpreadAbove;
-      near_.swap(overflow_);
+      near_.swap(overflow_);  // the overflow takes the empty heap's place
+      clear_overflow_figures();
       make_heap();
       return;
     }
-    long double sum = 0;
-    for (const Entry& e : overflow_) sum += static_cast<long double>(e.time);
     // About kPerBucket events a bucket near the start, for spreads as different as a uniform and an
     // exponential one: the mean distance from the earliest, over the number of events.
     const auto mean_gap = static_cast<double>((sum / static_cast<long double>(overflow_.size()) -
@@ -167,11 +178,13 @@ class EventList {
     // Those beyond the window stay, moved to the front of the overflow (its storage is reused: new memory
     // costs page faults).
     std::size_t kept = 0;
+    clear_overflow_figures();
     for (Entry& e : overflow_) {
       const std::int64_t bucket = e.time >> shift_;
       if (bucket < window_end_) {
         buckets_[static_cast<std::size_t>(bucket) & bucket_mask_].push_back(std::move(e));
       } else {
+        count_in_overflow(e.time);
         overflow_[kept++] = std::move(e);
       }
     }
@@ -180,7 +193,7 @@ class EventList {
   // The near heap grew past kSpreadAbove while everything was near: everything goes to the overflow and
   // the next front() lays out a window.
   [[gnu::noinline]] void spread() {
-    for (Entry& e : near_) overflow_.push_back(std::move(e));
+    for (const Entry& e : near_) add_to_overflow(e);
     near_.clear();
     next_bucket_ = 0;
     window_end_ = 0;
@@ -222,6 +235,10 @@ class EventList {
   std::vector<std::vector<Entry>> buckets_;
   std::size_t bucket_mask_ = 0;
   std::vector<Entry> overflow_;  // events in buckets at or after window_end_
+  // The overflow's earliest time and the sum of its times, kept as events enter and stay: laying out a
+  // window then reads the overflow once (with 100,000 consumers it holds megabytes, read from memory).
+  Time overflow_earliest_ = std::numeric_limits<Time>::max();
+  long double overflow_sum_ = 0;
   int shift_ = 0;
   std::int64_t next_bucket_ = kAllNear;  // while kAllNear, every event goes to the near heap
   std::int64_t window_end_ = kAllNear;
