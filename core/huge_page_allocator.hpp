@@ -55,7 +55,8 @@ struct HugePageAllocator {
     if (huge_pages::mapped(bytes)) {
       huge_pages::unmap(p, bytes);
     } else {
-      ::operator delete(p, bytes, std::align_val_t{alignof(T)});
+      // Unsized: clang declares the sized form only with -fsized-deallocation.
+      ::operator delete(p, std::align_val_t{alignof(T)});
     }
   }
   template <class U>
