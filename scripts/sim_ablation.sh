@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How near the full simulator could come to the minimal M/M/c loop (qlab_sim_bench's FullVsMinimal ratio)
-# if it did less: builds qlab_sim_bench from this tree as it is, and once more with each patch of
-# bench/ablations/ applied, then runs FullVsMinimal of every build in alternating rounds and prints each
+# if it did less: builds qlab_sim_bench from this tree as it is, and once more for each patch of
+# bench/ablations/ with it and every patch before it (in name order) applied, then runs FullVsMinimal of every build in alternating rounds and prints each
 # round's ratios and their medians. A patched build drops work that results report (see bench/README.md,
 # "Where the time goes"): it exists only for this measurement, in a scratch folder, and is deleted after.
 # Usage: scripts/sim_ablation.sh [ROUNDS]   (default 3; each round runs every build once, about 10 s each)
@@ -20,17 +20,25 @@ git rev-parse --is-inside-work-tree > /dev/null 2>&1 ||
 work=$(mktemp -d)
 if [[ ${KEEP:-0} == 1 ]]; then echo "scratch folder: $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 
-# The tree's tracked files as they are now (uncommitted edits included), once per build.
+# The tree's tracked files as they are now (uncommitted edits included), once per build; build k has the
+# first k patches applied, and is named after them (e.g. no_metrics+no_fates).
+patches=(bench/ablations/*.patch)
 variants=(as_is)
-for patch in bench/ablations/*.patch; do variants+=("$(basename "$patch" .patch)"); done
-for variant in "${variants[@]}"; do
+label=""
+for patch in "${patches[@]}"; do
+  name=$(basename "$patch" .patch)
+  label+="${label:++}${name#*-}"  # 1-no_metrics.patch, 2-no_fates.patch: no_metrics, no_metrics+no_fates
+  variants+=("$label")
+done
+for k in "${!variants[@]}"; do
+  variant=${variants[$k]}
   src=$work/$variant
   mkdir -p "$src"
   git ls-files -z | xargs -0 cp --parents -t "$src"
-  if [[ $variant != as_is ]]; then
-    (cd "$src" && git apply "$root/bench/ablations/$variant.patch") ||
-      { echo "sim_ablation.sh: bench/ablations/$variant.patch no longer applies to this tree; update it" >&2; exit 1; }
-  fi
+  for patch in "${patches[@]:0:$k}"; do
+    (cd "$src" && git apply "$root/$patch") ||
+      { echo "sim_ablation.sh: $patch no longer applies to this tree (after the patches before it); update it" >&2; exit 1; }
+  done
   echo "building $variant ..." >&2
   cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
     -DQLAB_ENABLE_TESTING=OFF > "$work/$variant.log" 2>&1 &&
