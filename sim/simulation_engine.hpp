@@ -345,7 +345,7 @@ class SimulationEngine {
 
   PendingEvents events_;
   std::vector<SimProducer> producers_;
-  // Huge pages: 100,000 consumers' records are 19 MB that every message reads at two scattered places.
+  // Huge pages: 100,000 consumers' records are 19 MB read at scattered places (the hot ones by every message).
   std::vector<SimConsumer, HugePageAllocator<SimConsumer>> consumers_;          // hot records
   std::vector<SimConsumerCold, HugePageAllocator<SimConsumerCold>> consumer_cold_;  // the rest, same index
   std::vector<ConsumerNetwork> consumer_network_;  // same index; empty without network latency
