@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The simulator's speed and scale, as bench/README.md reports them, in one command:
 #   1. qlab_sim_bench's side-by-side ratio of the full simulator to a minimal M/M/c loop (pull and
-#      visibility_timeout, median of alternating pairs);
+#      visibility_timeout, median of alternating rounds), and the design floor's (that loop with the real
+#      design in it);
 #   2. a scaling table: visibility_timeout at rho = 0.9 (exponential service of mean 1s, Poisson arrivals
 #      at 0.9 x consumers per second) for each number of consumers and messages, with events per CPU
 #      second and peak memory (max RSS) of the whole `qlab run` process, then for each number of messages
@@ -35,12 +36,15 @@ echo
 "$bench" --benchmark_filter=FullVsMinimal --benchmark_format=json > "$work/ratio.json" 2> /dev/null
 /usr/bin/python3 - "$work/ratio.json" <<'PY'
 import json, sys
-print("| design | full simulator (messages/CPU s) | minimal loop (messages/CPU s) | ratio (median of 7 pairs) |")
-print("|---|---|---|---|")
+print("| design | full simulator (messages/CPU s) | minimal loop (messages/CPU s) | ratio (median of 7 rounds) "
+      "| design floor's ratio |")
+print("|---|---|---|---|---|")
 for b in json.load(open(sys.argv[1]))["benchmarks"]:
-    print(f"| `{b['label']}` | {b['full_msgs_per_s'] / 1e6:.2f} M | {b['minimal_msgs_per_s'] / 1e6:.2f} M | {b['ratio']:.2f} |")
+    print(f"| `{b['label']}` | {b['full_msgs_per_s'] / 1e6:.2f} M | {b['minimal_msgs_per_s'] / 1e6:.2f} M | {b['ratio']:.2f} "
+          f"| {b['design_floor_ratio']:.2f} |")
 PY
-echo "(the goal: a ratio of at least 0.8)"
+echo "(the goal: a ratio of at least 0.8; the design floor, the minimal loop with the real design deciding who"
+echo " takes what and nothing else, bounds the ratio any simulator hosting that design could reach)"
 echo
 
 cat > "$work/scale.yaml" <<'EOF'
