@@ -229,8 +229,9 @@ std::string markdown(const nlohmann::json& report) {
   return out.str();
 }
 
-void write_csv(const nlohmann::json& report, const std::string& file) {
-  std::ofstream out(file);
+// One CSV row per step of every setting.
+std::string csv(const nlohmann::json& report) {
+  std::ostringstream out;
   out << "system,backend,durability,offered,achieved,p50_us,p99_us,p999_us,max_us,undelivered,redeliveries,sustained,search\n";
   for (const nlohmann::json& s : report["settings"]) {
     for (const nlohmann::json& st : s["steps"]) {
@@ -240,7 +241,7 @@ void write_csv(const nlohmann::json& report, const std::string& file) {
           << st["sustained"] << "," << st["search"] << "\n";
     }
   }
-  if (!out) throw std::runtime_error("cannot write " + file);
+  return out.str();
 }
 
 int main_impl(int argc, char** argv) {
@@ -295,8 +296,9 @@ int main_impl(int argc, char** argv) {
                                       {"at_max", nullptr}, {"steps", nlohmann::json::array()}, {"error", e.what()}});
       }
     }
-    write_file_atomically(o.json_file, report.dump(2) + "\n");  // an interrupted run leaves no half-written file
-    if (!o.csv_file.empty()) write_csv(report, o.csv_file);
+    // Every file is written aside and renamed: an interrupted run leaves none half-written.
+    write_file_atomically(o.json_file, report.dump(2) + "\n");
+    if (!o.csv_file.empty()) write_file_atomically(o.csv_file, csv(report));
     const std::string table = markdown(report);
     std::fputs(table.c_str(), stdout);
     if (!o.markdown_file.empty()) write_file_atomically(o.markdown_file, table);

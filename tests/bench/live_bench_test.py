@@ -55,6 +55,19 @@ class LiveBenchTest(unittest.TestCase):
                                    files["json"], out], check=True, capture_output=True, text=True, timeout=120)
             self.assertTrue(os.path.getsize(os.path.join(out, "live_bench.png")) > 0, plot.stdout)
 
+    def test_a_csv_that_cannot_be_written_fails_clearly_and_leaves_no_partial_file(self):
+        with tempfile.TemporaryDirectory() as out:
+            blocked = os.path.join(out, "taken")  # a folder where the CSV should go: the rename into place fails
+            os.mkdir(blocked)
+            run = subprocess.run([BENCH, "--qlab", QLAB, "--systems", "qlab", "--rates", "300", "--measure", "0.5",
+                                  "--probe", "0.5", "--max-rate", "300", "--work-dir", out, "--json",
+                                  os.path.join(out, "lb.json"), "--csv", blocked],
+                                 timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(run.returncode, 1, run.stderr)
+            self.assertIn(blocked, run.stderr)
+            self.assertEqual(os.listdir(blocked), [])
+            self.assertEqual([f for f in os.listdir(out) if f.endswith(".partial")], [])
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1])
