@@ -18,8 +18,6 @@
 
 namespace {
 
-using qlab::Time;
-
 qlab::Scenario mm8_scenario(const char* design) {
   return qlab::workloads::load_scenario_text(
       std::string("name: mm8\nduration: 100000s\nqueue: {design: ") + design +
