@@ -25,7 +25,7 @@ BaselineRun run_minimal_mmc(const Scenario& scenario, std::uint32_t repetition);
 // The design floor: the minimal loop with the scenario's real design deciding which consumer takes which
 // message, called through QueueDesign as the simulator and the live broker call it (each consumer joins and
 // pulls one at a time, acks and pulls again when done), with a timer event kept at its next_deadline(). Only
-// deliveries are acted on. No simulator that runs the design can be faster.
+// deliveries are acted on. A simulator that runs the design does all of this work and more.
 BaselineRun run_design_floor(const Scenario& scenario, std::uint32_t repetition);
 
 }  // namespace qlab::bench

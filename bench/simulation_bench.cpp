@@ -1,10 +1,10 @@
 // A full simulated M/M/8 queue at rho = 0.9 with every metric on (histograms, time series, ledger,
 // per-consumer accounting) against the baselines it is judged by (bench/mmc_baselines.hpp), in the same
 // process: the minimal M/M/c loop (the same arrival and service streams and draws, a binary heap of events,
-// no metrics, no checks) and the design floor (that loop with the real design deciding who takes what: no
-// simulator that runs the designs can beat it). Runs alternate (minimal, design floor, full) several times so
-// all see the same machine load; each reported ratio is the median of the rounds' ratios of simulated
-// messages per second of CPU time (of the benchmark thread).
+// no metrics, no checks) and the design floor (that loop with the real design deciding who takes what: work
+// that any simulator running the designs does too). Runs alternate (minimal, design floor, full) several
+// times so all see the same machine load; each reported ratio is the median of the rounds' ratios of
+// simulated messages per second of CPU time (of the benchmark thread).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -39,7 +39,7 @@ double median(std::vector<double> values) {
 }
 
 // Argument: 0 = pull, 1 = visibility_timeout. Counters: the median full and minimal rates (messages/s)
-// and the median ratios full / minimal and design floor / minimal (the most any simulator hosting the
+// and the median ratios full / minimal and design floor / minimal (about the most a simulator hosting the
 // design could reach) over kRounds alternating rounds.
 void BM_FullVsMinimalMM8(benchmark::State& state) {
   constexpr int kRounds = 7;

@@ -44,7 +44,7 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
           f"| {b['design_floor_ratio']:.2f} |")
 PY
 echo "(the goal: a ratio of at least 0.8; the design floor, the minimal loop with the real design deciding who"
-echo " takes what and nothing else, bounds the ratio any simulator hosting that design could reach)"
+echo " takes what and nothing else, is about the most a simulator hosting that design could reach)"
 echo
 
 cat > "$work/scale.yaml" <<'EOF'
