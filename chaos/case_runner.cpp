@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "chaos/design_audit.hpp"
+#include "core/sanitizers.hpp"
 #include "sim/simulation.hpp"
 #include "workloads/scenario_error.hpp"
 #include "workloads/scenario_loader.hpp"
@@ -24,21 +25,6 @@ namespace qlab::chaos {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// AddressSanitizer reserves terabytes of address space for its shadow memory, so an address-space cap
-// would make every case fail to start; under ASan the cap is left off (the sanitizer build runs the
-// checker for correctness, not for its memory limit).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 // Verdict lines are tab-separated; fields never contain tabs or newlines.
 std::string field(std::string text) {
@@ -65,7 +51,10 @@ void write_all(int fd, const std::string& text) {
   ::dup2(log_fd, STDERR_FILENO);
   ::dup2(log_fd, STDOUT_FILENO);
   rlimit memory{};
-  if (!kAddressSanitizer && ::getrlimit(RLIMIT_AS, &memory) == 0 && (memory.rlim_max == RLIM_INFINITY || memory.rlim_max > limits.memory_bytes)) {
+  // AddressSanitizer reserves terabytes of address space for its shadow memory, so an address-space cap
+  // would make every case fail to start; under ASan the cap is left off (the sanitizer build runs the
+  // checker for correctness, not for its memory limit).
+  if (!kUnderAddressSanitizer && ::getrlimit(RLIMIT_AS, &memory) == 0 && (memory.rlim_max == RLIM_INFINITY || memory.rlim_max > limits.memory_bytes)) {
     memory.rlim_cur = limits.memory_bytes;
     ::setrlimit(RLIMIT_AS, &memory);
   }

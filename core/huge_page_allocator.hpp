@@ -10,23 +10,13 @@
 #include <cstddef>
 #include <new>
 
+#include "sanitizers.hpp"
+
 namespace qlab {
 
 namespace huge_pages {
 
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
-#if defined(__SANITIZE_ADDRESS__)
-#define QLAB_HUGE_PAGES_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define QLAB_HUGE_PAGES_UNDER_ASAN 1
-#endif
-#endif
-#ifdef QLAB_HUGE_PAGES_UNDER_ASAN
-inline constexpr bool kUnderAddressSanitizer = true;
-#else
-inline constexpr bool kUnderAddressSanitizer = false;
-#endif
 
 // Whether an allocation of `bytes` is mapped (and advised) rather than taken from operator new.
 constexpr bool mapped(std::size_t bytes) { return !kUnderAddressSanitizer && bytes >= kHugePage; }

@@ -40,7 +40,7 @@ TEST(HugePageAllocator, ALargeArrayStartsOnAHugePageAndAsksForHugePages) {
   std::vector<Line, HugePageAllocator<Line>> lines(3 * huge_pages::kHugePage / sizeof(Line) + 5);
   for (std::size_t i = 0; i < lines.size(); ++i) lines[i].words[i % 8] = i;  // every page can be written
   for (std::size_t i = 0; i < lines.size(); i += 997) EXPECT_EQ(lines[i].words[i % 8], i);
-  if (huge_pages::kUnderAddressSanitizer) {  // everything goes through operator new there
+  if (kUnderAddressSanitizer) {  // everything goes through operator new there
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(lines.data()) % alignof(Line), 0u);
     return;
   }
@@ -66,7 +66,7 @@ TEST(HugePageAllocator, SmallArraysComeFromOperatorNewWithTheirAlignment) {
   std::vector<Line, HugePageAllocator<Line>> lines(3);
   EXPECT_FALSE(huge_pages::mapped(lines.capacity() * sizeof(Line)));
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(lines.data()) % alignof(Line), 0u);
-  EXPECT_EQ(huge_pages::mapped(huge_pages::kHugePage), !huge_pages::kUnderAddressSanitizer);
+  EXPECT_EQ(huge_pages::mapped(huge_pages::kHugePage), !kUnderAddressSanitizer);
 }
 
 }  // namespace
