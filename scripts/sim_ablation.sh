@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # How near the full simulator could come to the minimal M/M/c loop (qlab_sim_bench's FullVsMinimal ratio)
 # if it did less: builds qlab_sim_bench from this tree as it is, and once more for each patch of
-# bench/ablations/ with it and every patch before it (in name order) applied, then runs FullVsMinimal of every build in alternating rounds and prints each
-# round's ratios and their medians. A patched build drops work that results report (see bench/README.md,
+# bench/ablations/ with it and every patch before it (in name order) applied, then runs FullVsMinimal of
+# every build in alternating rounds and prints each round's ratios and their medians. A patched build drops work that results report (see bench/README.md,
 # "Where the time goes"): it exists only for this measurement, in a scratch folder, and is deleted after.
 # Usage: scripts/sim_ablation.sh [ROUNDS]   (default 3; each round runs every build once, about 10 s each)
 #   KEEP=1   keep the scratch folder (its path is printed)
